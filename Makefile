@@ -1,0 +1,55 @@
+# Jiangyun (匠云) — `make help` lists the targets.
+PYTHON ?= python3
+VENV ?= .venv
+HOST ?= 127.0.0.1
+PORT ?= 8000
+WEB_WORKERS ?= 2
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app wsgi
+
+.DEFAULT_GOAL := help
+.PHONY: help run test lint format bench clean
+
+help: ## list the targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
+		{ echo "Python 3.11 or newer is needed (PYTHON=$(PYTHON))"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	@touch $@
+
+$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $@ $(VENV)/.installed
+
+run: $(VENV)/.installed ## serve the API with demo data on http://127.0.0.1:8000 (Ctrl-C stops it)
+	$(FLASK) db upgrade
+	$(FLASK) demo load
+	@echo "匠云 Jiangyun API docs: http://$(HOST):$(PORT)/api/docs"
+	@$(FLASK) tasks worker & worker=$$!; \
+	$(BIN)/gunicorn --bind $(HOST):$(PORT) --workers $(WEB_WORKERS) --graceful-timeout 5 wsgi:app & web=$$!; \
+	trap 'kill -TERM $$worker $$web 2>/dev/null; wait; exit 0' INT TERM; \
+	wait
+
+test: $(VENV)/.installed-dev ## run the whole suite (starts what it needs on loopback)
+	$(BIN)/pytest
+
+lint: $(VENV)/.installed-dev ## ruff, ruff format --check and mypy
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy catalog config ingest search
+
+format: $(VENV)/.installed-dev ## format and fix what ruff can
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+bench: $(VENV)/.installed-dev ## run the speed benchmarks in benchmarks/
+	@for script in benchmarks/bench_*.py; do $(BIN)/python $$script || exit 1; done
+
+clean: ## remove the virtualenv and var/ (the embedded database, objects and secret)
+	rm -rf $(VENV) var

@@ -1,0 +1,111 @@
+"""匠云 Jiangyun: the Flask app (factory, models, REST API and domain services)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+from sqlalchemy import event, text
+
+from config import Settings, load_settings
+
+__all__ = ["create_app"]
+
+
+def create_app(settings: Settings | None = None) -> Flask:
+    """Build the app: settings, extensions, service implementations, blueprints."""
+    from catalog import cli, extensions, observability, security
+    from catalog.api import auth, docs_assets, health, me, organisations, tasks, users
+    from catalog.background import queue
+    from catalog.background import tasks as _housekeeping  # noqa: F401  (registers tasks)
+    from catalog.errors import register_error_handlers
+    from catalog.registry import EXTENSION_KEY, Services
+
+    settings = settings or load_settings()
+    app = Flask("catalog", static_folder=None)
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    app.config.update(_flask_config(settings))
+
+    observability.configure_logging(settings.log_level)
+    extensions.db.init_app(app)
+    extensions.migrate.init_app(app, extensions.db, directory=_migrations_dir())
+    extensions.jwt.init_app(app)
+    extensions.limiter.init_app(app)
+    extensions.api.init_app(
+        app,
+        spec_kwargs={
+            "components": {
+                "securitySchemes": {
+                    "bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
+                }
+            }
+        },
+    )
+    security.init_security()
+    register_error_handlers(app)
+    observability.init_request_logging(app)
+    queue.configure_queue(app, settings)
+
+    with app.app_context():
+        if settings.uses_sqlite:
+            event.listen(extensions.db.engine, "connect", _sqlite_pragmas)
+
+    app.extensions[EXTENSION_KEY] = Services(
+        settings=settings,
+        password_hasher=security.password_hasher_for(settings),
+        readiness_checks={"database": _check_database, "task_queue": queue.check_queue},
+    )
+    for module in (health, auth, me, organisations, users, tasks):
+        extensions.api.register_blueprint(module.blp)
+    app.register_blueprint(docs_assets.blp)
+    cli.register(app)
+    return app
+
+
+def _flask_config(settings: Settings) -> dict[str, Any]:
+    return {
+        "DEBUG": settings.debug,
+        "TESTING": settings.environment == "test",
+        "SECRET_KEY": settings.secret_key,
+        "MAX_CONTENT_LENGTH": settings.max_request_bytes,
+        "SQLALCHEMY_DATABASE_URI": settings.sqlalchemy_url,
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": not settings.uses_sqlite},
+        "JWT_SECRET_KEY": settings.secret_key,
+        "JWT_TOKEN_LOCATION": ["headers"],
+        "JWT_ACCESS_TOKEN_EXPIRES": settings.access_token_minutes * 60,
+        "JWT_REFRESH_TOKEN_EXPIRES": settings.refresh_token_days * 86400,
+        "JWT_ERROR_MESSAGE_KEY": "message",
+        "RATELIMIT_STORAGE_URI": settings.limiter_storage_uri,
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "RATELIMIT_KEY_PREFIX": "jiangyun-limits",
+        "LOGIN_RATE_LIMIT": settings.login_rate_limit,
+        "API_TITLE": "匠云 Jiangyun API",
+        "API_VERSION": "v1",
+        "OPENAPI_VERSION": "3.0.3",
+        "OPENAPI_URL_PREFIX": "/api",
+        "OPENAPI_JSON_PATH": "openapi.json",
+        "OPENAPI_SWAGGER_UI_PATH": "docs",
+        "OPENAPI_SWAGGER_UI_URL": "/api/docs/assets/",
+    }
+
+
+def _migrations_dir() -> str:
+    from pathlib import Path
+
+    return str(Path(__file__).with_name("migrations"))
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # WAL lets the API read while the task consumer writes; foreign keys are off by default.
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def _check_database() -> None:
+    from catalog.extensions import db
+
+    db.session.execute(text("SELECT 1"))

@@ -1,0 +1,219 @@
+"""Account services: organisations, users, logins and their tokens."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import timedelta
+
+from argon2.exceptions import InvalidHashError, VerificationError
+from flask_jwt_extended import create_access_token, create_refresh_token
+from sqlalchemy import Select, select
+
+from catalog.accounts.models import (
+    AuthSession,
+    Organisation,
+    OrganisationKind,
+    Role,
+    User,
+    UserRole,
+)
+from catalog.columns import utcnow
+from catalog.errors import Conflict, DomainError, Invalid, NotFound, PermissionDenied
+from catalog.extensions import db
+from catalog.registry import services
+
+MIN_PASSWORD_LENGTH = 8
+
+
+class InvalidCredentials(DomainError):
+    status = 401
+    code = "invalid_credentials"
+
+
+@dataclass(frozen=True)
+class TokenPair:
+    access_token: str
+    refresh_token: str | None
+    expires_in: int
+    refresh_expires_in: int | None
+    user: User
+    token_type: str = "Bearer"
+
+
+# --- organisations -------------------------------------------------------------------------
+
+
+def create_organisation(*, code: str, name: str, kind: OrganisationKind) -> Organisation:
+    code = code.strip()
+    if db.session.scalar(select(Organisation.id).where(Organisation.code == code)) is not None:
+        raise Conflict(
+            f"组织代码已存在 / Organisation code {code!r} is taken", details={"code": code}
+        )
+    organisation = Organisation(code=code, name=name.strip(), kind=kind)
+    db.session.add(organisation)
+    db.session.commit()
+    return organisation
+
+
+def get_organisation_by_code(code: str) -> Organisation:
+    organisation: Organisation | None = db.session.scalar(
+        select(Organisation).where(Organisation.code == code)
+    )
+    if organisation is None:
+        raise NotFound(f"组织不存在 / No organisation {code!r}", details={"code": code})
+    return organisation
+
+
+def organisations_visible_to(actor: User) -> Select[tuple[Organisation]]:
+    query = select(Organisation).order_by(Organisation.code)
+    if not actor.is_platform_admin:
+        query = query.where(Organisation.id == actor.organisation_id)
+    return query
+
+
+# --- users ---------------------------------------------------------------------------------
+
+
+def _check_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise Invalid(
+            f"密码至少 {MIN_PASSWORD_LENGTH} 位 / Password needs {MIN_PASSWORD_LENGTH}+ characters",
+            details={"password": ["too short"]},
+        )
+
+
+def create_user(
+    *,
+    username: str,
+    display_name: str,
+    password: str,
+    roles: Iterable[Role],
+    organisation: Organisation | None,
+) -> User:
+    """Create a user; everyone but a platform admin belongs to an organisation."""
+    role_set = set(roles) or {Role.LEARNER}
+    username = username.strip()
+    if organisation is None and role_set != {Role.PLATFORM_ADMIN}:
+        raise Invalid(
+            "除平台管理员外，用户必须属于一个组织 / Only a platform admin may have no organisation",
+            details={"organisation": ["required for these roles"]},
+        )
+    _check_password(password)
+    if db.session.scalar(select(User.id).where(User.username == username)) is not None:
+        raise Conflict(
+            f"用户名已存在 / Username {username!r} is taken", details={"username": username}
+        )
+    user = User(
+        username=username,
+        display_name=display_name.strip() or username,
+        password_hash=services().password_hasher.hash(password),
+        organisation=organisation,
+        role_grants=[UserRole(role=role) for role in sorted(role_set)],
+    )
+    db.session.add(user)
+    db.session.commit()
+    return user
+
+
+def create_user_as(
+    actor: User,
+    *,
+    username: str,
+    display_name: str,
+    password: str,
+    roles: Iterable[Role],
+    organisation_code: str | None,
+) -> User:
+    """An admin creates a user in their own organisation; a platform admin anywhere."""
+    roles = set(roles)
+    if organisation_code is None:
+        organisation = actor.organisation
+    else:
+        organisation = get_organisation_by_code(organisation_code)
+    if not actor.is_platform_admin:
+        if organisation is None or organisation.id != actor.organisation_id:
+            raise PermissionDenied(
+                "只能在本组织内创建用户 / Admins create users in their own organisation"
+            )
+        if Role.PLATFORM_ADMIN in roles:
+            raise PermissionDenied(
+                "无权授予平台管理员角色 / Only a platform admin grants that role"
+            )
+    return create_user(
+        username=username,
+        display_name=display_name,
+        password=password,
+        roles=roles,
+        organisation=organisation,
+    )
+
+
+def users_visible_to(actor: User) -> Select[tuple[User]]:
+    query = select(User).order_by(User.id)
+    if not actor.is_platform_admin:
+        query = query.where(User.organisation_id == actor.organisation_id)
+    return query
+
+
+# --- logins --------------------------------------------------------------------------------
+
+
+def authenticate(username: str, password: str, *, user_agent: str | None) -> TokenPair:
+    """Check a password and open a login session with an access and a refresh token."""
+    hasher = services().password_hasher
+    user = db.session.scalar(select(User).where(User.username == username.strip()))
+    if user is None or not user.is_active:
+        # Spend the same time as a real check so that user names cannot be probed by timing.
+        _burn_a_hash(password)
+        raise InvalidCredentials("用户名或密码错误 / Wrong user name or password")
+    try:
+        hasher.verify(user.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        raise InvalidCredentials("用户名或密码错误 / Wrong user name or password") from None
+    if hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = hasher.hash(password)
+    settings = services().settings
+    session = AuthSession(
+        user_id=user.id,
+        expires_at=utcnow() + timedelta(days=settings.refresh_token_days),
+        user_agent=(user_agent or "")[:255] or None,
+    )
+    db.session.add(session)
+    db.session.commit()
+    claims = {"sid": session.id}
+    return TokenPair(
+        access_token=create_access_token(user, additional_claims=claims),
+        refresh_token=create_refresh_token(user, additional_claims=claims),
+        expires_in=settings.access_token_minutes * 60,
+        refresh_expires_in=settings.refresh_token_days * 86400,
+        user=user,
+    )
+
+
+def _burn_a_hash(password: str) -> None:
+    registry = services()
+    if registry.dummy_password_hash is None:
+        registry.dummy_password_hash = registry.password_hasher.hash("not anybody's password")
+    with contextlib.suppress(VerificationError):
+        registry.password_hasher.verify(registry.dummy_password_hash, password)
+
+
+def refresh(user: User, session_id: str) -> TokenPair:
+    """A new access token for the same login session."""
+    return TokenPair(
+        access_token=create_access_token(user, additional_claims={"sid": session_id}),
+        refresh_token=None,
+        expires_in=services().settings.access_token_minutes * 60,
+        refresh_expires_in=None,
+        user=user,
+    )
+
+
+def logout(session_id: str) -> None:
+    """Revoke a login session: both its access and its refresh token stop working."""
+    session = db.session.get(AuthSession, session_id)
+    if session is not None and session.revoked_at is None:
+        session.revoked_at = utcnow()
+        db.session.commit()

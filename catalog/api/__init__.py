@@ -1,0 +1,71 @@
+"""The REST API: one module per resource, each exposing ``blp``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import flask
+import marshmallow as ma
+from flask_smorest import Blueprint as SmorestBlueprint
+from webargs import core
+from webargs.flaskparser import FlaskParser, abort
+
+from catalog.accounts.models import Role
+from catalog.errors import ErrorResponseSchema
+from catalog.security import require_roles
+
+API_PREFIX = "/api/v1"
+
+
+class JsonBodyParser(FlaskParser):
+    """Refuses a request body that is not JSON with 415 instead of ignoring it."""
+
+    def _raw_load_json(self, req: flask.Request) -> Any:
+        if req.content_length or req.headers.get("Transfer-Encoding"):
+            if not core.is_json(req.mimetype):
+                abort(
+                    415,
+                    message=(
+                        "请求体须为 JSON / The request body must be application/json, "
+                        f"not {req.mimetype or 'unspecified'}"
+                    ),
+                )
+        elif not core.is_json(req.mimetype):
+            return core.missing
+        return super()._raw_load_json(req)
+
+
+class Blueprint(SmorestBlueprint):  # type: ignore[misc]
+    ARGUMENTS_PARSER = JsonBodyParser()
+
+    def auth(self, *roles: Role) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+        """Require a signed-in user holding one of ``roles`` (any role when none), documented."""
+
+        def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
+            checked = require_roles(*roles)(view)
+            documented: Callable[..., Any] = self.doc(security=[{"bearerAuth": []}])(checked)
+            documented = self.alt_response(
+                401, schema=ErrorResponseSchema, description="未登录或令牌无效 / Not signed in"
+            )(documented)
+            if roles:
+                documented = self.alt_response(
+                    403, schema=ErrorResponseSchema, description="角色无权 / Role not allowed"
+                )(documented)
+            return documented
+
+        return decorator
+
+
+def page_schema(item_schema: type[ma.Schema], name: str) -> type[ma.Schema]:
+    """A numbered page of ``item_schema`` items, with the total count."""
+    return type(
+        name,
+        (ma.Schema,),
+        {
+            "items": ma.fields.List(ma.fields.Nested(item_schema), required=True),
+            "page": ma.fields.Integer(required=True),
+            "page_size": ma.fields.Integer(required=True),
+            "total": ma.fields.Integer(required=True),
+        },
+    )

@@ -1,0 +1,74 @@
+"""Sign-in: tokens are issued, refreshed and revoked here."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app, request
+from flask.views import MethodView
+from flask_jwt_extended import current_user, get_jwt, verify_jwt_in_request
+
+from catalog.accounts import services
+from catalog.accounts.schemas import AccessTokenSchema, LoginSchema, TokenSchema
+from catalog.api import API_PREFIX, Blueprint
+from catalog.errors import ErrorResponseSchema
+from catalog.extensions import limiter
+
+blp = Blueprint("auth", __name__, url_prefix=f"{API_PREFIX}/auth", description="登录 / Sign-in")
+
+
+def _login_limit() -> str:
+    return str(current_app.config["LOGIN_RATE_LIMIT"])
+
+
+def _username_key() -> str:
+    body = request.get_json(silent=True)
+    username = body.get("username") if isinstance(body, dict) else None
+    return f"login-user:{str(username).strip().lower()}"
+
+
+def _failed(response: Any) -> bool:
+    return bool(response.status_code == 401)
+
+
+@blp.route("/token")
+class Tokens(MethodView):
+    decorators = [
+        # Failed attempts count, per client address and per user name (credential stuffing).
+        limiter.limit(_login_limit, deduct_when=_failed),
+        limiter.limit(_login_limit, key_func=_username_key, deduct_when=_failed),
+    ]
+
+    @blp.arguments(LoginSchema)
+    @blp.response(200, TokenSchema)
+    @blp.alt_response(401, schema=ErrorResponseSchema, description="用户名或密码错误")
+    @blp.alt_response(429, schema=ErrorResponseSchema, description="尝试过多 / Too many attempts")
+    def post(self, credentials: dict[str, str]) -> services.TokenPair:
+        """Sign in with user name and password; returns an access and a refresh token."""
+        return services.authenticate(
+            credentials["username"],
+            credentials["password"],
+            user_agent=request.headers.get("User-Agent"),
+        )
+
+
+@blp.route("/refresh")
+class TokenRefresh(MethodView):
+    @blp.response(200, AccessTokenSchema)
+    @blp.alt_response(401, schema=ErrorResponseSchema, description="刷新令牌无效或已过期")
+    @blp.doc(security=[{"bearerAuth": []}])
+    def post(self) -> services.TokenPair:
+        """Exchange the refresh token (as the Bearer token) for a new access token."""
+        verify_jwt_in_request(refresh=True)
+        return services.refresh(current_user, get_jwt()["sid"])
+
+
+@blp.route("/logout")
+class Logout(MethodView):
+    @blp.response(204)
+    @blp.alt_response(401, schema=ErrorResponseSchema, description="未登录 / Not signed in")
+    @blp.doc(security=[{"bearerAuth": []}])
+    def post(self) -> None:
+        """Sign out: revokes this login's access and refresh tokens (send either one)."""
+        verify_jwt_in_request(verify_type=False)
+        services.logout(get_jwt()["sid"])

@@ -1,0 +1,1 @@
+"""Background work: the huey queue, tracked task records and housekeeping tasks."""

@@ -1,0 +1,167 @@
+"""The huey task queue and tracked tasks, whose status and progress live in the database.
+
+The module-level ``huey`` starts in immediate mode with memory storage, so importing it does
+no I/O; ``configure_queue`` points it at SQLite (default) or Redis when the app starts.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any, Protocol
+
+from flask import Flask
+from huey import Huey
+from huey.api import TaskWrapper
+from huey.storage import RedisStorage, SqliteStorage
+
+from catalog.background.models import TaskRecord, TaskStatus
+from catalog.columns import new_id, utcnow
+from catalog.extensions import db
+from config import Settings
+
+log = logging.getLogger("jiangyun.tasks")
+
+huey = Huey("jiangyun", immediate=True)
+
+# The app whose context tasks run in; set by configure_queue (one app per process).
+_bound_app: Flask | None = None
+
+crontab_type = Callable[[datetime], bool]
+
+
+class TaskFailure(Exception):
+    """A reason a task failed that its starter can read (Chinese / English)."""
+
+
+class Progress(Protocol):
+    def __call__(self, percent: int, message: str | None = None) -> None: ...
+
+
+def configure_queue(app: Flask, settings: Settings) -> None:
+    """Point the queue at its storage: Redis when REDIS_URL is set, else a SQLite file."""
+    global _bound_app
+    huey.name = settings.queue_name
+    if settings.redis_url:
+        huey.storage_class = RedisStorage
+        huey.storage_kwargs = {"url": settings.redis_url}
+    else:
+        huey.storage_class = SqliteStorage
+        huey.storage_kwargs = {"filename": str(settings.queue_path)}
+        if not settings.tasks_immediate:
+            settings.queue_path.parent.mkdir(parents=True, exist_ok=True)
+    huey.immediate = settings.tasks_immediate
+    huey.storage = huey.create_storage()
+    _bound_app = app
+
+
+def queue_backend_name() -> str:
+    return type(huey.storage).__name__
+
+
+def check_queue() -> None:
+    """Raise when the queue's storage does not answer (used by /readyz)."""
+    huey.storage.queue_size()
+
+
+class TrackedTask:
+    """A huey task whose every run has a :class:`TaskRecord`; start it with ``enqueue``."""
+
+    def __init__(self, wrapper: TaskWrapper, name: str) -> None:
+        self.wrapper = wrapper
+        self.name = name
+
+    def enqueue(self, *args: Any, created_by_id: int | None = None, **kwargs: Any) -> TaskRecord:
+        """Record the task as queued, commit, and hand it to the queue."""
+        task_id = new_id()
+        record = TaskRecord(
+            id=task_id, name=self.name, status=TaskStatus.QUEUED, created_by_id=created_by_id
+        )
+        db.session.add(record)
+        db.session.commit()
+        self.wrapper(task_id, *args, **kwargs)
+        return record
+
+
+def tracked_task(
+    **huey_options: Any,
+) -> Callable[[Callable[..., dict[str, Any] | None]], TrackedTask]:
+    """Turn ``func(progress, *args)`` into a :class:`TrackedTask`.
+
+    ``func`` reports with ``progress(percent, message)`` and returns a JSON-able result.
+    A :class:`TaskFailure` ends the record ``failed`` with its message; any other exception
+    does too, with a generic message, and is logged with its stack trace.
+    """
+
+    def decorator(func: Callable[..., dict[str, Any] | None]) -> TrackedTask:
+        name = func.__name__
+
+        @huey.task(name=name, **huey_options)
+        @functools.wraps(func)
+        def run(task_id: str, *args: Any, **kwargs: Any) -> None:
+            with _app().app_context():
+                _run_tracked(task_id, func, args, kwargs)
+
+        return TrackedTask(run, name)
+
+    return decorator
+
+
+def schedule(task: TrackedTask, when: crontab_type) -> None:
+    """Start ``task`` (without arguments) on the consumer's clock, e.g. ``crontab(hour="3")``."""
+
+    @huey.periodic_task(when, name=f"{task.name}_on_schedule")
+    def start() -> None:
+        with _app().app_context():
+            task.enqueue()
+
+
+def _app() -> Flask:
+    if _bound_app is None:
+        raise RuntimeError("configure_queue() was not called in this process")
+    return _bound_app
+
+
+def _run_tracked(
+    task_id: str, func: Callable[..., dict[str, Any] | None], args: Any, kwargs: Any
+) -> None:
+    record = db.session.get(TaskRecord, task_id)
+    if record is None:
+        log.error("task record %s is missing; the task does not run", task_id)
+        return
+    record.status = TaskStatus.RUNNING
+    record.started_at = utcnow()
+    db.session.commit()
+
+    def progress(percent: int, message: str | None = None) -> None:
+        record.progress = max(0, min(100, int(percent)))
+        if message is not None:
+            record.message = message
+        db.session.commit()
+
+    try:
+        result = func(progress, *args, **kwargs)
+    except TaskFailure as exc:
+        _finish_failed(task_id, str(exc))
+    except Exception:
+        log.exception("task %s (%s) failed", task_id, record.name)
+        _finish_failed(task_id, f"任务执行出错 / The task failed unexpectedly (task {task_id})")
+    else:
+        record.status = TaskStatus.DONE
+        record.progress = 100
+        record.result = result
+        record.finished_at = utcnow()
+        db.session.commit()
+
+
+def _finish_failed(task_id: str, message: str) -> None:
+    db.session.rollback()
+    record = db.session.get(TaskRecord, task_id)
+    if record is None:
+        return
+    record.status = TaskStatus.FAILED
+    record.message = message
+    record.finished_at = utcnow()
+    db.session.commit()

@@ -1,0 +1,38 @@
+"""Housekeeping tasks run by the consumer on a schedule."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from huey import crontab
+from sqlalchemy import CursorResult, delete
+
+from catalog.accounts.models import AuthSession
+from catalog.background.models import TaskRecord, TaskStatus
+from catalog.background.queue import Progress, schedule, tracked_task
+from catalog.columns import utcnow
+from catalog.extensions import db
+
+FINISHED_TASK_RETENTION = timedelta(days=30)
+
+
+@tracked_task()
+def purge_expired(progress: Progress) -> dict[str, int]:
+    """Delete login sessions past their expiry and task records finished a month ago."""
+    now = utcnow()
+    sessions: CursorResult[Any] = db.session.execute(  # type: ignore[assignment]
+        delete(AuthSession).where(AuthSession.expires_at < now)
+    )
+    progress(50, "登录会话已清理 / expired login sessions purged")
+    tasks: CursorResult[Any] = db.session.execute(  # type: ignore[assignment]
+        delete(TaskRecord).where(
+            TaskRecord.status.in_([TaskStatus.DONE, TaskStatus.FAILED]),
+            TaskRecord.finished_at < now - FINISHED_TASK_RETENTION,
+        )
+    )
+    db.session.commit()
+    return {"auth_sessions": sessions.rowcount, "task_records": tasks.rowcount}
+
+
+schedule(purge_expired, crontab(minute="17", hour="3"))

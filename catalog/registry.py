@@ -1,0 +1,28 @@
+"""The implementations chosen from settings at app start, reachable from services."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from argon2 import PasswordHasher
+from flask import current_app
+
+from config import Settings
+
+EXTENSION_KEY = "jiangyun"
+
+
+@dataclass
+class Services:
+    settings: Settings
+    password_hasher: PasswordHasher
+    dummy_password_hash: str | None = None  # verified against for unknown users (timing)
+    # name → a callable that raises when that part does not answer (used by /readyz)
+    readiness_checks: dict[str, Callable[[], None]] = field(default_factory=dict)
+
+
+def services() -> Services:
+    """The running app's services (inside an app context)."""
+    found: Services = current_app.extensions[EXTENSION_KEY]
+    return found

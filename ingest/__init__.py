@@ -1,0 +1,1 @@
+"""Bringing content in: object storage, media processing, importers and their tasks."""

@@ -1,0 +1,1 @@
+"""Search: the SearchEngine interface, index documents, Chinese text and outbox sync."""

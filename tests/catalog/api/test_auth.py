@@ -1,0 +1,258 @@
+"""Tokens: issue, refresh, expiry, revocation; login rate limits in memory and in Redis."""
+
+from __future__ import annotations
+
+import socket
+import uuid
+from collections.abc import Callable
+from datetime import timedelta
+
+import pytest
+import redis
+from flask import Flask
+from flask.testing import FlaskClient
+from flask_jwt_extended import create_access_token, create_refresh_token
+
+from catalog.accounts.models import AuthSession, Role, User
+from catalog.columns import utcnow
+from catalog.extensions import db
+from tests.conftest import TEST_PASSWORD
+
+TOKEN = "/api/v1/auth/token"
+
+
+def sign_in(client: FlaskClient, user: User, password: str = TEST_PASSWORD):  # type: ignore[no-untyped-def]
+    return client.post(TOKEN, json={"username": user.username, "password": password})
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def test_sign_in_issues_access_and_refresh_tokens(
+    client: FlaskClient, make_user: Callable[..., User]
+) -> None:
+    user = make_user(Role.LEARNER, Role.INSTRUCTOR)
+    response = sign_in(client, user)
+    assert response.status_code == 200
+    body = response.get_json()
+    assert body["token_type"] == "Bearer"
+    assert body["expires_in"] == 15 * 60
+    assert body["refresh_expires_in"] == 30 * 86400
+    assert body["user"]["roles"] == ["instructor", "learner"]
+    me = client.get("/api/v1/me", headers=bearer(body["access_token"]))
+    assert me.status_code == 200
+    assert me.get_json()["username"] == user.username
+    assert me.get_json()["organisation"]["code"] == "home-org"
+
+
+def test_password_is_stored_as_argon2id(make_user: Callable[..., User]) -> None:
+    user = make_user()
+    assert user.password_hash.startswith("$argon2id$")
+    assert TEST_PASSWORD not in user.password_hash
+
+
+@pytest.mark.parametrize("case", ["wrong password", "unknown user", "disabled user"])
+def test_bad_credentials_get_one_answer(
+    client: FlaskClient, make_user: Callable[..., User], case: str
+) -> None:
+    user = make_user()
+    if case == "disabled user":
+        user.is_active = False
+        db.session.commit()
+    if case == "unknown user":
+        response = client.post(TOKEN, json={"username": "nobody", "password": TEST_PASSWORD})
+    else:
+        response = sign_in(client, user, "wrong" if case == "wrong password" else TEST_PASSWORD)
+    assert response.status_code == 401
+    assert response.get_json()["error"]["code"] == "invalid_credentials"
+
+
+def test_refresh_gives_a_new_access_token(
+    client: FlaskClient, make_user: Callable[..., User]
+) -> None:
+    tokens = sign_in(client, make_user()).get_json()
+    response = client.post("/api/v1/auth/refresh", headers=bearer(tokens["refresh_token"]))
+    assert response.status_code == 200
+    access = response.get_json()["access_token"]
+    assert "refresh_token" not in response.get_json()
+    assert client.get("/api/v1/me", headers=bearer(access)).status_code == 200
+
+
+def test_tokens_are_not_interchangeable(
+    client: FlaskClient, make_user: Callable[..., User]
+) -> None:
+    tokens = sign_in(client, make_user()).get_json()
+    as_access = client.get("/api/v1/me", headers=bearer(tokens["refresh_token"]))
+    assert as_access.status_code == 401
+    as_refresh = client.post("/api/v1/auth/refresh", headers=bearer(tokens["access_token"]))
+    assert as_refresh.status_code == 401
+
+
+def _session_id(user: User) -> str:
+    session = db.session.scalars(db.select(AuthSession).filter_by(user_id=user.id)).one()
+    return session.id
+
+
+def test_expired_access_token_is_refused(
+    client: FlaskClient, make_user: Callable[..., User]
+) -> None:
+    user = make_user()
+    sign_in(client, user)
+    token = create_access_token(
+        user, expires_delta=timedelta(seconds=-5), additional_claims={"sid": _session_id(user)}
+    )
+    response = client.get("/api/v1/me", headers=bearer(token))
+    assert response.status_code == 401
+    assert response.get_json()["error"]["code"] == "token_expired"
+
+
+def test_expired_refresh_token_is_refused(
+    client: FlaskClient, make_user: Callable[..., User]
+) -> None:
+    user = make_user()
+    sign_in(client, user)
+    token = create_refresh_token(
+        user, expires_delta=timedelta(seconds=-5), additional_claims={"sid": _session_id(user)}
+    )
+    response = client.post("/api/v1/auth/refresh", headers=bearer(token))
+    assert response.status_code == 401
+    assert response.get_json()["error"]["code"] == "token_expired"
+
+
+def test_expired_login_session_refuses_its_tokens(
+    client: FlaskClient, make_user: Callable[..., User]
+) -> None:
+    user = make_user()
+    tokens = sign_in(client, user).get_json()
+    session = db.session.get(AuthSession, _session_id(user))
+    session.expires_at = utcnow() - timedelta(seconds=1)
+    db.session.commit()
+    response = client.get("/api/v1/me", headers=bearer(tokens["access_token"]))
+    assert response.get_json()["error"]["code"] == "token_revoked"
+
+
+def test_logout_revokes_access_and_refresh_tokens(
+    client: FlaskClient, make_user: Callable[..., User]
+) -> None:
+    user = make_user()
+    tokens = sign_in(client, user).get_json()
+    other_device = sign_in(client, user).get_json()
+    assert (
+        client.post("/api/v1/auth/logout", headers=bearer(tokens["access_token"])).status_code
+        == 204
+    )
+    me = client.get("/api/v1/me", headers=bearer(tokens["access_token"]))
+    assert me.status_code == 401
+    assert me.get_json()["error"]["code"] == "token_revoked"
+    refreshed = client.post("/api/v1/auth/refresh", headers=bearer(tokens["refresh_token"]))
+    assert refreshed.status_code == 401
+    # The other device's login is untouched.
+    assert client.get("/api/v1/me", headers=bearer(other_device["access_token"])).status_code == 200
+
+
+def test_logout_with_the_refresh_token_also_works(
+    client: FlaskClient, make_user: Callable[..., User]
+) -> None:
+    tokens = sign_in(client, make_user()).get_json()
+    assert (
+        client.post("/api/v1/auth/logout", headers=bearer(tokens["refresh_token"])).status_code
+        == 204
+    )
+    assert client.get("/api/v1/me", headers=bearer(tokens["access_token"])).status_code == 401
+
+
+def test_disabling_a_user_cuts_their_tokens(
+    client: FlaskClient, make_user: Callable[..., User]
+) -> None:
+    user = make_user()
+    tokens = sign_in(client, user).get_json()
+    user.is_active = False
+    db.session.commit()
+    response = client.get("/api/v1/me", headers=bearer(tokens["access_token"]))
+    assert response.status_code == 401
+    assert response.get_json()["error"]["code"] == "account_disabled"
+
+
+@pytest.mark.parametrize(
+    "token",
+    # the last one is an unsigned token ("alg": "none") claiming to be user 1
+    [
+        "not-a-jwt",
+        "a.b.c",
+        "eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0.eyJzdWIiOiIxIiwidHlwZSI6ImFjY2VzcyJ9.",
+    ],
+)
+def test_garbage_tokens_are_401(client: FlaskClient, token: str) -> None:
+    response = client.get("/api/v1/me", headers=bearer(token))
+    assert response.status_code == 401
+    assert response.get_json()["error"]["code"] == "token_invalid"
+
+
+def test_token_signed_with_another_secret_is_refused(
+    make_app: Callable[..., Flask], client: FlaskClient, make_user: Callable[..., User]
+) -> None:
+    user = make_user()
+    other = make_app(secret_key="another-secret-" + "y" * 40)
+    with other.app_context():
+        forged = create_access_token(user, additional_claims={"sid": "whatever"})
+    response = client.get("/api/v1/me", headers=bearer(forged))
+    assert response.get_json()["error"]["code"] == "token_invalid"
+
+
+def test_successful_logins_are_not_limited(
+    make_app: Callable[..., Flask], make_user: Callable[..., User]
+) -> None:
+    client = make_app(login_rate_limit="2 per minute").test_client()
+    user = make_user()
+    for _ in range(4):
+        assert sign_in(client, user).status_code == 200
+
+
+def test_failed_logins_are_limited_per_user_name_across_addresses(
+    make_app: Callable[..., Flask], make_user: Callable[..., User]
+) -> None:
+    client = make_app(login_rate_limit="3 per minute").test_client()
+    user = make_user()
+    for i in range(3):
+        response = client.post(
+            TOKEN,
+            json={"username": user.username, "password": "guess"},
+            environ_base={"REMOTE_ADDR": f"10.0.0.{i + 1}"},
+        )
+        assert response.status_code == 401
+    response = client.post(
+        TOKEN,
+        json={"username": user.username, "password": TEST_PASSWORD},
+        environ_base={"REMOTE_ADDR": "10.0.0.99"},
+    )
+    assert response.status_code == 429
+
+
+def _redis_answers() -> bool:
+    with socket.socket() as sock:
+        sock.settimeout(0.5)
+        return sock.connect_ex(("127.0.0.1", 6379)) == 0
+
+
+@pytest.mark.skipif(not _redis_answers(), reason="no Redis server answers on 127.0.0.1:6379")
+def test_login_limit_is_shared_through_redis(
+    make_app: Callable[..., Flask], make_user: Callable[..., User]
+) -> None:
+    # Two app processes (here two apps) share the count when limits live in Redis.
+    options = {
+        "login_rate_limit": "2 per minute",
+        "rate_limit_storage_url": "redis://127.0.0.1:6379/0",
+    }
+    first, second = make_app(**options).test_client(), make_app(**options).test_client()
+    user = make_user()
+    bad = {"username": user.username, "password": "nope"}
+    # A client address of its own, so that counts left in Redis by other runs do not interfere.
+    address = {"REMOTE_ADDR": f"10.{uuid.uuid4().int % 250}.{uuid.uuid4().int % 250}.7"}
+    assert first.post(TOKEN, json=bad, environ_base=address).status_code == 401
+    assert second.post(TOKEN, json=bad, environ_base=address).status_code == 401
+    assert first.post(TOKEN, json=bad, environ_base=address).status_code == 429
+    assert second.post(TOKEN, json=bad, environ_base=address).status_code == 429
+    # The counts really are in Redis (not in this process's memory).
+    keys = redis.Redis.from_url("redis://127.0.0.1:6379/0").keys(f"*{address['REMOTE_ADDR']}*")
+    assert keys

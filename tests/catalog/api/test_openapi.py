@@ -1,0 +1,42 @@
+"""The OpenAPI document describes every operation, its errors and its security."""
+
+from __future__ import annotations
+
+from flask.testing import FlaskClient
+
+
+def test_openapi_document(client: FlaskClient) -> None:
+    response = client.get("/api/openapi.json")
+    assert response.status_code == 200
+    spec = response.get_json()
+    assert spec["openapi"].startswith("3.")
+    assert spec["components"]["securitySchemes"]["bearerAuth"]["scheme"] == "bearer"
+    assert "ErrorResponse" in spec["components"]["schemas"]
+    operations = [
+        (path, method, op)
+        for path, item in spec["paths"].items()
+        for method, op in item.items()
+        if method in {"get", "post", "put", "patch", "delete"}
+    ]
+    assert len(operations) >= 9
+    for path, method, op in operations:
+        assert op.get("summary"), f"{method} {path} has no summary"
+        assert any(code.startswith("2") for code in op["responses"]), f"{method} {path}"
+    me = spec["paths"]["/api/v1/me"]["get"]
+    assert me["security"] == [{"bearerAuth": []}]
+    assert "401" in me["responses"]
+    users_post = spec["paths"]["/api/v1/users"]["post"]
+    assert {"401", "403", "422"} <= set(users_post["responses"])
+    assert "requestBody" in users_post
+
+
+def test_docs_page_is_served(client: FlaskClient) -> None:
+    response = client.get("/api/docs")
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert "/api/docs/assets/swagger-ui-bundle.js" in page
+    # The page's scripts are served by the app itself (no CDN needed on an intranet).
+    with client.get("/api/docs/assets/swagger-ui-bundle.js") as script:
+        assert script.status_code == 200
+        assert len(script.get_data()) > 100_000
+    assert client.get("/api/docs/assets/../../../etc/passwd").status_code == 404

@@ -1,0 +1,118 @@
+"""Settings from the environment: types, defaults, the development secret, production refusals."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from config import VARIABLES, ConfigError, Environment, Settings, load_settings
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_defaults_need_no_server(tmp_path: Path) -> None:
+    settings = load_settings({"VAR_DIR": str(tmp_path)})
+    assert settings.environment is Environment.DEVELOPMENT
+    assert settings.sqlalchemy_url == f"sqlite:///{tmp_path / 'jiangyun.db'}"
+    assert settings.limiter_storage_uri == "memory://"
+    assert settings.queue_path == tmp_path / "tasks.db"
+    assert settings.redis_url == ""
+
+
+def test_typed_values_are_parsed(tmp_path: Path) -> None:
+    settings = load_settings(
+        {
+            "VAR_DIR": str(tmp_path),
+            "DEBUG": "yes",
+            "ACCESS_TOKEN_MINUTES": "5",
+            "TASKS_IMMEDIATE": "0",
+            "DATABASE_URL": "postgresql+psycopg://u:p@db/jy",
+            "REDIS_URL": "redis://127.0.0.1:6379/0",
+        }
+    )
+    assert settings.debug is True
+    assert settings.access_token_minutes == 5
+    assert settings.tasks_immediate is False
+    assert not settings.uses_sqlite
+    assert settings.limiter_storage_uri == "redis://127.0.0.1:6379/0"
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("DEBUG", "maybe"),
+        ("ACCESS_TOKEN_MINUTES", "ten"),
+        ("ACCESS_TOKEN_MINUTES", "-1"),
+        ("JIANGYUN_ENV", "staging"),
+    ],
+)
+def test_malformed_value_names_the_variable(tmp_path: Path, name: str, value: str) -> None:
+    with pytest.raises(ConfigError, match=name):
+        load_settings({"VAR_DIR": str(tmp_path), name: value})
+
+
+def test_development_secret_is_generated_once_and_kept(tmp_path: Path) -> None:
+    first = load_settings({"VAR_DIR": str(tmp_path)})
+    second = load_settings({"VAR_DIR": str(tmp_path)})
+    assert first.secret_key_is_generated
+    assert len(first.secret_key) >= 32
+    assert first.secret_key == second.secret_key
+    assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
+
+
+PRODUCTION_OK = {
+    "JIANGYUN_ENV": "production",
+    "SECRET_KEY": "s" * 48,
+    "DATABASE_URL": "postgresql+psycopg://jy@db/jy",
+}
+
+
+def test_production_with_safe_settings_starts(tmp_path: Path) -> None:
+    settings = load_settings({**PRODUCTION_OK, "VAR_DIR": str(tmp_path)})
+    assert settings.environment is Environment.PRODUCTION
+    assert not (tmp_path / "secret_key").exists()
+
+
+@pytest.mark.parametrize(
+    ("change", "variable"),
+    [
+        ({"SECRET_KEY": ""}, "SECRET_KEY"),
+        ({"SECRET_KEY": "short"}, "SECRET_KEY"),
+        ({"DATABASE_URL": ""}, "DATABASE_URL"),
+        ({"DATABASE_URL": "sqlite:////srv/jy.db"}, "DATABASE_URL"),
+        ({"DEBUG": "true"}, "DEBUG"),
+        ({"TASKS_IMMEDIATE": "true"}, "TASKS_IMMEDIATE"),
+    ],
+)
+def test_production_refuses_unsafe_settings(
+    tmp_path: Path, change: dict[str, str], variable: str
+) -> None:
+    with pytest.raises(ConfigError, match=rf"{variable}:"):
+        load_settings({**PRODUCTION_OK, "VAR_DIR": str(tmp_path), **change})
+
+
+def test_production_never_uses_a_generated_secret(tmp_path: Path) -> None:
+    # A development secret lying in var/ must not silently become the production secret.
+    load_settings({"VAR_DIR": str(tmp_path)})
+    with pytest.raises(ConfigError, match="SECRET_KEY"):
+        load_settings({**PRODUCTION_OK, "SECRET_KEY": "", "VAR_DIR": str(tmp_path)})
+
+
+def test_every_variable_maps_to_a_setting_and_is_in_the_readme() -> None:
+    fields = set(Settings.__dataclass_fields__)
+    readme = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
+    for variable in VARIABLES:
+        assert variable.attribute in fields
+        assert re.search(rf"^\| `{variable.name}` \|", readme, re.MULTILINE), variable.name
+
+
+def test_only_config_reads_the_environment() -> None:
+    offenders = []
+    for package in ("catalog", "ingest", "search"):
+        for path in (PROJECT_ROOT / package).rglob("*.py"):
+            text = path.read_text(encoding="utf-8")
+            if "os.environ" in text or "os.getenv" in text:
+                offenders.append(str(path.relative_to(PROJECT_ROOT)))
+    assert offenders == []

@@ -1,0 +1,211 @@
+"""Shared fixtures: the app on SQLite and on PostgreSQL, a client, and users of each role.
+
+Each test gets a fresh app (its own limiter memory, its own settings) over a database that was
+migrated once per session. After each test every table is emptied. (Flask-SQLAlchemy 3 picks
+its engine per query, so a session cannot join an outer transaction to be rolled back; emptying
+also lets a real task consumer in another process see what a test committed.)
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient
+from flask_migrate import upgrade
+
+from catalog import create_app
+from catalog.accounts import services as accounts
+from catalog.accounts.models import Organisation, OrganisationKind, Role, User
+from catalog.extensions import db
+from config import Environment, Settings
+
+TEST_PASSWORD = "correct horse battery"
+DEFAULT_PG_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+
+
+def _pg_server_url() -> str:
+    return os.environ.get("TEST_DATABASE_URL", DEFAULT_PG_SERVER)
+
+
+def _port_open(host: str, port: int) -> bool:
+    with socket.socket() as sock:
+        sock.settimeout(0.5)
+        return sock.connect_ex((host, port)) == 0
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> sa.Engine:
+    """An engine on the PostgreSQL server's maintenance database, or a skip saying why."""
+    url = sa.make_url(_pg_server_url())
+    if not _port_open(url.host or "127.0.0.1", url.port or 5432):
+        pytest.skip(f"no PostgreSQL server answers at {url.host}:{url.port} (TEST_DATABASE_URL)")
+    engine = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as conn:
+            conn.execute(sa.text("SELECT 1"))
+    except sa.exc.OperationalError as exc:
+        pytest.skip(f"PostgreSQL at {url.host}:{url.port} refused the test user: {exc}")
+    return engine
+
+
+@pytest.fixture(scope="session")
+def make_postgres_database(postgres_server: sa.Engine) -> Iterator[Callable[[], str]]:
+    """Creates throwaway databases on the server; all are dropped at the end of the session."""
+    created: list[str] = []
+
+    def make() -> str:
+        name = f"jiangyun_test_{uuid.uuid4().hex[:12]}"
+        with postgres_server.connect() as conn:
+            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+        created.append(name)
+        return postgres_server.url.set(database=name).render_as_string(hide_password=False)
+
+    yield make
+    with postgres_server.connect() as conn:
+        for name in created:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    postgres_server.dispose()
+
+
+def base_settings(var_dir: Path, database_url: str, **overrides: Any) -> Settings:
+    values: dict[str, Any] = {
+        "environment": Environment.TEST,
+        "var_dir": var_dir,
+        "secret_key": "test-secret-" + "x" * 40,
+        "database_url": database_url,
+        "tasks_immediate": True,
+        "queue_name": f"jiangyun-test-{uuid.uuid4().hex[:8]}",
+        "rate_limit_storage_url": "memory://",
+        "log_level": "WARNING",
+    }
+    values.update(overrides)
+    return Settings(**values)
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """One migrated database per engine for the whole session."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+    else:
+        url = request.getfixturevalue("make_postgres_database")()
+    app = create_app(base_settings(tmp_path_factory.mktemp("var"), url))
+    with app.app_context():
+        upgrade()
+        db.engine.dispose()
+    return url
+
+
+@pytest.fixture
+def settings(tmp_path: Path, database_url: str) -> Settings:
+    return base_settings(tmp_path / "var", database_url)
+
+
+@pytest.fixture
+def make_app(settings: Settings) -> Iterator[Callable[..., Flask]]:
+    """Build an app with some settings changed; every app built is cleaned up after the test."""
+    apps: list[Flask] = []
+
+    def make(**overrides: Any) -> Flask:
+        built = create_app(settings.with_overrides(**overrides))
+        apps.append(built)
+        return built
+
+    yield make
+    for built in apps:
+        with built.app_context():
+            db.session.remove()
+            db.engine.dispose()
+    if apps:
+        _empty_tables(settings.database_url)
+
+
+def _empty_tables(database_url: str) -> None:
+    engine = sa.create_engine(database_url)
+    with engine.begin() as conn:
+        for table in reversed(db.metadata.sorted_tables):
+            conn.execute(table.delete())
+    engine.dispose()
+
+
+@pytest.fixture
+def app(make_app: Callable[..., Flask]) -> Iterator[Flask]:
+    built = make_app()
+    with built.app_context():
+        yield built
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+# --- factories -----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def make_org(app: Flask) -> Callable[..., Organisation]:
+    def make(code: str | None = None, name: str = "测试电力公司", **kwargs: Any) -> Organisation:
+        return accounts.create_organisation(
+            code=code or f"org-{uuid.uuid4().hex[:8]}",
+            name=name,
+            kind=kwargs.get("kind", OrganisationKind.ENTERPRISE),
+        )
+
+    return make
+
+
+@pytest.fixture
+def make_user(app: Flask, make_org: Callable[..., Organisation]) -> Callable[..., User]:
+    default_org: list[Organisation] = []
+
+    def make(
+        *roles: Role, organisation: Organisation | None = None, username: str | None = None
+    ) -> User:
+        if organisation is None and set(roles) != {Role.PLATFORM_ADMIN}:
+            if not default_org:
+                default_org.append(make_org(code="home-org"))
+            organisation = default_org[0]
+        return accounts.create_user(
+            username=username or f"u{uuid.uuid4().hex[:10]}",
+            display_name="测试用户",
+            password=TEST_PASSWORD,
+            roles=roles or (Role.LEARNER,),
+            organisation=organisation,
+        )
+
+    return make
+
+
+@pytest.fixture
+def login(client: FlaskClient) -> Callable[[User], dict[str, str]]:
+    """Sign a user in through the API; returns the Authorization header."""
+
+    def sign_in(user: User) -> dict[str, str]:
+        response = client.post(
+            "/api/v1/auth/token", json={"username": user.username, "password": TEST_PASSWORD}
+        )
+        assert response.status_code == 200, response.get_json()
+        return {"Authorization": f"Bearer {response.get_json()['access_token']}"}
+
+    return sign_in
+
+
+@pytest.fixture
+def login_as(
+    make_user: Callable[..., User], login: Callable[[User], dict[str, str]]
+) -> Callable[..., dict[str, str]]:
+    """``login_as(Role.ADMIN)``: a new user of that role, signed in."""
+
+    def sign_in(*roles: Role, organisation: Organisation | None = None) -> dict[str, str]:
+        return login(make_user(*roles, organisation=organisation))
+
+    return sign_in
