@@ -15,11 +15,13 @@ __all__ = ["create_app"]
 def create_app(settings: Settings | None = None) -> Flask:
     """Build the app: settings, extensions, service implementations, blueprints."""
     from catalog import cli, extensions, observability, security
-    from catalog.api import auth, docs_assets, health, me, organisations, tasks, users
+    from catalog.api import auth, docs_assets, health, me, organisations, storage, tasks, users
     from catalog.background import queue
     from catalog.background import tasks as _housekeeping  # noqa: F401  (registers tasks)
     from catalog.errors import register_error_handlers
     from catalog.registry import EXTENSION_KEY, Services
+    from ingest.local_store import LocalObjectStore
+    from ingest.stores import object_store_from
 
     settings = settings or load_settings()
     app = Flask("catalog", static_folder=None)
@@ -50,14 +52,22 @@ def create_app(settings: Settings | None = None) -> Flask:
         if settings.uses_sqlite:
             event.listen(extensions.db.engine, "connect", _sqlite_pragmas)
 
+    object_store = object_store_from(settings)
     app.extensions[EXTENSION_KEY] = Services(
         settings=settings,
         password_hasher=security.password_hasher_for(settings),
-        readiness_checks={"database": _check_database, "task_queue": queue.check_queue},
+        object_store=object_store,
+        readiness_checks={
+            "database": _check_database,
+            "task_queue": queue.check_queue,
+            "object_store": object_store.check,
+        },
     )
     for module in (health, auth, me, organisations, users, tasks):
         extensions.api.register_blueprint(module.blp)
     app.register_blueprint(docs_assets.blp)
+    if isinstance(object_store, LocalObjectStore):
+        app.register_blueprint(storage.blp)
     cli.register(app)
     return app
 

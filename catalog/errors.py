@@ -16,6 +16,14 @@ import marshmallow as ma
 from flask import Flask, Response, g, jsonify
 from werkzeug.exceptions import HTTPException
 
+from ingest.interfaces import (
+    InvalidKey,
+    InvalidRange,
+    InvalidUpload,
+    ObjectNotFound,
+    StorageError,
+)
+
 log = logging.getLogger("jiangyun.errors")
 
 # Bilingual messages for the statuses the API answers with (Chinese first: users read it).
@@ -28,6 +36,7 @@ STATUS_MESSAGES: dict[int, tuple[str, str]] = {
     409: ("conflict", "与现有数据冲突 / Conflict with existing data"),
     413: ("payload_too_large", "请求内容过大 / Request body too large"),
     415: ("unsupported_media_type", "不支持的内容类型 / Unsupported media type"),
+    416: ("range_not_satisfiable", "请求的字节范围无效 / Requested range not satisfiable"),
     422: ("validation_error", "提交的数据未通过校验 / Validation failed"),
     429: ("rate_limited", "请求过于频繁，请稍后再试 / Too many requests, retry later"),
     500: (
@@ -172,10 +181,11 @@ def _handle_http_exception(error: HTTPException) -> Response:
     details = data.get("details")
     if details is None and "messages" in data:
         details = _translate(data["messages"])
-    headers = dict(data.get("headers") or {})
-    if status == 405 and hasattr(error, "valid_methods") and error.valid_methods:
-        headers["Allow"] = ", ".join(sorted(error.valid_methods))
-        details = {"allowed_methods": sorted(error.valid_methods)}
+    # Keep what the exception says in headers (Allow on 405, Content-Range on 416, …).
+    headers = {name: value for name, value in error.get_headers() if name != "Content-Type"}
+    headers.update(data.get("headers") or {})
+    if status == 405 and getattr(error, "valid_methods", None):
+        details = {"allowed_methods": sorted(error.valid_methods)}  # type: ignore[attr-defined]
     if status == 413:
         from flask import current_app
 
@@ -218,7 +228,25 @@ def _handle_unexpected(error: BaseException) -> Response:
     return error_response(500, details={"request_id": request_id})
 
 
+def _handle_storage_error(error: StorageError) -> Response:
+    if isinstance(error, ObjectNotFound | InvalidKey):
+        return error_response(404, code="object_not_found", message="文件不存在 / No such object")
+    if isinstance(error, InvalidUpload):
+        return error_response(
+            422, code="invalid_upload", message=f"上传不完整或有误 / Invalid upload: {error}"
+        )
+    if isinstance(error, InvalidRange):
+        return error_response(416)
+    log.warning("object store unavailable: %s", error)
+    return error_response(
+        503,
+        code="storage_unavailable",
+        message="文件存储暂不可用，请稍后重试 / File storage is unavailable, retry later",
+    )
+
+
 def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(DomainError, _handle_domain_error)
+    app.register_error_handler(StorageError, _handle_storage_error)
     app.register_error_handler(HTTPException, _handle_http_exception)
     app.register_error_handler(Exception, _handle_unexpected)

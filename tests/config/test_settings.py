@@ -66,6 +66,7 @@ PRODUCTION_OK = {
     "JIANGYUN_ENV": "production",
     "SECRET_KEY": "s" * 48,
     "DATABASE_URL": "postgresql+psycopg://jy@db/jy",
+    "PUBLIC_BASE_URL": "https://learn.example.cn",
 }
 
 
@@ -84,6 +85,7 @@ def test_production_with_safe_settings_starts(tmp_path: Path) -> None:
         ({"DATABASE_URL": "sqlite:////srv/jy.db"}, "DATABASE_URL"),
         ({"DEBUG": "true"}, "DEBUG"),
         ({"TASKS_IMMEDIATE": "true"}, "TASKS_IMMEDIATE"),
+        ({"PUBLIC_BASE_URL": ""}, "PUBLIC_BASE_URL"),
     ],
 )
 def test_production_refuses_unsafe_settings(

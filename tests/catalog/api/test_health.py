@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import socket
 from collections.abc import Callable
+from pathlib import Path
 
 from flask import Flask
 from flask.testing import FlaskClient
@@ -24,7 +25,8 @@ def test_healthz_answers_without_dependencies(client: FlaskClient) -> None:
 def test_readyz_checks_each_part(client: FlaskClient) -> None:
     response = client.get("/readyz")
     assert response.status_code == 200
-    assert response.get_json()["checks"] == {"database": "ok", "task_queue": "ok"}
+    checks = response.get_json()["checks"]
+    assert checks == {"database": "ok", "task_queue": "ok", "object_store": "ok"}
 
 
 def test_readyz_names_a_database_that_does_not_answer(make_app: Callable[..., Flask]) -> None:
@@ -42,3 +44,13 @@ def test_readyz_names_a_queue_that_does_not_answer(make_app: Callable[..., Flask
     response = app.test_client().get("/readyz")
     assert response.status_code == 503
     assert response.get_json()["error"]["details"]["failing"] == ["task_queue"]
+
+
+def test_readyz_names_an_object_store_that_cannot_write(
+    make_app: Callable[..., Flask], tmp_path: Path
+) -> None:
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the object folder should be")
+    response = make_app(object_dir=blocker / "objects").test_client().get("/readyz")
+    assert response.status_code == 503
+    assert response.get_json()["error"]["details"]["failing"] == ["object_store"]
