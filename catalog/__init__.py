@@ -15,11 +15,26 @@ __all__ = ["create_app"]
 def create_app(settings: Settings | None = None) -> Flask:
     """Build the app: settings, extensions, service implementations, blueprints."""
     from catalog import cli, extensions, observability, security
-    from catalog.api import auth, docs_assets, health, me, organisations, storage, tasks, users
+    from catalog.api import (
+        auth,
+        authoring_courses,
+        authoring_microlectures,
+        courses,
+        docs_assets,
+        health,
+        me,
+        microlectures,
+        organisations,
+        reference,
+        storage,
+        tasks,
+        users,
+    )
     from catalog.background import queue
     from catalog.background import tasks as _housekeeping  # noqa: F401  (registers tasks)
     from catalog.errors import register_error_handlers
     from catalog.registry import EXTENSION_KEY, Services
+    from ingest import tasks as _ingest_tasks  # noqa: F401  (registers tasks)
     from ingest.local_store import LocalObjectStore
     from ingest.stores import object_store_from
 
@@ -33,6 +48,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     extensions.migrate.init_app(app, extensions.db, directory=_migrations_dir())
     extensions.jwt.init_app(app)
     extensions.limiter.init_app(app)
+    extensions.compress.init_app(app)
     extensions.api.init_app(
         app,
         spec_kwargs={
@@ -63,8 +79,21 @@ def create_app(settings: Settings | None = None) -> Flask:
             "object_store": object_store.check,
         },
     )
-    for module in (health, auth, me, organisations, users, tasks):
-        extensions.api.register_blueprint(module.blp)
+    for blueprint in (
+        health.blp,
+        auth.blp,
+        me.blp,
+        organisations.blp,
+        users.blp,
+        tasks.blp,
+        reference.blp,
+        courses.blp,
+        courses.assignments_blp,
+        microlectures.blp,
+        authoring_courses.blp,
+        authoring_microlectures.blp,
+    ):
+        extensions.api.register_blueprint(blueprint)
     app.register_blueprint(docs_assets.blp)
     if isinstance(object_store, LocalObjectStore):
         app.register_blueprint(storage.blp)
@@ -80,6 +109,15 @@ def _flask_config(settings: Settings) -> dict[str, Any]:
         "MAX_CONTENT_LENGTH": settings.max_request_bytes,
         "SQLALCHEMY_DATABASE_URI": settings.sqlalchemy_url,
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": not settings.uses_sqlite},
+        "COMPRESS_MIMETYPES": [
+            "application/json",
+            "text/vtt",
+            "text/html",
+            "text/css",
+            "application/javascript",
+        ],
+        "COMPRESS_MIN_SIZE": 500,
+        "COMPRESS_ALGORITHM": ["br", "gzip"],
         "JWT_SECRET_KEY": settings.secret_key,
         "JWT_TOKEN_LOCATION": ["headers"],
         "JWT_ACCESS_TOKEN_EXPIRES": settings.access_token_minutes * 60,

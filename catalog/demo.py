@@ -1,12 +1,27 @@
-"""Demo data for ``make run``: organisations and one user per role (idempotent)."""
+"""Demo data for ``make run``: organisations, a user per role, and a small real catalogue.
+
+Loading is idempotent. Microlecture videos are generated with PyAV and go through the same
+upload, check and processing path as an instructor's upload, so playback works right away.
+"""
 
 from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 from sqlalchemy import select
 
 from catalog.accounts import services as accounts
 from catalog.accounts.models import Organisation, OrganisationKind, Role, User
+from catalog.background.queue import inline_tasks
+from catalog.courses import services as courses
+from catalog.courses.models import Course
 from catalog.extensions import db
+from catalog.lectures import services as lectures
+from catalog.lectures.models import Microlecture
+from catalog.reference.models import Industry, Occupation
 from catalog.registry import services
 from config import Environment
 
@@ -25,7 +40,118 @@ DEMO_USERS = (
     ("power-editor", "李编辑", (Role.EDITOR,), "demo-power"),
     ("power-learner", "张工（配电运维）", (Role.LEARNER,), "demo-power"),
     ("gas-learner", "赵工（燃气管网）", (Role.LEARNER,), "demo-gas"),
+    ("gas-instructor", "刘师傅（燃气工匠）", (Role.INSTRUCTOR,), "demo-gas"),
+    ("college-instructor", "陈老师（技师学院）", (Role.INSTRUCTOR,), "demo-college"),
 )
+
+DEMO_INDUSTRIES = (
+    ("power", "电力", "Electric power"),
+    ("gas", "燃气", "Gas"),
+    ("geology", "地质", "Geology"),
+    ("manufacturing", "装备制造", "Equipment manufacturing"),
+    ("ic", "集成电路", "Integrated circuits"),
+    ("biomed", "生物医药", "Biomedicine"),
+    ("ai", "人工智能", "Artificial intelligence"),
+)
+
+# Demo occupations; the codes follow the national classification's shape (大类-中类-小类-细类).
+DEMO_OCCUPATIONS = (
+    ("6-28-01-14", "变配电运行值班员", "power"),
+    ("6-28-02-05", "燃气输送工", "gas"),
+    ("6-18-01-01", "车工", "manufacturing"),
+)
+
+
+@dataclass(frozen=True)
+class DemoCourse:
+    code: str
+    instructor: str
+    fields: dict[str, Any]
+    chapters: tuple[tuple[str, tuple[str, list[str]]], ...]
+
+
+DEMO_COURSES: tuple[DemoCourse, ...] = (
+    DemoCourse(
+        code="DEMO-POWER-01",
+        instructor="power-instructor",
+        fields={
+            "code": "DEMO-POWER-01",
+            "title": "配电网运维与倒闸操作",
+            "summary": "面向一线运维人员，讲清配电网结构、倒闸操作票与安全措施。",
+            "objectives": ["掌握配电网基本结构", "能够正确填写和执行倒闸操作票"],
+            "industry": "power",
+            "occupation": "6-28-01-14",
+            "skill_level": 4,
+            "class_hours": 6,
+            "credits": 1,
+            "tags": ["配电", "安全", "倒闸操作"],
+        },
+        chapters=(
+            (
+                "第一章 配电网结构",
+                (
+                    "配电网的组成",
+                    ["配电网由变电站、线路和配电变压器组成", "运维人员要熟悉接线方式"],
+                ),
+            ),
+            (
+                "第二章 倒闸操作",
+                ("倒闸操作票怎么填", ["操作前核对设备名称和编号", "严格执行监护复诵制度"]),
+            ),
+        ),
+    ),
+    DemoCourse(
+        code="DEMO-GAS-01",
+        instructor="gas-instructor",
+        fields={
+            "code": "DEMO-GAS-01",
+            "title": "城镇燃气管网巡检",
+            "summary": "燃气管网日常巡检的要点、泄漏检测与应急处置。",
+            "objectives": ["掌握管网巡检路线与记录", "能够识别并处置燃气泄漏"],
+            "industry": "gas",
+            "occupation": "6-28-02-05",
+            "skill_level": 5,
+            "class_hours": 4,
+            "credits": 0.5,
+            "tags": ["燃气", "巡检", "应急"],
+        },
+        chapters=(
+            (
+                "第一章 巡检要点",
+                ("巡检路线与记录", ["按规定路线巡检并做好记录", "重点关注阀门井和调压箱"]),
+            ),
+            (
+                "第二章 泄漏处置",
+                ("发现泄漏怎么办", ["立即疏散人员并禁止明火", "报告调度并设置警戒区"]),
+            ),
+        ),
+    ),
+    DemoCourse(
+        code="DEMO-MFG-01",
+        instructor="college-instructor",
+        fields={
+            "code": "DEMO-MFG-01",
+            "title": "数控车床操作入门",
+            "summary": "技师学院精品课：数控车床的安全操作与基本编程。",
+            "objectives": ["了解数控车床结构", "能够完成简单零件的编程与加工"],
+            "industry": "manufacturing",
+            "occupation": "6-18-01-01",
+            "skill_level": 3,
+            "class_hours": 8,
+            "credits": 1.5,
+            "tags": ["数控", "车工", "安全操作"],
+        },
+        chapters=(
+            (
+                "第一章 安全操作",
+                ("开机前的安全检查", ["检查防护门和急停按钮", "穿戴好劳动防护用品"]),
+            ),
+            ("第二章 基础编程", ("G代码入门", ["G00 快速定位，G01 直线插补", "先空运行再加工"])),
+        ),
+    ),
+)
+
+DEMO_VIDEO_SECONDS = 4
 
 
 def load_demo_data() -> list[str]:
@@ -47,6 +173,8 @@ def load_demo_data() -> list[str]:
                 organisation=accounts.get_organisation_by_code(org_code) if org_code else None,
             )
             done.append(f"user {username}")
+    done += _load_reference_data()
+    done += _load_catalogue()
     if done:
         done.insert(0, "demo data loaded:")
     else:
@@ -55,3 +183,78 @@ def load_demo_data() -> list[str]:
         "demo users " + ", ".join(u[0] for u in DEMO_USERS) + f" — password {DEMO_PASSWORD}"
     )
     return done
+
+
+def _load_reference_data() -> list[str]:
+    done = []
+    for order, (code, name, name_en) in enumerate(DEMO_INDUSTRIES):
+        if db.session.scalar(select(Industry.id).where(Industry.code == code)) is None:
+            db.session.add(Industry(code=code, name=name, name_en=name_en, sort_order=order))
+            done.append(f"industry {code}")
+    db.session.flush()
+    for code, name, industry in DEMO_OCCUPATIONS:
+        if db.session.scalar(select(Occupation.id).where(Occupation.code == code)) is None:
+            industry_id = db.session.scalar(select(Industry.id).where(Industry.code == industry))
+            db.session.add(Occupation(code=code, name=name, industry_id=industry_id))
+            done.append(f"occupation {code}")
+    db.session.commit()
+    return done
+
+
+def _user(username: str) -> User:
+    user: User | None = db.session.scalar(select(User).where(User.username == username))
+    assert user is not None
+    return user
+
+
+def _load_catalogue() -> list[str]:
+    done = []
+    publisher = _user("platform")
+    with tempfile.TemporaryDirectory(prefix="jiangyun-demo-") as folder, inline_tasks():
+        for spec in DEMO_COURSES:
+            if db.session.scalar(select(Course.id).where(Course.code == spec.code)) is not None:
+                continue
+            instructor = _user(spec.instructor)
+            chapters = []
+            for index, (chapter_title, (lecture_title, lines)) in enumerate(spec.chapters):
+                video = Path(folder) / f"{spec.code}-{index}.mp4"
+                lecture = _demo_lecture(instructor, lecture_title, lines, video)
+                chapters.append(
+                    {
+                        "title": chapter_title,
+                        "items": [{"microlecture_id": lecture.id, "required": True}],
+                    }
+                )
+            course = courses.create(instructor, dict(spec.fields))
+            courses.set_chapters(instructor, course.id, chapters)
+            courses.submit(instructor, course.id)
+            courses.publish(publisher, course.id)
+            done.append(f"course {spec.code} ({spec.fields['title']})")
+    return done
+
+
+def _demo_lecture(instructor: User, title: str, lines: list[str], video: Path) -> Microlecture:
+    from ingest import media
+
+    lecture = lectures.create(
+        instructor, title=title, description="、".join(lines), knowledge_points=[title]
+    )
+    media.sample_video(video, seconds=DEMO_VIDEO_SECONDS, width=640, height=360)
+    data = video.read_bytes()
+    plan = lectures.plan_upload(
+        instructor,
+        lecture.id,
+        file_name=video.name,
+        size=len(data),
+        content_type="video/mp4",
+        sha256=None,
+    )
+    with video.open("rb") as source:  # what the phone does with the presigned URL
+        services().object_store.put(plan.upload.key, source, content_type="video/mp4")
+    lectures.complete_upload(instructor, lecture.id, plan.upload.id, None)
+    cues = "\n".join(
+        f"{i + 1}\n00:00:0{i * 2},000 --> 00:00:0{i * 2 + 2},000\n{line}\n"
+        for i, line in enumerate(lines)
+    )
+    lectures.set_transcript(instructor, lecture.id, format="srt", content=cues)
+    return lecture

@@ -129,6 +129,16 @@ class Invalid(DomainError):
     code = "validation_error"
 
 
+class PayloadTooLarge(DomainError):
+    status = 413
+    code = "payload_too_large"
+
+
+class UnsupportedMediaType(DomainError):
+    status = 415
+    code = "unsupported_media_type"
+
+
 class Unavailable(DomainError):
     status = 503
     code = "unavailable"
@@ -175,6 +185,8 @@ def error_response(
 
 def _handle_http_exception(error: HTTPException) -> Response:
     status = error.code or 500
+    if status < 400:  # 304 Not Modified from an ETag match: no body at all
+        return Response(status=status)
     if status >= 500:
         return _handle_unexpected(error)
     data: dict[str, Any] = getattr(error, "data", None) or {}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_compress import Compress
 from flask_jwt_extended import JWTManager
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -39,3 +40,4 @@ api = JiangyunApi()
 jwt = JWTManager()
 # flask-limiter keeps its storage on this object: one app per process, as gunicorn runs it.
 limiter = Limiter(key_func=get_remote_address, headers_enabled=True)
+compress = Compress()

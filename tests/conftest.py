@@ -15,6 +15,9 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.parse
+import urllib.request
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -134,11 +137,24 @@ def make_app(settings: Settings) -> Iterator[Callable[..., Flask]]:
         _empty_tables(settings.database_url)
 
 
+# Reference rows that migrations seed stay; everything else a test wrote goes.
+SEEDED_TABLES = {"skill_levels"}
+
+
 def _empty_tables(database_url: str) -> None:
+    from catalog.reference.models import NATIONAL_SKILL_LEVELS, SkillLevel
+
     engine = sa.create_engine(database_url)
     with engine.begin() as conn:
         for table in reversed(db.metadata.sorted_tables):
-            conn.execute(table.delete())
+            if table.name not in SEEDED_TABLES:
+                conn.execute(table.delete())
+        for level, name, name_en in NATIONAL_SKILL_LEVELS:  # undo label edits
+            conn.execute(
+                sa.update(SkillLevel)
+                .where(SkillLevel.level == level)
+                .values(name=name, name_en=name_en)
+            )
     engine.dispose()
 
 
@@ -309,3 +325,155 @@ def s3_settings(server: S3Server, bucket: str | None = None) -> dict[str, Any]:
         "s3_region": server.region,
         "s3_bucket": bucket or f"jy-{uuid.uuid4().hex[:12]}",
     }
+
+
+# --- calling presigned URLs as a phone would -------------------------------------------------
+
+
+@dataclass
+class Answer:
+    status: int
+    headers: dict[str, str]
+    body: bytes
+
+
+def call_url(
+    app: Flask,
+    method: str,
+    url: str,
+    body: bytes | None = None,
+    headers: dict[str, str] | None = None,
+) -> Answer:
+    """Local-store URLs go through the app (which serves them); S3 URLs over real HTTP."""
+    headers = headers or {}
+    settings = app.extensions["jiangyun"].settings
+    if url.startswith(settings.public_base_url):
+        parts = urllib.parse.urlsplit(url)
+        with app.test_client().open(
+            parts.path, method=method, query_string=parts.query, data=body, headers=headers
+        ) as response:
+            return Answer(response.status_code, dict(response.headers), response.get_data())
+    request = urllib.request.Request(url, data=body, method=method, headers=headers)
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return Answer(response.status, dict(response.headers), response.read())
+    except urllib.error.HTTPError as error:
+        with error:
+            return Answer(error.code, dict(error.headers), error.read())
+
+
+@dataclass(frozen=True)
+class Samples:
+    video_720p: Path  # 3 s, H.264/AAC, needs a 480p rendition
+    video_small: Path  # 2 s, 320x180: no mobile rendition needed
+    video_7mib: Path  # 4 s at 14 Mb/s: two 5 MiB parts
+    corrupt: Path  # an MP4 header followed by garbage
+    text: Path  # not media at all
+
+
+@pytest.fixture(scope="session")
+def samples(tmp_path_factory: pytest.TempPathFactory) -> Samples:
+    from ingest import media
+
+    folder = tmp_path_factory.mktemp("samples")
+    found = Samples(
+        video_720p=folder / "lecture-720p.mp4",
+        video_small=folder / "lecture-small.mp4",
+        video_7mib=folder / "lecture-big.mp4",
+        corrupt=folder / "corrupt.mp4",
+        text=folder / "notes.mp4",
+    )
+    media.sample_video(found.video_720p, seconds=3, width=1280, height=720)
+    media.sample_video(found.video_small, seconds=2, width=320, height=180, video_bitrate=300_000)
+    media.sample_video(
+        found.video_7mib, seconds=4, width=1280, height=720, video_bitrate=14_000_000
+    )
+    mp4_header = b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom"
+    found.corrupt.write_bytes(mp4_header + os.urandom(60_000))
+    found.text.write_bytes("配电网运维规程：第一章 总则。\n".encode() * 2000)
+    return found
+
+
+def upload_media(
+    client: FlaskClient,
+    app: Flask,
+    headers: dict[str, str],
+    lecture_id: int,
+    path: Path,
+    *,
+    content_type: str = "video/mp4",
+    announce: dict[str, Any] | None = None,
+    body: bytes | None = None,
+) -> Any:
+    """Plan an upload, send the bytes to the presigned URL(s), complete it; returns the response."""
+    data = path.read_bytes() if body is None else body
+    plan_body = {"file_name": path.name, "size": len(data), "content_type": content_type}
+    plan_body.update(announce or {})
+    plan = client.post(
+        f"/api/v1/authoring/microlectures/{lecture_id}/media/uploads",
+        json=plan_body,
+        headers=headers,
+    )
+    assert plan.status_code == 201, plan.get_json()
+    plan_json = plan.get_json()
+    if plan_json["method"] == "single":
+        answer = call_url(app, "PUT", plan_json["url"], data, {"Content-Type": content_type})
+        assert answer.status == 200, answer.body[:300]
+    else:
+        for part in plan_json["parts"]:
+            start = (part["part_number"] - 1) * plan_json["part_size"]
+            chunk = data[start : start + part["size"]]
+            answer = call_url(app, "PUT", part["url"], chunk)
+            assert answer.status == 200, answer.body[:300]
+    upload_id = plan_json["upload"]["id"]
+    return client.post(
+        f"/api/v1/authoring/microlectures/{lecture_id}/media/uploads/{upload_id}/complete",
+        json={},
+        headers=headers,
+    )
+
+
+@pytest.fixture
+def make_lecture(app: Flask) -> Callable[..., Any]:
+    """A microlecture owned by ``instructor``; ``ready`` gives it processed media (no files)."""
+    from catalog.lectures.models import LectureStatus, Microlecture
+
+    def make(
+        instructor: User,
+        *,
+        title: str = "安全用电常识",
+        ready: bool = True,
+        duration: float = 420.0,
+    ) -> Microlecture:
+        lecture = Microlecture(
+            title=title,
+            description="",
+            knowledge_points=["安全用电"],
+            instructor_id=instructor.id,
+            organisation_id=instructor.organisation_id,
+            status=LectureStatus.READY if ready else LectureStatus.DRAFT,
+            duration_seconds=duration if ready else None,
+        )
+        db.session.add(lecture)
+        db.session.commit()
+        return lecture
+
+    return make
+
+
+@pytest.fixture
+def make_industry(app: Flask) -> Callable[..., Any]:
+    from catalog.reference.models import Industry, Occupation
+
+    def make(code: str = "power", name: str = "电力", occupation: str | None = None) -> Industry:
+        industry = db.session.scalar(sa.select(Industry).where(Industry.code == code))
+        if industry is None:
+            industry = Industry(code=code, name=name, name_en=code)
+            db.session.add(industry)
+            db.session.flush()
+        if occupation:
+            db.session.add(Occupation(code=occupation, name=f"{name}工种", industry_id=industry.id))
+        db.session.commit()
+        return industry
+
+    return make

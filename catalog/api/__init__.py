@@ -69,3 +69,17 @@ def page_schema(item_schema: type[ma.Schema], name: str) -> type[ma.Schema]:
             "total": ma.fields.Integer(required=True),
         },
     )
+
+
+def cursor_page_schema(item_schema: type[ma.Schema], name: str) -> type[ma.Schema]:
+    """A page of ``item_schema`` items and the cursor of the next page (null on the last)."""
+    return type(
+        name,
+        (ma.Schema,),
+        {
+            "items": ma.fields.List(ma.fields.Nested(item_schema), required=True),
+            "next_cursor": ma.fields.String(
+                allow_none=True, required=True, metadata={"description": "pass as ?cursor="}
+            ),
+        },
+    )

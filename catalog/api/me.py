@@ -8,6 +8,9 @@ from flask_jwt_extended import current_user
 from catalog.accounts.models import User
 from catalog.accounts.schemas import UserSchema
 from catalog.api import API_PREFIX, Blueprint
+from catalog.courses import services as courses
+from catalog.courses.models import Enrolment
+from catalog.courses.schemas import EnrolmentSchema, MyCoursesSchema
 
 blp = Blueprint("me", __name__, url_prefix=f"{API_PREFIX}/me", description="我的 / Me")
 
@@ -19,3 +22,27 @@ class Me(MethodView):
     def get(self) -> User:
         """The signed-in user, with organisation and roles."""
         return current_user  # type: ignore[no-any-return]
+
+
+@blp.route("/courses")
+class MyCourses(MethodView):
+    @blp.auth()
+    @blp.response(200, MyCoursesSchema)
+    def get(self) -> dict[str, list[courses.MyCourse]]:
+        """Courses I enrolled in or was assigned (必修课 first, soonest due first)."""
+        return {"items": courses.my_courses(current_user)}
+
+
+@blp.route("/courses/<int:course_id>")
+class MyCoursesById(MethodView):
+    @blp.auth()
+    @blp.response(200, EnrolmentSchema)
+    def put(self, course_id: int) -> Enrolment:
+        """Enrol in a published course (doing it again changes nothing)."""
+        return courses.enrol(current_user, course_id)
+
+    @blp.auth()
+    @blp.response(204)
+    def delete(self, course_id: int) -> None:
+        """Leave a course I enrolled in (assignments stay)."""
+        courses.unenrol(current_user, course_id)

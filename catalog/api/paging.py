@@ -1,11 +1,18 @@
-"""Numbered pages of a query, for staff lists."""
+"""Pages of a query: numbered pages for staff lists, keyset cursors for catalogue lists."""
 
 from __future__ import annotations
 
+import base64
+import binascii
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, and_, func, or_, select
 
+from catalog.errors import Invalid
 from catalog.extensions import db
 
 
@@ -13,3 +20,53 @@ def paginate(query: Select[Any], *, page: int, page_size: int) -> dict[str, Any]
     total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
     items = db.session.scalars(query.limit(page_size).offset((page - 1) * page_size)).all()
     return {"items": items, "page": page, "page_size": page_size, "total": total or 0}
+
+
+@dataclass(frozen=True)
+class SortKey:
+    """Order by ``column`` (then ``id_column``), read back from an item by ``value_of``."""
+
+    column: Any  # a mapped attribute or column expression
+    id_column: Any
+    descending: bool
+    value_of: Callable[[Any], Any]
+    is_time: bool = False
+
+
+def _encode(value: Any, item_id: int) -> str:
+    raw = json.dumps([value.isoformat() if isinstance(value, datetime) else value, item_id])
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def _decode(cursor: str, is_time: bool) -> tuple[Any, int]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        value, item_id = json.loads(raw)
+        if is_time:
+            value = datetime.fromisoformat(value)
+        return value, int(item_id)
+    except (ValueError, TypeError, binascii.Error, json.JSONDecodeError):
+        raise Invalid(
+            "翻页游标无效 / The cursor is not valid", details={"query": {"cursor": ["invalid"]}}
+        ) from None
+
+
+def keyset_page(
+    query: Select[Any], sort: SortKey, *, cursor: str | None, limit: int
+) -> dict[str, Any]:
+    """A page after ``cursor``, stable under inserts, and the cursor of the next page."""
+    column, id_column = sort.column, sort.id_column
+    if cursor:
+        value, last_id = _decode(cursor, sort.is_time)
+        if sort.descending:
+            query = query.where(or_(column < value, and_(column == value, id_column < last_id)))
+        else:
+            query = query.where(or_(column > value, and_(column == value, id_column > last_id)))
+    order = (column.desc(), id_column.desc()) if sort.descending else (column, id_column)
+    rows = db.session.scalars(query.order_by(*order).limit(limit + 1)).unique().all()
+    items = list(rows[:limit])
+    next_cursor = None
+    if len(rows) > limit:
+        last = items[-1]
+        next_cursor = _encode(sort.value_of(last), last.id)
+    return {"items": items, "next_cursor": next_cursor}

@@ -6,9 +6,10 @@ no I/O; ``configure_queue`` points it at SQLite (default) or Redis when the app 
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -57,6 +58,17 @@ def configure_queue(app: Flask, settings: Settings) -> None:
     _bound_app = app
 
 
+@contextlib.contextmanager
+def inline_tasks() -> Iterator[None]:
+    """Run tasks started inside the block at once, in this process (demo loading, scripts)."""
+    was = huey.immediate
+    huey.immediate = True
+    try:
+        yield
+    finally:
+        huey.immediate = was
+
+
 def queue_backend_name() -> str:
     return type(huey.storage).__name__
 
@@ -73,9 +85,18 @@ class TrackedTask:
         self.wrapper = wrapper
         self.name = name
 
-    def enqueue(self, *args: Any, created_by_id: int | None = None, **kwargs: Any) -> TaskRecord:
-        """Record the task as queued, commit, and hand it to the queue."""
-        task_id = new_id()
+    def enqueue(
+        self,
+        *args: Any,
+        created_by_id: int | None = None,
+        task_id: str | None = None,
+        **kwargs: Any,
+    ) -> TaskRecord:
+        """Record the task as queued, commit, and hand it to the queue.
+
+        ``task_id`` lets a caller store the id in its own records before the task can run.
+        """
+        task_id = task_id or new_id()
         record = TaskRecord(
             id=task_id, name=self.name, status=TaskStatus.QUEUED, created_by_id=created_by_id
         )

@@ -6,8 +6,10 @@ from flask import Flask
 from sqlalchemy import select
 
 from catalog.accounts.models import Organisation, Role, User
+from catalog.courses.models import CourseRelease
 from catalog.demo import DEMO_USERS
 from catalog.extensions import db
+from catalog.lectures.models import LectureStatus, Microlecture
 
 
 def test_orgs_and_users_create(app: Flask) -> None:
@@ -72,3 +74,11 @@ def test_demo_load_is_idempotent(app: Flask) -> None:
     assert db.session.scalar(select(db.func.count()).select_from(User)) == users_after_first
     assert users_after_first == len(DEMO_USERS)
     assert db.session.scalar(select(db.func.count()).select_from(Organisation)) == 3
+    # Three published courses in different industries, whose microlectures really play.
+    releases = db.session.scalars(select(CourseRelease)).all()
+    assert len({r.industry_id for r in releases}) == 3
+    lectures = db.session.scalars(select(Microlecture)).all()
+    assert lectures and all(m.status is LectureStatus.READY and m.is_published for m in lectures)
+    assert all(m.transcript_text for m in lectures)
+    kinds = {a.kind.value for a in lectures[0].active_assets}
+    assert kinds == {"original", "mobile", "audio", "thumbnail"}

@@ -10,12 +10,8 @@ import hashlib
 import io
 import os
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
 from flask import Flask
@@ -30,16 +26,9 @@ from ingest.interfaces import (
     PartInfo,
     StorageUnavailable,
 )
-from tests.conftest import S3Server, _free_ports, base_settings, s3_settings
+from tests.conftest import Answer, S3Server, _free_ports, base_settings, call_url, s3_settings
 
 MIB = 1024 * 1024
-
-
-@dataclass
-class Answer:
-    status: int
-    headers: dict[str, str]
-    body: bytes
 
 
 class Harness:
@@ -57,22 +46,7 @@ class Harness:
         body: bytes | None = None,
         headers: dict[str, str] | None = None,
     ) -> Answer:
-        headers = headers or {}
-        if self.kind == "local":
-            parts = urlsplit(url)
-            client = self.app.test_client()
-            response = client.open(
-                parts.path, method=method, query_string=parts.query, data=body, headers=headers
-            )
-            with response:
-                return Answer(response.status_code, dict(response.headers), response.get_data())
-        request = urllib.request.Request(url, data=body, method=method, headers=headers)
-        try:
-            with urllib.request.urlopen(request, timeout=30) as response:
-                return Answer(response.status, dict(response.headers), response.read())
-        except urllib.error.HTTPError as error:
-            with error:
-                return Answer(error.code, dict(error.headers), error.read())
+        return call_url(self.app, method, url, body, headers)
 
 
 @pytest.fixture(params=["local", "s3"])

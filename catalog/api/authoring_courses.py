@@ -1,0 +1,140 @@
+"""Authoring courses: drafts, chapters, covers, review and publication."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask.views import MethodView
+from flask_jwt_extended import current_user
+
+from catalog.accounts.models import Role
+from catalog.api import API_PREFIX, Blueprint, cursor_page_schema
+from catalog.api.paging import SortKey, keyset_page
+from catalog.courses import services
+from catalog.courses.models import Course
+from catalog.courses.schemas import (
+    AuthoringCourseListItemSchema,
+    AuthoringCourseSchema,
+    AuthoringQueryArgsSchema,
+    ChaptersSchema,
+    CourseCreateSchema,
+    CourseUpdateSchema,
+    CoverSetSchema,
+    CoverUploadRequestSchema,
+    CoverUploadSchema,
+    ReturnSchema,
+)
+
+AUTHORS = (Role.INSTRUCTOR, Role.EDITOR, Role.ADMIN)
+REVIEWERS = (Role.EDITOR, Role.ADMIN)
+
+blp = Blueprint(
+    "authoring_courses",
+    __name__,
+    url_prefix=f"{API_PREFIX}/authoring/courses",
+    description="课程制作 / Authoring courses",
+)
+
+AuthoringCoursePageSchema = cursor_page_schema(AuthoringCourseListItemSchema, "AuthoringCoursePage")
+RECENTLY_CHANGED = SortKey(Course.updated_at, Course.id, True, lambda c: c.updated_at, is_time=True)
+
+
+@blp.route("")
+class AuthoringCourses(MethodView):
+    @blp.auth(*AUTHORS)
+    @blp.arguments(AuthoringQueryArgsSchema, location="query")
+    @blp.response(200, AuthoringCoursePageSchema)
+    def get(self, args: dict[str, Any]) -> dict[str, Any]:
+        """Courses you may edit (reviewers: the organisation's), filtered by status."""
+        query = services.authoring_query(current_user, args["status"])
+        return keyset_page(query, RECENTLY_CHANGED, cursor=args["cursor"], limit=args["limit"])
+
+    @blp.auth(*AUTHORS)
+    @blp.arguments(CourseCreateSchema)
+    @blp.response(201, AuthoringCourseSchema)
+    def post(self, data: dict[str, Any]) -> Course:
+        """Create a draft course provided by your organisation."""
+        return services.create(current_user, data)
+
+
+@blp.route("/<int:course_id>")
+class AuthoringCoursesById(MethodView):
+    @blp.auth(*AUTHORS)
+    @blp.response(200, AuthoringCourseSchema)
+    def get(self, course_id: int) -> Course:
+        """The working copy, with status and the published version learners see."""
+        return services.get_for_editing(current_user, course_id)
+
+    @blp.auth(*AUTHORS)
+    @blp.arguments(CourseUpdateSchema)
+    @blp.response(200, AuthoringCourseSchema)
+    def patch(self, changes: dict[str, Any], course_id: int) -> Course:
+        """Edit the draft; a published course keeps its published version until the next publish."""
+        return services.update(current_user, course_id, changes)
+
+
+@blp.route("/<int:course_id>/chapters")
+class AuthoringChapters(MethodView):
+    @blp.auth(*AUTHORS)
+    @blp.arguments(ChaptersSchema)
+    @blp.response(200, AuthoringCourseSchema)
+    def put(self, data: dict[str, Any], course_id: int) -> Course:
+        """Replace the ordered chapters and their ordered microlectures."""
+        return services.set_chapters(current_user, course_id, data["chapters"])
+
+
+@blp.route("/<int:course_id>/cover/upload")
+class AuthoringCoverUpload(MethodView):
+    @blp.auth(*AUTHORS)
+    @blp.arguments(CoverUploadRequestSchema)
+    @blp.response(201, CoverUploadSchema)
+    def post(self, data: dict[str, Any], course_id: int) -> services.CoverUpload:
+        """A presigned PUT for a cover image (JPEG, PNG or WebP, 5 MiB at most)."""
+        return services.plan_cover_upload(current_user, course_id, **data)
+
+
+@blp.route("/<int:course_id>/cover")
+class AuthoringCover(MethodView):
+    @blp.auth(*AUTHORS)
+    @blp.arguments(CoverSetSchema)
+    @blp.response(200, AuthoringCourseSchema)
+    def put(self, data: dict[str, str], course_id: int) -> Course:
+        """Use an uploaded image as the cover (its real type is checked)."""
+        return services.set_cover(current_user, course_id, data["key"])
+
+
+@blp.route("/<int:course_id>/submit")
+class SubmitCourse(MethodView):
+    @blp.auth(*AUTHORS)
+    @blp.response(200, AuthoringCourseSchema)
+    def post(self, course_id: int) -> Course:
+        """Send the draft for review."""
+        return services.submit(current_user, course_id)
+
+
+@blp.route("/<int:course_id>/return")
+class ReturnCourse(MethodView):
+    @blp.auth(*REVIEWERS)
+    @blp.arguments(ReturnSchema)
+    @blp.response(200, AuthoringCourseSchema)
+    def post(self, data: dict[str, Any], course_id: int) -> Course:
+        """Send a course in review back to draft, with a note for its author."""
+        return services.return_to_draft(current_user, course_id, data["note"])
+
+
+@blp.route("/<int:course_id>/publish")
+class PublishCourse(MethodView):
+    @blp.auth(*REVIEWERS)
+    @blp.response(200, AuthoringCourseSchema)
+    def post(self, course_id: int) -> Course:
+        """Publish: checks completeness (422 lists what is missing), writes the next version."""
+        return services.publish(current_user, course_id)
+
+
+@blp.route("/<int:course_id>/archive")
+class ArchiveCourse(MethodView):
+    @blp.auth(*REVIEWERS)
+    @blp.response(200, AuthoringCourseSchema)
+    def post(self, course_id: int) -> Course:
+        """Archive: the course leaves the catalogue."""
+        return services.archive(current_user, course_id)

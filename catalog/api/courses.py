@@ -1,0 +1,112 @@
+"""The published course catalogue, covers and assignments."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import redirect
+from flask.views import MethodView
+from flask_jwt_extended import current_user
+from werkzeug.wrappers import Response
+
+from catalog.accounts.models import Role
+from catalog.api import API_PREFIX, Blueprint, cursor_page_schema
+from catalog.api.paging import SortKey, keyset_page
+from catalog.courses import services
+from catalog.courses.models import Assignment, CourseRelease
+from catalog.courses.schemas import (
+    AssignmentCreateSchema,
+    AssignmentSchema,
+    CourseDetailSchema,
+    CourseListItemSchema,
+    CourseQueryArgsSchema,
+)
+
+blp = Blueprint(
+    "courses", __name__, url_prefix=f"{API_PREFIX}/courses", description="课程 / Courses"
+)
+
+CoursePageSchema = cursor_page_schema(CourseListItemSchema, "CoursePageSchema")
+
+SORTS = {
+    "-published_at": SortKey(
+        CourseRelease.published_at, CourseRelease.id, True, lambda r: r.published_at, is_time=True
+    ),
+    "published_at": SortKey(
+        CourseRelease.published_at, CourseRelease.id, False, lambda r: r.published_at, is_time=True
+    ),
+    "title": SortKey(CourseRelease.title, CourseRelease.id, False, lambda r: r.title),
+    "-class_hours": SortKey(
+        CourseRelease.class_hours, CourseRelease.id, True, lambda r: r.class_hours
+    ),
+    "class_hours": SortKey(
+        CourseRelease.class_hours, CourseRelease.id, False, lambda r: r.class_hours
+    ),
+}
+
+
+@blp.route("")
+class Courses(MethodView):
+    @blp.auth()
+    @blp.etag
+    @blp.arguments(CourseQueryArgsSchema, location="query")
+    @blp.response(200, CoursePageSchema)
+    def get(self, args: dict[str, Any]) -> dict[str, Any]:
+        """Published courses, filtered by industry, occupation, level, tag and provider."""
+        sort = SORTS[args.pop("sort")]
+        cursor, limit = args.pop("cursor"), args.pop("limit")
+        return keyset_page(services.published_query(**args), sort, cursor=cursor, limit=limit)
+
+
+@blp.route("/<int:course_id>")
+class CoursesById(MethodView):
+    @blp.auth()
+    @blp.etag
+    @blp.response(200, CourseDetailSchema)
+    def get(self, course_id: int) -> CourseRelease:
+        """The published version of a course, with its chapters and microlectures."""
+        return services.get_published(course_id)
+
+
+@blp.route("/<int:course_id>/cover")
+class CourseCover(MethodView):
+    @blp.response(302, description="to a short-lived URL of the image")
+    @blp.alt_response(404, description="no cover")
+    def get(self, course_id: int) -> Response:
+        """The published cover image (a redirect, so list responses stay cacheable)."""
+        response = redirect(services.cover_url(course_id), code=302)
+        response.headers["Cache-Control"] = "private, max-age=300"
+        return response
+
+
+@blp.route("/<int:course_id>/assignments")
+class CourseAssignments(MethodView):
+    @blp.auth(Role.ADMIN)
+    @blp.response(200, AssignmentSchema(many=True))
+    def get(self, course_id: int) -> list[Assignment]:
+        """Who in your organisation must take this course (必修), and by when."""
+        return services.assignments_of_course(current_user, course_id)
+
+    @blp.auth(Role.ADMIN)
+    @blp.arguments(AssignmentCreateSchema)
+    @blp.response(201, AssignmentSchema(many=True))
+    def post(self, data: dict[str, Any], course_id: int) -> list[Assignment]:
+        """Require the course of some users, or of the whole organisation, with a due date."""
+        return services.assign(current_user, course_id, **data)
+
+
+assignments_blp = Blueprint(
+    "assignments",
+    __name__,
+    url_prefix=f"{API_PREFIX}/assignments",
+    description="必修课分配 / Assignments",
+)
+
+
+@assignments_blp.route("/<int:assignment_id>")
+class AssignmentsById(MethodView):
+    @assignments_blp.auth(Role.ADMIN)
+    @assignments_blp.response(204)
+    def delete(self, assignment_id: int) -> None:
+        """Withdraw an assignment."""
+        services.delete_assignment(current_user, assignment_id)

@@ -1,0 +1,65 @@
+"""Published microlectures, as learners browse and play them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask.views import MethodView
+from flask_jwt_extended import current_user
+
+from catalog.api import API_PREFIX, Blueprint, cursor_page_schema
+from catalog.api.paging import SortKey, keyset_page
+from catalog.lectures import services
+from catalog.lectures.models import Microlecture
+from catalog.lectures.schemas import (
+    MicrolectureListItemSchema,
+    MicrolectureQueryArgsSchema,
+    MicrolectureSchema,
+    PlaybackSchema,
+)
+
+blp = Blueprint(
+    "microlectures",
+    __name__,
+    url_prefix=f"{API_PREFIX}/microlectures",
+    description="微课 / Microlectures",
+)
+
+MicrolecturePageSchema = cursor_page_schema(MicrolectureListItemSchema, "MicrolecturePageSchema")
+
+NEWEST_FIRST = SortKey(
+    Microlecture.published_at, Microlecture.id, True, lambda m: m.published_at, is_time=True
+)
+
+
+@blp.route("")
+class Microlectures(MethodView):
+    @blp.auth()
+    @blp.etag
+    @blp.arguments(MicrolectureQueryArgsSchema, location="query")
+    @blp.response(200, MicrolecturePageSchema)
+    def get(self, args: dict[str, Any]) -> dict[str, Any]:
+        """Published microlectures, newest first (cursor paging)."""
+        query = services.published_query(
+            provider=args["provider"], instructor_id=args["instructor_id"]
+        )
+        return keyset_page(query, NEWEST_FIRST, cursor=args["cursor"], limit=args["limit"])
+
+
+@blp.route("/<int:lecture_id>")
+class MicrolecturesById(MethodView):
+    @blp.auth()
+    @blp.etag
+    @blp.response(200, MicrolectureSchema)
+    def get(self, lecture_id: int) -> Microlecture:
+        """A microlecture: published ones for learners, drafts for their authors and reviewers."""
+        return services.get_for_viewer(current_user, lecture_id)
+
+
+@blp.route("/<int:lecture_id>/playback")
+class MicrolecturePlayback(MethodView):
+    @blp.auth()
+    @blp.response(200, PlaybackSchema)
+    def get(self, lecture_id: int) -> services.Playback:
+        """Short-lived URLs of each rendition (size, bitrate, resolution), thumbnail, transcript."""
+        return services.playback(current_user, lecture_id)

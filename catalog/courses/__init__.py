@@ -1,0 +1,1 @@
+"""Standardised courses (标准化课程): working copies, chapters, releases, enrolment."""

@@ -1,0 +1,1 @@
+"""Microlectures (微课): metadata, uploads, media assets, transcripts, playback."""

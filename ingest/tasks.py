@@ -1,0 +1,223 @@
+"""Background tasks that bring content in: media processing and upload housekeeping."""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from huey import crontab
+
+from catalog.background.queue import Progress, TaskFailure, schedule, tracked_task
+from catalog.extensions import db
+from catalog.lectures.models import (
+    AssetKind,
+    LectureStatus,
+    MediaAsset,
+    MediaUpload,
+    Microlecture,
+    UploadStatus,
+)
+from catalog.registry import services
+from ingest import media
+from ingest.interfaces import ObjectStore
+
+log = logging.getLogger("jiangyun.ingest")
+
+
+@tracked_task()
+def process_media(progress: Progress, upload_id: str) -> dict[str, Any]:
+    """Probe an uploaded file, make its thumbnail and renditions, and make it the lecture's media.
+
+    Anything that is not audio or video, or is damaged, ends the upload ``failed`` with a
+    readable reason, and every object it produced (the original too) is deleted.
+    """
+    upload = db.session.get(MediaUpload, upload_id)
+    if upload is None:
+        raise TaskFailure("上传记录不存在 / The upload record is gone")
+    lecture = db.session.get(Microlecture, upload.microlecture_id)
+    assert lecture is not None
+    store = services().object_store
+    settings = services().settings
+    stored: list[str] = []
+    try:
+        with tempfile.TemporaryDirectory(prefix="jiangyun-media-") as folder:
+            work = Path(folder)
+            original = work / ("original" + Path(upload.key).suffix)
+            with store.get(upload.key) as body, original.open("wb") as out:
+                for chunk in body.chunks():
+                    out.write(chunk)
+            progress(10, "已下载原始文件 / original fetched")
+            info = media.probe(original)
+            progress(20, "已识别媒体信息 / probed")
+            assets = [
+                _asset(
+                    lecture,
+                    upload,
+                    AssetKind.ORIGINAL,
+                    upload.key,
+                    upload.detected_type or upload.content_type,
+                    upload.size,
+                    info,
+                )
+            ]
+            base = upload.key.rsplit("/", 1)[0]
+            if info.has_video:
+                thumb = work / "thumbnail.jpg"
+                media.thumbnail(original, thumb, at_seconds=min(3.0, info.duration_seconds / 10))
+                assets.append(
+                    _put(
+                        store,
+                        stored,
+                        lecture,
+                        upload,
+                        AssetKind.THUMBNAIL,
+                        f"{base}/thumbnail.jpg",
+                        thumb,
+                        "image/jpeg",
+                    )
+                )
+                progress(30, "已生成缩略图 / thumbnail made")
+            if media.needs_mobile_rendition(
+                info,
+                max_height=settings.rendition_max_height,
+                max_bitrate=settings.rendition_max_bitrate,
+            ):
+                mobile = work / "mobile.mp4"
+                media.mobile_rendition(original, mobile, max_height=settings.rendition_max_height)
+                assets.append(
+                    _put(
+                        store,
+                        stored,
+                        lecture,
+                        upload,
+                        AssetKind.MOBILE,
+                        f"{base}/mobile.mp4",
+                        mobile,
+                        "video/mp4",
+                    )
+                )
+                progress(75, "已生成移动端视频 / mobile rendition made")
+            if info.has_audio:
+                audio = work / "audio.m4a"
+                media.audio_rendition(original, audio)
+                assets.append(
+                    _put(
+                        store,
+                        stored,
+                        lecture,
+                        upload,
+                        AssetKind.AUDIO,
+                        f"{base}/audio.m4a",
+                        audio,
+                        "audio/mp4",
+                    )
+                )
+                progress(90, "已生成音频版 / audio rendition made")
+    except media.MediaError as exc:
+        _discard(store, upload, stored, str(exc))
+        raise TaskFailure(str(exc)) from exc
+    except Exception:
+        _discard(store, upload, stored, "处理出错 / processing failed")
+        raise
+
+    replaced = [a for a in lecture.assets if a.upload_id != upload.id]
+    for asset in assets:
+        db.session.add(asset)
+    for asset in replaced:
+        db.session.delete(asset)
+    lecture.active_upload_id = upload.id
+    lecture.duration_seconds = info.duration_seconds
+    lecture.status = LectureStatus.READY
+    lecture.failure_reason = None
+    upload.status = UploadStatus.DONE
+    db.session.commit()
+    for asset in replaced:  # only once the new media is in place
+        store.delete(asset.key)
+    return {
+        "duration_seconds": info.duration_seconds,
+        "width": info.width,
+        "height": info.height,
+        "renditions": sorted(a.kind.value for a in assets),
+    }
+
+
+def _asset(
+    lecture: Microlecture,
+    upload: MediaUpload,
+    kind: AssetKind,
+    key: str,
+    content_type: str,
+    size: int,
+    info: media.Probe,
+) -> MediaAsset:
+    return MediaAsset(
+        microlecture_id=lecture.id,
+        upload_id=upload.id,
+        kind=kind,
+        key=key,
+        content_type=content_type,
+        size=size,
+        width=info.width,
+        height=info.height,
+        bitrate=info.bitrate,
+        duration_seconds=info.duration_seconds,
+        codecs={"video": info.video_codec, "audio": info.audio_codec},
+    )
+
+
+def _put(
+    store: ObjectStore,
+    stored: list[str],
+    lecture: Microlecture,
+    upload: MediaUpload,
+    kind: AssetKind,
+    key: str,
+    path: Path,
+    content_type: str,
+) -> MediaAsset:
+    with path.open("rb") as source:
+        store.put(key, source, content_type=content_type)
+    stored.append(key)
+    if kind is AssetKind.THUMBNAIL:
+        return MediaAsset(
+            microlecture_id=lecture.id,
+            upload_id=upload.id,
+            kind=kind,
+            key=key,
+            content_type=content_type,
+            size=path.stat().st_size,
+            codecs={},
+        )
+    info = media.probe(path)
+    return _asset(lecture, upload, kind, key, content_type, path.stat().st_size, info)
+
+
+def _discard(store: ObjectStore, upload: MediaUpload, stored: list[str], reason: str) -> None:
+    """Delete what this upload produced, and record why it failed."""
+    db.session.rollback()
+    for key in [*stored, upload.key]:
+        try:
+            store.delete(key)
+        except Exception:  # keep going: the reason matters more than a leftover object
+            log.exception("could not delete %s", key)
+    upload.status = UploadStatus.FAILED
+    upload.failure_reason = reason
+    lecture = db.session.get(Microlecture, upload.microlecture_id)
+    if lecture is not None:
+        # A lecture that had media keeps playing it; one without becomes failed.
+        lecture.status = LectureStatus.READY if lecture.active_upload_id else LectureStatus.FAILED
+        lecture.failure_reason = reason
+    db.session.commit()
+
+
+@tracked_task()
+def expire_uploads(progress: Progress) -> dict[str, int]:
+    """Abandon uploads not completed in time and delete what they left in storage."""
+    from catalog.lectures.services import expire_abandoned_uploads
+
+    return {"expired": expire_abandoned_uploads()}
+
+
+schedule(expire_uploads, crontab(minute="*/30"))
