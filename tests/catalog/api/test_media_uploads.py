@@ -416,3 +416,58 @@ def test_publishing_a_microlecture_on_its_own(
     )
     client.post(f"{path}/unpublish", headers=editor)
     assert client.get(f"/api/v1/microlectures/{lecture_id}", headers=learner).status_code == 404
+
+
+def test_end_to_end_upload_publish_and_play(
+    app: Flask,
+    client: FlaskClient,
+    instructor: dict,
+    samples: Samples,
+    login_as: Callable[..., dict],
+    make_industry: Callable,
+) -> None:
+    """Multipart upload → processing → a published course → a learner seeks in the video."""
+    make_industry("power", "电力")
+    lecture_id = new_lecture(client, instructor, title="变压器巡视")
+    done = upload_media(client, app, instructor, lecture_id, samples.video_7mib)
+    assert done.get_json()["status"] == "done"
+    course = client.post(
+        "/api/v1/authoring/courses",
+        json={
+            "code": "E2E-1",
+            "title": "变电运维",
+            "summary": "端到端测试课程",
+            "objectives": ["会巡视变压器"],
+            "industry": "power",
+            "skill_level": 4,
+            "class_hours": 2,
+            "credits": 0.5,
+        },
+        headers=instructor,
+    ).get_json()
+    client.put(
+        f"/api/v1/authoring/courses/{course['id']}/chapters",
+        json={"chapters": [{"title": "第一章", "items": [{"microlecture_id": lecture_id}]}]},
+        headers=instructor,
+    )
+    client.post(f"/api/v1/authoring/courses/{course['id']}/submit", headers=instructor)
+    published = client.post(
+        f"/api/v1/authoring/courses/{course['id']}/publish", headers=login_as(Role.EDITOR)
+    )
+    assert published.status_code == 200, published.get_json()
+
+    learner = login_as(Role.LEARNER)
+    assert client.put(f"/api/v1/me/courses/{course['id']}", headers=learner).status_code == 200
+    detail = client.get(f"/api/v1/courses/{course['id']}", headers=learner).get_json()
+    played_id = detail["chapters"][0]["microlectures"][0]["id"]
+    assert played_id == lecture_id
+    playback = client.get(f"/api/v1/microlectures/{played_id}/playback", headers=learner).get_json()
+    mobile = playback["renditions"][0]
+    assert mobile["kind"] == "mobile" and mobile["height"] == 480
+    middle = mobile["size"] // 2
+    seek = call_url(app, "GET", mobile["url"], headers={"Range": f"bytes={middle}-{middle + 4095}"})
+    assert seek.status == 206
+    assert len(seek.body) == 4096
+    assert seek.headers["Content-Range"] == f"bytes {middle}-{middle + 4095}/{mobile['size']}"
+    whole = call_url(app, "GET", mobile["url"])
+    assert whole.body[middle : middle + 4096] == seek.body
