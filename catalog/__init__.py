@@ -19,6 +19,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         auth,
         authoring_courses,
         authoring_microlectures,
+        banks,
         courses,
         docs_assets,
         health,
@@ -92,6 +93,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         microlectures.blp,
         authoring_courses.blp,
         authoring_microlectures.blp,
+        banks.blp,
     ):
         extensions.api.register_blueprint(blueprint)
     app.register_blueprint(docs_assets.blp)

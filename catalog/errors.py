@@ -199,9 +199,10 @@ def _handle_http_exception(error: HTTPException) -> Response:
     if status == 405 and getattr(error, "valid_methods", None):
         details = {"allowed_methods": sorted(error.valid_methods)}  # type: ignore[attr-defined]
     if status == 413:
-        from flask import current_app
+        from flask import request
 
-        details = {"max_bytes": current_app.config.get("MAX_CONTENT_LENGTH")}
+        # This request's limit: uploads of imports and media have larger ones than JSON.
+        details = {"max_bytes": request.max_content_length}
     if status == 429:
         details = {"retry_after": _retry_after_seconds(), "limit": error.description}
     return error_response(

@@ -65,6 +65,9 @@ class Settings:
     upload_expiry_hours: int = 24
     rendition_max_height: int = 480
     rendition_max_bitrate: int = 1_200_000
+    import_max_bytes: int = 32 * 1024 * 1024
+    import_max_unzipped_bytes: int = 512 * 1024 * 1024
+    near_duplicate_threshold: int = 90
 
     @property
     def sqlalchemy_url(self) -> str:
@@ -343,6 +346,27 @@ VARIABLES: tuple[_Variable, ...] = (
         _parse_positive_int,
         "1200000",
         "bits per second above which an original gets a mobile rendition",
+    ),
+    _Variable(
+        "IMPORT_MAX_BYTES",
+        "import_max_bytes",
+        _parse_positive_int,
+        "33554432",
+        "largest question-bank file accepted for import (413 above)",
+    ),
+    _Variable(
+        "IMPORT_MAX_UNZIPPED_BYTES",
+        "import_max_unzipped_bytes",
+        _parse_positive_int,
+        "536870912",
+        "largest unpacked size of an .xlsx (refuses zip bombs)",
+    ),
+    _Variable(
+        "NEAR_DUPLICATE_THRESHOLD",
+        "near_duplicate_threshold",
+        _parse_positive_int,
+        "90",
+        "similarity (0–100) from which questions are reported as near-duplicates",
     ),
 )
 

@@ -10,6 +10,7 @@ from typing import Any
 from huey import crontab
 
 from catalog.background.queue import Progress, TaskFailure, schedule, tracked_task
+from catalog.columns import utcnow
 from catalog.extensions import db
 from catalog.lectures.models import (
     AssetKind,
@@ -221,3 +222,42 @@ def expire_uploads(progress: Progress) -> dict[str, int]:
 
 
 schedule(expire_uploads, crontab(minute="*/30"))
+
+
+@tracked_task()
+def import_questions(progress: Progress, import_id: str) -> dict[str, Any]:
+    """Import a question file into its bank (all or nothing unless asked to skip invalid rows)."""
+    from catalog.banks import imports
+    from catalog.banks.models import ImportStatus, QuestionImport
+
+    try:
+        counts = imports.run(import_id, progress)
+    except Exception:
+        db.session.rollback()
+        record = db.session.get(QuestionImport, import_id)
+        if record is not None:
+            record.status = ImportStatus.FAILED
+            record.finished_at = utcnow()
+            db.session.commit()
+        raise
+    if counts["status"] == "failed":
+        raise TaskFailure(
+            f"导入未完成：{counts['errors']} 处错误，未导入任何试题 / "
+            f"Import refused: {counts['errors']} problems, nothing imported"
+        )
+    return counts
+
+
+@tracked_task()
+def export_questions(
+    progress: Progress, bank_id: int, format: str, statuses: list[str]
+) -> dict[str, Any]:
+    """Write a bank's questions to a file in object storage."""
+    from catalog.banks.exports import EXPORT_FORMATS, export
+    from catalog.banks.models import QuestionStatus
+    from catalog.columns import new_id
+
+    extension = EXPORT_FORMATS[format][0]
+    key = f"banks/{bank_id}/exports/{new_id()}{extension}"
+    progress(10, "导出中 / exporting")
+    return export(bank_id, format, [QuestionStatus(s) for s in statuses], key)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -55,6 +56,20 @@ class Blueprint(SmorestBlueprint):  # type: ignore[misc]
             return documented
 
         return decorator
+
+
+def body_limit(limit: Callable[[], int]) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Let this view accept request bodies up to ``limit()`` bytes (413 beyond)."""
+
+    def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            flask.request.max_content_length = limit()
+            return view(*args, **kwargs)
+
+        return wrapper
+
+    return decorator
 
 
 def page_schema(item_schema: type[ma.Schema], name: str) -> type[ma.Schema]:

@@ -1,0 +1,1 @@
+"""Question banks (题库): versioned questions, editor workflow, imports, offline snapshots."""

@@ -1,0 +1,417 @@
+"""Importing question files into a bank: all-or-nothing, dry runs, and a report by row or line."""
+
+from __future__ import annotations
+
+import io
+import json
+import posixpath
+import re
+import secrets
+import tempfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import IO, Any
+
+from sqlalchemy import insert, select
+
+from catalog.accounts.models import User
+from catalog.banks.duplicates import near_duplicates
+from catalog.banks.models import (
+    ImportStatus,
+    Question,
+    QuestionImport,
+    QuestionKnowledgePoint,
+    QuestionStatus,
+    QuestionTag,
+    QuestionVersion,
+)
+from catalog.banks.services import get_bank_for_editing, near_duplicate_threshold
+from catalog.banks.validation import check, comparable_text, fingerprint
+from catalog.columns import new_id, utcnow
+from catalog.errors import Invalid, NotFound, UnsupportedMediaType
+from catalog.extensions import db
+from catalog.registry import services
+from ingest.questions import aiken, gift, moodle_xml, tabular
+from ingest.questions.common import Candidate, FileRefused, Location, Problem
+
+FORMATS = ("xlsx", "csv", "gift", "moodle_xml", "aiken")
+EXTENSIONS = {".xlsx": "xlsx", ".csv": "csv", ".gift": "gift", ".xml": "moodle_xml"}
+REPORT_LIMIT = 1000  # problems kept on the record; the whole report goes to object storage
+Progress = Callable[[int, str | None], None]
+
+
+def detect_format(file_name: str, requested: str | None) -> str:
+    if requested:
+        return requested
+    extension = posixpath.splitext(file_name.lower())[1]
+    if extension == ".txt":
+        raise Invalid(
+            ".txt 文件可能是 GIFT 或 Aiken，请指定 format / A .txt file may be GIFT or Aiken: "
+            "name the format",
+            details={"form": {"format": ["required for .txt files"]}},
+        )
+    if extension not in EXTENSIONS:
+        raise UnsupportedMediaType(
+            f"不支持的文件类型 {extension or '（无扩展名）'}；支持 .xlsx .csv .gift .xml .txt / "
+            f"unsupported file type {extension!r}",
+            details={"file_name": file_name},
+        )
+    return EXTENSIONS[extension]
+
+
+def start_import(
+    user: User,
+    bank_id: int,
+    stream: IO[bytes],
+    *,
+    file_name: str,
+    content_type: str,
+    format: str | None,
+    mode: str,
+    dry_run: bool,
+    publish: bool,
+) -> QuestionImport:
+    """Keep the uploaded file with the import record, and queue the import."""
+    from ingest.tasks import import_questions
+
+    bank = get_bank_for_editing(user, bank_id)
+    chosen = detect_format(file_name, format)
+    record = QuestionImport(
+        id=new_id(),
+        bank_id=bank.id,
+        created_by_id=user.id,
+        file_name=file_name[:255],
+        format=chosen,
+        mode=mode,
+        dry_run=dry_run,
+        file_key="",
+        file_size=0,
+        counts={"publish": int(publish)},
+    )
+    safe = re.sub(r"[^A-Za-z0-9._-]+", "_", posixpath.basename(file_name))[-80:] or "upload"
+    record.file_key = f"banks/{bank.id}/imports/{record.id}/{safe}"
+    info = services().object_store.put(record.file_key, stream, content_type=content_type)
+    record.file_size = info.size
+    record.task_id = new_id()
+    db.session.add(record)
+    db.session.commit()
+    import_questions.enqueue(record.id, task_id=record.task_id, created_by_id=user.id)
+    db.session.refresh(record)
+    return record
+
+
+def get_import(user: User, bank_id: int, import_id: str) -> QuestionImport:
+    get_bank_for_editing(user, bank_id)
+    record = db.session.get(QuestionImport, import_id)
+    if record is None or record.bank_id != bank_id:
+        raise NotFound("导入记录不存在 / No such import", details={"id": import_id})
+    return record
+
+
+def report_url(record: QuestionImport) -> str | None:
+    if not record.report_key:
+        return None
+    return (
+        services()
+        .object_store.presign_get(
+            record.report_key,
+            expires_in=services().settings.playback_url_seconds,
+            download_name=f"import-report-{record.id}.json",
+        )
+        .url
+    )
+
+
+# --- running ---------------------------------------------------------------------------------
+
+
+def _read(record: QuestionImport, folder: Path) -> Iterator[Candidate]:
+    store = services().object_store
+    path = folder / "upload"
+    with store.get(record.file_key) as body, path.open("wb") as out:
+        for chunk in body.chunks():
+            out.write(chunk)
+    if record.format == "xlsx":
+        return tabular.read_xlsx(path, services().settings.import_max_unzipped_bytes)
+    raw = path.read_bytes()
+    readers = {
+        "csv": tabular.read_csv,
+        "gift": gift.read,
+        "moodle_xml": moodle_xml.read,
+        "aiken": aiken.read,
+    }
+    return readers[record.format](raw)
+
+
+def run(import_id: str, progress: Progress) -> dict[str, Any]:
+    """Read, check and (unless refused or a dry run) import; returns the counts."""
+    record = db.session.get(QuestionImport, import_id)
+    if record is None:
+        raise NotFound("导入记录不存在 / No such import")
+    record.status = ImportStatus.RUNNING
+    db.session.commit()
+    problems: list[Problem] = []
+    candidates: list[Candidate] = []
+    with tempfile.TemporaryDirectory(prefix="jiangyun-import-") as folder:
+        try:
+            for candidate in _read(record, Path(folder)):
+                candidates.append(candidate)
+                if len(candidates) % 5000 == 0:
+                    progress(min(45, 5 + len(candidates) // 2000), f"已读取 {len(candidates)} 题")
+        except FileRefused as exc:
+            problems.append(Problem(Location(), str(exc)))
+            return _finish(record, candidates=0, kept=[], problems=problems, refused=True)
+    progress(50, f"已读取 {len(candidates)} 题 / read")
+    checked = _check_all(candidates, problems)
+    progress(65, "已校验 / checked")
+    kept = _drop_duplicates(record.bank_id, checked, problems)
+    progress(75, "已查重 / duplicates checked")
+    _warn_near_duplicates(record.bank_id, kept, problems)
+    progress(80, "已检查相似题 / near-duplicates checked")
+    return _finish(
+        record,
+        candidates=len(candidates),
+        kept=kept,
+        problems=problems,
+        refused=False,
+        progress=progress,
+    )
+
+
+Checked = tuple[Candidate, dict[str, Any], str]
+
+
+def _check_all(candidates: list[Candidate], problems: list[Problem]) -> list[Checked]:
+    checked = []
+    for candidate in candidates:
+        problems.extend(candidate.problems)
+        if not candidate.data:
+            continue
+        # Report everything wrong with a row at once; a field already reported by the reader
+        # is not reported again.
+        read_fields = {p.field for p in candidate.problems}
+        clean, found = check(candidate.data)
+        for field, messages in found.items():
+            if field in read_fields:
+                continue
+            for message in messages:
+                problems.append(
+                    Problem(candidate.location, message, candidate.columns.get(field), field)
+                )
+        if not found and not candidate.problems:
+            checked.append((candidate, clean, fingerprint(clean)))
+    return checked
+
+
+def _drop_duplicates(
+    bank_id: int, checked: list[Checked], problems: list[Problem]
+) -> list[Checked]:
+    existing = dict(
+        db.session.execute(
+            select(Question.fingerprint, Question.id).where(
+                Question.bank_id == bank_id, Question.status != QuestionStatus.RETIRED
+            )
+        ).all()
+    )
+    first: dict[str, Location] = {}
+    kept = []
+    for candidate, clean, print_ in checked:
+        column = candidate.columns.get("stem")
+        if print_ in existing:
+            problems.append(
+                Problem(
+                    candidate.location,
+                    f"与题库中已有的试题 {existing[print_]} 重复 / duplicates question "
+                    f"{existing[print_]} of the bank",
+                    column,
+                    "stem",
+                )
+            )
+        elif print_ in first:
+            problems.append(
+                Problem(
+                    candidate.location,
+                    f"与本文件{first[print_].zh()}重复 / "
+                    f"duplicates {first[print_].en()} of the file",
+                    column,
+                    "stem",
+                )
+            )
+        else:
+            first[print_] = candidate.location
+            kept.append((candidate, clean, print_))
+    return kept
+
+
+def _warn_near_duplicates(bank_id: int, kept: list[Checked], problems: list[Problem]) -> None:
+    rows = db.session.execute(
+        select(Question.id, QuestionVersion.stem, QuestionVersion.options)
+        .join(
+            QuestionVersion,
+            (QuestionVersion.question_id == Question.id)
+            & (QuestionVersion.version == Question.version),
+        )
+        .where(Question.bank_id == bank_id, Question.status != QuestionStatus.RETIRED)
+    ).all()
+    existing = [(("bank", qid), comparable_text({"stem": s, "options": o})) for qid, s, o in rows]
+    new = [(("file", i), comparable_text(clean)) for i, (_c, clean, _p) in enumerate(kept)]
+    for match in near_duplicates(new, existing, threshold=near_duplicate_threshold()):
+        new_ref: tuple[str, int] = match.new  # type: ignore[assignment]
+        other_ref: tuple[str, int] = match.other  # type: ignore[assignment]
+        candidate = kept[new_ref[1]][0]
+        kind, ref = other_ref
+        if kind == "bank":
+            zh, en = f"题库中的试题 {ref}", f"question {ref} of the bank"
+        else:
+            where = kept[ref][0].location
+            zh, en = f"本文件{where.zh()}", f"{where.en()} of the file"
+        problems.append(
+            Problem(
+                candidate.location,
+                f"与{zh}相似（相似度 {match.score:.0f}%），请确认 / "
+                f"similar to {en} ({match.score:.0f}%), please check",
+                candidate.columns.get("stem"),
+                "stem",
+                severity="warning",
+            )
+        )
+
+
+def _finish(
+    record: QuestionImport,
+    *,
+    candidates: int,
+    kept: list[Checked],
+    problems: list[Problem],
+    refused: bool,
+    progress: Progress | None = None,
+) -> dict[str, Any]:
+    errors = [p for p in problems if p.severity == "error"]
+    warnings = len(problems) - len(errors)
+    imported = 0
+    publish = bool(record.counts.get("publish"))
+    if refused or (errors and record.mode == "all_or_nothing"):
+        status = ImportStatus.FAILED
+    else:
+        status = ImportStatus.DONE
+        if not record.dry_run:
+            if progress is not None:
+                progress(80, f"写入 {len(kept)} 题 / writing")
+            imported = _insert(record, kept, publish)
+    ordered = sorted(
+        problems,
+        key=lambda p: (
+            p.location.sheet or "",
+            p.location.row or 0,
+            p.location.line or 0,
+            p.location.item or 0,
+        ),
+    )
+    report = [p.as_dict() for p in ordered]
+    record.counts = {
+        "read": candidates,
+        "valid": len(kept),
+        "errors": len(errors),
+        "warnings": warnings,
+        "imported": imported,
+        "publish": int(publish),
+    }
+    record.problems = report[:REPORT_LIMIT]
+    record.problem_count = len(report)
+    if len(report) > REPORT_LIMIT:
+        key = f"banks/{record.bank_id}/imports/{record.id}/report.json"
+        body = json.dumps({"counts": record.counts, "problems": report}, ensure_ascii=False)
+        services().object_store.put(key, io.BytesIO(body.encode()), content_type="application/json")
+        record.report_key = key
+    record.status = status
+    record.finished_at = utcnow()
+    db.session.commit()
+    return dict(record.counts, status=status.value)
+
+
+def _insert(record: QuestionImport, kept: list[Checked], publish: bool) -> int:
+    """Write every kept question in one transaction (committed by the caller), batch by batch."""
+    store = services().object_store
+    status = QuestionStatus.PUBLISHED if publish else QuestionStatus.DRAFT
+    now = utcnow()
+    batch = 2000
+    for start in range(0, len(kept), batch):
+        chunk = kept[start : start + batch]
+        for candidate, clean, _print in chunk:
+            for name, data in candidate.images:
+                key = f"banks/{record.bank_id}/images/{secrets.token_hex(8)}-{_safe(name)}"
+                store.put(key, io.BytesIO(data), content_type=_image_type(name))
+                clean["stem_images"].append(key)
+        ids = db.session.scalars(
+            insert(Question).returning(Question.id, sort_by_parameter_order=True),
+            [
+                {
+                    "bank_id": record.bank_id,
+                    "status": status,
+                    "version": 1,
+                    "type": clean["type"],
+                    "difficulty": clean["difficulty"],
+                    "usage": clean["usage"],
+                    "fingerprint": print_,
+                    "stem_text": clean["stem"],
+                    "created_at": now,
+                    "updated_at": now,
+                }
+                for _c, clean, print_ in chunk
+            ],
+        ).all()
+        db.session.execute(
+            insert(QuestionVersion),
+            [
+                {
+                    "question_id": qid,
+                    "version": 1,
+                    "type": clean["type"],
+                    "stem": clean["stem"],
+                    "stem_images": clean["stem_images"],
+                    "options": clean["options"],
+                    "answer": clean["answer"],
+                    "explanation": clean["explanation"],
+                    "difficulty": clean["difficulty"],
+                    "knowledge_points": clean["knowledge_points"],
+                    "tags": clean["tags"],
+                    "source": clean["source"],
+                    "usage": clean["usage"],
+                    "fingerprint": print_,
+                    "created_at": now,
+                    "created_by_id": record.created_by_id,
+                }
+                for qid, (_c, clean, print_) in zip(ids, chunk, strict=True)
+            ],
+        )
+        tags = [
+            {"question_id": qid, "tag": t}
+            for qid, (_c, clean, _p) in zip(ids, chunk, strict=True)
+            for t in clean["tags"]
+        ]
+        points = [
+            {"question_id": qid, "point": p}
+            for qid, (_c, clean, _p) in zip(ids, chunk, strict=True)
+            for p in clean["knowledge_points"]
+        ]
+        if tags:
+            db.session.execute(insert(QuestionTag), tags)
+        if points:
+            db.session.execute(insert(QuestionKnowledgePoint), points)
+    return len(kept)
+
+
+def _safe(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", posixpath.basename(name))[-60:] or "image"
+
+
+def _image_type(name: str) -> str:
+    extension = posixpath.splitext(name.lower())[1]
+    return {
+        ".png": "image/png",
+        ".jpg": "image/jpeg",
+        ".jpeg": "image/jpeg",
+        ".gif": "image/gif",
+        ".webp": "image/webp",
+        ".svg": "image/svg+xml",
+    }.get(extension, "application/octet-stream")

@@ -1,0 +1,207 @@
+"""Banks, questions and their immutable versions, and import records."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from catalog.accounts.models import Organisation, User
+from catalog.columns import UTCDateTime, enum_column, new_id, utcnow
+from catalog.courses.models import Course
+from catalog.extensions import db
+from catalog.reference.models import Industry, Occupation, SkillLevel
+
+
+class QuestionType(enum.StrEnum):
+    SINGLE_CHOICE = "single_choice"  # 单选
+    MULTIPLE_CHOICE = "multiple_choice"  # 多选
+    TRUE_FALSE = "true_false"  # 判断
+    FILL_BLANK = "fill_blank"  # 填空
+    SHORT_ANSWER = "short_answer"  # 简答
+
+
+CHOICE_TYPES = frozenset({QuestionType.SINGLE_CHOICE, QuestionType.MULTIPLE_CHOICE})
+
+
+class QuestionStatus(enum.StrEnum):
+    DRAFT = "draft"
+    PUBLISHED = "published"
+    RETIRED = "retired"  # never drawn for new sessions; history keeps it
+
+
+class QuestionUsage(enum.StrEnum):
+    BOTH = "both"
+    PRACTICE = "practice"  # 练习
+    EXAM = "exam"  # exam-only: never in offline practice snapshots
+
+
+bank_editors = Table(
+    "bank_editors",
+    db.metadata,
+    Column("bank_id", ForeignKey("banks.id", ondelete="CASCADE"), primary_key=True),
+    Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+)
+
+bank_courses = Table(
+    "bank_courses",
+    db.metadata,
+    Column("bank_id", ForeignKey("banks.id", ondelete="CASCADE"), primary_key=True),
+    Column("course_id", ForeignKey("courses.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Bank(db.Model):  # type: ignore[name-defined,misc]
+    __tablename__ = "banks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    industry_id: Mapped[int | None] = mapped_column(ForeignKey("industries.id"))
+    occupation_id: Mapped[int | None] = mapped_column(ForeignKey("occupations.id"))
+    skill_level: Mapped[int | None] = mapped_column(ForeignKey("skill_levels.level"))
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+    # The offline practice snapshot (gzip JSON in object storage).
+    snapshot_version: Mapped[int] = mapped_column(Integer, default=0)
+    snapshot_key: Mapped[str | None] = mapped_column(String(300))
+    snapshot_hash: Mapped[str | None] = mapped_column(String(64))
+    snapshot_size: Mapped[int | None] = mapped_column(BigInteger)
+    snapshot_count: Mapped[int | None] = mapped_column(Integer)
+    snapshot_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    industry: Mapped[Industry | None] = relationship(lazy="joined")
+    occupation: Mapped[Occupation | None] = relationship(lazy="joined")
+    level: Mapped[SkillLevel | None] = relationship(lazy="joined")
+    organisation: Mapped[Organisation] = relationship(lazy="joined")
+    editors: Mapped[list[User]] = relationship(secondary=bank_editors, lazy="selectin")
+    courses: Mapped[list[Course]] = relationship(secondary=bank_courses, lazy="selectin")
+
+
+class Question(db.Model):  # type: ignore[name-defined,misc]
+    """A question's identity and state; its content lives in versions.
+
+    The current version's type, difficulty, usage, fingerprint and stem are copied here so
+    that editors' lists filter without reading versions.
+    """
+
+    __tablename__ = "questions"
+    __table_args__ = (
+        Index("ix_questions_bank_status", "bank_id", "status"),
+        Index("ix_questions_bank_fingerprint", "bank_id", "fingerprint"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    bank_id: Mapped[int] = mapped_column(ForeignKey("banks.id", ondelete="CASCADE"))
+    status: Mapped[QuestionStatus] = mapped_column(
+        enum_column(QuestionStatus), default=QuestionStatus.DRAFT
+    )
+    version: Mapped[int] = mapped_column(Integer, default=1)  # the current version's number
+    type: Mapped[QuestionType] = mapped_column(enum_column(QuestionType))
+    difficulty: Mapped[int] = mapped_column(Integer, default=3)
+    usage: Mapped[QuestionUsage] = mapped_column(
+        enum_column(QuestionUsage), default=QuestionUsage.BOTH
+    )
+    fingerprint: Mapped[str] = mapped_column(String(40))
+    stem_text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    tag_rows: Mapped[list[QuestionTag]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin"
+    )
+    point_rows: Mapped[list[QuestionKnowledgePoint]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin"
+    )
+
+
+class QuestionVersion(db.Model):  # type: ignore[name-defined,misc]
+    """The content of a question at one version; never changed once a newer version exists."""
+
+    __tablename__ = "question_versions"
+    __table_args__ = (UniqueConstraint("question_id", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    question_id: Mapped[int] = mapped_column(ForeignKey("questions.id", ondelete="CASCADE"))
+    version: Mapped[int] = mapped_column(Integer)
+    type: Mapped[QuestionType] = mapped_column(enum_column(QuestionType))
+    stem: Mapped[str] = mapped_column(Text)  # 题干
+    stem_images: Mapped[list[str]] = mapped_column(JSON, default=list)  # object keys
+    options: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)  # [{label, text}]
+    answer: Mapped[dict[str, Any]] = mapped_column(JSON)  # the key, by type
+    explanation: Mapped[str] = mapped_column(Text, default="")  # 解析
+    difficulty: Mapped[int] = mapped_column(Integer, default=3)
+    knowledge_points: Mapped[list[str]] = mapped_column(JSON, default=list)  # 知识点
+    tags: Mapped[list[str]] = mapped_column(JSON, default=list)
+    source: Mapped[str] = mapped_column(String(200), default="")
+    usage: Mapped[QuestionUsage] = mapped_column(
+        enum_column(QuestionUsage), default=QuestionUsage.BOTH
+    )
+    fingerprint: Mapped[str] = mapped_column(String(40))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+
+class QuestionTag(db.Model):  # type: ignore[name-defined,misc]
+    __tablename__ = "question_tags"
+
+    question_id: Mapped[int] = mapped_column(
+        ForeignKey("questions.id", ondelete="CASCADE"), primary_key=True
+    )
+    tag: Mapped[str] = mapped_column(String(40), primary_key=True, index=True)
+
+
+class QuestionKnowledgePoint(db.Model):  # type: ignore[name-defined,misc]
+    __tablename__ = "question_knowledge_points"
+
+    question_id: Mapped[int] = mapped_column(
+        ForeignKey("questions.id", ondelete="CASCADE"), primary_key=True
+    )
+    point: Mapped[str] = mapped_column(String(60), primary_key=True, index=True)
+
+
+class ImportStatus(enum.StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"  # imported (or, for a dry run, checked)
+    FAILED = "failed"  # nothing imported; the report says why
+
+
+class QuestionImport(db.Model):  # type: ignore[name-defined,misc]
+    __tablename__ = "question_imports"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    bank_id: Mapped[int] = mapped_column(ForeignKey("banks.id", ondelete="CASCADE"), index=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    file_name: Mapped[str] = mapped_column(String(255))
+    file_key: Mapped[str] = mapped_column(String(300))
+    file_size: Mapped[int] = mapped_column(BigInteger)
+    format: Mapped[str] = mapped_column(String(20))
+    mode: Mapped[str] = mapped_column(String(20))  # all_or_nothing | skip_invalid
+    dry_run: Mapped[bool] = mapped_column(default=False)
+    status: Mapped[ImportStatus] = mapped_column(
+        enum_column(ImportStatus), default=ImportStatus.QUEUED
+    )
+    task_id: Mapped[str | None] = mapped_column(String(32))
+    counts: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
+    problems: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)  # first 1,000
+    problem_count: Mapped[int] = mapped_column(Integer, default=0)
+    report_key: Mapped[str | None] = mapped_column(String(300))  # the whole report, JSON
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

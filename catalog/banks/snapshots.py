@@ -1,0 +1,137 @@
+"""Offline practice snapshots: a bank's practice questions as gzip JSON for phones.
+
+The snapshot's version changes only when its content changes, so a phone downloads it again
+only when the bank really changed (it sends the ETag it has).
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import io
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+
+from catalog.accounts.models import User
+from catalog.banks.exports import current_versions
+from catalog.banks.models import Bank, QuestionStatus, QuestionUsage
+from catalog.banks.services import get_bank_for_editing, may_edit_bank
+from catalog.columns import utcnow
+from catalog.courses.models import Course, CourseStatus
+from catalog.errors import Conflict, NotFound
+from catalog.extensions import db
+from catalog.registry import services
+
+PRACTICE = {QuestionUsage.PRACTICE, QuestionUsage.BOTH}
+
+
+def publish(user: User, bank_id: int) -> Bank:
+    """Write the practice snapshot of the bank's published questions (a new version if changed)."""
+    bank = get_bank_for_editing(user, bank_id)
+    questions = [
+        {
+            "id": question_id,
+            "version": version.version,
+            "type": version.type.value,
+            "stem": version.stem,
+            "stem_images": version.stem_images,
+            "options": version.options,
+            "answer": version.answer,
+            "explanation": version.explanation,
+            "difficulty": version.difficulty,
+            "knowledge_points": version.knowledge_points,
+        }
+        for question_id, version in current_versions(bank.id, [QuestionStatus.PUBLISHED])
+        if version.usage in PRACTICE
+    ]
+    content = json.dumps(questions, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    digest = hashlib.sha256(content.encode()).hexdigest()
+    if digest == bank.snapshot_hash:
+        return bank  # nothing changed: same version, same ETag
+    version = bank.snapshot_version + 1
+    document = {
+        "bank": {"id": bank.id, "name": bank.name},
+        "version": version,
+        "generated_at": utcnow().isoformat(),
+        "questions": questions,
+    }
+    body = gzip.compress(
+        json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode(), mtime=0
+    )
+    key = f"banks/{bank.id}/snapshots/v{version}.json.gz"
+    services().object_store.put(key, io.BytesIO(body), content_type="application/gzip")
+    bank.snapshot_version = version
+    bank.snapshot_key = key
+    bank.snapshot_hash = digest
+    bank.snapshot_size = len(body)
+    bank.snapshot_count = len(questions)
+    bank.snapshot_at = utcnow()
+    db.session.commit()
+    return bank
+
+
+@dataclass
+class Snapshot:
+    bank_id: int
+    version: int
+    etag: str
+    url: str
+    size: int
+    question_count: int
+    published_at: datetime
+
+
+def _may_practise(user: User, bank: Bank) -> bool:
+    if may_edit_bank(user, bank) or user.organisation_id == bank.organisation_id:
+        return True
+    published_course = select(Course.id).where(
+        Course.id.in_([c.id for c in bank.courses]),
+        Course.published_version.is_not(None),
+        Course.status != CourseStatus.ARCHIVED,
+    )
+    return db.session.scalar(published_course.limit(1)) is not None
+
+
+def get(user: User, bank_id: int) -> Snapshot:
+    bank = db.session.get(Bank, bank_id)
+    if bank is None or not _may_practise(user, bank):
+        raise NotFound("题库不存在 / No such bank", details={"id": bank_id})
+    if not bank.snapshot_key or bank.snapshot_at is None:
+        raise Conflict(
+            "该题库还没有离线练习包 / This bank has no practice snapshot yet", code="no_snapshot"
+        )
+    url = (
+        services()
+        .object_store.presign_get(
+            bank.snapshot_key, expires_in=services().settings.playback_url_seconds
+        )
+        .url
+    )
+    return Snapshot(
+        bank.id,
+        bank.snapshot_version,
+        _etag(bank),
+        url,
+        bank.snapshot_size or 0,
+        bank.snapshot_count or 0,
+        bank.snapshot_at,
+    )
+
+
+def _etag(bank: Bank) -> str:
+    return f"{bank.id}-{bank.snapshot_version}-{(bank.snapshot_hash or '')[:16]}"
+
+
+def describe(bank: Bank) -> dict[str, Any] | None:
+    if not bank.snapshot_key:
+        return None
+    return {
+        "version": bank.snapshot_version,
+        "question_count": bank.snapshot_count,
+        "size": bank.snapshot_size,
+        "published_at": bank.snapshot_at,
+    }

@@ -1,0 +1,1 @@
+"""Question-bank file formats: Excel/CSV templates, Moodle GIFT and XML, Aiken."""

@@ -1,0 +1,159 @@
+"""What every question-file reader produces: candidates with locations, and problems."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from typing import Any
+
+
+class FileRefused(Exception):
+    """The whole file is refused (wrong type, not UTF-8, hostile); nothing is read from it."""
+
+    def __init__(self, message: str, *, status: int = 422) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+@dataclass(frozen=True)
+class Location:
+    """Where a question came from: a sheet and row, or a line (1-based, as editors count)."""
+
+    sheet: str | None = None
+    row: int | None = None
+    line: int | None = None
+    item: int | None = None  # the question's number in the file (Moodle XML)
+
+    def zh(self) -> str:
+        if self.row is not None:
+            return f"{'工作表“' + self.sheet + '”' if self.sheet else ''}第 {self.row} 行"
+        if self.line is not None:
+            return f"第 {self.line} 行"
+        return f"第 {self.item} 题"
+
+    def en(self) -> str:
+        if self.row is not None:
+            return f"row {self.row}" + (f" of sheet {self.sheet}" if self.sheet else "")
+        if self.line is not None:
+            return f"line {self.line}"
+        return f"question {self.item}"
+
+
+@dataclass
+class Problem:
+    location: Location
+    message: str  # 中文 / English
+    column: str | None = None  # "E (答案)" in a sheet, a field name elsewhere
+    field: str | None = None
+    severity: str = "error"  # or "warning": reported, not blocking
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "sheet": self.location.sheet,
+            "row": self.location.row,
+            "line": self.location.line,
+            "item": self.location.item,
+            "column": self.column,
+            "field": self.field,
+            "severity": self.severity,
+            "message": self.message,
+        }
+
+
+@dataclass
+class Candidate:
+    """A question as read from a file, before validation; ``columns`` maps fields to columns."""
+
+    location: Location
+    data: dict[str, Any]
+    problems: list[Problem] = field(default_factory=list)
+    columns: dict[str, str] = field(default_factory=dict)
+    images: list[tuple[str, bytes]] = field(default_factory=list)  # (file name, bytes)
+
+    def refuse(self, message: str, field_name: str | None = None) -> None:
+        self.problems.append(
+            Problem(self.location, message, self.columns.get(field_name or ""), field_name)
+        )
+
+
+def decode_utf8(raw: bytes, what: str) -> str:
+    """Text of a file that must be UTF-8 (a BOM is allowed)."""
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise FileRefused(
+            f"{what}文件不是 UTF-8 编码（第 {exc.start + 1} 字节），请用 UTF-8 另存后再导入 / "
+            f"The {what} file is not UTF-8 (byte {exc.start + 1}); save it as UTF-8 and retry",
+            status=422,
+        ) from None
+
+
+TRUE_WORDS = {"对", "正确", "是", "√", "✓", "✔", "t", "true", "yes", "y", "1", "对的", "正"}
+FALSE_WORDS = {"错", "错误", "否", "×", "✗", "✘", "x", "f", "false", "no", "n", "0", "错的", "误"}
+
+
+def parse_true_false(raw: str) -> bool | None:
+    value = unicodedata.normalize("NFKC", raw).strip().lower()
+    if value in TRUE_WORDS:
+        return True
+    if value in FALSE_WORDS:
+        return False
+    return None
+
+
+_LETTERS = re.compile(r"[A-Ja-j]")
+
+
+def parse_letters(raw: str) -> list[str] | None:
+    """``A``, ``ABD``, ``A,B,D``, ``A、B、D``, full-width ``ＡＢ`` → ["A", "B", "D"]."""
+    value = unicodedata.normalize("NFKC", raw).strip()
+    if not value:
+        return None
+    cleaned = re.sub(r"[\s,，、;；/|]+", "", value)
+    if not cleaned or not all(_LETTERS.fullmatch(ch) for ch in cleaned):
+        return None
+    return sorted(set(cleaned.upper()))
+
+
+def split_list(raw: str) -> list[str]:
+    """Knowledge points or tags separated by ，,、;；| or new lines."""
+    return [part.strip() for part in re.split(r"[,，、;；|\n]+", raw) if part.strip()]
+
+
+DIFFICULTY_WORDS = {
+    "容易": 1,
+    "易": 1,
+    "简单": 1,
+    "较易": 2,
+    "中等": 3,
+    "中": 3,
+    "一般": 3,
+    "较难": 4,
+    "难": 5,
+    "困难": 5,
+}
+
+
+def parse_difficulty(raw: str) -> int | None:
+    value = unicodedata.normalize("NFKC", raw).strip()
+    if value in DIFFICULTY_WORDS:
+        return DIFFICULTY_WORDS[value]
+    try:
+        number = float(value)
+    except ValueError:
+        return None
+    return int(number) if number.is_integer() else None
+
+
+def cell_text(value: Any) -> str:
+    """A cell as text: numbers stored as numbers lose their ``.0``; dates become ISO."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "对" if value else "错"
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    if hasattr(value, "isoformat"):
+        return str(value.isoformat())
+    return str(value).strip()

@@ -1,0 +1,347 @@
+"""Moodle GIFT: read (categories, titles, comments, escapes, formats, feedback, weights,
+true/false, short answer, missing word, numerical) and write.
+
+Types we do not hold (matching, descriptions) are reported per question, never dropped silently.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from ingest.questions.common import Candidate, FileRefused, Location, decode_utf8
+from ingest.questions.markup import html_to_text
+
+SPECIALS = "~=#{}:"
+BLANK = "____"
+
+
+@dataclass
+class _Block:
+    text: str
+    line: int
+
+
+def _blocks(text: str) -> Iterator[_Block]:
+    """Questions are separated by blank lines; whole-line comments (//) are dropped."""
+    lines: list[str] = []
+    start = 0
+    for number, raw in enumerate(text.splitlines(), start=1):
+        stripped = raw.strip()
+        if stripped.startswith("//"):
+            continue
+        if not stripped:
+            if lines:
+                yield _Block("\n".join(lines), start)
+                lines = []
+            continue
+        if not lines:
+            start = number
+        lines.append(raw)
+    if lines:
+        yield _Block("\n".join(lines), start)
+
+
+def _find(text: str, target: str, start: int = 0) -> int:
+    """Index of the first unescaped ``target`` at or after ``start`` (-1 if none)."""
+    index = start
+    while index < len(text):
+        if text[index] == "\\":
+            index += 2
+            continue
+        if text.startswith(target, index):
+            return index
+        index += 1
+    return -1
+
+
+def unescape(text: str) -> str:
+    result = []
+    index = 0
+    while index < len(text):
+        char = text[index]
+        if char == "\\" and index + 1 < len(text):
+            following = text[index + 1]
+            result.append("\n" if following == "n" else following)
+            index += 2
+            continue
+        result.append(char)
+        index += 1
+    return "".join(result)
+
+
+def escape(text: str) -> str:
+    out = text.replace("\\", "\\\\")
+    for char in SPECIALS:
+        out = out.replace(char, "\\" + char)
+    return out.replace("\n", "\\n")
+
+
+def _split_answers(body: str) -> list[tuple[str, str]]:
+    """``=a#fb ~%50%b`` → [("=", "a#fb"), ("~", "%50%b")] on unescaped = and ~."""
+    parts: list[tuple[str, str]] = []
+    index, current, marker = 0, [], ""
+    while index < len(body):
+        char = body[index]
+        if char == "\\" and index + 1 < len(body):
+            current.append(body[index : index + 2])
+            index += 2
+            continue
+        if char in "=~" and not (char == "=" and body[index : index + 2] == "=>"):
+            if marker or "".join(current).strip():
+                parts.append((marker, "".join(current)))
+            marker, current = char, []
+            index += 1
+            continue
+        current.append(char)
+        index += 1
+    if marker or "".join(current).strip():
+        parts.append((marker, "".join(current)))
+    return parts
+
+
+def _weight_and_text(raw: str) -> tuple[float | None, str, str]:
+    """``%50%answer#feedback`` → (50, "answer", "feedback")."""
+    raw = raw.strip()
+    weight = None
+    match = re.match(r"^%(-?\d+(?:\.\d+)?)%", raw)
+    if match:
+        weight = float(match.group(1))
+        raw = raw[match.end() :]
+    hash_at = _find(raw, "#")
+    feedback = ""
+    if hash_at >= 0:
+        feedback = unescape(raw[hash_at + 1 :]).strip()
+        raw = raw[:hash_at]
+    return weight, unescape(raw).strip(), feedback
+
+
+def read(raw: bytes) -> Iterator[Candidate]:
+    text = decode_utf8(raw, "GIFT ")
+    category = None
+    found_any = False
+    for number, block in enumerate(_blocks(text), start=1):
+        body = block.text.strip()
+        if body.startswith("$CATEGORY:"):
+            first, _, rest = body.partition("\n")
+            category = first.removeprefix("$CATEGORY:").strip()
+            body = rest.strip()
+            if not body:
+                continue
+        found_any = True
+        yield _question(body, Location(line=block.line, item=number), category)
+    if not found_any and text.strip():
+        raise FileRefused("没有找到 GIFT 试题 / No GIFT questions found")
+
+
+def _question(body: str, location: Location, category: str | None) -> Candidate:
+    candidate = Candidate(location, {})
+    title = ""
+    if body.startswith("::"):
+        end = _find(body, "::", 2)
+        if end < 0:
+            candidate.refuse("标题缺少结尾的 :: / the title lacks its closing ::", "stem")
+            return candidate
+        title, body = unescape(body[2:end]).strip(), body[end + 2 :].strip()
+    markup = "plain"
+    format_match = re.match(r"^\[(html|moodle|plain|markdown)\]", body)
+    if format_match:
+        markup = format_match.group(1)
+        body = body[format_match.end() :].lstrip()
+    open_at = _find(body, "{")
+    if open_at < 0:
+        candidate.refuse(
+            "没有答案部分 { }，是说明而非试题，已跳过 / no answer block: a description, "
+            "not a question (skipped)"
+        )
+        return candidate
+    close_at = _find(body, "}", open_at + 1)
+    if close_at < 0:
+        candidate.refuse("答案部分缺少 } / the answer block lacks its closing }")
+        return candidate
+    before, answers, after = body[:open_at], body[open_at + 1 : close_at], body[close_at + 1 :]
+
+    def text_of(part: str) -> str:
+        plain = unescape(part)
+        return html_to_text(plain) if markup in {"html", "moodle"} else plain.strip()
+
+    stem = text_of(before)
+    if after.strip():
+        # Missing word: the blank stands where the answers were, with the text's own spacing.
+        if markup in {"html", "moodle"}:
+            stem = f"{stem} {BLANK} {text_of(after)}"
+        else:
+            stem = f"{unescape(before).lstrip()}{BLANK}{unescape(after).rstrip()}"
+    general = ""
+    general_at = _find(answers, "####")
+    if general_at >= 0:
+        general = text_of(answers[general_at + 4 :])
+        answers = answers[:general_at]
+    data: dict[str, Any] = {"stem": stem, "explanation": general, "tags": [], "source": title}
+    if category:
+        data["tags"] = [category.split("/")[-1]]
+    candidate.data = data
+    body_text = answers.strip()
+    try:
+        if body_text == "":
+            data["type"] = "short_answer"
+            data["answer"] = {"manual": True, "keywords": [], "reference": ""}
+        elif re.fullmatch(r"(?i)(t|true|f|false)(#.*)?", body_text, flags=re.S):
+            verdict = body_text.split("#", 1)[0].strip().lower()
+            data["type"] = "true_false"
+            data["answer"] = {"correct": verdict in {"t", "true"}}
+        elif body_text.startswith("#"):
+            _numerical(candidate, body_text[1:])
+        else:
+            _choices_or_short(candidate, body_text)
+    except _Unsupported as exc:
+        candidate.data = {}
+        candidate.refuse(str(exc), "type")
+    return candidate
+
+
+class _Unsupported(Exception):
+    pass
+
+
+def _numerical(candidate: Candidate, body: str) -> None:
+    parts = _split_answers(body) if ("=" in body) else [("=", body)]
+    accepted: list[str] = []
+    tolerance = 0.0
+    for marker, raw in parts:
+        if marker == "~":
+            continue  # feedback for wrong answers
+        weight, text, _feedback = _weight_and_text(raw)
+        if weight is not None and weight < 100:
+            continue  # partial-credit alternatives: we keep the fully right answer
+        value, spread = _numeric_value(text)
+        if value is None:
+            raise _Unsupported(f"数值题答案无法识别：{text} / unreadable numerical answer {text!r}")
+        accepted.append(value)
+        tolerance = max(tolerance, spread)
+    if not accepted:
+        raise _Unsupported("数值题没有完全正确的答案 / a numerical question without a right answer")
+    candidate.data["type"] = "fill_blank"
+    candidate.data["answer"] = {
+        "blanks": [{"accepted": accepted[:1], "tolerance": tolerance}],
+        "ordered": True,
+    }
+
+
+def _numeric_value(text: str) -> tuple[str | None, float]:
+    """``3.14:0.01`` → ("3.14", 0.01); ``1..5`` → ("3", 2); ``42`` → ("42", 0)."""
+    text = text.strip()
+    if ".." in text:
+        low, _, high = text.partition("..")
+        try:
+            a, b = float(low), float(high)
+        except ValueError:
+            return None, 0
+        middle = (a + b) / 2
+        return _number(middle), abs(b - a) / 2
+    value, _, spread = text.partition(":")
+    try:
+        float(value)
+        return _number(float(value)), float(spread) if spread.strip() else 0.0
+    except ValueError:
+        return None, 0
+
+
+def _number(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else repr(value)
+
+
+def _choices_or_short(candidate: Candidate, body: str) -> None:
+    parts = _split_answers(body)
+    if any("->" in raw for _m, raw in parts):
+        raise _Unsupported("暂不支持匹配题 / matching questions are not supported")
+    if not parts or any(marker == "" for marker, _ in parts):
+        raise _Unsupported("答案部分无法识别 / the answer block cannot be read")
+    rights = [(m, *_weight_and_text(raw)) for m, raw in parts]
+    if all(marker == "=" for marker, *_ in rights):
+        # Short answer (or missing word with typed answers): a single blank.
+        accepted = [text for _m, weight, text, _f in rights if weight is None or weight >= 100]
+        candidate.data["type"] = "fill_blank"
+        candidate.data["answer"] = {
+            "blanks": [{"accepted": accepted, "tolerance": None}],
+            "ordered": True,
+        }
+        return
+    options, correct, feedback_lines = [], [], []
+    weighted = any(weight is not None for _m, weight, _t, _f in rights)
+    for index, (marker, weight, text, feedback) in enumerate(rights):
+        label = "ABCDEFGHIJ"[index] if index < 10 else str(index)
+        options.append({"label": label, "text": text})
+        is_right = (weight is not None and weight > 0) if weighted else marker == "="
+        if is_right:
+            correct.append(label)
+        if feedback:
+            feedback_lines.append(f"{label}：{feedback}")
+    multiple = weighted or len(correct) != 1
+    candidate.data["type"] = "multiple_choice" if multiple else "single_choice"
+    candidate.data["options"] = options
+    candidate.data["answer"] = {"correct": correct}
+    if feedback_lines:
+        explanation = candidate.data["explanation"]
+        candidate.data["explanation"] = "\n".join([explanation, *feedback_lines]).strip()
+
+
+# --- writing ---------------------------------------------------------------------------------
+
+
+def expressible(question: dict[str, Any]) -> str | None:
+    """Why a question cannot be written as GIFT (None when it can)."""
+    qtype = str(question["type"])
+    if qtype == "fill_blank" and len(question["answer"]["blanks"]) != 1:
+        return "GIFT 只能表达单空填空题 / GIFT holds one blank per question"
+    if qtype == "short_answer" and question["answer"].get("keywords"):
+        return "GIFT 的问答题不含评分关键词 / GIFT essays carry no scoring keywords"
+    return None
+
+
+def write(questions: Iterable[dict[str, Any]]) -> tuple[str, int]:
+    out: list[str] = ["// 匠云题库导出 / exported from Jiangyun", ""]
+    count = 0
+    for question in questions:
+        out.append(_gift(question))
+        out.append("")
+        count += 1
+    return "\n".join(out), count
+
+
+def _gift(question: dict[str, Any]) -> str:
+    qtype = str(question["type"])
+    stem = question["stem"]
+    answer = question["answer"]
+    general = f"####{escape(question['explanation'])}" if question.get("explanation") else ""
+    title = f"::{escape(question['source'])}::" if question.get("source") else ""
+    if qtype == "true_false":
+        return f"{title}{escape(stem)}{{{'TRUE' if answer['correct'] else 'FALSE'}{general}}}"
+    if qtype == "short_answer":
+        return f"{title}{escape(stem)}{{{general}}}"
+    if qtype == "fill_blank":
+        blank = answer["blanks"][0]
+        if blank.get("tolerance") is not None:
+            inner = f"#{blank['accepted'][0]}:{blank['tolerance']}"
+        else:
+            inner = " ".join(f"={escape(a)}" for a in blank["accepted"])
+        if BLANK in stem:
+            before, _, after = stem.partition(BLANK)
+            return f"{title}{escape(before)}{{{inner}{general}}}{escape(after)}"
+        return f"{title}{escape(stem)}{{{inner}{general}}}"
+    correct = set(answer["correct"])
+    if qtype == "single_choice":
+        choices = " ".join(
+            f"{'=' if o['label'] in correct else '~'}{escape(o['text'])}"
+            for o in question["options"]
+        )
+    else:
+        share = 100 / len(correct)
+        weight = f"{share:.5f}".rstrip("0").rstrip(".")
+        choices = " ".join(
+            f"~%{weight if o['label'] in correct else '-100'}%{escape(o['text'])}"
+            for o in question["options"]
+        )
+    return f"{title}{escape(stem)}{{{choices}{general}}}"

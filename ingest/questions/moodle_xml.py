@@ -1,0 +1,245 @@
+"""Moodle XML: read (CDATA and HTML text, fractions, single/multiple, true/false, short answer,
+numerical, essay, categories, tags, embedded base64 images) and write.
+
+Parsed with defusedxml: DTDs, entity expansion and external entities are refused.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+import xml.etree.ElementTree as ET
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import fromstring
+
+from ingest.questions.common import Candidate, FileRefused, Location, decode_utf8
+from ingest.questions.markup import html_to_text, text_to_html
+
+SUPPORTED = {"multichoice", "truefalse", "shortanswer", "numerical", "essay"}
+NAMES = {
+    "matching": "匹配题",
+    "multianswer": "完形填空（Cloze）",
+    "ddwtos": "拖放题",
+    "calculated": "计算题",
+    "calculatedsimple": "简单计算题",
+    "gapselect": "下拉选词题",
+    "randomsamatch": "随机匹配题",
+    "ordering": "排序题",
+}
+
+
+def _text(element: ET.Element | None, markup: str | None = None) -> str:
+    if element is None:
+        return ""
+    node = element.find("text")
+    raw = (node.text if node is not None else element.text) or ""
+    kind = markup or element.get("format", "html")
+    return html_to_text(raw) if kind in {"html", "moodle_auto_format", "markdown"} else raw.strip()
+
+
+def _lines_of_questions(text: str) -> list[int]:
+    """Line numbers of each <question …> tag, in order (for the report)."""
+    return [text.count("\n", 0, m.start()) + 1 for m in re.finditer(r"<question[\s>]", text)]
+
+
+def read(raw: bytes) -> Iterator[Candidate]:
+    text = decode_utf8(raw, "XML ")
+    try:
+        root = fromstring(raw)
+    except DefusedXmlException as exc:
+        raise FileRefused(
+            f"XML 含有实体定义或外部引用，已拒绝 / The XML declares entities or external "
+            f"references and is refused ({type(exc).__name__})",
+            status=422,
+        ) from None
+    except ET.ParseError as exc:
+        raise FileRefused(f"XML 格式错误 / Malformed XML: {exc}", status=422) from None
+    if root.tag != "quiz":
+        raise FileRefused(
+            "不是 Moodle XML（根元素应为 <quiz>）/ Not Moodle XML: the root is not <quiz>",
+            status=415,
+        )
+    lines = _lines_of_questions(text)
+    category = None
+    number = 0  # questions as editors count them: categories are not questions
+    for index, element in enumerate(root.findall("question")):
+        qtype = element.get("type", "")
+        if qtype == "category":
+            category = _text(element.find("category"), "plain").split("/")[-1] or None
+            continue
+        number += 1
+        location = Location(line=lines[index] if index < len(lines) else None, item=number)
+        yield _question(element, qtype, location, category)
+
+
+def _question(
+    element: ET.Element, qtype: str, location: Location, category: str | None
+) -> Candidate:
+    candidate = Candidate(location, {})
+    name = _text(element.find("name"), "plain")
+    if qtype not in SUPPORTED:
+        label = NAMES.get(qtype, qtype)
+        candidate.refuse(
+            f"不支持的题型：{label}（{name or '未命名'}）/ unsupported question type "
+            f"{qtype!r} ({name or 'unnamed'})",
+            "type",
+        )
+        return candidate
+    question_text = element.find("questiontext")
+    stem = _text(question_text)
+    for file in question_text.findall("file") if question_text is not None else []:
+        try:
+            candidate.images.append(
+                (file.get("name") or "image", base64.b64decode(file.text or "", validate=True))
+            )
+        except (binascii.Error, ValueError):
+            candidate.refuse(
+                f"图片 {file.get('name')} 的 base64 内容无效 / invalid base64 image", "stem_images"
+            )
+    tags = [t.text.strip() for t in element.findall("tags/tag/text") if t.text and t.text.strip()]
+    if category and category not in tags:
+        tags.append(category)
+    data: dict[str, Any] = {
+        "stem": stem,
+        "explanation": _text(element.find("generalfeedback")),
+        "tags": tags,
+        "source": name,
+    }
+    answers = [(float(a.get("fraction", "0") or 0), _text(a), a) for a in element.findall("answer")]
+    if qtype == "multichoice":
+        single = (element.findtext("single") or "true").strip().lower() in {"true", "1"}
+        options = [
+            {"label": "ABCDEFGHIJ"[i] if i < 10 else str(i), "text": text}
+            for i, (_f, text, _a) in enumerate(answers)
+        ]
+        correct = [
+            options[i]["label"]
+            for i, (fraction, _t, _a) in enumerate(answers)
+            if fraction > 0 and (not single or fraction >= 100)
+        ]
+        data.update(
+            type="single_choice" if single else "multiple_choice",
+            options=options,
+            answer={"correct": correct},
+        )
+    elif qtype == "truefalse":
+        right = next((text.lower() for fraction, text, _a in answers if fraction >= 100), "")
+        data.update(type="true_false", answer={"correct": right in {"true", "正确", "对"}})
+    elif qtype == "shortanswer":
+        accepted = [text for fraction, text, _a in answers if fraction >= 100]
+        data.update(
+            type="fill_blank",
+            answer={"blanks": [{"accepted": accepted, "tolerance": None}], "ordered": True},
+        )
+    elif qtype == "numerical":
+        best = next(((text, a) for fraction, text, a in answers if fraction >= 100), None)
+        tolerance = float(best[1].findtext("tolerance") or 0) if best else 0.0
+        data.update(
+            type="fill_blank",
+            answer={
+                "blanks": [{"accepted": [best[0]] if best else [], "tolerance": tolerance}],
+                "ordered": True,
+            },
+        )
+    else:  # essay
+        reference = _text(element.find("graderinfo"))
+        data.update(
+            type="short_answer", answer={"manual": True, "keywords": [], "reference": reference}
+        )
+    candidate.data = data
+    return candidate
+
+
+# --- writing ---------------------------------------------------------------------------------
+
+
+def expressible(question: dict[str, Any]) -> str | None:
+    qtype = str(question["type"])
+    if qtype == "fill_blank" and len(question["answer"]["blanks"]) != 1:
+        return "Moodle XML 的简答题只有一个空 / Moodle short answers hold one blank"
+    if qtype == "short_answer" and question["answer"].get("keywords"):
+        return "Moodle 问答题不含评分关键词 / Moodle essays carry no scoring keywords"
+    return None
+
+
+def _sub(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) -> ET.Element:
+    element = ET.SubElement(parent, tag, attrs)
+    if text is not None:
+        ET.SubElement(element, "text").text = text
+    return element
+
+
+def write(questions: Iterable[dict[str, Any]]) -> tuple[bytes, int]:
+    quiz = ET.Element("quiz")
+    count = 0
+    for count, question in enumerate(questions, start=1):
+        _write_question(quiz, question, count)
+    ET.indent(quiz)
+    return b'<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(quiz, encoding="utf-8"), count
+
+
+def _write_question(quiz: ET.Element, question: dict[str, Any], number: int) -> None:
+    qtype = str(question["type"])
+    answer = question["answer"]
+    moodle_type = {
+        "single_choice": "multichoice",
+        "multiple_choice": "multichoice",
+        "true_false": "truefalse",
+        "short_answer": "essay",
+    }.get(qtype)
+    if qtype == "fill_blank":
+        numeric = answer["blanks"][0].get("tolerance") is not None
+        moodle_type = "numerical" if numeric else "shortanswer"
+    element = ET.SubElement(quiz, "question", {"type": moodle_type or "essay"})
+    _sub(element, "name", question.get("source") or f"Q{number}")
+    _sub(element, "questiontext", text_to_html(question["stem"]), format="html")
+    _sub(element, "generalfeedback", text_to_html(question.get("explanation", "")), format="html")
+    ET.SubElement(element, "defaultgrade").text = "1"
+    if moodle_type == "multichoice":
+        correct = set(answer["correct"])
+        ET.SubElement(element, "single").text = "true" if qtype == "single_choice" else "false"
+        ET.SubElement(element, "shuffleanswers").text = "true"
+        ET.SubElement(element, "answernumbering").text = "ABCD"
+        share = 100 / max(1, len(correct))
+        for option in question["options"]:
+            fraction = (
+                (100 if qtype == "single_choice" else share)
+                if option["label"] in correct
+                else (0 if qtype == "single_choice" else -100)
+            )
+            _sub(
+                element,
+                "answer",
+                text_to_html(option["text"]),
+                fraction=f"{fraction:.5f}".rstrip("0").rstrip("."),
+                format="html",
+            )
+    elif moodle_type == "truefalse":
+        for word in ("true", "false"):
+            right = (word == "true") == bool(answer["correct"])
+            _sub(
+                element,
+                "answer",
+                word,
+                fraction="100" if right else "0",
+                format="moodle_auto_format",
+            )
+    elif moodle_type == "shortanswer":
+        ET.SubElement(element, "usecase").text = "0"
+        for accepted in answer["blanks"][0]["accepted"]:
+            _sub(element, "answer", accepted, fraction="100", format="plain_text")
+    elif moodle_type == "numerical":
+        blank = answer["blanks"][0]
+        node = _sub(element, "answer", blank["accepted"][0], fraction="100", format="plain_text")
+        ET.SubElement(node, "tolerance").text = str(blank["tolerance"])
+    else:
+        _sub(element, "graderinfo", text_to_html(answer.get("reference", "")), format="html")
+    tags = question.get("tags") or []
+    if tags:
+        holder = ET.SubElement(element, "tags")
+        for tag in tags:
+            _sub(holder, "tag", tag)

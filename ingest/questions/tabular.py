@@ -1,0 +1,514 @@
+"""Question banks as spreadsheets: the documented Excel/CSV template, read and written.
+
+Columns (Chinese or English, matched leniently): 题型 type, 题干 stem, 选项A…选项J option_a…
+option_j, 答案 answer, 解析 explanation, 难度 difficulty, 知识点 knowledge_points, 标签 tags, and
+the optional 关键词 keywords (short answers, ``接地:2；验电:1``), 来源 source, 用途 usage.
+A workbook may hold one sheet per question type, the sheet's name then giving the type.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import unicodedata
+import zipfile
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import IO, Any
+
+import xlsxwriter
+from python_calamine import CalamineError, CalamineWorkbook
+
+from ingest.questions.common import (
+    Candidate,
+    FileRefused,
+    Location,
+    cell_text,
+    decode_utf8,
+    parse_difficulty,
+    parse_letters,
+    parse_true_false,
+    split_list,
+)
+
+OPTION_LABELS = "ABCDEFGHIJ"
+
+TYPE_WORDS = {
+    "single_choice": [
+        "单选",
+        "单选题",
+        "单项选择",
+        "单项选择题",
+        "单择",
+        "single",
+        "single_choice",
+        "singlechoice",
+        "radio",
+    ],
+    "multiple_choice": [
+        "多选",
+        "多选题",
+        "多项选择",
+        "多项选择题",
+        "不定项",
+        "不定项选择题",
+        "multiple",
+        "multiple_choice",
+        "multiplechoice",
+        "checkbox",
+    ],
+    "true_false": ["判断", "判断题", "是非题", "对错题", "true_false", "truefalse", "tf", "judge"],
+    "fill_blank": ["填空", "填空题", "fill", "fill_blank", "fillblank", "blank", "cloze"],
+    "short_answer": [
+        "简答",
+        "简答题",
+        "问答",
+        "问答题",
+        "论述题",
+        "short",
+        "short_answer",
+        "shortanswer",
+        "essay",
+    ],
+}
+_TYPE_LOOKUP = {word: qtype for qtype, words in TYPE_WORDS.items() for word in words}
+TYPE_LABELS = {
+    "single_choice": "单选",
+    "multiple_choice": "多选",
+    "true_false": "判断",
+    "fill_blank": "填空",
+    "short_answer": "简答",
+}
+
+HEADER_WORDS = {
+    "type": ["题型", "试题类型", "题目类型", "类型", "type", "questiontype", "question_type"],
+    "stem": [
+        "题干",
+        "题目",
+        "试题",
+        "试题内容",
+        "题目内容",
+        "问题",
+        "stem",
+        "question",
+        "title",
+        "questiontext",
+        "question_text",
+    ],
+    "answer": [
+        "答案",
+        "正确答案",
+        "标准答案",
+        "参考答案",
+        "answer",
+        "correct",
+        "key",
+        "correctanswer",
+    ],
+    "explanation": ["解析", "答案解析", "试题解析", "解释", "explanation", "analysis", "feedback"],
+    "difficulty": ["难度", "难易度", "难度系数", "difficulty", "level"],
+    "knowledge_points": [
+        "知识点",
+        "考点",
+        "knowledgepoints",
+        "knowledge_points",
+        "knowledge",
+        "points",
+    ],
+    "tags": ["标签", "tags", "tag"],
+    "keywords": ["关键词", "评分关键词", "得分点", "keywords", "keyword"],
+    "source": ["来源", "出处", "source"],
+    "usage": ["用途", "usage"],
+}
+for _index, _label in enumerate(OPTION_LABELS):
+    HEADER_WORDS[f"option_{_label}"] = [
+        f"选项{_label}",
+        f"{_label}",
+        f"option{_label.lower()}",
+        f"option_{_label.lower()}",
+        f"选项{_label.lower()}",
+        f"{_label.lower()}",
+        f"{_label}选项",
+    ]
+_HEADER_LOOKUP = {word.lower(): name for name, words in HEADER_WORDS.items() for word in words}
+
+USAGE_WORDS = {
+    "练习": "practice",
+    "考试": "exam",
+    "通用": "both",
+    "practice": "practice",
+    "exam": "exam",
+    "both": "both",
+    "全部": "both",
+}
+
+
+def normalise_header(raw: Any) -> str:
+    """``" 题干（必填）："``, ``"选项Ａ"``, ``"*答案"`` → the bare header word."""
+    text = unicodedata.normalize("NFKC", cell_text(raw)).strip()
+    text = re.sub(r"\((必填|选填|可选|必选|required|optional)\)", "", text, flags=re.IGNORECASE)
+    text = re.sub(r"[\s*:：]+", "", text)
+    return text.lower()
+
+
+def header_field(raw: Any) -> str | None:
+    return _HEADER_LOOKUP.get(normalise_header(raw))
+
+
+def type_from_word(raw: str) -> str | None:
+    word = re.sub(r"[\s()（）\d.、]+", "", unicodedata.normalize("NFKC", raw)).lower()
+    return _TYPE_LOOKUP.get(word)
+
+
+def column_letter(index: int) -> str:
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+# --- reading ---------------------------------------------------------------------------------
+
+
+def check_xlsx_container(path: Path, max_unzipped: int) -> None:
+    """Refuse what is not an .xlsx, and zip bombs, before any XML inside is parsed."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            entries = archive.infolist()
+            names = {entry.filename for entry in entries}
+            if "[Content_Types].xml" not in names or not any(n.startswith("xl/") for n in names):
+                raise FileRefused(
+                    "不是 Excel 工作簿 (.xlsx) / Not an Excel workbook (.xlsx)", status=415
+                )
+            if len(entries) > 10_000:
+                raise FileRefused(
+                    "工作簿内文件过多 / The workbook holds too many parts", status=422
+                )
+            unpacked = sum(entry.file_size for entry in entries)
+            packed = sum(entry.compress_size for entry in entries) or 1
+            if unpacked > max_unzipped or unpacked / packed > 200:
+                raise FileRefused(
+                    "工作簿解压后过大，疑似压缩炸弹 / The workbook unpacks to an unsafe size "
+                    f"({unpacked} bytes from {packed})",
+                    status=413,
+                )
+    except zipfile.BadZipFile:
+        raise FileRefused("不是有效的 .xlsx 文件 / Not a valid .xlsx file", status=415) from None
+
+
+def read_xlsx(path: Path, max_unzipped: int) -> Iterator[Candidate]:
+    check_xlsx_container(path, max_unzipped)
+    try:
+        workbook = CalamineWorkbook.from_path(str(path))
+        names = workbook.sheet_names
+    except CalamineError as exc:
+        raise FileRefused(
+            f"无法读取工作簿 / The workbook cannot be read: {exc}", status=422
+        ) from exc
+    seen = HeaderSeen()
+    for name in names:
+        try:
+            rows = workbook.get_sheet_by_name(name).iter_rows()
+        except CalamineError as exc:
+            raise FileRefused(
+                f"无法读取工作表 {name} / Sheet {name} cannot be read: {exc}"
+            ) from exc
+        yield from read_rows(rows, sheet=name, sheet_type=type_from_word(name), seen=seen)
+    if not seen.found:
+        raise FileRefused("没有找到表头（题型、题干、答案…）/ No header row (题型, 题干, 答案, …)")
+
+
+def read_csv(raw: bytes) -> Iterator[Candidate]:
+    text = decode_utf8(raw, "CSV ")
+    first_line = text.split("\n", 1)[0]
+    delimiter = "\t" if first_line.count("\t") > first_line.count(",") else ","
+    rows = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    seen = HeaderSeen()
+    yield from read_rows(rows, sheet=None, sheet_type=None, seen=seen)
+    if not seen.found:
+        raise FileRefused("没有找到表头（题型、题干、答案…）/ No header row (题型, 题干, 答案, …)")
+
+
+class HeaderSeen:
+    """Set by ``read_rows`` once any sheet had a header row."""
+
+    found = False
+
+
+def read_rows(
+    rows: Iterable[list[Any]], *, sheet: str | None, sheet_type: str | None, seen: HeaderSeen
+) -> Iterator[Candidate]:
+    """Find the header (within the first 10 rows), then turn each non-empty row into a candidate."""
+    header: dict[int, str] | None = None
+    labels: dict[int, str] = {}
+    for number, row in enumerate(rows, start=1):
+        cells = [cell_text(value) for value in row]
+        if header is None:
+            mapped = {i: f for i, cell in enumerate(row) if (f := header_field(cell))}
+            if "stem" in mapped.values() and (
+                "answer" in mapped.values() or sheet_type == "short_answer"
+            ):
+                header = mapped
+                labels = {i: cells[i].strip() for i in mapped}
+                seen.found = True
+            elif number >= 10:
+                return
+            continue
+        if not any(cells):
+            continue
+        yield _candidate(cells, header, labels, Location(sheet=sheet, row=number), sheet_type)
+
+
+def _candidate(
+    cells: list[str],
+    header: dict[int, str],
+    labels: dict[int, str],
+    location: Location,
+    sheet_type: str | None,
+) -> Candidate:
+    values: dict[str, str] = {}
+    columns: dict[str, str] = {}
+    for index, name in header.items():
+        columns[name] = f"{column_letter(index)} ({labels.get(index) or name})"
+        values[name] = cells[index] if index < len(cells) else ""
+    option_columns = [
+        columns[f"option_{lbl}"] for lbl in OPTION_LABELS if f"option_{lbl}" in columns
+    ]
+    columns["options"] = ", ".join(option_columns[:2]) + ("…" if len(option_columns) > 2 else "")
+    candidate = Candidate(location, {}, columns=columns)
+    qtype = type_from_word(values.get("type", "")) if values.get("type") else sheet_type
+    if qtype is None:
+        candidate.refuse(
+            f"题型无法识别：{values.get('type') or '（空）'}；应为单选/多选/判断/填空/简答 / "
+            f"unknown question type {values.get('type')!r}",
+            "type",
+        )
+        return candidate
+    data: dict[str, Any] = {
+        "type": qtype,
+        "stem": values.get("stem", ""),
+        "explanation": values.get("explanation", ""),
+        "source": values.get("source", ""),
+    }
+    if values.get("difficulty"):
+        difficulty = parse_difficulty(values["difficulty"])
+        if difficulty is None:
+            candidate.refuse(
+                f"难度无法识别：{values['difficulty']} / unknown difficulty", "difficulty"
+            )
+        data["difficulty"] = difficulty
+    if values.get("usage"):
+        data["usage"] = USAGE_WORDS.get(values["usage"].strip().lower(), values["usage"])
+    data["knowledge_points"] = split_list(values.get("knowledge_points", ""))
+    data["tags"] = split_list(values.get("tags", ""))
+    answer = values.get("answer", "")
+    if qtype in {"single_choice", "multiple_choice"}:
+        data["options"] = [
+            {"label": label, "text": values[f"option_{label}"]}
+            for label in OPTION_LABELS
+            if values.get(f"option_{label}", "").strip()
+        ]
+        letters = parse_letters(answer)
+        if letters is None:
+            candidate.refuse(
+                f"答案应为选项字母，如 A 或 ABD：{answer or '（空）'} / "
+                f"the answer lists option letters like A or ABD",
+                "answer",
+            )
+            letters = []
+        data["answer"] = {"correct": letters}
+    elif qtype == "true_false":
+        verdict = parse_true_false(answer)
+        if verdict is None:
+            candidate.refuse(
+                f"判断题答案应为 对/错、正确/错误 或 √/×：{answer or '（空）'} / "
+                "a true/false answer is 对/错, 正确/错误 or √/×",
+                "answer",
+            )
+        data["answer"] = {"correct": verdict}
+    elif qtype == "fill_blank":
+        blanks = [part.strip() for part in answer.split("|")] if answer else []
+        data["answer"] = {"blanks": [parse_blank(blank) for blank in blanks], "ordered": True}
+    else:
+        data["answer"] = {
+            "reference": answer,
+            "keywords": parse_keywords(values.get("keywords", "")),
+            "manual": not values.get("keywords", "").strip(),
+        }
+    candidate.data = data
+    return candidate
+
+
+_TOLERANCE = re.compile(r"^(?P<value>[^±]+?)\s*(?:±|\+-|\+/-)\s*(?P<spread>[\d.]+)$")
+
+
+def parse_blank(raw: str) -> dict[str, Any]:
+    """``火线；相线`` → two accepted answers; ``3.14±0.01`` → a number with a tolerance."""
+    match = _TOLERANCE.match(unicodedata.normalize("NFKC", raw).strip())
+    if match:
+        try:
+            return {"accepted": [match["value"].strip()], "tolerance": float(match["spread"])}
+        except ValueError:
+            pass
+    return {
+        "accepted": [a.strip() for a in re.split(r"[;；]", raw) if a.strip()],
+        "tolerance": None,
+    }
+
+
+def blank_text(blank: dict[str, Any]) -> str:
+    if blank.get("tolerance") is not None:
+        spread = blank["tolerance"]
+        return f"{blank['accepted'][0]}±{int(spread) if float(spread).is_integer() else spread}"
+    return "；".join(blank["accepted"])
+
+
+def parse_keywords(raw: str) -> list[dict[str, Any]]:
+    """``接地:2；验电`` → [{word: 接地, weight: 2}, {word: 验电, weight: 1}]."""
+    keywords = []
+    for part in re.split(r"[;；|\n]+", unicodedata.normalize("NFKC", raw)):
+        if not part.strip():
+            continue
+        word, _, weight = part.partition(":")
+        try:
+            value = float(weight) if weight.strip() else 1.0
+        except ValueError:
+            value = -1.0  # reported by validation as a bad weight
+        keywords.append(
+            {"word": word.strip(), "weight": int(value) if value.is_integer() else value}
+        )
+    return keywords
+
+
+# --- writing ---------------------------------------------------------------------------------
+
+HEADERS = [
+    "题型",
+    "题干",
+    *[f"选项{lbl}" for lbl in OPTION_LABELS],
+    "答案",
+    "解析",
+    "难度",
+    "知识点",
+    "标签",
+    "关键词",
+    "来源",
+    "用途",
+]
+USAGE_LABELS = {"both": "通用", "practice": "练习", "exam": "考试"}
+
+
+def question_row(question: dict[str, Any]) -> list[Any]:
+    qtype = str(question["type"])
+    options = {o["label"]: o["text"] for o in question.get("options") or []}
+    answer = question["answer"]
+    keywords = ""
+    if qtype in {"single_choice", "multiple_choice"}:
+        answer_text = "".join(answer["correct"])
+    elif qtype == "true_false":
+        answer_text = "正确" if answer["correct"] else "错误"
+    elif qtype == "fill_blank":
+        answer_text = "|".join(blank_text(b) for b in answer["blanks"])
+    else:
+        answer_text = answer.get("reference", "")
+        keywords = "；".join(
+            f"{k['word']}:{k['weight']}" if k["weight"] != 1 else k["word"]
+            for k in answer.get("keywords", [])
+        )
+    return [
+        TYPE_LABELS[qtype],
+        question["stem"],
+        *[options.get(lbl, "") for lbl in OPTION_LABELS],
+        answer_text,
+        question.get("explanation", ""),
+        question.get("difficulty", 3),
+        "，".join(question.get("knowledge_points") or []),
+        "，".join(question.get("tags") or []),
+        keywords,
+        question.get("source", ""),
+        USAGE_LABELS[str(question.get("usage") or "both")],
+    ]
+
+
+def write_xlsx(
+    questions: Iterable[dict[str, Any]], target: IO[bytes] | Path, *, instructions: bool = False
+) -> int:
+    workbook = xlsxwriter.Workbook(target, {"constant_memory": True, "strings_to_numbers": False})
+    header_format = workbook.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1})
+    sheet = workbook.add_worksheet("试题")
+    sheet.write_row(0, 0, HEADERS, header_format)
+    sheet.set_column(1, 1, 50)
+    sheet.set_column(2, 2 + len(OPTION_LABELS), 18)
+    count = 0
+    for count, question in enumerate(questions, start=1):
+        sheet.write_row(
+            count, 0, [str(value) if value is not None else "" for value in question_row(question)]
+        )
+    if instructions:
+        notes = workbook.add_worksheet("说明")
+        for number, line in enumerate(TEMPLATE_NOTES):
+            notes.write(number, 0, line)
+        notes.set_column(0, 0, 100)
+    workbook.close()
+    return count
+
+
+def write_csv(questions: Iterable[dict[str, Any]], target: IO[bytes]) -> int:
+    # UTF-8 with a BOM: Excel on Chinese Windows then opens it without garbling.
+    text = io.TextIOWrapper(target, encoding="utf-8-sig", newline="")
+    writer = csv.writer(text)
+    writer.writerow(HEADERS)
+    count = 0
+    for question in questions:
+        writer.writerow(question_row(question))
+        count += 1
+    text.flush()
+    text.detach()
+    return count
+
+
+TEMPLATE_NOTES = [
+    "匠云题库导入模板 / Jiangyun question-bank template",
+    "题型：单选、多选、判断、填空、简答（也可用英文 single/multiple/true_false/fill/short）",
+    "也可以每种题型一个工作表，工作表名即题型（如“单选题”），此时可省略题型列",
+    "答案：单选/多选写选项字母，如 A、ABD 或 A,B,D；判断写 对/错、正确/错误 或 √/×",
+    "填空：多个空用 | 分隔，同一空的多个可接受答案用 ； 分隔，如 110；一百一十|千伏",
+    "数值填空可写误差，如 3.14±0.01",
+    "简答：答案写参考答案；关键词列写评分关键词和权重，如 接地:2；验电:1（不写则人工评分）",
+    "难度：1–5（或 容易/较易/中等/较难/难）；知识点、标签用 ， 或 、 分隔",
+    "用途：练习、考试或通用（考试专用题不会出现在离线练习包中）",
+    "选项：2–10 个，A–J；空的选项列可以留空",
+]
+
+TEMPLATE_SAMPLES = [
+    {
+        "type": "single_choice",
+        "stem": "10kV 配电线路停电检修时，应首先进行的操作是（ ）。",
+        "options": [
+            {"label": "A", "text": "验电"},
+            {"label": "B", "text": "断开电源"},
+            {"label": "C", "text": "挂接地线"},
+            {"label": "D", "text": "悬挂标示牌"},
+        ],
+        "answer": {"correct": ["B"]},
+        "explanation": "停电、验电、装设接地线、悬挂标示牌和装设遮栏。",
+        "difficulty": 2,
+        "knowledge_points": ["停电作业"],
+        "tags": ["安全"],
+        "usage": "both",
+    },
+    {
+        "type": "true_false",
+        "stem": "发现燃气泄漏时可以开灯检查。",
+        "options": [],
+        "answer": {"correct": False},
+        "explanation": "开关电器可能产生火花，引发爆炸。",
+        "difficulty": 1,
+        "knowledge_points": ["燃气安全"],
+        "tags": [],
+        "usage": "practice",
+    },
+]

@@ -1,0 +1,152 @@
+"""Moodle GIFT, shape by shape."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from ingest.questions import gift
+from ingest.questions.common import FileRefused
+
+
+def read(text: str) -> list[Any]:
+    return list(gift.read(text.encode("utf-8")))
+
+
+def test_single_choice_with_title_comment_and_feedback() -> None:
+    [q] = read(
+        "// 电力安全\n"
+        "::Q1 验电:: 停电检修时应首先？ {\n"
+        "  ~验电 # 验电在断电之后\n"
+        "  =断开电源 # 正确\n"
+        "  ~挂接地线\n"
+        "  ####先断电，再验电，后挂地线。\n"
+        "}\n"
+    )
+    assert q.problems == []
+    data = q.data
+    assert data["type"] == "single_choice"
+    assert data["stem"] == "停电检修时应首先？"
+    assert data["source"] == "Q1 验电"
+    assert [o["text"] for o in data["options"]] == ["验电", "断开电源", "挂接地线"]
+    assert data["answer"] == {"correct": ["B"]}
+    assert data["explanation"].startswith("先断电，再验电，后挂地线。")
+    assert "A：验电在断电之后" in data["explanation"]  # per-answer feedback kept
+    assert q.location.line == 2
+
+
+def test_weights_make_a_multiple_choice() -> None:
+    [q] = read("哪些是安全工器具？{~%50%绝缘手套 ~%50%验电器 ~%-100%扳手 ~%-100%锤子}")
+    assert q.data["type"] == "multiple_choice"
+    assert q.data["answer"] == {"correct": ["A", "B"]}
+
+
+@pytest.mark.parametrize(
+    ("block", "verdict"),
+    [("T", True), ("TRUE", True), ("F", False), ("FALSE", False), ("TRUE#错了#对了", True)],
+)
+def test_true_false_forms(block: str, verdict: bool) -> None:
+    [q] = read(f"停电作业必须先验电。{{{block}}}")
+    assert q.data["type"] == "true_false"
+    assert q.data["answer"] == {"correct": verdict}
+
+
+def test_short_answer_and_missing_word() -> None:
+    short, missing = read("我国交流电的频率是多少赫兹？{=50 =五十}\n\n我国工频为{=50}赫兹。")
+    assert short.data["type"] == "fill_blank"
+    assert short.data["answer"]["blanks"] == [{"accepted": ["50", "五十"], "tolerance": None}]
+    assert missing.data["stem"] == "我国工频为____赫兹。"
+
+
+def test_missing_word_with_choices() -> None:
+    [q] = read("接地线应{~后 =先} 接接地端。")
+    assert q.data["type"] == "single_choice"
+    assert q.data["stem"] == "接地线应____ 接接地端。"
+
+
+@pytest.mark.parametrize(
+    ("block", "accepted", "tolerance"),
+    [
+        ("#3.14:0.01", "3.14", 0.01),
+        ("#1..5", "3", 2.0),
+        ("#42", "42", 0.0),
+        ("#=2:0 =%50%2:1 ~答错了", "2", 0.0),
+    ],
+)
+def test_numerical(block: str, accepted: str, tolerance: float) -> None:
+    [q] = read(f"数值题 {{{block}}}")
+    assert q.data["type"] == "fill_blank"
+    assert q.data["answer"]["blanks"] == [{"accepted": [accepted], "tolerance": tolerance}]
+
+
+def test_escapes_and_multiline_and_html() -> None:
+    text = "[html]<p>公式 a\\=b \\{x\\} 与 \\~ 和 \\# 符号：</p>\n<p>第二段</p>{=对}"
+    [q] = read(text)
+    assert q.data["stem"] == "公式 a=b {x} 与 ~ 和 # 符号：\n第二段"
+
+
+def test_markdown_text_is_kept() -> None:
+    [q] = read("[markdown]**粗体** 题干 {T}")
+    assert q.data["stem"] == "**粗体** 题干"
+
+
+def test_categories_become_tags() -> None:
+    first, second = read("$CATEGORY: $course$/top/电力/安全\n\n题一{T}\n\n题二{F}")
+    assert first.data["tags"] == ["安全"] and second.data["tags"] == ["安全"]
+
+
+def test_essay_is_a_manually_graded_short_answer() -> None:
+    [q] = read("简述倒闸操作的步骤。{}")
+    assert q.data["type"] == "short_answer"
+    assert q.data["answer"]["manual"] is True
+
+
+def test_unsupported_types_are_reported_not_dropped() -> None:
+    matching, description, good = read(
+        "匹配题 {=电压 -> 伏特 =电流 -> 安培}\n\n只是一段说明文字\n\n好题{T}"
+    )
+    assert "匹配题" in matching.problems[0].message
+    assert matching.location.line == 1
+    assert "说明" in description.problems[0].message
+    assert description.location.line == 3
+    assert good.problems == []
+
+
+def test_unclosed_block_is_reported_with_its_line() -> None:
+    good, bad = read("好题{T}\n\n\n坏题 {=a ~b")
+    assert good.problems == []
+    assert bad.location.line == 4
+    assert "}" in bad.problems[0].message
+
+
+def test_not_utf8_is_refused() -> None:
+    with pytest.raises(FileRefused, match="UTF-8"):
+        list(gift.read("题干{T}".encode("gb18030")))
+
+
+def test_written_gift_reads_back() -> None:
+    questions = [
+        {
+            "type": "single_choice",
+            "stem": "选哪个：a=b?",
+            "options": [{"label": "A", "text": "甲~1"}, {"label": "B", "text": "乙#2"}],
+            "answer": {"correct": ["B"]},
+            "explanation": "因为{乙}",
+            "source": "",
+        },
+        {
+            "type": "fill_blank",
+            "stem": "工频 ____ Hz",
+            "options": [],
+            "answer": {"blanks": [{"accepted": ["50"], "tolerance": None}], "ordered": True},
+            "explanation": "",
+            "source": "",
+        },
+    ]
+    text, count = gift.write(questions)
+    assert count == 2
+    first, second = read(text)
+    assert first.data["options"] == questions[0]["options"]
+    assert first.data["explanation"] == "因为{乙}"
+    assert second.data["stem"] == "工频 ____ Hz"

@@ -1,0 +1,175 @@
+"""Moodle XML, shape by shape, and hostile XML refused."""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+import pytest
+
+from ingest.questions import moodle_xml
+from ingest.questions.common import FileRefused
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+
+
+def read(xml: str) -> list[Any]:
+    return list(moodle_xml.read(xml.encode("utf-8")))
+
+
+QUIZ = f"""<?xml version="1.0" encoding="UTF-8"?>
+<quiz>
+  <question type="category">
+    <category><text>$course$/top/电力/安全规程</text></category>
+  </question>
+  <question type="multichoice">
+    <name><text>Q1</text></name>
+    <questiontext format="html">
+      <text><![CDATA[<p>停电检修时应<b>首先</b>？<img src="@@PLUGINFILE@@/a.png"></p>]]></text>
+      <file name="a.png" path="/" encoding="base64">{base64.b64encode(PNG).decode()}</file>
+    </questiontext>
+    <generalfeedback format="html"><text><![CDATA[<p>先断电后验电</p>]]></text></generalfeedback>
+    <single>true</single>
+    <answer fraction="0" format="html"><text>验电</text></answer>
+    <answer fraction="100" format="html"><text><![CDATA[<p>断开电源</p>]]></text></answer>
+    <answer fraction="0" format="html"><text>挂接地线</text></answer>
+    <tags><tag><text>安全</text></tag></tags>
+  </question>
+  <question type="multichoice">
+    <name><text>Q2</text></name>
+    <questiontext format="html"><text>哪些是安全工器具？</text></questiontext>
+    <single>false</single>
+    <answer fraction="50"><text>绝缘手套</text></answer>
+    <answer fraction="50"><text>验电器</text></answer>
+    <answer fraction="-100"><text>扳手</text></answer>
+  </question>
+  <question type="truefalse">
+    <name><text>Q3</text></name>
+    <questiontext format="moodle_auto_format"><text>发现燃气泄漏可以开灯检查。</text></questiontext>
+    <answer fraction="0"><text>true</text></answer>
+    <answer fraction="100"><text>false</text></answer>
+  </question>
+  <question type="shortanswer">
+    <name><text>Q4</text></name>
+    <questiontext format="html"><text>工频是多少赫兹？</text></questiontext>
+    <answer fraction="100"><text>50</text></answer>
+    <answer fraction="100"><text>五十</text></answer>
+    <answer fraction="50"><text>约50</text></answer>
+  </question>
+  <question type="numerical">
+    <name><text>Q5</text></name>
+    <questiontext format="html"><text>圆周率取值？</text></questiontext>
+    <answer fraction="100"><text>3.14</text><tolerance>0.01</tolerance></answer>
+  </question>
+  <question type="essay">
+    <name><text>Q6</text></name>
+    <questiontext format="html"><text>简述倒闸操作。</text></questiontext>
+    <graderinfo format="html"><text>先拉开关后拉刀闸</text></graderinfo>
+  </question>
+  <question type="matching">
+    <name><text>Q7</text></name>
+    <questiontext format="html"><text>匹配</text></questiontext>
+  </question>
+  <question type="multianswer">
+    <name><text>Q8</text></name>
+    <questiontext format="html"><text>{{1:SHORTANSWER:=a}}</text></questiontext>
+  </question>
+</quiz>
+"""
+
+
+def test_every_supported_shape() -> None:
+    q1, q2, q3, q4, q5, q6, q7, q8 = read(QUIZ)
+    assert q1.data["type"] == "single_choice"
+    assert q1.data["stem"] == "停电检修时应首先？"
+    assert q1.data["options"][1] == {"label": "B", "text": "断开电源"}
+    assert q1.data["answer"] == {"correct": ["B"]}
+    assert q1.data["explanation"] == "先断电后验电"
+    assert q1.data["tags"] == ["安全", "安全规程"]
+    assert q1.images == [("a.png", PNG)]
+    assert q2.data["type"] == "multiple_choice"
+    assert q2.data["answer"] == {"correct": ["A", "B"]}
+    assert q3.data == {**q3.data, "type": "true_false", "answer": {"correct": False}}
+    assert q4.data["answer"]["blanks"] == [{"accepted": ["50", "五十"], "tolerance": None}]
+    assert q5.data["answer"]["blanks"] == [{"accepted": ["3.14"], "tolerance": 0.01}]
+    assert q6.data["type"] == "short_answer"
+    assert q6.data["answer"]["reference"] == "先拉开关后拉刀闸"
+    assert "匹配题" in q7.problems[0].message
+    assert "Cloze" in q8.problems[0].message
+    assert q7.location.item == 7
+    assert q7.location.line == QUIZ.splitlines().index('  <question type="matching">') + 1
+
+
+def test_external_entities_are_refused() -> None:
+    xxe = """<?xml version="1.0"?>
+<!DOCTYPE quiz [<!ENTITY secret SYSTEM "file:///etc/passwd">]>
+<quiz><question type="truefalse"><questiontext><text>&secret;</text></questiontext>
+</question></quiz>"""
+    with pytest.raises(FileRefused, match="实体"):
+        read(xxe)
+
+
+def test_entity_expansion_bomb_is_refused() -> None:
+    bomb = (
+        '<?xml version="1.0"?>\n<!DOCTYPE lolz [<!ENTITY lol "lol">'
+        + "".join(
+            f'<!ENTITY lol{i} "{("&lol" + (str(i - 1) if i > 1 else "") + ";") * 10}">'
+            for i in range(1, 10)
+        )
+        + "]>\n<quiz><question type='essay'><questiontext><text>&lol9;</text></questiontext>"
+        "</question></quiz>"
+    )
+    with pytest.raises(FileRefused):
+        read(bomb)
+
+
+def test_malformed_and_foreign_xml() -> None:
+    with pytest.raises(FileRefused, match="Malformed"):
+        read("<quiz><question>")
+    with pytest.raises(FileRefused) as raised:
+        read("<html><body>not a quiz</body></html>")
+    assert raised.value.status == 415
+
+
+def test_invalid_base64_image_is_reported() -> None:
+    xml = """<quiz><question type="truefalse"><name><text>x</text></name>
+    <questiontext format="html"><text>题</text><file name="b.png" encoding="base64">@@@</file>
+    </questiontext><answer fraction="100"><text>true</text></answer></question></quiz>"""
+    [q] = read(xml)
+    assert "base64" in q.problems[0].message
+
+
+def test_written_xml_reads_back() -> None:
+    questions = [
+        {
+            "type": "multiple_choice",
+            "stem": "多选<题>",
+            "options": [
+                {"label": "A", "text": "甲 & 乙"},
+                {"label": "B", "text": "丙"},
+                {"label": "C", "text": "丁"},
+            ],
+            "answer": {"correct": ["A", "C"]},
+            "explanation": "解析\n两行",
+            "source": "M1",
+            "tags": ["安全"],
+        },
+        {
+            "type": "fill_blank",
+            "stem": "数值",
+            "options": [],
+            "answer": {"blanks": [{"accepted": ["2.5"], "tolerance": 0.1}], "ordered": True},
+            "explanation": "",
+            "source": "M2",
+            "tags": [],
+        },
+    ]
+    data, count = moodle_xml.write(questions)
+    assert count == 2
+    first, second = list(moodle_xml.read(data))
+    assert first.data["stem"] == "多选<题>"
+    assert first.data["options"] == questions[0]["options"]
+    assert first.data["answer"] == {"correct": ["A", "C"]}
+    assert first.data["explanation"] == "解析\n两行"
+    assert first.data["tags"] == ["安全"]
+    assert second.data["answer"]["blanks"] == [{"accepted": ["2.5"], "tolerance": 0.1}]

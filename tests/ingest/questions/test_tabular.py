@@ -1,0 +1,275 @@
+"""The Excel/CSV template as real files from other systems fill it."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+import xlsxwriter
+
+from ingest.questions import tabular
+from ingest.questions.common import FileRefused
+
+MAX_UNZIPPED = 512 * 1024 * 1024
+
+
+def workbook(path: Path, sheets: dict[str, list[list[Any]]]) -> Path:
+    book = xlsxwriter.Workbook(str(path))
+    for name, rows in sheets.items():
+        sheet = book.add_worksheet(name)
+        for r, row in enumerate(rows):
+            for c, value in enumerate(row):
+                if value is not None:
+                    sheet.write(r, c, value)  # numbers stay numbers, as Excel stores them
+    book.close()
+    return path
+
+
+def read_xlsx(path: Path) -> list[Any]:
+    return list(tabular.read_xlsx(path, MAX_UNZIPPED))
+
+
+def test_lenient_headers(tmp_path: Path) -> None:
+    headers = [
+        " 题型 ",
+        "题干（必填）：",
+        "选项Ａ",
+        "选项B:",
+        "*选项C",
+        "答案(必填)",
+        "解析",
+        "难度系数",
+        "知识点",
+        "标签",
+    ]
+    path = workbook(
+        tmp_path / "q.xlsx",
+        {
+            "Sheet1": [
+                headers,
+                [
+                    "单选",
+                    "10kV 属于哪一电压等级？",
+                    "低压",
+                    "中压",
+                    "高压",
+                    "B",
+                    "中压配电网",
+                    2,
+                    "电压等级",
+                    "基础",
+                ],
+            ]
+        },
+    )
+    [candidate] = read_xlsx(path)
+    assert candidate.problems == []
+    data = candidate.data
+    assert data["type"] == "single_choice"
+    assert [o["text"] for o in data["options"]] == ["低压", "中压", "高压"]
+    assert data["answer"] == {"correct": ["B"]}
+    assert data["difficulty"] == 2
+    assert data["knowledge_points"] == ["电压等级"]
+    assert candidate.location.row == 2
+    assert candidate.columns["answer"] == "F (答案(必填))"
+
+
+def test_english_aliases(tmp_path: Path) -> None:
+    path = workbook(
+        tmp_path / "q.xlsx",
+        {
+            "Questions": [
+                [
+                    "Type",
+                    "Question",
+                    "Option_A",
+                    "Option_B",
+                    "Answer",
+                    "Analysis",
+                    "Difficulty",
+                    "Tags",
+                ],
+                [
+                    "true_false",
+                    "Always test before touching a conductor.",
+                    None,
+                    None,
+                    "true",
+                    "",
+                    1,
+                    "safety",
+                ],
+            ]
+        },
+    )
+    [candidate] = read_xlsx(path)
+    assert candidate.data["type"] == "true_false"
+    assert candidate.data["answer"] == {"correct": True}
+
+
+def test_one_sheet_per_type_without_a_type_column(tmp_path: Path) -> None:
+    path = workbook(
+        tmp_path / "q.xlsx",
+        {
+            "单选题": [["题干", "选项A", "选项B", "答案"], ["A 或 B？", "甲", "乙", "A"]],
+            "多选题": [
+                ["题干", "选项A", "选项B", "选项C", "答案"],
+                ["哪些？", "甲", "乙", "丙", "A,C"],
+            ],
+            "判断题": [["题干", "答案"], ["对吗？", "×"]],
+            "填空题": [["题干", "答案"], ["____ 和 ____", "火线|零线"]],
+            "简答题": [["题干", "答案", "关键词"], ["简述验电", "先验后挂", "验电:2；接地"]],
+            "说明": [["这是说明页，没有表头"]],
+        },
+    )
+    got = {c.location.sheet: c.data for c in read_xlsx(path)}
+    assert got["单选题"]["type"] == "single_choice"
+    assert got["多选题"]["answer"] == {"correct": ["A", "C"]}
+    assert got["判断题"]["answer"] == {"correct": False}
+    assert got["填空题"]["answer"]["blanks"] == [
+        {"accepted": ["火线"], "tolerance": None},
+        {"accepted": ["零线"], "tolerance": None},
+    ]
+    assert got["简答题"]["answer"]["keywords"] == [
+        {"word": "验电", "weight": 2},
+        {"word": "接地", "weight": 1},
+    ]
+    assert "说明" not in got
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("A", ["A"]),
+        ("ABD", ["A", "B", "D"]),
+        ("A,B,D", ["A", "B", "D"]),
+        ("A、B、D", ["A", "B", "D"]),
+        ("ＡＢ", ["A", "B"]),
+        ("a b", ["A", "B"]),
+        ("B，D", ["B", "D"]),
+    ],
+)
+def test_choice_answer_shapes(tmp_path: Path, raw: str, expected: list[str]) -> None:
+    path = workbook(
+        tmp_path / "q.xlsx",
+        {
+            "s": [
+                ["题型", "题干", "选项A", "选项B", "选项C", "选项D", "答案"],
+                ["多选", "选哪些", "一", "二", "三", "四", raw],
+            ]
+        },
+    )
+    assert read_xlsx(path)[0].data["answer"] == {"correct": expected}
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("对", True),
+        ("错", False),
+        ("正确", True),
+        ("错误", False),
+        ("√", True),
+        ("×", False),
+        ("T", True),
+        ("F", False),
+        ("是", True),
+    ],
+)
+def test_true_false_shapes(tmp_path: Path, raw: str, expected: bool) -> None:
+    path = workbook(tmp_path / "q.xlsx", {"s": [["题型", "题干", "答案"], ["判断", "对吗", raw]]})
+    assert read_xlsx(path)[0].data["answer"] == {"correct": expected}
+
+
+def test_numbers_stored_as_numbers_and_empty_option_cells(tmp_path: Path) -> None:
+    path = workbook(
+        tmp_path / "q.xlsx",
+        {
+            "s": [
+                ["题型", "题干", "选项A", "选项B", "选项C", "选项D", "答案", "难度"],
+                ["填空", "我国工频为____Hz", None, None, None, None, 50, 2.0],
+                ["单选", "几相？", 1, 3, None, None, "B", 3],
+            ]
+        },
+    )
+    fill, choice = read_xlsx(path)
+    assert fill.data["answer"]["blanks"] == [{"accepted": ["50"], "tolerance": None}]
+    assert fill.data["difficulty"] == 2
+    assert [o["text"] for o in choice.data["options"]] == ["1", "3"]
+
+
+def test_problems_name_row_and_column(tmp_path: Path) -> None:
+    path = workbook(
+        tmp_path / "q.xlsx",
+        {
+            "题库": [
+                ["题型", "题干", "选项A", "选项B", "答案"],
+                ["单选", "好题", "甲", "乙", "A"],
+                ["未知题型", "坏题", "甲", "乙", "A"],
+                ["单选", "坏答案", "甲", "乙", "第二个"],
+            ]
+        },
+    )
+    good, bad_type, bad_answer = read_xlsx(path)
+    assert good.problems == []
+    [problem] = bad_type.problems
+    assert (problem.location.sheet, problem.location.row, problem.column) == ("题库", 3, "A (题型)")
+    assert "题型无法识别" in problem.message
+    [problem] = bad_answer.problems
+    assert (problem.location.row, problem.column) == (4, "E (答案)")
+
+
+def test_csv_utf8_with_bom_and_tabs() -> None:
+    text = "\ufeff题型\t题干\t选项A\t选项B\t答案\n单选\t哪个？\t甲\t乙\tB\n"
+    [candidate] = list(tabular.read_csv(text.encode("utf-8")))
+    assert candidate.data["answer"] == {"correct": ["B"]}
+
+
+def test_csv_that_is_not_utf8_is_refused() -> None:
+    text = "题型,题干,选项A,选项B,答案\n单选,哪个？,甲,乙,B\n"
+    with pytest.raises(FileRefused, match="UTF-8"):
+        list(tabular.read_csv(text.encode("gbk")))
+
+
+def test_a_file_without_header_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(FileRefused, match="表头"):
+        list(tabular.read_csv("随便,写点\n什么,东西\n".encode()))
+
+
+def test_not_an_xlsx_is_refused(tmp_path: Path) -> None:
+    fake = tmp_path / "fake.xlsx"
+    fake.write_bytes(b"PK\x03\x04 this is not a zip at all")
+    with pytest.raises(FileRefused) as raised:
+        read_xlsx(fake)
+    assert raised.value.status == 415
+    plain_zip = tmp_path / "plain.xlsx"
+    with zipfile.ZipFile(plain_zip, "w") as archive:
+        archive.writestr("hello.txt", "not a workbook")
+    with pytest.raises(FileRefused) as raised:
+        read_xlsx(plain_zip)
+    assert raised.value.status == 415
+
+
+def test_zip_bomb_disguised_as_xlsx_is_refused(tmp_path: Path) -> None:
+    bomb = tmp_path / "bomb.xlsx"
+    with zipfile.ZipFile(bomb, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("xl/worksheets/sheet1.xml", b"\0" * (60 * 1024 * 1024))
+    assert bomb.stat().st_size < 200_000
+    with pytest.raises(FileRefused) as raised:
+        read_xlsx(bomb)
+    assert raised.value.status == 413
+    assert "压缩炸弹" in str(raised.value)
+
+
+def test_written_workbook_reads_back(tmp_path: Path) -> None:
+    questions = tabular.TEMPLATE_SAMPLES
+    buffer = io.BytesIO()
+    assert tabular.write_xlsx(questions, buffer, instructions=True) == len(questions)
+    path = tmp_path / "out.xlsx"
+    path.write_bytes(buffer.getvalue())
+    read = read_xlsx(path)
+    assert [c.data["stem"] for c in read] == [q["stem"] for q in questions]
