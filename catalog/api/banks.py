@@ -26,6 +26,8 @@ from catalog.banks.schemas import (
     BulkResultSchema,
     BulkSchema,
     ExportRequestSchema,
+    ImageUploadRequestSchema,
+    ImageUploadSchema,
     ImportFileSchema,
     ImportFormSchema,
     ImportSchema,
@@ -116,6 +118,16 @@ class BankQuestions(MethodView):
     def post(self, data: dict[str, Any], bank_id: int) -> services.QuestionView:
         """Add a question (a draft); exact duplicates are refused, near ones reported."""
         return services.create_question(current_user, bank_id, data)
+
+
+@blp.route("/banks/<int:bank_id>/images")
+class BankImages(MethodView):
+    @blp.auth(*STAFF)
+    @blp.arguments(ImageUploadRequestSchema)
+    @blp.response(201, ImageUploadSchema)
+    def post(self, data: dict[str, Any], bank_id: int) -> services.ImageUpload:
+        """A presigned PUT for a stem image (JPEG, PNG, GIF or WebP, 5 MiB at most)."""
+        return services.plan_image_upload(current_user, bank_id, **data)
 
 
 @blp.route("/banks/<int:bank_id>/questions/bulk")

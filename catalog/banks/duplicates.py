@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from rapidfuzz import fuzz
 
 RARE_GRAMS = 6
-MAX_BUCKET = 300  # a 3-gram shared by more texts than this says nothing
+MAX_BUCKET = 40  # a 3-gram shared by more texts than this is not rare enough to pair them
 
 
 @dataclass(frozen=True)
@@ -36,28 +36,36 @@ def near_duplicates(
     *,
     threshold: float,
 ) -> list[NearDuplicate]:
-    """Pairs (a new text, a new or existing one) at least ``threshold`` (0–100) similar."""
-    items = [(ref, text, True) for ref, text in new] + [
-        (ref, text, False) for ref, text in existing
-    ]
-    grams = [_grams(text) for _, text, _ in items]
-    frequency: Counter[str] = Counter(g for gs in grams for g in gs)
+    """Pairs (a new text, a new or existing one) at least ``threshold`` (0–100) similar.
+
+    Each pair is compared once, in the bucket of the rarest 3-gram the two share, so no set of
+    compared pairs is kept: memory stays proportional to the number of texts.
+    """
+    items = [(ref, text, True) for ref, text in new]
+    items += [(ref, text, False) for ref, text in existing]
+    # Two passes over the texts (count, then pick) instead of keeping every text's 3-grams.
+    frequency: Counter[str] = Counter()
+    for _, text, _ in items:
+        frequency.update(_grams(text))
+    chosen: list[dict[str, int]] = []  # per text: the 3-grams of its buckets
     buckets: dict[str, list[int]] = defaultdict(list)
-    for index, gs in enumerate(grams):
-        # A 3-gram found in no other text cannot pair this text with anything: skip those.
-        shared = [g for g in gs if frequency[g] > 1]
-        for gram in sorted(shared, key=lambda g: (frequency[g], g))[:RARE_GRAMS]:
+    for index, (_, text, _) in enumerate(items):
+        grams = _grams(text)
+        # A 3-gram found in no other text (or in too many) cannot usefully pair this text.
+        shared = [g for g in grams if 1 < frequency[g] <= MAX_BUCKET]
+        picks = sorted(shared, key=lambda g: (frequency[g], g))[:RARE_GRAMS]
+        chosen.append(dict.fromkeys(picks, 0))
+        for gram in picks:
             buckets[gram].append(index)
-    seen: set[tuple[int, int]] = set()
     found = []
-    for members in buckets.values():
-        if len(members) < 2 or len(members) > MAX_BUCKET:
-            continue
+    for gram, members in buckets.items():
         for position, i in enumerate(members):
             for j in members[position + 1 :]:
-                if not (items[i][2] or items[j][2]) or (i, j) in seen:
+                if not (items[i][2] or items[j][2]):
                     continue
-                seen.add((i, j))
+                common = chosen[i].keys() & chosen[j].keys()
+                if min(common, key=lambda g: (frequency[g], g)) != gram:
+                    continue  # compared in the bucket of a rarer shared 3-gram
                 score = fuzz.ratio(items[i][1], items[j][1], score_cutoff=threshold)
                 if score:
                     first, second = (i, j) if items[i][2] else (j, i)

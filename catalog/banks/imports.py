@@ -198,6 +198,7 @@ def _check_all(candidates: list[Candidate], problems: list[Problem]) -> list[Che
                 problems.append(
                     Problem(candidate.location, message, candidate.columns.get(field), field)
                 )
+        candidate.data = {}  # the normalised copy is kept; the raw one is not needed again
         if not found and not candidate.problems:
             checked.append((candidate, clean, fingerprint(clean)))
     return checked

@@ -61,11 +61,29 @@ class OptionSchema(ma.Schema):
     text = fields.String(required=True)
 
 
+class ImageUploadRequestSchema(ma.Schema):
+    content_type = fields.String(required=True)
+    size = fields.Integer(required=True, validate=validate.Range(min=1))
+
+
+class ImageUploadSchema(ma.Schema):
+    key = fields.String(metadata={"description": "name it in the question's stem_images"})
+    url = fields.String()
+    method = fields.String()
+    expires_at = fields.DateTime()
+
+
 class QuestionWriteSchema(ma.Schema):
     """A question as an editor sends it; the answer key's shape depends on the type."""
 
     type = fields.Enum(QuestionType, by_value=True, required=True)
     stem = fields.String(required=True, validate=validate.Length(min=1, max=5000))
+    stem_images = fields.List(
+        fields.String(),
+        load_default=list,
+        validate=validate.Length(max=10),
+        metadata={"description": "keys from POST /banks/{id}/images"},
+    )
     options = fields.List(fields.Nested(OptionSchema), load_default=list)
     answer = fields.Dict(
         required=True,
@@ -88,6 +106,7 @@ class QuestionWriteSchema(ma.Schema):
 class QuestionUpdateSchema(ma.Schema):
     type = fields.Enum(QuestionType, by_value=True)
     stem = fields.String(validate=validate.Length(min=1, max=5000))
+    stem_images = fields.List(fields.String(), validate=validate.Length(max=10))
     options = fields.List(fields.Nested(OptionSchema))
     answer = fields.Dict()
     explanation = fields.String(validate=validate.Length(max=5000))

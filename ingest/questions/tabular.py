@@ -243,7 +243,7 @@ def read_rows(
 ) -> Iterator[Candidate]:
     """Find the header (within the first 10 rows), then turn each non-empty row into a candidate."""
     header: dict[int, str] | None = None
-    labels: dict[int, str] = {}
+    columns: dict[str, str] = {}
     for number, row in enumerate(rows, start=1):
         cells = [cell_text(value) for value in row]
         if header is None:
@@ -252,32 +252,37 @@ def read_rows(
                 "answer" in mapped.values() or sheet_type == "short_answer"
             ):
                 header = mapped
-                labels = {i: cells[i].strip() for i in mapped}
+                columns = column_names(mapped, {i: cells[i].strip() for i in mapped})
                 seen.found = True
             elif number >= 10:
                 return
             continue
         if not any(cells):
             continue
-        yield _candidate(cells, header, labels, Location(sheet=sheet, row=number), sheet_type)
+        yield _candidate(cells, header, columns, Location(sheet=sheet, row=number), sheet_type)
+
+
+def column_names(header: dict[int, str], labels: dict[int, str]) -> dict[str, str]:
+    """Field → ``"E (答案)"``, once per sheet (shared by its rows' reports)."""
+    columns = {
+        name: f"{column_letter(index)} ({labels.get(index) or name})"
+        for index, name in header.items()
+    }
+    option_columns = [
+        columns[f"option_{lbl}"] for lbl in OPTION_LABELS if f"option_{lbl}" in columns
+    ]
+    columns["options"] = ", ".join(option_columns[:2]) + ("…" if len(option_columns) > 2 else "")
+    return columns
 
 
 def _candidate(
     cells: list[str],
     header: dict[int, str],
-    labels: dict[int, str],
+    columns: dict[str, str],
     location: Location,
     sheet_type: str | None,
 ) -> Candidate:
-    values: dict[str, str] = {}
-    columns: dict[str, str] = {}
-    for index, name in header.items():
-        columns[name] = f"{column_letter(index)} ({labels.get(index) or name})"
-        values[name] = cells[index] if index < len(cells) else ""
-    option_columns = [
-        columns[f"option_{lbl}"] for lbl in OPTION_LABELS if f"option_{lbl}" in columns
-    ]
-    columns["options"] = ", ".join(option_columns[:2]) + ("…" if len(option_columns) > 2 else "")
+    values = {name: cells[index] if index < len(cells) else "" for index, name in header.items()}
     candidate = Candidate(location, {}, columns=columns)
     qtype = type_from_word(values.get("type", "")) if values.get("type") else sheet_type
     if qtype is None:

@@ -279,3 +279,31 @@ def test_practice_snapshot_versions_follow_the_content(
     assert newer.get_json()["version"] == 2
     assert newer.headers["ETag"] != etag
     assert draft
+
+
+def test_stem_images_are_uploaded_to_storage_and_checked(
+    app: Flask, client: FlaskClient, editor: dict, bank: int
+) -> None:
+    plan = client.post(
+        f"/api/v1/banks/{bank}/images",
+        json={"content_type": "image/png", "size": 100},
+        headers=editor,
+    ).get_json()
+    png = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 60
+    assert call_url(app, "PUT", plan["url"], png).status == 200
+    created = add(client, editor, bank, single(stem="看图选择", stem_images=[plan["key"]]))
+    assert created.status_code == 201
+    assert created.get_json()["stem_images"] == [plan["key"]]
+    foreign = add(client, editor, bank, single(stem="别处的图", stem_images=["courses/1/cover-x"]))
+    assert foreign.status_code == 422
+    assert "stem_images" in foreign.get_json()["error"]["details"]["json"]
+    missing = add(
+        client, editor, bank, single(stem="没传的图", stem_images=[f"banks/{bank}/images/nothing"])
+    )
+    assert missing.status_code == 422
+    refused = client.post(
+        f"/api/v1/banks/{bank}/images",
+        json={"content_type": "application/pdf", "size": 100},
+        headers=editor,
+    )
+    assert refused.status_code == 415
