@@ -175,6 +175,7 @@ def load_demo_data() -> list[str]:
             done.append(f"user {username}")
     done += _load_reference_data()
     done += _load_catalogue()
+    done += _load_bank()
     if done:
         done.insert(0, "demo data loaded:")
     else:
@@ -258,3 +259,91 @@ def _demo_lecture(instructor: User, title: str, lines: list[str], video: Path) -
     )
     lectures.set_transcript(instructor, lecture.id, format="srt", content=cues)
     return lecture
+
+
+DEMO_QUESTIONS = (
+    {
+        "type": "single_choice",
+        "stem": "10kV 配电线路停电检修时，应首先进行的操作是（ ）。",
+        "options": [
+            {"label": "A", "text": "验电"},
+            {"label": "B", "text": "断开电源"},
+            {"label": "C", "text": "挂接地线"},
+            {"label": "D", "text": "悬挂标示牌"},
+        ],
+        "answer": {"correct": ["B"]},
+        "explanation": "停电、验电、装设接地线、悬挂标示牌和装设遮栏。",
+        "difficulty": 2,
+        "knowledge_points": ["停电作业"],
+        "tags": ["安全"],
+    },
+    {
+        "type": "multiple_choice",
+        "stem": "下列属于电气安全工器具的有（ ）。",
+        "options": [
+            {"label": "A", "text": "绝缘手套"},
+            {"label": "B", "text": "验电器"},
+            {"label": "C", "text": "活动扳手"},
+            {"label": "D", "text": "携带型接地线"},
+        ],
+        "answer": {"correct": ["A", "B", "D"]},
+        "explanation": "扳手是一般工具。",
+        "difficulty": 3,
+        "knowledge_points": ["安全工器具"],
+        "tags": ["安全"],
+    },
+    {
+        "type": "true_false",
+        "stem": "倒闸操作可以不填写操作票，凭经验进行。",
+        "answer": {"correct": False},
+        "explanation": "倒闸操作必须填写操作票并执行监护复诵制度。",
+        "difficulty": 1,
+        "knowledge_points": ["倒闸操作"],
+        "tags": ["两票三制"],
+    },
+    {
+        "type": "fill_blank",
+        "stem": "我国电力系统的额定频率为____Hz。",
+        "answer": {"blanks": [{"accepted": ["50"], "tolerance": 0}], "ordered": True},
+        "explanation": "工频 50Hz。",
+        "difficulty": 1,
+        "knowledge_points": ["电力系统基础"],
+        "tags": [],
+    },
+    {
+        "type": "short_answer",
+        "stem": "简述装设接地线的顺序。",
+        "answer": {
+            "keywords": [{"word": "接地端", "weight": 2}, {"word": "导体端", "weight": 2}],
+            "reference": "先接接地端，后接导体端；拆除时顺序相反。",
+            "manual": False,
+        },
+        "explanation": "",
+        "difficulty": 3,
+        "knowledge_points": ["接地线"],
+        "tags": ["安全"],
+    },
+)
+
+
+def _load_bank() -> list[str]:
+    from catalog.banks import services as banks
+    from catalog.banks import snapshots
+    from catalog.banks.models import Bank
+
+    if db.session.scalar(select(Bank.id).where(Bank.name == "配电运维题库（示范）")) is not None:
+        return []
+    editor = _user("power-editor")
+    course = db.session.scalar(select(Course).where(Course.code == "DEMO-POWER-01"))
+    bank = banks.create_bank(
+        editor,
+        {
+            "name": "配电运维题库（示范）",
+            "industry": "power",
+            "course_ids": [course.id] if course else [],
+        },
+    )
+    ids = [banks.create_question(editor, bank.id, dict(q)).question.id for q in DEMO_QUESTIONS]
+    banks.bulk(editor, bank.id, ids, "publish", None)
+    snapshots.publish(editor, bank.id)
+    return [f"bank {bank.name} ({len(ids)} questions, practice snapshot)"]

@@ -6,6 +6,7 @@ from flask import Flask
 from sqlalchemy import select
 
 from catalog.accounts.models import Organisation, Role, User
+from catalog.banks.models import Bank
 from catalog.courses.models import CourseRelease
 from catalog.demo import DEMO_USERS
 from catalog.extensions import db
@@ -82,3 +83,7 @@ def test_demo_load_is_idempotent(app: Flask) -> None:
     assert all(m.transcript_text for m in lectures)
     kinds = {a.kind.value for a in lectures[0].active_assets}
     assert kinds == {"original", "mobile", "audio", "thumbnail"}
+    # A demo bank with a practice snapshot, attached to the power course.
+    bank = db.session.scalars(select(Bank)).one()
+    assert bank.snapshot_version == 1 and bank.snapshot_count == 5
+    assert [c.code for c in bank.courses] == ["DEMO-POWER-01"]
