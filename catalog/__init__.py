@@ -27,6 +27,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         microlectures,
         organisations,
         reference,
+        search,
         storage,
         tasks,
         users,
@@ -38,6 +39,9 @@ def create_app(settings: Settings | None = None) -> Flask:
     from ingest import tasks as _ingest_tasks  # noqa: F401  (registers tasks)
     from ingest.local_store import LocalObjectStore
     from ingest.stores import object_store_from
+    from search import outbox
+    from search import tasks as _search_tasks  # noqa: F401  (registers tasks)
+    from search.services import engine_from
 
     settings = settings or load_settings()
     app = Flask("catalog", static_folder=None)
@@ -70,14 +74,18 @@ def create_app(settings: Settings | None = None) -> Flask:
             event.listen(extensions.db.engine, "connect", _sqlite_pragmas)
 
     object_store = object_store_from(settings)
+    search_engine = engine_from(settings)
+    outbox.install()
     app.extensions[EXTENSION_KEY] = Services(
         settings=settings,
         password_hasher=security.password_hasher_for(settings),
         object_store=object_store,
+        search_engine=search_engine,
         readiness_checks={
             "database": _check_database,
             "task_queue": queue.check_queue,
             "object_store": object_store.check,
+            "search": search_engine.health,
         },
     )
     for blueprint in (
@@ -94,6 +102,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         authoring_courses.blp,
         authoring_microlectures.blp,
         banks.blp,
+        search.blp,
     ):
         extensions.api.register_blueprint(blueprint)
     app.register_blueprint(docs_assets.blp)

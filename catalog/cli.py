@@ -99,6 +99,62 @@ def load_demo() -> None:
         click.echo(line)
 
 
+search_cli = AppGroup("search", help="The search indexes.")
+
+
+@search_cli.command("reindex")
+@click.option(
+    "--index",
+    "names",
+    multiple=True,
+    type=click.Choice(["courses", "microlectures", "questions"]),
+    help="repeat for several; default all",
+)
+def reindex(names: tuple[str, ...]) -> None:
+    """Rebuild indexes from the database and swap them in atomically."""
+    from rich.progress import Progress, TaskID
+
+    from search import documents
+    from search import services as search
+
+    with Progress() as bar:
+        for name in names or tuple(documents.INDEXES):
+            task = bar.add_task(f"reindex {name}", total=documents.count(name) or 1)
+
+            def advance(n: int, task: TaskID = task) -> None:
+                bar.advance(task, n)
+
+            count = search.reindex(name, advance)
+            bar.update(task, completed=count or 1)
+    click.echo("reindexed: " + ", ".join(names or tuple(documents.INDEXES)))
+
+
+@search_cli.command("status")
+def search_status() -> None:
+    """Documents per index (and how many the database holds), and the outbox lag."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from search import services as search
+
+    found = search.status()
+    table = Table("index", "documents", "in the database")
+    for name, expected in found["expected"].items():
+        table.add_row(name, str(found["documents"].get(name, "—")), str(expected))
+    console = Console()
+    console.print(table)
+    lag = found["outbox"]
+    console.print(f"outbox: {lag['pending']} pending, oldest {lag['oldest'] or '—'}")
+
+
+@search_cli.command("drain")
+def search_drain() -> None:
+    """Apply pending outbox rows now."""
+    from search import services as search
+
+    click.echo(search.drain())
+
+
 def register(app: Flask) -> None:
-    for group in (orgs_cli, users_cli, tasks_cli, demo_cli):
+    for group in (orgs_cli, users_cli, tasks_cli, demo_cli, search_cli):
         app.cli.add_command(group)

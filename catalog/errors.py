@@ -23,6 +23,7 @@ from ingest.interfaces import (
     ObjectNotFound,
     StorageError,
 )
+from search.interfaces import SearchError, SearchUnavailable
 
 log = logging.getLogger("jiangyun.errors")
 
@@ -258,8 +259,20 @@ def _handle_storage_error(error: StorageError) -> Response:
     )
 
 
+def _handle_search_error(error: SearchError) -> Response:
+    if isinstance(error, SearchUnavailable):
+        log.warning("search unavailable: %s", error)
+        return error_response(
+            503,
+            code="search_unavailable",
+            message="搜索暂不可用，请稍后重试（其他功能正常）/ Search is unavailable; retry later",
+        )
+    return error_response(400, code="bad_search", message=f"搜索条件无效 / {error}")
+
+
 def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(DomainError, _handle_domain_error)
+    app.register_error_handler(SearchError, _handle_search_error)
     app.register_error_handler(StorageError, _handle_storage_error)
     app.register_error_handler(HTTPException, _handle_http_exception)
     app.register_error_handler(Exception, _handle_unexpected)

@@ -10,6 +10,7 @@ from flask import current_app
 
 from config import Settings
 from ingest.interfaces import ObjectStore
+from search.interfaces import SearchEngine
 
 EXTENSION_KEY = "jiangyun"
 
@@ -19,6 +20,7 @@ class Services:
     settings: Settings
     password_hasher: PasswordHasher
     object_store: ObjectStore
+    search_engine: SearchEngine
     dummy_password_hash: str | None = None  # verified against for unknown users (timing)
     # name → a callable that raises when that part does not answer (used by /readyz)
     readiness_checks: dict[str, Callable[[], None]] = field(default_factory=dict)

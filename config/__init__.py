@@ -68,6 +68,11 @@ class Settings:
     import_max_bytes: int = 32 * 1024 * 1024
     import_max_unzipped_bytes: int = 512 * 1024 * 1024
     near_duplicate_threshold: int = 90
+    search_engine: str = "embedded"
+    search_dir: Path | None = None
+    search_prefix: str = ""
+    meilisearch_url: str = ""
+    meilisearch_api_key: str = ""
 
     @property
     def sqlalchemy_url(self) -> str:
@@ -86,6 +91,10 @@ class Settings:
         return self.object_dir or self.var_dir / "objects"
 
     @property
+    def search_path(self) -> Path:
+        return self.search_dir or self.var_dir / "search"
+
+    @property
     def queue_path(self) -> Path:
         return self.queue_file or self.var_dir / "tasks.db"
 
@@ -97,6 +106,8 @@ class Settings:
         """Refuse unusable settings, and unsafe ones in production, naming the variable."""
         if self.upload_part_bytes < 5 * 1024 * 1024:
             raise ConfigError("UPLOAD_PART_BYTES: S3 needs parts of 5 MiB (5242880) at least")
+        if self.search_engine == "meilisearch" and not self.meilisearch_url:
+            raise ConfigError("MEILISEARCH_URL: required with SEARCH_ENGINE=meilisearch")
         if self.environment is not Environment.PRODUCTION:
             return
         problems = []
@@ -368,6 +379,19 @@ VARIABLES: tuple[_Variable, ...] = (
         "90",
         "similarity (0–100) from which questions are reported as near-duplicates",
     ),
+    _Variable(
+        "SEARCH_ENGINE",
+        "search_engine",
+        _choice("embedded", "meilisearch"),
+        "embedded",
+        "embedded: SQLite FTS5 files under SEARCH_DIR; meilisearch: the server at MEILISEARCH_URL",
+    ),
+    _Variable("SEARCH_DIR", "search_dir", Path, "var/search", "folder of the embedded indexes"),
+    _Variable(
+        "SEARCH_PREFIX", "search_prefix", str, "(none)", "prefix of index names (several sites)"
+    ),
+    _Variable("MEILISEARCH_URL", "meilisearch_url", str, "(unset)", "e.g. http://meili:7700"),
+    _Variable("MEILISEARCH_API_KEY", "meilisearch_api_key", str, "(unset)", "Meilisearch key"),
 )
 
 

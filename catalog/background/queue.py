@@ -139,6 +139,11 @@ def schedule(task: TrackedTask, when: crontab_type) -> None:
             task.enqueue()
 
 
+def app_context() -> Any:
+    """The bound app's context, for plain huey tasks that touch the database."""
+    return _app().app_context()
+
+
 def _app() -> Flask:
     if _bound_app is None:
         raise RuntimeError("configure_queue() was not called in this process")

@@ -33,6 +33,7 @@ from catalog.extensions import db
 from catalog.registry import services
 from ingest.questions import aiken, gift, moodle_xml, tabular
 from ingest.questions.common import Candidate, FileRefused, Location, Problem
+from search import outbox
 
 FORMATS = ("xlsx", "csv", "gift", "moodle_xml", "aiken")
 EXTENSIONS = {".xlsx": "xlsx", ".csv": "csv", ".gift": "gift", ".xml": "moodle_xml"}
@@ -399,6 +400,7 @@ def _insert(record: QuestionImport, kept: list[Checked], publish: bool) -> int:
             db.session.execute(insert(QuestionTag), tags)
         if points:
             db.session.execute(insert(QuestionKnowledgePoint), points)
+        outbox.record("questions", list(ids))  # bulk inserts skip the ORM's outbox hook
     return len(kept)
 
 

@@ -26,7 +26,7 @@ def test_readyz_checks_each_part(client: FlaskClient) -> None:
     response = client.get("/readyz")
     assert response.status_code == 200
     checks = response.get_json()["checks"]
-    assert checks == {"database": "ok", "task_queue": "ok", "object_store": "ok"}
+    assert checks == {"database": "ok", "task_queue": "ok", "object_store": "ok", "search": "ok"}
 
 
 def test_readyz_names_a_database_that_does_not_answer(make_app: Callable[..., Flask]) -> None:

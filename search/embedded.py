@@ -1,0 +1,542 @@
+"""EmbeddedSearchEngine: SQLite FTS5, one file per index under ``var/``, no server.
+
+Text is analysed before it reaches FTS5 (folded width and script, jieba search-mode words,
+pinyin of titles), so FTS5's own tokenizer only splits on the spaces we put. Queries are
+analysed the same way: every word must match (the last one as a prefix, for search as you type);
+an exact word also matches its prefix clause, so exact beats prefix in bm25; Latin words of 5+
+letters tolerate one typo; synonyms widen a word. Renaming a freshly built file swaps an index.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import sqlite3
+import threading
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from rapidfuzz.distance import Levenshtein
+
+from search.interfaces import (
+    And,
+    Eq,
+    Filter,
+    Hit,
+    In,
+    IndexMissing,
+    IndexSettings,
+    Or,
+    Range,
+    SearchError,
+    SearchQuery,
+    SearchResult,
+    SearchUnavailable,
+)
+from search.text import (
+    analysed,
+    fold,
+    highlight,
+    pinyin_forms,
+    query_words,
+    word_as_bigrams,
+)
+
+PINYIN = "_pinyin"  # the column holding the pinyin of the first searchable attribute
+COUNT_CAP = 1000
+BATCH = 1000
+
+
+class EmbeddedSearchEngine:
+    def __init__(self, folder: Path, *, prefix: str = "") -> None:
+        self.folder = folder
+        self.prefix = prefix
+        self._local = threading.local()
+
+    # --- files and connections -------------------------------------------------------------
+
+    def _path(self, index: str) -> Path:
+        if not index.replace("_", "").isalnum():
+            raise SearchError(f"invalid index name {index!r}")
+        return self.folder / f"{self.prefix}{index}.db"
+
+    def _connect(self, path: Path) -> sqlite3.Connection:
+        connection = sqlite3.connect(
+            path, timeout=30, isolation_level=None, check_same_thread=False
+        )
+        connection.execute("PRAGMA journal_mode=DELETE")  # no WAL: files are swapped by rename
+        connection.execute("PRAGMA synchronous=NORMAL")
+        return connection
+
+    def _connection(self, index: str) -> sqlite3.Connection:
+        """This thread's connection to the index, reopened when the file was swapped."""
+        path = self._path(index)
+        try:
+            inode = path.stat().st_ino
+        except FileNotFoundError:
+            raise IndexMissing(f"no index {index!r}: run ensure_index first") from None
+        except OSError as exc:  # the folder is gone or not a folder
+            raise SearchUnavailable(f"embedded search: {exc}") from exc
+        cache: dict[str, tuple[int, sqlite3.Connection]] = self._local.__dict__.setdefault(
+            "connections", {}
+        )
+        found = cache.get(index)
+        if found is None or found[0] != inode:
+            if found is not None:
+                found[1].close()
+            cache[index] = (inode, self._connect(path))
+        return cache[index][1]
+
+    @contextmanager
+    def _lock(self, index: str) -> Iterator[None]:
+        """Writers of one index (and its rebuild) take turns."""
+        self.folder.mkdir(parents=True, exist_ok=True)
+        with (self.folder / f"{self.prefix}{index}.lock").open("w") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+    def _settings(self, connection: sqlite3.Connection) -> IndexSettings:
+        raw = connection.execute("SELECT value FROM meta WHERE key = 'settings'").fetchone()
+        data = json.loads(raw[0])
+        return IndexSettings(
+            name=data["name"],
+            searchable=tuple(data["searchable"]),
+            filterable=tuple(data["filterable"]),
+            sortable=tuple(data["sortable"]),
+            displayed=tuple(data["displayed"]),
+            synonyms=data["synonyms"],
+        )
+
+    @staticmethod
+    def _create(connection: sqlite3.Connection, settings: IndexSettings) -> None:
+        columns = ", ".join(f'"{c}"' for c in (*settings.searchable, PINYIN))
+        connection.executescript(
+            f"""
+            CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+            CREATE TABLE IF NOT EXISTS docs (rowid INTEGER PRIMARY KEY, id TEXT UNIQUE NOT NULL,
+                                             doc TEXT NOT NULL);
+            CREATE VIRTUAL TABLE IF NOT EXISTS fts USING fts5({columns},
+                tokenize = "unicode61 remove_diacritics 0 tokenchars '-_.'");
+            CREATE VIRTUAL TABLE IF NOT EXISTS vocab USING fts5vocab(fts, 'row');
+            """
+        )
+        connection.execute(
+            "INSERT OR REPLACE INTO meta VALUES ('settings', ?)",
+            (
+                json.dumps(
+                    {
+                        "name": settings.name,
+                        "searchable": settings.searchable,
+                        "filterable": settings.filterable,
+                        "sortable": settings.sortable,
+                        "displayed": settings.displayed,
+                        "synonyms": settings.synonyms,
+                    },
+                    ensure_ascii=False,
+                ),
+            ),
+        )
+
+    # --- the interface ---------------------------------------------------------------------
+
+    def ensure_index(self, settings: IndexSettings) -> None:
+        try:
+            with self._lock(settings.name):
+                path = self._path(settings.name)
+                existing = None
+                if path.exists():
+                    existing = self._settings(self._connection(settings.name))
+                if existing is not None and existing.searchable != settings.searchable:
+                    raise SearchError(
+                        f"the searchable attributes of {settings.name!r} changed: rebuild it"
+                    )
+                connection = self._connect(path)
+                try:
+                    self._create(connection, settings)
+                finally:
+                    connection.close()
+        except (sqlite3.Error, OSError) as exc:
+            raise SearchUnavailable(f"embedded search: {exc}") from exc
+
+    def _rows(self, settings: IndexSettings, document: dict[str, Any]) -> tuple[Any, ...]:
+        values = [analysed(_as_text(document.get(name))) for name in settings.searchable]
+        first = _as_text(document.get(settings.searchable[0]))
+        return (*values, pinyin_forms(first))
+
+    def _write(
+        self,
+        connection: sqlite3.Connection,
+        settings: IndexSettings,
+        documents: list[dict[str, Any]],
+    ) -> None:
+        placeholders = ", ".join("?" for _ in range(len(settings.searchable) + 2))
+        for document in documents:
+            doc_id = str(document["id"])
+            old = connection.execute("SELECT rowid FROM docs WHERE id = ?", (doc_id,)).fetchone()
+            if old is not None:
+                connection.execute("DELETE FROM fts WHERE rowid = ?", (old[0],))
+                connection.execute("DELETE FROM docs WHERE rowid = ?", (old[0],))
+            cursor = connection.execute(
+                "INSERT INTO docs (id, doc) VALUES (?, ?)",
+                (doc_id, json.dumps(document, ensure_ascii=False, default=str)),
+            )
+            connection.execute(
+                f"INSERT INTO fts (rowid, {', '.join(_quoted(settings))}) VALUES ({placeholders})",
+                (cursor.lastrowid, *self._rows(settings, document)),
+            )
+
+    def upsert(self, index: str, documents: list[dict[str, Any]]) -> None:
+        if not documents:
+            return
+        try:
+            with self._lock(index):
+                connection = self._connection(index)
+                settings = self._settings(connection)
+                for start in range(0, len(documents), BATCH):
+                    connection.execute("BEGIN IMMEDIATE")
+                    try:
+                        self._write(connection, settings, documents[start : start + BATCH])
+                    except BaseException:
+                        connection.execute("ROLLBACK")
+                        raise
+                    connection.execute("COMMIT")
+        except (sqlite3.Error, OSError) as exc:
+            raise SearchUnavailable(f"embedded search: {exc}") from exc
+
+    def delete(self, index: str, ids: list[str]) -> None:
+        if not ids:
+            return
+        try:
+            with self._lock(index):
+                connection = self._connection(index)
+                connection.execute("BEGIN IMMEDIATE")
+                for doc_id in ids:
+                    row = connection.execute(
+                        "SELECT rowid FROM docs WHERE id = ?", (str(doc_id),)
+                    ).fetchone()
+                    if row is not None:
+                        connection.execute("DELETE FROM fts WHERE rowid = ?", (row[0],))
+                        connection.execute("DELETE FROM docs WHERE rowid = ?", (row[0],))
+                connection.execute("COMMIT")
+        except sqlite3.Error as exc:
+            raise SearchUnavailable(f"embedded search: {exc}") from exc
+
+    def clear(self, index: str) -> None:
+        try:
+            with self._lock(index):
+                connection = self._connection(index)
+                connection.execute("BEGIN IMMEDIATE")
+                connection.execute("DELETE FROM fts")
+                connection.execute("DELETE FROM docs")
+                connection.execute("COMMIT")
+        except sqlite3.Error as exc:
+            raise SearchUnavailable(f"embedded search: {exc}") from exc
+
+    def rebuild(self, settings: IndexSettings, batches: Iterable[list[dict[str, Any]]]) -> int:
+        """Build a new file next to the index, then rename it over the index (atomic)."""
+        path = self._path(settings.name)
+        building = path.with_name(path.name + ".building")
+        building.unlink(missing_ok=True)
+        count = 0
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            connection = self._connect(building)
+            try:
+                self._create(connection, settings)
+                for batch in batches:
+                    connection.execute("BEGIN")
+                    self._write(connection, settings, batch)
+                    connection.execute("COMMIT")
+                    count += len(batch)
+                connection.execute("INSERT INTO fts(fts) VALUES ('optimize')")
+            finally:
+                connection.close()
+            with self._lock(settings.name):
+                building.replace(path)
+        except sqlite3.Error as exc:
+            building.unlink(missing_ok=True)
+            raise SearchUnavailable(f"embedded search: {exc}") from exc
+        return count
+
+    def stats(self) -> dict[str, int]:
+        counts = {}
+        for path in sorted(self.folder.glob(f"{self.prefix}*.db")):
+            name = path.stem.removeprefix(self.prefix)
+            try:
+                counts[name] = int(
+                    self._connection(name).execute("SELECT count(*) FROM docs").fetchone()[0]
+                )
+            except (sqlite3.Error, SearchError) as exc:
+                raise SearchUnavailable(f"embedded search: {exc}") from exc
+        return counts
+
+    def size_bytes(self) -> dict[str, int]:
+        return {
+            p.stem.removeprefix(self.prefix): p.stat().st_size
+            for p in sorted(self.folder.glob(f"{self.prefix}*.db"))
+        }
+
+    def health(self) -> None:
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            probe = sqlite3.connect(":memory:")
+            probe.execute("CREATE VIRTUAL TABLE t USING fts5(a)")
+            probe.close()
+            if not os.access(self.folder, os.W_OK):
+                raise SearchUnavailable(f"{self.folder} is not writable")
+        except (OSError, sqlite3.Error) as exc:
+            raise SearchUnavailable(f"embedded search: {exc}") from exc
+
+    # --- searching -------------------------------------------------------------------------
+
+    def search(self, query: SearchQuery) -> SearchResult:
+        try:
+            connection = self._connection(query.index)
+            settings = self._settings(connection)
+            return self._search(connection, settings, query)
+        except sqlite3.Error as exc:
+            raise SearchUnavailable(f"embedded search: {exc}") from exc
+
+    def _search(
+        self, connection: sqlite3.Connection, settings: IndexSettings, query: SearchQuery
+    ) -> SearchResult:
+        words = query_words(query.text)
+        where, params = _filter_sql(query.filter, settings)
+        weights = ", ".join(str(w) for w in _weights(settings))
+        attempt = list(words)
+        terms: list[str] = []
+        while True:
+            match, terms = self._match(connection, settings, attempt) if attempt else (None, [])
+            rows, total = self._run(connection, settings, query, match, where, params, weights)
+            # As Meilisearch's "last" strategy: drop words from the end until something matches.
+            if rows or len(attempt) <= 1 or not words:
+                break
+            attempt = attempt[:-1]
+        hits = []
+        for doc_id, raw in rows:
+            document = json.loads(raw)
+            if settings.displayed:
+                shown = {k: v for k, v in document.items() if k in settings.displayed or k == "id"}
+            else:
+                shown = document
+            marks = {}
+            for name in query.highlight:
+                text = _as_text(document.get(name))
+                marked = highlight(text, terms) if terms else None
+                if marked:
+                    marks[name] = marked
+            hits.append(Hit(id=doc_id, document=shown, highlights=marks))
+        facets = {
+            name: self._facet(connection, settings, name, match if attempt else None, where, params)
+            for name in query.facets
+        }
+        return SearchResult(
+            hits=hits, estimated_total=total, facets=facets, offset=query.offset, limit=query.limit
+        )
+
+    def _match(
+        self, connection: sqlite3.Connection, settings: IndexSettings, words: list[str]
+    ) -> tuple[str, list[str]]:
+        """The FTS5 MATCH expression, and every term it looks for (for highlighting)."""
+        clauses = []
+        looked_for: list[str] = []
+        for position, word in enumerate(words):
+            last = position == len(words) - 1
+            alternatives = {word, *self._synonyms(settings, word)}
+            if word.isascii() and word.isalpha() and len(word) >= 5:
+                alternatives |= self._typos(connection, word, prefix=last)
+            parts = []
+            looked_for += [fold(a) for a in alternatives]
+            for pairs in (word_as_bigrams(a) for a in sorted(alternatives)):
+                if pairs:  # the word as consecutive character pairs, whatever the segmenter did
+                    parts.append('"' + " ".join(pairs) + '"')
+            for alternative in sorted(alternatives):
+                pieces = query_words(alternative) if " " in alternative else [alternative]
+                phrase = '"' + " ".join(p.replace('"', "") for p in pieces) + '"'
+                parts.append(phrase)
+                if last and len(pieces) == 1:
+                    parts.append(phrase + "*")  # search as you type; exact words count twice
+            clauses.append("(" + " OR ".join(parts) + ")")
+        return " AND ".join(clauses), looked_for
+
+    @staticmethod
+    def _synonyms(settings: IndexSettings, word: str) -> set[str]:
+        found: set[str] = set()
+        for key, values in settings.synonyms.items():
+            group = {fold(key), *(fold(v) for v in values)}
+            if word in group:
+                found |= group
+        found.discard(word)
+        return found
+
+    @staticmethod
+    def _typos(connection: sqlite3.Connection, word: str, *, prefix: bool) -> set[str]:
+        """Indexed terms one edit away from ``word`` (only when it is not indexed as it is)."""
+        exact = connection.execute(
+            "SELECT 1 FROM vocab WHERE term >= ? AND term < ? LIMIT 1",
+            (word, word + "\uffff") if prefix else (word, word + "\0"),
+        ).fetchone()
+        if exact:
+            return set()
+        rows = connection.execute(
+            "SELECT term FROM vocab WHERE term >= ? AND term < ?", (word[0], word[0] + "\uffff")
+        ).fetchall()
+        near = set()
+        for (term,) in rows:
+            # The whole term, or (typing) its beginnings as long as the word or one longer.
+            forms = {term}
+            if prefix:
+                forms |= {term[: len(word)], term[: len(word) + 1]}
+            for form in forms:
+                if (
+                    abs(len(form) - len(word)) <= 1
+                    and Levenshtein.distance(form, word, score_cutoff=1) <= 1
+                ):
+                    near.add(form)
+        return near
+
+    def _run(
+        self,
+        connection: sqlite3.Connection,
+        settings: IndexSettings,
+        query: SearchQuery,
+        match: str | None,
+        where: str,
+        params: list[Any],
+        weights: str,
+    ) -> tuple[list[tuple[str, str]], int]:
+        order = _order_sql(query.sort, settings) or (
+            f"bm25(fts, {weights}), d.rowid" if match else "d.rowid"
+        )
+        if match:
+            source = "fts JOIN docs d ON d.rowid = fts.rowid"
+            conditions = ["fts MATCH ?"]
+            arguments: list[Any] = [match]
+        else:
+            source = "docs d"
+            conditions, arguments = [], []
+        if where:
+            conditions.append(where)
+            arguments += params
+        clause = f"WHERE {' AND '.join(conditions)}" if conditions else ""
+        rows = connection.execute(
+            f"SELECT d.id, d.doc FROM {source} {clause} ORDER BY {order} LIMIT ? OFFSET ?",
+            (*arguments, query.limit, query.offset),
+        ).fetchall()
+        if query.offset == 0 and len(rows) < query.limit:
+            total = len(rows)
+        else:
+            total = connection.execute(
+                f"SELECT count(*) FROM (SELECT 1 FROM {source} {clause} LIMIT {COUNT_CAP})",
+                arguments,
+            ).fetchone()[0]
+        return rows, int(total)
+
+    @staticmethod
+    def _facet(
+        connection: sqlite3.Connection,
+        settings: IndexSettings,
+        name: str,
+        match: str | None,
+        where: str,
+        params: list[Any],
+    ) -> dict[str, int]:
+        if name not in settings.filterable:
+            raise SearchError(f"{name!r} is not filterable, so it cannot be a facet")
+        source = "fts JOIN docs d ON d.rowid = fts.rowid" if match else "docs d"
+        conditions = ["fts MATCH ?"] if match else []
+        arguments: list[Any] = [match] if match else []
+        if where:
+            conditions.append(where)
+            arguments += params
+        clause = f"WHERE {' AND '.join(conditions)}" if conditions else ""
+        rows = connection.execute(
+            f"SELECT f.value, count(*) FROM {source}, json_each(d.doc, ?) f {clause} "
+            "GROUP BY f.value ORDER BY count(*) DESC, f.value",
+            (f"$.{name}", *arguments),
+        ).fetchall()
+        return {str(value): int(count) for value, count in rows if value is not None}
+
+
+# --- translation helpers ---------------------------------------------------------------------
+
+
+def _as_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return " ".join(_as_text(v) for v in value)
+    return str(value)
+
+
+def _quoted(settings: IndexSettings) -> list[str]:
+    return [f'"{c}"' for c in (*settings.searchable, PINYIN)]
+
+
+def _weights(settings: IndexSettings) -> list[float]:
+    """Earlier attributes weigh more; pinyin of the title weighs like the title's neighbour."""
+    weights = [max(1.0, 10.0 - 3 * i) for i in range(len(settings.searchable))]
+    return [*weights, 5.0]
+
+
+def _path_of(name: str, settings: IndexSettings, role: str) -> str:
+    allowed = settings.filterable if role == "filter" else settings.sortable
+    if name not in allowed:
+        raise SearchError(f"{name!r} is not {role}able in {settings.name!r}")
+    return f"$.{name}"
+
+
+def _value(value: Any) -> Any:
+    return int(value) if isinstance(value, bool) else value
+
+
+def _filter_sql(expression: Filter | None, settings: IndexSettings) -> tuple[str, list[Any]]:
+    if expression is None:
+        return "", []
+    if isinstance(expression, Eq):
+        path = _path_of(expression.field, settings, "filter")
+        return (
+            "EXISTS (SELECT 1 FROM json_each(d.doc, ?) WHERE value = ?)",
+            [path, _value(expression.value)],
+        )
+    if isinstance(expression, In):
+        path = _path_of(expression.field, settings, "filter")
+        if not expression.values:
+            return "0", []
+        marks = ", ".join("?" for _ in expression.values)
+        return (
+            f"EXISTS (SELECT 1 FROM json_each(d.doc, ?) WHERE value IN ({marks}))",
+            [path, *(_value(v) for v in expression.values)],
+        )
+    if isinstance(expression, Range):
+        path = _path_of(expression.field, settings, "filter")
+        parts, params = [], []
+        if expression.gte is not None:
+            parts.append("json_extract(d.doc, ?) >= ?")
+            params += [path, expression.gte]
+        if expression.lte is not None:
+            parts.append("json_extract(d.doc, ?) <= ?")
+            params += [path, expression.lte]
+        return ("(" + " AND ".join(parts) + ")" if parts else "1"), params
+    joiner = " AND " if isinstance(expression, And) else " OR "
+    assert isinstance(expression, And | Or)
+    pieces, params = [], []
+    for part in expression.parts:
+        sql, values = _filter_sql(part, settings)
+        pieces.append(f"({sql})")
+        params += values
+    return joiner.join(pieces) if pieces else "1", params
+
+
+def _order_sql(sort: tuple[tuple[str, bool], ...], settings: IndexSettings) -> str:
+    parts = []
+    for name, descending in sort:
+        path = _path_of(name, settings, "sort").replace("'", "")
+        parts.append(f"json_extract(d.doc, '{path}') {'DESC' if descending else 'ASC'}")
+    return ", ".join([*parts, "d.rowid"]) if parts else ""

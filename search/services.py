@@ -1,0 +1,224 @@
+"""Search services: the engine chosen from settings, learner and staff searches, reindexing."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+
+from catalog.accounts.models import User
+from catalog.banks.models import bank_editors
+from catalog.columns import utcnow
+from catalog.extensions import db
+from catalog.registry import services
+from config import Settings
+from search import documents, outbox
+from search.embedded import EmbeddedSearchEngine
+from search.interfaces import (
+    Eq,
+    Filter,
+    In,
+    IndexMissing,
+    IndexSettings,
+    Or,
+    SearchEngine,
+    SearchError,
+    SearchQuery,
+    SearchResult,
+    all_of,
+)
+from search.meili import MeilisearchEngine
+from search.models import SearchSynonym
+
+CATALOGUE_FACETS = {
+    "course": ("industry", "occupation", "level", "tags", "provider"),
+    "microlecture": ("provider", "knowledge_points"),
+}
+
+
+def engine_from(settings: Settings) -> SearchEngine:
+    if settings.search_engine == "meilisearch":
+        return MeilisearchEngine(
+            settings.meilisearch_url,
+            api_key=settings.meilisearch_api_key or None,
+            prefix=settings.search_prefix,
+        )
+    return EmbeddedSearchEngine(settings.search_path, prefix=settings.search_prefix)
+
+
+def synonyms() -> dict[str, list[str]]:
+    groups = db.session.scalars(select(SearchSynonym).order_by(SearchSynonym.id))
+    return {group.terms[0]: group.terms[1:] for group in groups if len(group.terms) > 1}
+
+
+def settings_of(index: str) -> IndexSettings:
+    base = documents.INDEXES[index]
+    return IndexSettings(**{**base.__dict__, "synonyms": synonyms()})
+
+
+def ensure(engine: SearchEngine, index: str) -> None:
+    """Create the index (or apply changed settings, such as synonyms)."""
+    engine.ensure_index(settings_of(index))
+
+
+def drain() -> dict[str, int]:
+    engine = services().search_engine
+    return outbox.drain(engine, lambda index: ensure(engine, index))
+
+
+def _run(query: SearchQuery) -> SearchResult:
+    engine = services().search_engine
+    try:
+        return engine.search(query)
+    except IndexMissing:  # nothing indexed yet: an empty index answers
+        ensure(engine, query.index)
+        return engine.search(query)
+
+
+@dataclass
+class CatalogueSearch:
+    type: str
+    result: SearchResult
+
+
+def search_catalogue(
+    *,
+    q: str,
+    type: str,
+    industry: str | None,
+    occupation: str | None,
+    level: int | None,
+    tag: str | None,
+    provider: str | None,
+    facets: list[str],
+    sort: str | None,
+    offset: int,
+    limit: int,
+) -> CatalogueSearch:
+    """Published courses or microlectures: the indexes hold nothing else."""
+    highlight: tuple[str, ...]
+    if type == "course":
+        filters = all_of(
+            Eq("industry", industry) if industry else None,
+            Eq("occupation", occupation) if occupation else None,
+            Eq("level", level) if level is not None else None,
+            Eq("tags", tag) if tag else None,
+            Eq("provider", provider) if provider else None,
+        )
+        index, highlight = "courses", ("title", "summary")
+    else:
+        filters = all_of(
+            Eq("provider", provider) if provider else None,
+            Eq("knowledge_points", tag) if tag else None,
+        )
+        index, highlight = "microlectures", ("title", "description", "transcript")
+    unknown = [f for f in facets if f not in CATALOGUE_FACETS[type]]
+    if unknown:
+        raise SearchError(f"unknown facets: {', '.join(unknown)}")
+    order: tuple[tuple[str, bool], ...] = ()
+    if sort:
+        order = ((sort.lstrip("-"), sort.startswith("-")),)
+    result = _run(
+        SearchQuery(
+            index=index,
+            text=q,
+            filter=filters,
+            facets=tuple(facets),
+            sort=order,
+            offset=offset,
+            limit=limit,
+            highlight=highlight,
+        )
+    )
+    return CatalogueSearch(type, result)
+
+
+def question_scope(user: User) -> Filter | None:
+    """Questions of banks the user may edit (their organisation's, or naming them)."""
+    if user.is_platform_admin:
+        return None
+    named = [
+        int(b)
+        for b in db.session.scalars(
+            select(bank_editors.c.bank_id).where(bank_editors.c.user_id == user.id)
+        )
+    ]
+    own = Eq("organisation_id", user.organisation_id or -1)
+    return Or((own, In("bank_id", tuple(named)))) if named else own
+
+
+def search_questions(
+    user: User,
+    *,
+    q: str,
+    bank_id: int | None,
+    type: str | None,
+    difficulty: int | None,
+    knowledge_point: str | None,
+    tag: str | None,
+    status: str | None,
+    facets: list[str],
+    offset: int,
+    limit: int,
+) -> SearchResult:
+    filters = all_of(
+        question_scope(user),
+        Eq("bank_id", bank_id) if bank_id is not None else None,
+        Eq("type", type) if type else None,
+        Eq("difficulty", difficulty) if difficulty is not None else None,
+        Eq("knowledge_points", knowledge_point) if knowledge_point else None,
+        Eq("tags", tag) if tag else None,
+        Eq("status", status) if status else None,
+    )
+    return _run(
+        SearchQuery(
+            index="questions",
+            text=q,
+            filter=filters,
+            facets=tuple(facets),
+            offset=offset,
+            limit=limit,
+            highlight=("stem",),
+        )
+    )
+
+
+def set_synonyms(groups: list[list[str]]) -> list[list[str]]:
+    """Replace the synonym groups and apply them to every index."""
+    db.session.execute(SearchSynonym.__table__.delete())
+    for terms in groups:
+        cleaned = list(dict.fromkeys(t.strip() for t in terms if t.strip()))
+        if len(cleaned) > 1:
+            db.session.add(SearchSynonym(terms=cleaned))
+    db.session.commit()
+    engine = services().search_engine
+    for index in documents.INDEXES:
+        ensure(engine, index)
+    return [g.terms for g in db.session.scalars(select(SearchSynonym).order_by(SearchSynonym.id))]
+
+
+def reindex(index: str, progress: Callable[[int], None] | None = None) -> int:
+    """Rebuild an index from the database and swap it in; changes meanwhile are replayed."""
+    engine = services().search_engine
+    started = utcnow()
+
+    def batches() -> Any:
+        for batch in documents.all_documents(index):
+            yield batch
+            if progress:
+                progress(len(batch))
+
+    count = engine.rebuild(settings_of(index), batches())
+    outbox.replay_since(started)
+    return count
+
+
+def status() -> dict[str, Any]:
+    engine = services().search_engine
+    return {
+        "documents": engine.stats(),
+        "expected": {name: documents.count(name) for name in documents.INDEXES},
+        "outbox": outbox.lag(),
+    }

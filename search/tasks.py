@@ -1,0 +1,32 @@
+"""Search tasks: draining the outbox after commits and on a schedule, purging done rows."""
+
+from __future__ import annotations
+
+from huey import crontab
+
+from catalog.background.queue import app_context, huey
+from search import outbox, services
+
+
+@huey.task(name="drain_search_outbox")
+def drain_outbox() -> dict[str, int]:
+    with app_context():
+        return services.drain()
+
+
+def drain_soon() -> None:
+    """Ask the consumer to drain now (inline when tasks are immediate)."""
+    drain_outbox()
+
+
+@huey.periodic_task(crontab(minute="*"), name="drain_search_outbox_on_schedule")
+def drain_on_schedule() -> None:
+    """Catches up after the engine was down (rows wait with back-off until then)."""
+    with app_context():
+        services.drain()
+
+
+@huey.periodic_task(crontab(minute="41", hour="4"), name="purge_search_outbox")
+def purge() -> None:
+    with app_context():
+        outbox.purge_done()
