@@ -124,6 +124,10 @@ class EmbeddedSearchEngine:
             CREATE VIRTUAL TABLE IF NOT EXISTS fts USING fts5({columns},
                 tokenize = "unicode61 remove_diacritics 0 tokenchars '-_.'");
             CREATE VIRTUAL TABLE IF NOT EXISTS vocab USING fts5vocab(fts, 'row');
+            CREATE TABLE IF NOT EXISTS attrs (rowid INTEGER NOT NULL, field TEXT NOT NULL,
+                                              value);
+            CREATE INDEX IF NOT EXISTS attrs_lookup ON attrs (field, value, rowid);
+            CREATE INDEX IF NOT EXISTS attrs_row ON attrs (rowid, field);
             """
         )
         connection.execute(
@@ -180,8 +184,7 @@ class EmbeddedSearchEngine:
             doc_id = str(document["id"])
             old = connection.execute("SELECT rowid FROM docs WHERE id = ?", (doc_id,)).fetchone()
             if old is not None:
-                connection.execute("DELETE FROM fts WHERE rowid = ?", (old[0],))
-                connection.execute("DELETE FROM docs WHERE rowid = ?", (old[0],))
+                self._remove(connection, old[0])
             cursor = connection.execute(
                 "INSERT INTO docs (id, doc) VALUES (?, ?)",
                 (doc_id, json.dumps(document, ensure_ascii=False, default=str)),
@@ -190,6 +193,20 @@ class EmbeddedSearchEngine:
                 f"INSERT INTO fts (rowid, {', '.join(_quoted(settings))}) VALUES ({placeholders})",
                 (cursor.lastrowid, *self._rows(settings, document)),
             )
+            connection.executemany(
+                "INSERT INTO attrs (rowid, field, value) VALUES (?, ?, ?)",
+                [
+                    (cursor.lastrowid, name, _value(value))
+                    for name in dict.fromkeys((*settings.filterable, *settings.sortable))
+                    for value in _values(document.get(name))
+                ],
+            )
+
+    @staticmethod
+    def _remove(connection: sqlite3.Connection, rowid: int) -> None:
+        connection.execute("DELETE FROM fts WHERE rowid = ?", (rowid,))
+        connection.execute("DELETE FROM docs WHERE rowid = ?", (rowid,))
+        connection.execute("DELETE FROM attrs WHERE rowid = ?", (rowid,))
 
     def upsert(self, index: str, documents: list[dict[str, Any]]) -> None:
         if not documents:
@@ -221,8 +238,7 @@ class EmbeddedSearchEngine:
                         "SELECT rowid FROM docs WHERE id = ?", (str(doc_id),)
                     ).fetchone()
                     if row is not None:
-                        connection.execute("DELETE FROM fts WHERE rowid = ?", (row[0],))
-                        connection.execute("DELETE FROM docs WHERE rowid = ?", (row[0],))
+                        self._remove(connection, row[0])
                 connection.execute("COMMIT")
         except sqlite3.Error as exc:
             raise SearchUnavailable(f"embedded search: {exc}") from exc
@@ -234,6 +250,7 @@ class EmbeddedSearchEngine:
                 connection.execute("BEGIN IMMEDIATE")
                 connection.execute("DELETE FROM fts")
                 connection.execute("DELETE FROM docs")
+                connection.execute("DELETE FROM attrs")
                 connection.execute("COMMIT")
         except sqlite3.Error as exc:
             raise SearchUnavailable(f"embedded search: {exc}") from exc
@@ -411,29 +428,33 @@ class EmbeddedSearchEngine:
         params: list[Any],
         weights: str,
     ) -> tuple[list[tuple[str, str]], int]:
-        order = _order_sql(query.sort, settings) or (
-            f"bm25(fts, {weights}), d.rowid" if match else "d.rowid"
-        )
-        if match:
-            source = "fts JOIN docs d ON d.rowid = fts.rowid"
-            conditions = ["fts MATCH ?"]
-            arguments: list[Any] = [match]
-        else:
-            source = "docs d"
-            conditions, arguments = [], []
-        if where:
-            conditions.append(where)
-            arguments += params
+        """The page's rowids first (ranked or sorted, filtered), then only their documents."""
+        source, conditions, arguments = _source(match, where, params)
+        order = _order_sql(query.sort, settings) or (f"bm25(fts, {weights}), r" if match else "r")
         clause = f"WHERE {' AND '.join(conditions)}" if conditions else ""
-        rows = connection.execute(
-            f"SELECT d.id, d.doc FROM {source} {clause} ORDER BY {order} LIMIT ? OFFSET ?",
-            (*arguments, query.limit, query.offset),
-        ).fetchall()
+        ids = [
+            row[0]
+            for row in connection.execute(
+                f"SELECT {source[1]} AS r FROM {source[0]} {clause} "
+                f"ORDER BY {order} LIMIT ? OFFSET ?",
+                (*arguments, query.limit, query.offset),
+            )
+        ]
+        found = {}
+        if ids:
+            marks = ", ".join("?" for _ in ids)
+            found = {
+                rowid: (doc_id, doc)
+                for rowid, doc_id, doc in connection.execute(
+                    f"SELECT rowid, id, doc FROM docs WHERE rowid IN ({marks})", ids
+                )
+            }
+        rows = [found[r] for r in ids if r in found]
         if query.offset == 0 and len(rows) < query.limit:
             total = len(rows)
         else:
             total = connection.execute(
-                f"SELECT count(*) FROM (SELECT 1 FROM {source} {clause} LIMIT {COUNT_CAP})",
+                f"SELECT count(*) FROM (SELECT 1 FROM {source[0]} {clause} LIMIT {COUNT_CAP})",
                 arguments,
             ).fetchone()[0]
         return rows, int(total)
@@ -449,19 +470,33 @@ class EmbeddedSearchEngine:
     ) -> dict[str, int]:
         if name not in settings.filterable:
             raise SearchError(f"{name!r} is not filterable, so it cannot be a facet")
-        source = "fts JOIN docs d ON d.rowid = fts.rowid" if match else "docs d"
-        conditions = ["fts MATCH ?"] if match else []
-        arguments: list[Any] = [match] if match else []
-        if where:
-            conditions.append(where)
-            arguments += params
+        source, conditions, arguments = _source(match, where, params)
         clause = f"WHERE {' AND '.join(conditions)}" if conditions else ""
         rows = connection.execute(
-            f"SELECT f.value, count(*) FROM {source}, json_each(d.doc, ?) f {clause} "
-            "GROUP BY f.value ORDER BY count(*) DESC, f.value",
-            (f"$.{name}", *arguments),
+            f"SELECT value, count(*) FROM attrs WHERE field = ? AND rowid IN "
+            f"(SELECT {source[1]} FROM {source[0]} {clause}) "
+            "GROUP BY value ORDER BY count(*) DESC, value",
+            (name, *arguments),
         ).fetchall()
         return {str(value): int(count) for value, count in rows if value is not None}
+
+
+def _source(
+    match: str | None, where: str, params: list[Any]
+) -> tuple[tuple[str, str], list[str], list[Any]]:
+    """(table, rowid column), conditions and arguments of the matching rows."""
+    if match:
+        source = ("fts", "fts.rowid")
+        conditions, arguments = ["fts MATCH ?"], [match]
+    else:
+        source = ("docs", "docs.rowid")
+        conditions, arguments = [], []
+    if where:
+        # "+rowid": the filter must not drive the FTS5 table (one MATCH per candidate row);
+        # the MATCH runs once and the filter's subquery becomes a lookup set.
+        conditions.append(where.replace("{row}", "+" + source[1]))
+        arguments = [*arguments, *params]
+    return source, conditions, arguments
 
 
 # --- translation helpers ---------------------------------------------------------------------
@@ -485,11 +520,17 @@ def _weights(settings: IndexSettings) -> list[float]:
     return [*weights, 5.0]
 
 
-def _path_of(name: str, settings: IndexSettings, role: str) -> str:
+def _values(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    return list(value) if isinstance(value, list | tuple) else [value]
+
+
+def _attribute(name: str, settings: IndexSettings, role: str) -> str:
     allowed = settings.filterable if role == "filter" else settings.sortable
     if name not in allowed:
         raise SearchError(f"{name!r} is not {role}able in {settings.name!r}")
-    return f"$.{name}"
+    return name
 
 
 def _value(value: Any) -> Any:
@@ -497,33 +538,30 @@ def _value(value: Any) -> Any:
 
 
 def _filter_sql(expression: Filter | None, settings: IndexSettings) -> tuple[str, list[Any]]:
+    """A condition on ``{row}`` (the matching row id), answered from the attrs index."""
     if expression is None:
         return "", []
+    lookup = "{row} IN (SELECT rowid FROM attrs WHERE field = ? AND "
     if isinstance(expression, Eq):
-        path = _path_of(expression.field, settings, "filter")
-        return (
-            "EXISTS (SELECT 1 FROM json_each(d.doc, ?) WHERE value = ?)",
-            [path, _value(expression.value)],
-        )
+        name = _attribute(expression.field, settings, "filter")
+        return lookup + "value = ?)", [name, _value(expression.value)]
     if isinstance(expression, In):
-        path = _path_of(expression.field, settings, "filter")
+        name = _attribute(expression.field, settings, "filter")
         if not expression.values:
             return "0", []
         marks = ", ".join("?" for _ in expression.values)
-        return (
-            f"EXISTS (SELECT 1 FROM json_each(d.doc, ?) WHERE value IN ({marks}))",
-            [path, *(_value(v) for v in expression.values)],
-        )
+        return lookup + f"value IN ({marks}))", [name, *(_value(v) for v in expression.values)]
     if isinstance(expression, Range):
-        path = _path_of(expression.field, settings, "filter")
-        parts, params = [], []
+        name = _attribute(expression.field, settings, "filter")
+        parts: list[str] = []
+        params: list[Any] = [name]
         if expression.gte is not None:
-            parts.append("json_extract(d.doc, ?) >= ?")
-            params += [path, expression.gte]
+            parts.append("value >= ?")
+            params.append(expression.gte)
         if expression.lte is not None:
-            parts.append("json_extract(d.doc, ?) <= ?")
-            params += [path, expression.lte]
-        return ("(" + " AND ".join(parts) + ")" if parts else "1"), params
+            parts.append("value <= ?")
+            params.append(expression.lte)
+        return lookup + (" AND ".join(parts) or "1") + ")", params
     joiner = " AND " if isinstance(expression, And) else " OR "
     assert isinstance(expression, And | Or)
     pieces, params = [], []
@@ -537,6 +575,9 @@ def _filter_sql(expression: Filter | None, settings: IndexSettings) -> tuple[str
 def _order_sql(sort: tuple[tuple[str, bool], ...], settings: IndexSettings) -> str:
     parts = []
     for name, descending in sort:
-        path = _path_of(name, settings, "sort").replace("'", "")
-        parts.append(f"json_extract(d.doc, '{path}') {'DESC' if descending else 'ASC'}")
-    return ", ".join([*parts, "d.rowid"]) if parts else ""
+        field = _attribute(name, settings, "sort").replace("'", "")
+        parts.append(
+            f"(SELECT min(value) FROM attrs WHERE attrs.rowid = r AND "
+            f"field = '{field}') {'DESC' if descending else 'ASC'}"
+        )
+    return ", ".join([*parts, "r"]) if parts else ""
