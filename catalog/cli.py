@@ -126,7 +126,8 @@ def reindex(names: tuple[str, ...]) -> None:
 
             count = search.reindex(name, advance)
             bar.update(task, completed=count or 1)
-    click.echo("reindexed: " + ", ".join(names or tuple(documents.INDEXES)))
+    applied = search.drain()  # changes made while rebuilding, replayed onto the new index
+    click.echo("reindexed: " + ", ".join(names or tuple(documents.INDEXES)) + f"; {applied}")
 
 
 @search_cli.command("status")
