@@ -24,6 +24,7 @@ from catalog.lectures.models import Microlecture
 from catalog.reference.models import Industry, Occupation
 from catalog.registry import services
 from config import Environment
+from ingest.questions import tabular
 
 DEMO_PASSWORD = "jiangyun-demo"
 
@@ -262,21 +263,7 @@ def _demo_lecture(instructor: User, title: str, lines: list[str], video: Path) -
 
 
 DEMO_QUESTIONS = (
-    {
-        "type": "single_choice",
-        "stem": "10kV 配电线路停电检修时，应首先进行的操作是（ ）。",
-        "options": [
-            {"label": "A", "text": "验电"},
-            {"label": "B", "text": "断开电源"},
-            {"label": "C", "text": "挂接地线"},
-            {"label": "D", "text": "悬挂标示牌"},
-        ],
-        "answer": {"correct": ["B"]},
-        "explanation": "停电、验电、装设接地线、悬挂标示牌和装设遮栏。",
-        "difficulty": 2,
-        "knowledge_points": ["停电作业"],
-        "tags": ["安全"],
-    },
+    tabular.TEMPLATE_SAMPLES[0],  # the template's sample, as editors first see it
     {
         "type": "multiple_choice",
         "stem": "下列属于电气安全工器具的有（ ）。",

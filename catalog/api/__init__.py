@@ -98,3 +98,17 @@ def cursor_page_schema(item_schema: type[ma.Schema], name: str) -> type[ma.Schem
             ),
         },
     )
+
+
+class UploadTicketSchema(ma.Schema):
+    """Where to PUT a file (a presigned URL) and the key to name once it is there."""
+
+    key = ma.fields.String()
+    url = ma.fields.String()
+    method = ma.fields.String()
+    expires_at = ma.fields.DateTime()
+
+
+class ImageUploadRequestSchema(ma.Schema):
+    content_type = ma.fields.String(required=True, metadata={"example": "image/png"})
+    size = ma.fields.Integer(required=True, validate=ma.validate.Range(min=1))

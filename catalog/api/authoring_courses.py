@@ -8,7 +8,13 @@ from flask.views import MethodView
 from flask_jwt_extended import current_user
 
 from catalog.accounts.models import Role
-from catalog.api import API_PREFIX, Blueprint, cursor_page_schema
+from catalog.api import (
+    API_PREFIX,
+    Blueprint,
+    ImageUploadRequestSchema,
+    UploadTicketSchema,
+    cursor_page_schema,
+)
 from catalog.api.paging import SortKey, keyset_page
 from catalog.courses import services
 from catalog.courses.models import Course
@@ -20,10 +26,9 @@ from catalog.courses.schemas import (
     CourseCreateSchema,
     CourseUpdateSchema,
     CoverSetSchema,
-    CoverUploadRequestSchema,
-    CoverUploadSchema,
     ReturnSchema,
 )
+from catalog.uploads import UploadTicket
 
 AUTHORS = (Role.INSTRUCTOR, Role.EDITOR, Role.ADMIN)
 REVIEWERS = (Role.EDITOR, Role.ADMIN)
@@ -86,9 +91,9 @@ class AuthoringChapters(MethodView):
 @blp.route("/<int:course_id>/cover/upload")
 class AuthoringCoverUpload(MethodView):
     @blp.auth(*AUTHORS)
-    @blp.arguments(CoverUploadRequestSchema)
-    @blp.response(201, CoverUploadSchema)
-    def post(self, data: dict[str, Any], course_id: int) -> services.CoverUpload:
+    @blp.arguments(ImageUploadRequestSchema)
+    @blp.response(201, UploadTicketSchema)
+    def post(self, data: dict[str, Any], course_id: int) -> UploadTicket:
         """A presigned PUT for a cover image (JPEG, PNG or WebP, 5 MiB at most)."""
         return services.plan_cover_upload(current_user, course_id, **data)
 

@@ -12,7 +12,15 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from catalog.accounts.models import Role
 from catalog.accounts.schemas import PageArgsSchema
-from catalog.api import API_PREFIX, Blueprint, body_limit, cursor_page_schema, page_schema
+from catalog.api import (
+    API_PREFIX,
+    Blueprint,
+    ImageUploadRequestSchema,
+    UploadTicketSchema,
+    body_limit,
+    cursor_page_schema,
+    page_schema,
+)
 from catalog.api.paging import SortKey, keyset_page, paginate
 from catalog.background.models import TaskRecord
 from catalog.background.schemas import TaskSchema
@@ -26,8 +34,6 @@ from catalog.banks.schemas import (
     BulkResultSchema,
     BulkSchema,
     ExportRequestSchema,
-    ImageUploadRequestSchema,
-    ImageUploadSchema,
     ImportFileSchema,
     ImportFormSchema,
     ImportSchema,
@@ -40,6 +46,7 @@ from catalog.banks.schemas import (
 )
 from catalog.errors import Conflict
 from catalog.registry import services as registry
+from catalog.uploads import UploadTicket
 
 STAFF = (Role.INSTRUCTOR, Role.EDITOR, Role.ADMIN)
 
@@ -124,8 +131,8 @@ class BankQuestions(MethodView):
 class BankImages(MethodView):
     @blp.auth(*STAFF)
     @blp.arguments(ImageUploadRequestSchema)
-    @blp.response(201, ImageUploadSchema)
-    def post(self, data: dict[str, Any], bank_id: int) -> services.ImageUpload:
+    @blp.response(201, UploadTicketSchema)
+    def post(self, data: dict[str, Any], bank_id: int) -> UploadTicket:
         """A presigned PUT for a stem image (JPEG, PNG, GIF or WebP, 5 MiB at most)."""
         return services.plan_image_upload(current_user, bank_id, **data)
 

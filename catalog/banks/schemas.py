@@ -61,18 +61,6 @@ class OptionSchema(ma.Schema):
     text = fields.String(required=True)
 
 
-class ImageUploadRequestSchema(ma.Schema):
-    content_type = fields.String(required=True)
-    size = fields.Integer(required=True, validate=validate.Range(min=1))
-
-
-class ImageUploadSchema(ma.Schema):
-    key = fields.String(metadata={"description": "name it in the question's stem_images"})
-    url = fields.String()
-    method = fields.String()
-    expires_at = fields.DateTime()
-
-
 class QuestionWriteSchema(ma.Schema):
     """A question as an editor sends it; the answer key's shape depends on the type."""
 

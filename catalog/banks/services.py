@@ -6,7 +6,6 @@ import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
-import puremagic
 from sqlalchemy import Select, exists, func, select
 
 from catalog.accounts.models import Role, User
@@ -29,15 +28,14 @@ from catalog.errors import (
     Conflict,
     Invalid,
     NotFound,
-    PayloadTooLarge,
     PermissionDenied,
-    UnsupportedMediaType,
 )
 from catalog.extensions import db
 from catalog.permissions import reviews_for
 from catalog.reference.models import Industry, Occupation
 from catalog.registry import services
 from catalog.security import effective_roles
+from catalog.uploads import UploadTicket, plan_image, sniff
 from ingest.interfaces import ObjectNotFound
 
 # Content fields: changing any of them on a published question makes a new version.
@@ -213,49 +211,31 @@ IMAGE_TYPES = {"image/jpeg", "image/png", "image/gif", "image/webp"}
 IMAGE_MAX_BYTES = 5 * 1024 * 1024
 
 
-@dataclass
-class ImageUpload:
-    key: str
-    url: str
-    method: str
-    expires_at: Any
-
-
-def plan_image_upload(user: User, bank_id: int, content_type: str, size: int) -> ImageUpload:
+def plan_image_upload(user: User, bank_id: int, content_type: str, size: int) -> UploadTicket:
     """A presigned PUT for a stem image; then name its key in the question's ``stem_images``."""
     bank = get_bank_for_editing(user, bank_id)
-    if content_type not in IMAGE_TYPES:
-        raise UnsupportedMediaType("题干图片须为 JPEG、PNG、GIF 或 WebP / Stem images are images")
-    if size > IMAGE_MAX_BYTES:
-        raise PayloadTooLarge(
-            "图片不能超过 5 MiB / An image may not exceed 5 MiB",
-            details={"max_bytes": IMAGE_MAX_BYTES},
-        )
-    key = f"banks/{bank.id}/images/{secrets.token_hex(12)}"
-    request = services().object_store.presign_put(
-        key, expires_in=services().settings.upload_url_seconds
+    return plan_image(
+        f"banks/{bank.id}/images/{secrets.token_hex(12)}",
+        content_type,
+        size,
+        allowed=IMAGE_TYPES,
+        max_bytes=IMAGE_MAX_BYTES,
+        what="题干图片",
     )
-    return ImageUpload(key, request.url, request.method, request.expires_at)
 
 
 def _check_images(bank_id: int, keys: list[str]) -> None:
     """Stem images must be this bank's uploads, and really images."""
-    store = services().object_store
     problems = []
     for key in keys:
         if not key.startswith(f"banks/{bank_id}/images/"):
             problems.append(f"{key}: 不是本题库上传的图片 / not an image of this bank")
             continue
         try:
-            with store.get(key, start=0, end=63) as body:
-                head = body.read()
+            kind = sniff(key, head_bytes=64)
         except ObjectNotFound:
             problems.append(f"{key}: 图片尚未上传 / not uploaded")
             continue
-        try:
-            kind = puremagic.magic_string(head)[0].mime_type
-        except (puremagic.PureError, IndexError):
-            kind = ""
         if kind not in IMAGE_TYPES:
             problems.append(f"{key}: 不是图片 / not an image")
     if problems:

@@ -186,18 +186,6 @@ class ReturnSchema(ma.Schema):
     note = fields.String(load_default=None, validate=validate.Length(max=2000))
 
 
-class CoverUploadRequestSchema(ma.Schema):
-    content_type = fields.String(required=True)
-    size = fields.Integer(required=True, validate=validate.Range(min=1))
-
-
-class CoverUploadSchema(ma.Schema):
-    key = fields.String()
-    url = fields.String()
-    method = fields.String()
-    expires_at = fields.DateTime()
-
-
 class CoverSetSchema(ma.Schema):
     key = fields.String(required=True, validate=validate.Length(min=1, max=300))
 

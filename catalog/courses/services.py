@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-import puremagic
 from sqlalchemy import Select, and_, exists, or_, select
 from sqlalchemy.exc import IntegrityError
 
@@ -30,7 +29,6 @@ from catalog.errors import (
     Conflict,
     Invalid,
     NotFound,
-    PayloadTooLarge,
     PermissionDenied,
     UnsupportedMediaType,
 )
@@ -39,6 +37,7 @@ from catalog.lectures.models import LectureStatus, Microlecture
 from catalog.permissions import editable_scope, require_edit, require_review
 from catalog.reference.models import Industry, Occupation, SkillLevel
 from catalog.registry import services
+from catalog.uploads import UploadTicket, plan_image, sniff
 
 COVER_MAX_BYTES = 5 * 1024 * 1024
 COVER_TYPES = {"image/jpeg", "image/png", "image/webp"}
@@ -374,30 +373,16 @@ def publish(user: User, course_id: int) -> Course:
 # --- covers ----------------------------------------------------------------------------------
 
 
-@dataclass
-class CoverUpload:
-    key: str
-    url: str
-    method: str
-    expires_at: datetime
-
-
-def plan_cover_upload(user: User, course_id: int, content_type: str, size: int) -> CoverUpload:
+def plan_cover_upload(user: User, course_id: int, content_type: str, size: int) -> UploadTicket:
     course = get_for_editing(user, course_id)
-    if content_type not in COVER_TYPES:
-        raise UnsupportedMediaType(
-            "封面须为 JPEG、PNG 或 WebP / The cover must be JPEG, PNG or WebP"
-        )
-    if size > COVER_MAX_BYTES:
-        raise PayloadTooLarge(
-            "封面不能超过 5 MiB / The cover may not exceed 5 MiB",
-            details={"max_bytes": COVER_MAX_BYTES},
-        )
-    key = f"courses/{course.id}/cover-{secrets.token_hex(8)}"
-    request = services().object_store.presign_put(
-        key, expires_in=services().settings.upload_url_seconds
+    return plan_image(
+        f"courses/{course.id}/cover-{secrets.token_hex(8)}",
+        content_type,
+        size,
+        allowed=COVER_TYPES,
+        max_bytes=COVER_MAX_BYTES,
+        what="封面",
     )
-    return CoverUpload(key, request.url, request.method, request.expires_at)
 
 
 def set_cover(user: User, course_id: int, key: str) -> Course:
@@ -409,12 +394,7 @@ def set_cover(user: User, course_id: int, key: str) -> Course:
             details={"json": {"key": ["not issued for this course"]}},
         )
     info = store.head(key)
-    with store.get(key, start=0, end=2047) as body:
-        head = body.read()
-    try:
-        detected = puremagic.magic_string(head)[0].mime_type
-    except (puremagic.PureError, IndexError):
-        detected = "application/octet-stream"
+    detected = sniff(key)
     if detected not in COVER_TYPES or info.size > COVER_MAX_BYTES:
         store.delete(key)
         raise UnsupportedMediaType(

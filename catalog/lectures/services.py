@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-import puremagic
 import webvtt
 from sqlalchemy import Select, select
 from webvtt.errors import MalformedFileError
@@ -37,6 +36,7 @@ from catalog.lectures.models import (
 )
 from catalog.permissions import editable_scope, require_edit, require_review, reviews_for
 from catalog.registry import services
+from catalog.uploads import sniff
 from ingest.interfaces import InvalidUpload, ObjectNotFound, PartInfo, PresignedRequest
 
 SNIFF_BYTES = 8192
@@ -351,7 +351,7 @@ def complete_upload(
                 code="checksum_mismatch",
                 details={"announced": upload.sha256, "received": digest.hexdigest()},
             )
-    detected = _sniff(store, upload.key)
+    detected = sniff(upload.key, head_bytes=SNIFF_BYTES)
     if not detected.startswith(ACCEPTED_PREFIXES):
         _fail_upload(upload, f"不是音视频文件（{detected}）/ not audio or video: {detected}")
         raise UnsupportedMediaType(
@@ -367,19 +367,6 @@ def complete_upload(
     process_media.enqueue(upload.id, task_id=upload.task_id, created_by_id=user.id)
     db.session.refresh(upload)  # inline tasks (tests) have already run
     return upload
-
-
-def _sniff(store: Any, key: str) -> str:
-    with store.get(key, start=0, end=SNIFF_BYTES - 1) as body:
-        head = body.read()
-    try:
-        matches = puremagic.magic_string(head)
-    except puremagic.PureError:
-        return "application/octet-stream"
-    for match in matches:
-        if match.mime_type:
-            return str(match.mime_type)
-    return "application/octet-stream"
 
 
 def _fail_upload(
