@@ -119,8 +119,12 @@ def generate(path: Path) -> None:
 def run_import(path: Path) -> dict[str, Any]:
     from benchmarks.setup import bench_app
     from catalog.banks import imports, services
+    from catalog.extensions import db
+    from ingest.tasks import import_questions
 
-    with bench_app() as bench:
+    # Tasks are queued, as in production; the import task is then run here, as the consumer
+    # would run it. The search drain it queues afterwards is another task: not counted.
+    with bench_app(tasks_immediate=False) as bench:
         editor = bench.users["editor"]
         bank = services.create_bank(editor, {"name": "基准题库"})
         started = time.perf_counter()
@@ -136,7 +140,9 @@ def run_import(path: Path) -> dict[str, Any]:
                 dry_run=False,
                 publish=True,
             )
+        import_questions.wrapper.call_local(record.task_id, record.id)
         elapsed = time.perf_counter() - started
+        db.session.refresh(record)
         return {
             "seconds": elapsed,
             "status": record.status.value,

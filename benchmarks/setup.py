@@ -42,8 +42,7 @@ def bench_app(**overrides: Any) -> Iterator[Bench]:
             secret_key="bench-" + "x" * 40,
             login_rate_limit="1000000 per minute",
             log_level="WARNING",
-            tasks_immediate=True,
-            **overrides,
+            **{"tasks_immediate": True, **overrides},
         )
         app = create_app(settings)
         with app.app_context():

@@ -130,7 +130,8 @@ def drain(
     ``ensure(index)`` creates an index that does not exist yet.
     """
     applied = failed = 0
-    for _ in range(rounds):
+    more = False
+    for round_number in range(rounds):
         now = utcnow()
         rows = list(
             db.session.scalars(
@@ -176,7 +177,8 @@ def drain(
         db.session.commit()
         if failed:
             break
-    return {"applied": applied, "failed": failed}
+        more = round_number == rounds - 1 and len(rows) == batch
+    return {"applied": applied, "failed": failed, "more": int(more)}
 
 
 def lag() -> dict[str, Any]:

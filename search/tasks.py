@@ -11,7 +11,10 @@ from search import outbox, services
 @huey.task(name="drain_search_outbox")
 def drain_outbox() -> dict[str, int]:
     with app_context():
-        return services.drain()
+        counts = services.drain()
+    if counts["more"]:
+        drain_outbox()  # a big import: keep going in a fresh task rather than wait a minute
+    return counts
 
 
 def drain_soon() -> None:

@@ -95,3 +95,35 @@ def test_search_down_then_back_loses_nothing(
     )
     back = client.get("/api/v1/search/questions?q=燃气", headers=editor).get_json()
     assert [h["document"]["stem"] for h in back["hits"]] == ["燃气泄漏时禁止开灯"]
+
+
+def test_a_long_outbox_is_drained_in_runs_that_continue(
+    app: Flask, client: FlaskClient, login_as: Callable[..., dict]
+) -> None:
+    from search import outbox
+    from search.tasks import drain_outbox
+
+    editor = login_as(Role.EDITOR)
+    bank = client.post("/api/v1/banks", json={"name": "题库"}, headers=editor).get_json()["id"]
+    ids = [
+        client.post(
+            f"/api/v1/banks/{bank}/questions", json=_question(f"第{n}题：验电"), headers=editor
+        ).get_json()["id"]
+        for n in range(5)
+    ]
+    # Five refreshes waiting (written directly, so that no drain is triggered by the commit).
+    db.session.execute(
+        OutboxEntry.__table__.insert(),
+        [{"index": "questions", "doc_id": str(i), "attempts": 0} for i in ids],
+    )
+    db.session.commit()
+    engine = services().search_engine
+    first = outbox.drain(engine, lambda index: search.ensure(engine, index), batch=2, rounds=1)
+    assert first == {"applied": 2, "failed": 0, "more": 1}
+    drain_outbox()  # runs inline here; it goes on until nothing is left
+    assert (
+        db.session.scalar(
+            select(func.count()).select_from(OutboxEntry).where(OutboxEntry.done_at.is_(None))
+        )
+        == 0
+    )
