@@ -27,9 +27,21 @@ blp = Blueprint(
 
 MicrolecturePageSchema = cursor_page_schema(MicrolectureListItemSchema, "MicrolecturePageSchema")
 
-NEWEST_FIRST = SortKey(
-    Microlecture.published_at, Microlecture.id, True, lambda m: m.published_at, is_time=True
-)
+SORTS = {
+    "-published_at": SortKey(
+        Microlecture.published_at, Microlecture.id, True, lambda m: m.published_at, is_time=True
+    ),
+    "published_at": SortKey(
+        Microlecture.published_at, Microlecture.id, False, lambda m: m.published_at, is_time=True
+    ),
+    "title": SortKey(Microlecture.title, Microlecture.id, False, lambda m: m.title),
+    "duration_seconds": SortKey(
+        Microlecture.duration_seconds, Microlecture.id, False, lambda m: m.duration_seconds
+    ),
+    "-duration_seconds": SortKey(
+        Microlecture.duration_seconds, Microlecture.id, True, lambda m: m.duration_seconds
+    ),
+}
 
 
 @blp.route("")
@@ -39,11 +51,12 @@ class Microlectures(MethodView):
     @blp.arguments(MicrolectureQueryArgsSchema, location="query")
     @blp.response(200, MicrolecturePageSchema)
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
-        """Published microlectures, newest first (cursor paging)."""
+        """Published microlectures, filtered by provider or instructor, sorted, cursor-paged."""
         query = services.published_query(
             provider=args["provider"], instructor_id=args["instructor_id"]
         )
-        return keyset_page(query, NEWEST_FIRST, cursor=args["cursor"], limit=args["limit"])
+        sort = SORTS[args["sort"]]
+        return keyset_page(query, sort, cursor=args["cursor"], limit=args["limit"])
 
 
 @blp.route("/<int:lecture_id>")

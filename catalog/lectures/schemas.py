@@ -65,6 +65,12 @@ class MicrolectureQueryArgsSchema(ma.Schema):
     limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
     provider = fields.String(load_default=None, metadata={"description": "organisation code"})
     instructor_id = fields.Integer(load_default=None)
+    sort = fields.String(
+        load_default="-published_at",
+        validate=validate.OneOf(
+            ["-published_at", "published_at", "title", "duration_seconds", "-duration_seconds"]
+        ),
+    )
 
 
 class AuthoringQueryArgsSchema(MicrolectureQueryArgsSchema):

@@ -471,3 +471,34 @@ def test_end_to_end_upload_publish_and_play(
     assert seek.headers["Content-Range"] == f"bytes {middle}-{middle + 4095}/{mobile['size']}"
     whole = call_url(app, "GET", mobile["url"])
     assert whole.body[middle : middle + 4096] == seek.body
+
+
+def test_published_microlectures_are_sorted_and_paged(
+    client: FlaskClient,
+    make_user: Callable,
+    make_lecture: Callable,
+    login_as: Callable[..., dict],
+) -> None:
+    instructor = make_user(Role.INSTRUCTOR)
+    for title, minutes in (("乙讲", 9), ("甲讲", 3), ("丙讲", 15)):
+        lecture = make_lecture(instructor, title=title, duration=minutes * 60.0)
+        lecture.is_published = True
+        lecture.published_at = utcnow()
+    db.session.commit()
+    learner = login_as(Role.LEARNER)
+
+    def titles(query: str) -> list[str]:
+        page = client.get(f"/api/v1/microlectures?{query}", headers=learner).get_json()
+        return [item["title"] for item in page["items"]]
+
+    assert titles("sort=duration_seconds") == ["甲讲", "乙讲", "丙讲"]
+    assert titles("sort=-duration_seconds") == ["丙讲", "乙讲", "甲讲"]
+    first = client.get(
+        "/api/v1/microlectures?sort=duration_seconds&limit=2", headers=learner
+    ).get_json()
+    rest = client.get(
+        f"/api/v1/microlectures?sort=duration_seconds&limit=2&cursor={first['next_cursor']}",
+        headers=learner,
+    ).get_json()
+    assert [i["title"] for i in first["items"] + rest["items"]] == ["甲讲", "乙讲", "丙讲"]
+    assert client.get("/api/v1/microlectures?sort=secret", headers=learner).status_code == 422
