@@ -26,6 +26,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         me,
         microlectures,
         organisations,
+        quiz,
         reference,
         search,
         storage,
@@ -103,6 +104,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         authoring_microlectures.blp,
         banks.blp,
         search.blp,
+        quiz.blp,
     ):
         extensions.api.register_blueprint(blueprint)
     app.register_blueprint(docs_assets.blp)

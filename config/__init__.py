@@ -69,6 +69,7 @@ class Settings:
     import_max_unzipped_bytes: int = 512 * 1024 * 1024
     near_duplicate_threshold: int = 90
     search_engine: str = "embedded"
+    quiz_deadline_grace_seconds: int = 5
     search_dir: Path | None = None
     search_prefix: str = ""
     meilisearch_url: str = ""
@@ -392,6 +393,13 @@ VARIABLES: tuple[_Variable, ...] = (
     ),
     _Variable("MEILISEARCH_URL", "meilisearch_url", str, "(unset)", "e.g. http://meili:7700"),
     _Variable("MEILISEARCH_API_KEY", "meilisearch_api_key", str, "(unset)", "Meilisearch key"),
+    _Variable(
+        "QUIZ_DEADLINE_GRACE_SECONDS",
+        "quiz_deadline_grace_seconds",
+        _parse_positive_int,
+        "5",
+        "answers reaching the server this long after a timed session's deadline still count",
+    ),
 )
 
 

@@ -1,0 +1,137 @@
+"""Quiz templates (试卷) with their sections, sessions and the questions frozen into them."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from catalog.columns import UTCDateTime, enum_column, new_id, utcnow
+from catalog.extensions import db
+
+
+class QuizMode(enum.StrEnum):
+    PRACTICE = "practice"  # untimed, feedback after each answer
+    EXAM = "exam"  # timed, one active attempt
+
+
+class FeedbackPolicy(enum.StrEnum):
+    AFTER_EACH = "after_each"
+    AFTER_SUBMIT = "after_submit"
+    AFTER_CLOSE = "after_close"  # once the template's window has closed
+    NEVER = "never"
+
+
+class QuizTemplate(db.Model):  # type: ignore[name-defined,misc]
+    __tablename__ = "quiz_templates"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    mode: Mapped[QuizMode] = mapped_column(enum_column(QuizMode))
+    time_limit_seconds: Mapped[int | None] = mapped_column(Integer)
+    attempts_allowed: Mapped[int | None] = mapped_column(Integer)  # none: unlimited
+    pass_mark: Mapped[float] = mapped_column(Float, default=60.0)  # percent of the points
+    shuffle_questions: Mapped[bool] = mapped_column(Boolean, default=False)
+    shuffle_options: Mapped[bool] = mapped_column(Boolean, default=False)
+    feedback_policy: Mapped[FeedbackPolicy] = mapped_column(enum_column(FeedbackPolicy))
+    choice_partial: Mapped[bool] = mapped_column(Boolean, default=False)
+    choice_share: Mapped[float] = mapped_column(Float, default=0.5)
+    opens_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    sections: Mapped[list[TemplateSection]] = relationship(
+        cascade="all, delete-orphan", order_by="TemplateSection.position", lazy="selectin"
+    )
+
+
+class TemplateSection(db.Model):  # type: ignore[name-defined,misc]
+    """A fixed list of questions, or a rule drawing ``count`` of them from banks."""
+
+    __tablename__ = "quiz_template_sections"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    template_id: Mapped[int] = mapped_column(
+        ForeignKey("quiz_templates.id", ondelete="CASCADE"), index=True
+    )
+    position: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(String(200), default="")
+    points: Mapped[float] = mapped_column(Float)  # per question
+    question_ids: Mapped[list[int]] = mapped_column(JSON, default=list)  # fixed sections
+    count: Mapped[int] = mapped_column(Integer, default=0)  # rule sections
+    bank_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
+    types: Mapped[list[str]] = mapped_column(JSON, default=list)
+    difficulty_min: Mapped[int] = mapped_column(Integer, default=1)
+    difficulty_max: Mapped[int] = mapped_column(Integer, default=5)
+    knowledge_points: Mapped[list[str]] = mapped_column(JSON, default=list)
+    tags: Mapped[list[str]] = mapped_column(JSON, default=list)
+
+
+class SessionStatus(enum.StrEnum):
+    IN_PROGRESS = "in_progress"
+    SUBMITTED = "submitted"
+    EXPIRED = "expired"  # graded with what was saved when the time ran out
+
+
+class QuizSession(db.Model):  # type: ignore[name-defined,misc]
+    __tablename__ = "quiz_sessions"
+    __table_args__ = (Index("ix_quiz_sessions_user_template", "user_id", "template_id"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    template_id: Mapped[int] = mapped_column(ForeignKey("quiz_templates.id"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    mode: Mapped[QuizMode] = mapped_column(enum_column(QuizMode))
+    status: Mapped[SessionStatus] = mapped_column(
+        enum_column(SessionStatus), default=SessionStatus.IN_PROGRESS
+    )
+    attempt: Mapped[int] = mapped_column(Integer, default=1)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    deadline_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    score: Mapped[float | None] = mapped_column(Float)
+    max_score: Mapped[float] = mapped_column(Float, default=0)
+    passed: Mapped[bool | None] = mapped_column(Boolean)
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+    template: Mapped[QuizTemplate] = relationship(lazy="joined")
+    items: Mapped[list[SessionItem]] = relationship(
+        cascade="all, delete-orphan", order_by="SessionItem.position", lazy="selectin"
+    )
+
+
+class SessionItem(db.Model):  # type: ignore[name-defined,misc]
+    """One question of a session: its exact version, its place and option order, its answer."""
+
+    __tablename__ = "quiz_session_items"
+    __table_args__ = (UniqueConstraint("session_id", "position"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[str] = mapped_column(
+        ForeignKey("quiz_sessions.id", ondelete="CASCADE"), index=True
+    )
+    position: Mapped[int] = mapped_column(Integer)
+    question_id: Mapped[int] = mapped_column(ForeignKey("questions.id"), index=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("question_versions.id"))
+    points: Mapped[float] = mapped_column(Float)
+    option_order: Mapped[list[str]] = mapped_column(JSON, default=list)  # original labels
+    response: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    client_answer_id: Mapped[str | None] = mapped_column(String(64))
+    client_answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    saved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    score: Mapped[float | None] = mapped_column(Float)
+    correct: Mapped[bool | None] = mapped_column(Boolean)
+    pending: Mapped[bool] = mapped_column(Boolean, default=False)

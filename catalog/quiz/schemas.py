@@ -1,0 +1,113 @@
+"""Schemas of quiz templates and sessions (keys appear only once the policy allows)."""
+
+from __future__ import annotations
+
+import marshmallow as ma
+from marshmallow import fields, validate
+
+from catalog.banks.models import QuestionType
+from catalog.quiz.models import FeedbackPolicy, QuizMode, SessionStatus
+
+
+class SectionSchema(ma.Schema):
+    title = fields.String(load_default="", validate=validate.Length(max=200))
+    points = fields.Float(required=True, validate=validate.Range(min=0.5, max=100))
+    question_ids = fields.List(
+        fields.Integer(),
+        load_default=list,
+        metadata={"description": "a fixed list, or leave empty"},
+    )
+    count = fields.Integer(load_default=0, validate=validate.Range(min=0, max=500))
+    bank_ids = fields.List(fields.Integer(), load_default=list)
+    types = fields.List(
+        fields.String(validate=validate.OneOf([t.value for t in QuestionType])), load_default=list
+    )
+    difficulty_min = fields.Integer(load_default=1, validate=validate.Range(min=1, max=5))
+    difficulty_max = fields.Integer(load_default=5, validate=validate.Range(min=1, max=5))
+    knowledge_points = fields.List(fields.String(), load_default=list)
+    tags = fields.List(fields.String(), load_default=list)
+
+    @ma.validates_schema
+    def _fixed_or_rule(self, data: dict[str, object], **_: object) -> None:
+        if not data["question_ids"] and not (data["count"] and data["bank_ids"]):
+            raise ma.ValidationError(
+                "固定题目或抽题规则（count 与 bank_ids）二选一 / give "
+                "question_ids, or count and bank_ids",
+                "count",
+            )
+
+
+class TemplateCreateSchema(ma.Schema):
+    title = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    mode = fields.Enum(QuizMode, by_value=True, required=True)
+    time_limit_seconds = fields.Integer(load_default=None, validate=validate.Range(min=30))
+    attempts_allowed = fields.Integer(load_default=None, validate=validate.Range(min=1))
+    pass_mark = fields.Float(load_default=60.0, validate=validate.Range(min=0, max=100))
+    shuffle_questions = fields.Boolean(load_default=False)
+    shuffle_options = fields.Boolean(load_default=False)
+    feedback_policy = fields.Enum(FeedbackPolicy, by_value=True, load_default=None)
+    choice_partial = fields.Boolean(
+        load_default=False, metadata={"description": "少选得分: partial credit"}
+    )
+    choice_share = fields.Float(load_default=0.5, validate=validate.Range(min=0, max=1))
+    opens_at = fields.DateTime(load_default=None)
+    closes_at = fields.DateTime(load_default=None)
+    sections = fields.List(
+        fields.Nested(SectionSchema), required=True, validate=validate.Length(min=1, max=20)
+    )
+
+
+class TemplateSchema(TemplateCreateSchema):
+    id = fields.Integer()
+    organisation_id = fields.Integer()
+    created_at = fields.DateTime()
+
+
+class ItemSchema(ma.Schema):
+    position = fields.Integer(attribute="item.position")
+    question_id = fields.Integer(attribute="item.question_id")
+    version = fields.Integer(attribute="version.version")
+    type = fields.String(attribute="version.type.value")
+    stem = fields.String(attribute="version.stem")
+    options = fields.List(fields.Dict())
+    points = fields.Float(attribute="item.points")
+    response = fields.Dict(allow_none=True)
+    revealed = fields.Boolean()
+    answer = fields.Dict(allow_none=True, metadata={"description": "only once allowed"})
+    explanation = fields.String(allow_none=True)
+    score = fields.Method("_score", allow_none=True)
+
+    def _score(self, view: object) -> float | None:
+        return view.item.score if view.revealed else None  # type: ignore[attr-defined]
+
+
+class SessionSchema(ma.Schema):
+    id = fields.String(attribute="session.id")
+    template_id = fields.Integer(attribute="session.template_id")
+    mode = fields.String(attribute="session.mode.value")
+    status = fields.Enum(SessionStatus, by_value=True, attribute="session.status")
+    attempt = fields.Integer(attribute="session.attempt")
+    started_at = fields.DateTime(attribute="session.started_at")
+    deadline_at = fields.DateTime(attribute="session.deadline_at", allow_none=True)
+    server_time = fields.DateTime()
+    remaining_seconds = fields.Float(allow_none=True)
+    max_score = fields.Float(attribute="session.max_score")
+    result = fields.Method("_result", allow_none=True)
+    items = fields.List(fields.Nested(ItemSchema))
+
+    def _result(self, view: object) -> object:
+        session = view.session  # type: ignore[attr-defined]
+        if session.status is SessionStatus.IN_PROGRESS:
+            return None
+        return session.result
+
+
+class AnswerSchema(ma.Schema):
+    response = fields.Dict(
+        required=True,
+        metadata={
+            "description": ("{selected: [labels]} | {value: bool} | {blanks: [..]} | {text: ..}")
+        },
+    )
+    client_answer_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    client_answered_at = fields.DateTime(load_default=None)

@@ -1,0 +1,304 @@
+"""Quiz templates and sessions: drawing, frozen versions, feedback policies, answers from flaky
+networks, deadlines, expiry, grading and attempts."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from flask.testing import FlaskClient
+
+from catalog.accounts.models import Organisation, Role, User
+from catalog.columns import utcnow
+from catalog.extensions import db
+from catalog.quiz.models import QuizSession
+
+
+@pytest.fixture
+def setup(
+    client: FlaskClient,
+    make_org: Callable[..., Organisation],
+    make_user: Callable[..., User],
+    login: Callable[[User], dict],
+) -> dict[str, Any]:
+    org = make_org(code="quiz-org")
+    editor = login(make_user(Role.EDITOR, organisation=org))
+    learner = login(make_user(Role.LEARNER, organisation=org))
+    bank = client.post("/api/v1/banks", json={"name": "安全题库"}, headers=editor).get_json()["id"]
+    ids = []
+    for n in range(6):
+        body = {
+            "type": "single_choice",
+            "stem": f"第{n}题：停电检修时首先？",
+            "options": [
+                {"label": "A", "text": "验电"},
+                {"label": "B", "text": "断开电源"},
+                {"label": "C", "text": "挂接地线"},
+            ],
+            "answer": {"correct": ["B"]},
+            "explanation": f"解析{n}",
+            "difficulty": 2,
+            "knowledge_points": ["停电作业"],
+        }
+        ids.append(
+            client.post(f"/api/v1/banks/{bank}/questions", json=body, headers=editor).get_json()[
+                "id"
+            ]
+        )
+    multi = client.post(
+        f"/api/v1/banks/{bank}/questions",
+        headers=editor,
+        json={
+            "type": "multiple_choice",
+            "stem": "哪些是安全工器具？",
+            "options": [
+                {"label": "A", "text": "绝缘手套"},
+                {"label": "B", "text": "验电器"},
+                {"label": "C", "text": "扳手"},
+            ],
+            "answer": {"correct": ["A", "B"]},
+            "knowledge_points": ["工器具"],
+        },
+    ).get_json()["id"]
+    client.post(
+        f"/api/v1/banks/{bank}/questions/bulk",
+        headers=editor,
+        json={"ids": [*ids, multi], "action": "publish"},
+    )
+    return {"editor": editor, "learner": learner, "bank": bank, "ids": ids, "multi": multi}
+
+
+def template(client: FlaskClient, s: dict, **options: Any) -> Any:
+    body = {
+        "title": "停电作业测试",
+        "mode": "practice",
+        "sections": [
+            {"points": 2, "count": 3, "bank_ids": [s["bank"]], "types": ["single_choice"]}
+        ],
+    }
+    body.update(options)
+    return client.post("/api/v1/quiz-templates", json=body, headers=s["editor"])
+
+
+def start(client: FlaskClient, s: dict, template_id: int) -> Any:
+    return client.post(f"/api/v1/quiz-templates/{template_id}/sessions", headers=s["learner"])
+
+
+def answer(
+    client: FlaskClient, s: dict, session: str, position: int, selected: list[str], client_id: str
+) -> Any:
+    return client.put(
+        f"/api/v1/quiz-sessions/{session}/answers/{position}",
+        json={"response": {"selected": selected}, "client_answer_id": client_id},
+        headers=s["learner"],
+    )
+
+
+def label_of(item: dict, text: str) -> str:
+    return next(o["label"] for o in item["options"] if o["text"] == text)
+
+
+def test_templates_say_which_section_the_banks_cannot_fill(
+    client: FlaskClient, setup: dict
+) -> None:
+    response = template(
+        client,
+        setup,
+        sections=[
+            {"points": 2, "count": 3, "bank_ids": [setup["bank"]]},
+            {"points": 5, "count": 4, "bank_ids": [setup["bank"]], "types": ["multiple_choice"]},
+        ],
+    )
+    assert response.status_code == 422
+    problems = response.get_json()["error"]["details"]["sections"]
+    assert list(problems) == ["section 2"]
+    assert "缺 3 道" in problems["section 2"][0]
+    assert (
+        client.post(
+            "/api/v1/quiz-templates",
+            json={"title": "x", "mode": "exam", "sections": [{"points": 1}]},
+            headers=setup["editor"],
+        ).status_code
+        == 422
+    )
+    assert (
+        client.post("/api/v1/quiz-templates", json={}, headers=setup["learner"]).status_code == 403
+    )
+
+
+def test_practice_gives_feedback_after_each_answer(client: FlaskClient, setup: dict) -> None:
+    tid = template(client, setup).get_json()["id"]
+    session = start(client, setup, tid).get_json()
+    assert len(session["items"]) == 3 and session["max_score"] == 6
+    assert all(i["answer"] is None and i["explanation"] is None for i in session["items"])
+    first = session["items"][0]
+    saved = answer(client, setup, session["id"], 1, [label_of(first, "断开电源")], "a1").get_json()
+    assert saved["revealed"] and saved["score"] == 2
+    assert saved["answer"] == {"correct": [label_of(first, "断开电源")]}
+    assert saved["explanation"].startswith("解析")
+    # The others stay hidden until answered.
+    again = client.get(f"/api/v1/quiz-sessions/{session['id']}", headers=setup["learner"])
+    assert [i["revealed"] for i in again.get_json()["items"]] == [True, False, False]
+
+
+def test_exam_keys_never_leave_before_submission(client: FlaskClient, setup: dict) -> None:
+    tid = template(
+        client,
+        setup,
+        mode="exam",
+        time_limit_seconds=600,
+        shuffle_options=True,
+        shuffle_questions=True,
+    ).get_json()["id"]
+    session = start(client, setup, tid).get_json()
+    saved = answer(client, setup, session["id"], 1, ["A"], "x1")
+    assert saved.get_json()["answer"] is None
+    body = client.get(f"/api/v1/quiz-sessions/{session['id']}", headers=setup["learner"])
+    text = body.get_data(as_text=True)
+    assert "解析" not in text and '"correct"' not in text
+    assert body.get_json()["result"] is None
+    assert 0 < body.get_json()["remaining_seconds"] <= 600
+    done = client.post(f"/api/v1/quiz-sessions/{session['id']}/submit", headers=setup["learner"])
+    assert all(i["answer"] is not None for i in done.get_json()["items"])
+
+
+def test_shuffled_options_are_graded_by_their_meaning(client: FlaskClient, setup: dict) -> None:
+    tid = template(client, setup, mode="exam", shuffle_options=True).get_json()["id"]
+    session = start(client, setup, tid).get_json()
+    for item in session["items"]:
+        answer(
+            client,
+            setup,
+            session["id"],
+            item["position"],
+            [label_of(item, "断开电源")],
+            f"c{item['position']}",
+        )
+    result = client.post(
+        f"/api/v1/quiz-sessions/{session['id']}/submit", headers=setup["learner"]
+    ).get_json()["result"]
+    assert result["score"] == 6 and result["passed"] is True
+    assert result["knowledge_points"] == {"停电作业": 1.0}
+
+
+def test_answers_from_flaky_networks_are_idempotent(client: FlaskClient, setup: dict) -> None:
+    tid = template(client, setup, mode="exam").get_json()["id"]
+    sid = start(client, setup, tid).get_json()["id"]
+    first = answer(client, setup, sid, 1, ["A"], "same-id")
+    retry = answer(client, setup, sid, 1, ["C"], "same-id")  # a replay: nothing changes
+    assert first.status_code == retry.status_code == 200
+    assert retry.get_json()["response"] == {"selected": ["A"]}
+    # Two devices saving the same position: the later save stands.
+    answer(client, setup, sid, 1, ["B"], "phone")
+    answer(client, setup, sid, 1, ["C"], "tablet")
+    resumed = client.get(f"/api/v1/quiz-sessions/{sid}", headers=setup["learner"]).get_json()
+    assert resumed["items"][0]["response"] == {"selected": ["C"]}
+
+
+def _move_deadline(sid: str, seconds_ago: float) -> None:
+    session = db.session.get(QuizSession, sid)
+    session.deadline_at = utcnow() - timedelta(seconds=seconds_ago)
+    db.session.commit()
+
+
+def test_the_deadline_with_its_grace(client: FlaskClient, setup: dict) -> None:
+    tid = template(client, setup, mode="exam", time_limit_seconds=60).get_json()["id"]
+    sid = start(client, setup, tid).get_json()["id"]
+    _move_deadline(sid, 0)  # exactly at the deadline
+    assert answer(client, setup, sid, 1, ["B"], "at").status_code == 200
+    _move_deadline(sid, 3)  # within the grace of 5 s
+    assert answer(client, setup, sid, 2, ["B"], "grace").status_code == 200
+    _move_deadline(sid, 6)  # just after
+    late = answer(client, setup, sid, 3, ["B"], "late")
+    assert late.status_code == 409
+    assert "server_time" in late.get_json()["error"]["details"]
+    state = client.get(f"/api/v1/quiz-sessions/{sid}", headers=setup["learner"]).get_json()
+    assert state["status"] == "expired"
+    assert state["result"]["score"] == 4  # graded with what was saved
+
+
+def test_expiry_without_answers_scores_zero(client: FlaskClient, setup: dict) -> None:
+    tid = template(client, setup, mode="exam", time_limit_seconds=60).get_json()["id"]
+    sid = start(client, setup, tid).get_json()["id"]
+    _move_deadline(sid, 120)
+    state = client.get(f"/api/v1/quiz-sessions/{sid}", headers=setup["learner"]).get_json()
+    assert state["status"] == "expired"
+    assert state["result"]["score"] == 0 and state["result"]["passed"] is False
+
+
+def test_submitting_twice_is_harmless(client: FlaskClient, setup: dict) -> None:
+    tid = template(client, setup, mode="exam").get_json()["id"]
+    sid = start(client, setup, tid).get_json()["id"]
+    answer(client, setup, sid, 1, ["A"], "w")
+    first = client.post(f"/api/v1/quiz-sessions/{sid}/submit", headers=setup["learner"])
+    second = client.post(f"/api/v1/quiz-sessions/{sid}/submit", headers=setup["learner"])
+    assert first.get_json()["result"] == second.get_json()["result"]
+    assert answer(client, setup, sid, 2, ["B"], "after").status_code == 409
+
+
+def test_exam_attempts_and_one_active_attempt(client: FlaskClient, setup: dict) -> None:
+    tid = template(client, setup, mode="exam", attempts_allowed=2).get_json()["id"]
+    first = start(client, setup, tid).get_json()["id"]
+    assert start(client, setup, tid).get_json()["id"] == first  # resumed, not doubled
+    client.post(f"/api/v1/quiz-sessions/{first}/submit", headers=setup["learner"])
+    second = start(client, setup, tid).get_json()
+    assert second["attempt"] == 2
+    client.post(f"/api/v1/quiz-sessions/{second['id']}/submit", headers=setup["learner"])
+    refused = start(client, setup, tid)
+    assert refused.status_code == 409
+    assert refused.get_json()["error"]["code"] == "no_attempts_left"
+
+
+def test_the_window_is_enforced(client: FlaskClient, setup: dict) -> None:
+    later = (utcnow() + timedelta(days=1)).isoformat()
+    tid = template(client, setup, opens_at=later).get_json()["id"]
+    assert start(client, setup, tid).get_json()["error"]["code"] == "closed"
+
+
+def test_versions_are_frozen_and_unseen_questions_preferred(
+    client: FlaskClient, setup: dict
+) -> None:
+    tid = template(client, setup).get_json()["id"]
+    first = start(client, setup, tid).get_json()
+    drawn = {i["question_id"] for i in first["items"]}
+    # Editing a drawn question makes a new version; the session keeps the one it drew.
+    qid = first["items"][0]["question_id"]
+    client.patch(
+        f"/api/v1/questions/{qid}",
+        json={"stem": "改过的题干：停电检修时首先？"},
+        headers=setup["editor"],
+    )
+    again = client.get(f"/api/v1/quiz-sessions/{first['id']}", headers=setup["learner"])
+    assert again.get_json()["items"][0]["stem"] != "改过的题干：停电检修时首先？"
+    second = start(client, setup, tid).get_json()
+    assert {i["question_id"] for i in second["items"]}.isdisjoint(drawn)  # 6 questions, 3 seen
+
+
+def test_sessions_are_private(
+    client: FlaskClient, setup: dict, login_as: Callable[..., dict]
+) -> None:
+    tid = template(client, setup).get_json()["id"]
+    sid = start(client, setup, tid).get_json()["id"]
+    other = login_as(Role.LEARNER)
+    assert client.get(f"/api/v1/quiz-sessions/{sid}", headers=other).status_code == 404
+    assert client.post(f"/api/v1/quiz-sessions/{sid}/submit", headers=other).status_code == 404
+
+
+def test_partial_credit_for_multiple_choice(client: FlaskClient, setup: dict) -> None:
+    tid = template(
+        client,
+        setup,
+        mode="exam",
+        choice_partial=True,
+        choice_share=0.5,
+        sections=[{"points": 4, "question_ids": [setup["multi"]]}],
+    ).get_json()["id"]
+    session = start(client, setup, tid).get_json()
+    item = session["items"][0]
+    answer(client, setup, session["id"], 1, [label_of(item, "绝缘手套")], "p")
+    result = client.post(
+        f"/api/v1/quiz-sessions/{session['id']}/submit", headers=setup["learner"]
+    ).get_json()["result"]
+    assert result["score"] == 2
