@@ -36,6 +36,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     from catalog.background import queue
     from catalog.background import tasks as _housekeeping  # noqa: F401  (registers tasks)
     from catalog.errors import register_error_handlers
+    from catalog.quiz import tasks as _quiz_tasks  # noqa: F401  (registers tasks)
     from catalog.registry import EXTENSION_KEY, Services
     from ingest import tasks as _ingest_tasks  # noqa: F401  (registers tasks)
     from ingest.local_store import LocalObjectStore

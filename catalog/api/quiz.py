@@ -13,6 +13,8 @@ from catalog.quiz import services
 from catalog.quiz.models import QuizTemplate
 from catalog.quiz.schemas import (
     AnswerSchema,
+    BatchResultSchema,
+    BatchSchema,
     ItemSchema,
     SessionSchema,
     TemplateCreateSchema,
@@ -68,6 +70,16 @@ class QuizAnswers(MethodView):
     def put(self, data: dict[str, Any], session_id: str, position: int) -> services.ItemView:
         """Save an answer (idempotent by client_answer_id); 409 after the deadline."""
         return services.save_answer(current_user, session_id, position, **data)
+
+
+@blp.route("/quiz-sessions/<string:session_id>/answers/batch")
+class QuizAnswersBatch(MethodView):
+    @blp.auth()
+    @blp.arguments(BatchSchema)
+    @blp.response(200, BatchResultSchema)
+    def post(self, data: dict[str, Any], session_id: str) -> dict[str, Any]:
+        """Save up to 500 answers at once; each gets saved, duplicate or rejected (with why)."""
+        return {"results": services.save_batch(current_user, session_id, data["answers"])}
 
 
 @blp.route("/quiz-sessions/<string:session_id>/submit")

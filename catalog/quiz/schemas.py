@@ -111,3 +111,24 @@ class AnswerSchema(ma.Schema):
     )
     client_answer_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
     client_answered_at = fields.DateTime(load_default=None)
+
+
+class BatchAnswerSchema(AnswerSchema):
+    position = fields.Integer(required=True, validate=validate.Range(min=1))
+
+
+class BatchSchema(ma.Schema):
+    answers = fields.List(
+        fields.Nested(BatchAnswerSchema), required=True, validate=validate.Length(min=1, max=500)
+    )
+
+
+class BatchOutcomeSchema(ma.Schema):
+    position = fields.Integer()
+    client_answer_id = fields.String()
+    status = fields.String(metadata={"description": "saved, duplicate or rejected"})
+    reason = fields.String(allow_none=True)
+
+
+class BatchResultSchema(ma.Schema):
+    results = fields.List(fields.Nested(BatchOutcomeSchema))

@@ -459,3 +459,54 @@ def submit(user: User, session_id: str) -> SessionView:
         _grade(session, SessionStatus.SUBMITTED)
         db.session.commit()
     return view(user, session_id)
+
+
+@dataclass
+class BatchOutcome:
+    position: int
+    client_answer_id: str
+    status: str  # saved, duplicate or rejected
+    reason: str | None = None
+
+
+def save_batch(user: User, session_id: str, answers: list[dict[str, Any]]) -> list[BatchOutcome]:
+    """Save many answers at once (after a stretch offline); one bad answer spoils no other."""
+    outcomes = []
+    for entry in answers:
+        position, client_id = entry["position"], entry["client_answer_id"]
+        session = _own(user, session_id)
+        item = next((i for i in session.items if i.position == position), None)
+        if item is not None and item.client_answer_id == client_id:
+            outcomes.append(BatchOutcome(position, client_id, "duplicate"))
+            continue
+        try:
+            save_answer(
+                user,
+                session_id,
+                position,
+                entry["response"],
+                client_id,
+                entry.get("client_answered_at"),
+            )
+        except (Conflict, NotFound) as exc:
+            db.session.rollback()
+            outcomes.append(BatchOutcome(position, client_id, "rejected", exc.message))
+            continue
+        outcomes.append(BatchOutcome(position, client_id, "saved"))
+    return outcomes
+
+
+def expire_overdue() -> int:
+    """Grade every timed session whose deadline (and grace) has passed."""
+    overdue = list(
+        db.session.scalars(
+            select(QuizSession).where(
+                QuizSession.status == SessionStatus.IN_PROGRESS,
+                QuizSession.deadline_at < utcnow() - _grace(),
+            )
+        )
+    )
+    for session in overdue:
+        _grade(session, SessionStatus.EXPIRED)
+    db.session.commit()
+    return len(overdue)

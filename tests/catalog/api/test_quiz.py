@@ -302,3 +302,52 @@ def test_partial_credit_for_multiple_choice(client: FlaskClient, setup: dict) ->
         f"/api/v1/quiz-sessions/{session['id']}/submit", headers=setup["learner"]
     ).get_json()["result"]
     assert result["score"] == 2
+
+
+def test_batch_answers_after_a_stretch_offline(client: FlaskClient, setup: dict) -> None:
+    tid = template(client, setup, mode="exam", time_limit_seconds=600).get_json()["id"]
+    sid = start(client, setup, tid).get_json()["id"]
+    answer(client, setup, sid, 1, ["A"], "already-sent")
+    batch = client.post(
+        f"/api/v1/quiz-sessions/{sid}/answers/batch",
+        headers=setup["learner"],
+        json={
+            "answers": [
+                {
+                    "position": 1,
+                    "response": {"selected": ["A"]},
+                    "client_answer_id": "already-sent",
+                },
+                {"position": 2, "response": {"selected": ["B"]}, "client_answer_id": "offline-2"},
+                {"position": 9, "response": {"selected": ["B"]}, "client_answer_id": "offline-9"},
+                {"position": 3, "response": {"selected": ["C"]}, "client_answer_id": "offline-3"},
+            ]
+        },
+    )
+    assert batch.status_code == 200
+    assert [(r["position"], r["status"]) for r in batch.get_json()["results"]] == [
+        (1, "duplicate"),
+        (2, "saved"),
+        (9, "rejected"),
+        (3, "saved"),
+    ]
+    state = client.get(f"/api/v1/quiz-sessions/{sid}", headers=setup["learner"]).get_json()
+    assert [i["response"] for i in state["items"]] == [
+        {"selected": ["A"]},
+        {"selected": ["B"]},
+        {"selected": ["C"]},
+    ]
+
+
+def test_overdue_sessions_are_graded_by_the_periodic_task(client: FlaskClient, setup: dict) -> None:
+    from catalog.quiz.services import expire_overdue
+
+    tid = template(client, setup, mode="exam", time_limit_seconds=60).get_json()["id"]
+    sid = start(client, setup, tid).get_json()["id"]
+    answer(client, setup, sid, 1, ["B"], "one")
+    _move_deadline(sid, 30)
+    assert expire_overdue() == 1
+    session = db.session.get(QuizSession, sid)
+    assert session.status.value == "expired"
+    assert session.result["score"] == 2  # the saved answer (B is right in every question) counts
+    assert expire_overdue() == 0

@@ -1,0 +1,14 @@
+"""Quiz tasks: timed sessions nobody submitted are graded when their time is up."""
+
+from __future__ import annotations
+
+from huey import crontab
+
+from catalog.background.queue import app_context, huey
+from catalog.quiz import services
+
+
+@huey.periodic_task(crontab(minute="*"), name="expire_overdue_quiz_sessions")
+def expire_overdue_sessions() -> int:
+    with app_context():
+        return services.expire_overdue()
