@@ -130,6 +130,10 @@ class QuestionSchema(ma.Schema):
     source = fields.String(attribute="current.source")
     usage = fields.Enum(QuestionUsage, by_value=True, attribute="current.usage")
     versions = fields.List(fields.Integer())
+    statistics = fields.Dict(
+        allow_none=True,
+        metadata={"description": "attempts, share_correct (难度系数), discrimination (区分度)"},
+    )
     near_duplicates = fields.List(
         fields.Nested(NearDuplicateSchema),
         metadata={"description": "similar questions (not blocked)"},

@@ -126,6 +126,7 @@ class QuestionView:
     current: QuestionVersion
     near_duplicates: list[dict[str, Any]] = field(default_factory=list)
     versions: list[int] = field(default_factory=list)
+    statistics: dict[str, Any] | None = None
 
 
 def _invalid(problems: dict[str, list[str]]) -> Invalid:
@@ -487,7 +488,23 @@ def with_current_versions(questions: list[Question]) -> list[QuestionView]:
     current = {
         (v.question_id, v.version): v for v in versions if (v.question_id, v.version) in pairs
     }
-    return [QuestionView(q, current[(q.id, q.version)]) for q in questions]
+    from catalog.quiz.services import statistics_of
+
+    stats = statistics_of([q.id for q in questions])
+    return [
+        QuestionView(q, current[(q.id, q.version)], statistics=_statistics(stats.get(q.id)))
+        for q in questions
+    ]
+
+
+def _statistics(stats: Any) -> dict[str, Any] | None:
+    if stats is None:
+        return None
+    return {
+        "attempts": stats.attempts,
+        "share_correct": stats.share_correct,
+        "discrimination": stats.discrimination,
+    }
 
 
 def bank_counts(bank_id: int) -> dict[str, int]:

@@ -26,6 +26,7 @@ from catalog.extensions import db
 from catalog.quiz.grading import ChoicePolicy, grade
 from catalog.quiz.models import (
     FeedbackPolicy,
+    ItemStatistics,
     QuizMode,
     QuizSession,
     QuizTemplate,
@@ -442,6 +443,7 @@ def _grade(session: QuizSession, status: SessionStatus) -> None:
     session.status = status
     session.submitted_at = utcnow()
     used = (session.submitted_at - session.started_at).total_seconds()
+    _count_for_statistics(session)
     session.result = {
         "score": session.score,
         "max_score": session.max_score,
@@ -510,3 +512,45 @@ def expire_overdue() -> int:
         _grade(session, SessionStatus.EXPIRED)
     db.session.commit()
     return len(overdue)
+
+
+def _count_for_statistics(session: QuizSession) -> None:
+    """Add this graded session to each of its questions' running sums."""
+    total = session.score or 0.0
+    share = total / session.max_score if session.max_score else 0.0
+    ids = [i.question_id for i in session.items]
+    found = {
+        s.question_id: s
+        for s in db.session.scalars(
+            select(ItemStatistics).where(ItemStatistics.question_id.in_(ids))
+        )
+    }
+    for item in session.items:
+        stats = found.get(item.question_id)
+        if stats is None:
+            stats = ItemStatistics(
+                question_id=item.question_id,
+                attempts=0,
+                sum_x=0.0,
+                sum_y=0.0,
+                sum_yy=0.0,
+                sum_xy=0.0,
+            )
+            db.session.add(stats)
+            found[item.question_id] = stats
+        right = 1.0 if item.correct else 0.0
+        stats.attempts += 1
+        stats.sum_x += right
+        stats.sum_y += share
+        stats.sum_yy += share * share
+        stats.sum_xy += right * share
+        stats.updated_at = utcnow()
+
+
+def statistics_of(question_ids: list[int]) -> dict[int, ItemStatistics]:
+    return {
+        s.question_id: s
+        for s in db.session.scalars(
+            select(ItemStatistics).where(ItemStatistics.question_id.in_(question_ids))
+        )
+    }

@@ -351,3 +351,38 @@ def test_overdue_sessions_are_graded_by_the_periodic_task(client: FlaskClient, s
     assert session.status.value == "expired"
     assert session.result["score"] == 2  # the saved answer (B is right in every question) counts
     assert expire_overdue() == 0
+
+
+def test_item_statistics_follow_graded_sessions(
+    client: FlaskClient,
+    setup: dict,
+    make_user: Callable[..., User],
+    login: Callable[[User], dict],
+) -> None:
+    """Strong learners answer the question right, weak ones wrong: it discriminates."""
+    org = db.session.get(User, make_user(Role.LEARNER).id).organisation
+    fixed = [setup["ids"][0], setup["ids"][1]]
+    tid = template(
+        client, setup, mode="exam", sections=[{"points": 1, "question_ids": fixed}]
+    ).get_json()["id"]
+    for strong in (True, True, False, False):
+        learner = login(make_user(Role.LEARNER, organisation=org))
+        session = client.post(f"/api/v1/quiz-templates/{tid}/sessions", headers=learner).get_json()
+        for item in session["items"]:
+            right = label_of(item, "断开电源")
+            wrong = label_of(item, "验电")
+            choice = right if strong or item["question_id"] == fixed[1] else wrong
+            client.put(
+                f"/api/v1/quiz-sessions/{session['id']}/answers/{item['position']}",
+                json={"response": {"selected": [choice]}, "client_answer_id": "x"},
+                headers=learner,
+            )
+        client.post(f"/api/v1/quiz-sessions/{session['id']}/submit", headers=learner)
+    page = client.get(
+        f"/api/v1/banks/{setup['bank']}/questions?limit=50", headers=setup["editor"]
+    ).get_json()
+    stats = {q["id"]: q["statistics"] for q in page["items"]}
+    assert stats[fixed[0]] == {"attempts": 4, "share_correct": 0.5, "discrimination": 1.0}
+    # Everyone got the second one right: it cannot tell strong from weak.
+    assert stats[fixed[1]] == {"attempts": 4, "share_correct": 1.0, "discrimination": None}
+    assert stats[setup["ids"][5]] is None  # never asked
