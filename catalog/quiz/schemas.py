@@ -52,12 +52,18 @@ class TemplateCreateSchema(ma.Schema):
     choice_share = fields.Float(load_default=0.5, validate=validate.Range(min=0, max=1))
     opens_at = fields.DateTime(load_default=None)
     closes_at = fields.DateTime(load_default=None)
+    occupation = fields.String(load_default=None, metadata={"description": "a level exam's 工种"})
+    skill_level = fields.Integer(load_default=None, validate=validate.Range(min=1, max=5))
     sections = fields.List(
         fields.Nested(SectionSchema), required=True, validate=validate.Length(min=1, max=20)
     )
 
 
 class TemplateSchema(TemplateCreateSchema):
+    # Written as a code, read back as one (the template stores the occupation's id).
+    occupation = fields.Function(  # type: ignore[assignment]
+        lambda t: _occupation_code(t.occupation_id), allow_none=True
+    )
     id = fields.Integer()
     organisation_id = fields.Integer()
     created_at = fields.DateTime()
@@ -132,3 +138,21 @@ class BatchOutcomeSchema(ma.Schema):
 
 class BatchResultSchema(ma.Schema):
     results = fields.List(fields.Nested(BatchOutcomeSchema))
+
+
+def _occupation_code(occupation_id: int | None) -> str | None:
+    from catalog.extensions import db
+    from catalog.reference.models import Occupation
+
+    found = db.session.get(Occupation, occupation_id) if occupation_id else None
+    return found.code if found else None
+
+
+class CertificateSchema(ma.Schema):
+    id = fields.Integer()
+    occupation = fields.Function(lambda c: _occupation_code(c.occupation_id), allow_none=True)
+    skill_level = fields.Integer(allow_none=True)
+    score = fields.Float()
+    issued_at = fields.DateTime()
+    verification_code = fields.String(metadata={"description": "quote it to verify"})
+    session_id = fields.String(allow_none=True)

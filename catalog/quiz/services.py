@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -25,6 +26,7 @@ from catalog.errors import Conflict, Invalid, NotFound, PermissionDenied
 from catalog.extensions import db
 from catalog.quiz.grading import ChoicePolicy, grade
 from catalog.quiz.models import (
+    Certificate,
     FeedbackPolicy,
     ItemStatistics,
     QuizMode,
@@ -34,6 +36,7 @@ from catalog.quiz.models import (
     SessionStatus,
     TemplateSection,
 )
+from catalog.reference.models import Occupation
 from catalog.registry import services
 from catalog.security import effective_roles
 
@@ -128,6 +131,12 @@ def create_template(user: User, data: dict[str, Any]) -> QuizTemplate:
         data["feedback_policy"] = (
             FeedbackPolicy.AFTER_EACH if mode is QuizMode.PRACTICE else FeedbackPolicy.AFTER_SUBMIT
         )
+    occupation = data.pop("occupation", None)
+    if occupation is not None:
+        found = db.session.scalar(select(Occupation.id).where(Occupation.code == occupation))
+        if found is None:
+            raise Invalid(details={"json": {"occupation": [f"未知工种 / unknown {occupation!r}"]}})
+        data["occupation_id"] = found
     template = QuizTemplate(
         **data, organisation_id=user.organisation_id, created_by_id=user.id, sections=sections
     )
@@ -183,6 +192,8 @@ def _draw(user: User, template: QuizTemplate, rng: random.Random) -> list[tuple[
 def start(user: User, template_id: int) -> QuizSession:
     """Open a session: versions, question order and option order are frozen now."""
     template = get_template(template_id)
+    if not user.is_platform_admin and user.organisation_id != template.organisation_id:
+        raise NotFound("试卷不存在 / No such quiz template", details={"id": template_id})
     now = utcnow()
     if (template.opens_at and now < template.opens_at) or (
         template.closes_at and now > template.closes_at
@@ -459,8 +470,36 @@ def submit(user: User, session_id: str) -> SessionView:
     session = _own(user, session_id)
     if session.status is SessionStatus.IN_PROGRESS:
         _grade(session, SessionStatus.SUBMITTED)
+        _certify(session)
         db.session.commit()
     return view(user, session_id)
+
+
+def _certify(session: QuizSession) -> None:
+    """Passing a level exam records its certificate (once per session)."""
+    template = session.template
+    if not session.passed or (template.occupation_id is None and template.skill_level is None):
+        return
+    db.session.add(
+        Certificate(
+            user_id=session.user_id,
+            occupation_id=template.occupation_id,
+            skill_level=template.skill_level,
+            score=session.score or 0.0,
+            verification_code=secrets.token_hex(6).upper(),
+            session_id=session.id,
+        )
+    )
+
+
+def certificates_of(user: User) -> list[Certificate]:
+    return list(
+        db.session.scalars(
+            select(Certificate)
+            .where(Certificate.user_id == user.id)
+            .order_by(Certificate.issued_at.desc())
+        )
+    )
 
 
 @dataclass

@@ -360,7 +360,7 @@ def test_item_statistics_follow_graded_sessions(
     login: Callable[[User], dict],
 ) -> None:
     """Strong learners answer the question right, weak ones wrong: it discriminates."""
-    org = db.session.get(User, make_user(Role.LEARNER).id).organisation
+    org = db.session.scalar(db.select(Organisation).where(Organisation.code == "quiz-org"))
     fixed = [setup["ids"][0], setup["ids"][1]]
     tid = template(
         client, setup, mode="exam", sections=[{"points": 1, "question_ids": fixed}]
@@ -386,3 +386,40 @@ def test_item_statistics_follow_graded_sessions(
     # Everyone got the second one right: it cannot tell strong from weak.
     assert stats[fixed[1]] == {"attempts": 4, "share_correct": 1.0, "discrimination": None}
     assert stats[setup["ids"][5]] is None  # never asked
+
+
+def test_only_the_organisation_may_take_its_quizzes(
+    client: FlaskClient, setup: dict, login_as: Callable[..., dict]
+) -> None:
+    tid = template(client, setup).get_json()["id"]
+    outsider = login_as(Role.LEARNER)  # another organisation
+    assert (
+        client.post(f"/api/v1/quiz-templates/{tid}/sessions", headers=outsider).status_code == 404
+    )
+
+
+def test_passing_a_level_exam_records_a_certificate(
+    client: FlaskClient, setup: dict, make_industry: Callable
+) -> None:
+    make_industry("power", "电力", occupation="6-28-01-14")
+    tid = template(
+        client, setup, mode="exam", occupation="6-28-01-14", skill_level=4, pass_mark=60
+    ).get_json()["id"]
+    for attempt, good in ((1, False), (2, True)):
+        session = start(client, setup, tid).get_json()
+        for item in session["items"]:
+            choice = label_of(item, "断开电源" if good else "验电")
+            answer(client, setup, session["id"], item["position"], [choice], f"{attempt}")
+        client.post(f"/api/v1/quiz-sessions/{session['id']}/submit", headers=setup["learner"])
+        client.post(f"/api/v1/quiz-sessions/{session['id']}/submit", headers=setup["learner"])
+    certificates = client.get("/api/v1/me/certificates", headers=setup["learner"]).get_json()
+    assert len(certificates) == 1  # the failed attempt earns none; a second submit no other
+    [certificate] = certificates
+    assert (certificate["occupation"], certificate["skill_level"], certificate["score"]) == (
+        "6-28-01-14",
+        4,
+        6,
+    )
+    assert len(certificate["verification_code"]) == 12
+    bad = template(client, setup, mode="exam", occupation="9-99-99-99")
+    assert bad.status_code == 422
