@@ -48,6 +48,18 @@ USAGE = {
 
 # --- templates -------------------------------------------------------------------------------
 
+SECTION_DEFAULTS: dict[str, Any] = {
+    "title": "",
+    "question_ids": [],
+    "count": 0,
+    "bank_ids": [],
+    "types": [],
+    "difficulty_min": 1,
+    "difficulty_max": 5,
+    "knowledge_points": [],
+    "tags": [],
+}
+
 
 def _eligible(section: TemplateSection, mode: QuizMode) -> Select[Any]:
     """Published, usable questions a rule section may draw."""
@@ -124,7 +136,10 @@ def _check_sections(user: User, sections: list[TemplateSection], mode: QuizMode)
 def create_template(user: User, data: dict[str, Any]) -> QuizTemplate:
     if user.organisation_id is None or not effective_roles(user) & {Role.EDITOR, Role.ADMIN}:
         raise PermissionDenied("只有编辑或管理员可以组卷 / Editors and admins build templates")
-    sections = [TemplateSection(position=i, **s) for i, s in enumerate(data.pop("sections"))]
+    sections = [
+        TemplateSection(position=i, **{**SECTION_DEFAULTS, **s})
+        for i, s in enumerate(data.pop("sections"))
+    ]
     mode = QuizMode(data["mode"])
     _check_sections(user, sections, mode)
     if data.get("feedback_policy") is None:
