@@ -105,6 +105,7 @@ class Question(db.Model):  # type: ignore[name-defined,misc]
     __table_args__ = (
         Index("ix_questions_bank_status", "bank_id", "status"),
         Index("ix_questions_bank_fingerprint", "bank_id", "fingerprint"),
+        Index("ix_questions_draw", "bank_id", "type", "status", "difficulty"),  # quiz drawing
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -170,15 +170,18 @@ def get_template(template_id: int) -> QuizTemplate:
 # --- sessions --------------------------------------------------------------------------------
 
 
-def _draw(user: User, template: QuizTemplate, rng: random.Random) -> list[tuple[int, float]]:
-    """(question id, points) for each section, preferring questions this learner saw least."""
-    seen = dict(
-        db.session.execute(
-            select(SessionItem.question_id, func.count())
-            .join(QuizSession, QuizSession.id == SessionItem.session_id)
-            .where(QuizSession.user_id == user.id)
-            .group_by(SessionItem.question_id)
-        ).all()
+def _draw(user: User, template: QuizTemplate) -> list[tuple[int, float]]:
+    """(question id, points) for each section, preferring questions this learner saw least.
+
+    Drawn in SQL: the eligible questions, left-joined to how often this learner has had each,
+    ordered by that count and then at random, limited to the section's count.
+    """
+    seen = (
+        select(SessionItem.question_id, func.count().label("times"))
+        .join(QuizSession, QuizSession.id == SessionItem.session_id)
+        .where(QuizSession.user_id == user.id)
+        .group_by(SessionItem.question_id)
+        .subquery()
     )
     drawn: list[tuple[int, float]] = []
     taken: set[int] = set()
@@ -186,19 +189,20 @@ def _draw(user: User, template: QuizTemplate, rng: random.Random) -> list[tuple[
         if section.question_ids:
             chosen = list(dict.fromkeys(section.question_ids))
         else:
-            pool = [
-                qid
-                for qid in db.session.scalars(_eligible(section, template.mode))
-                if qid not in taken
-            ]
-            rng.shuffle(pool)
-            pool.sort(key=lambda qid: seen.get(qid, 0))
-            if len(pool) < section.count:
+            query = (
+                _eligible(section, template.mode)
+                .outerjoin(seen, seen.c.question_id == Question.id)
+                .order_by(func.coalesce(seen.c.times, 0), func.random())
+                .limit(section.count)
+            )
+            if taken:
+                query = query.where(Question.id.not_in(taken))
+            chosen = [int(qid) for qid in db.session.scalars(query)]
+            if len(chosen) < section.count:
                 raise Conflict(
                     "题库中可用的试题不足 / The banks no longer hold enough questions",
                     code="not_enough_questions",
                 )
-            chosen = pool[: section.count]
         taken.update(chosen)
         drawn += [(qid, section.points) for qid in chosen]
     return drawn
@@ -248,7 +252,7 @@ def start(user: User, template_id: int) -> QuizSession:
     db.session.add(session)
     db.session.flush()
     rng = random.Random(session.id)
-    drawn = _draw(user, template, rng)
+    drawn = _draw(user, template)
     if template.shuffle_questions:
         rng.shuffle(drawn)
     versions = {
