@@ -59,10 +59,6 @@ def _check_key(key: str) -> str:
     return key
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
 class LocalObjectStore:
     def __init__(
         self,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import fractions
-import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import cast
@@ -282,8 +281,3 @@ def sample_video(
                     output.mux(packet)
             for packet in audio.encode(None):
                 output.mux(packet)
-
-
-def duration_label(seconds: float) -> str:
-    minutes, rest = divmod(math.ceil(seconds), 60)
-    return f"{minutes}:{rest:02d}"

@@ -62,9 +62,6 @@ class User(db.Model):  # type: ignore[name-defined,misc]
     def roles(self) -> set[Role]:
         return {grant.role for grant in self.role_grants}
 
-    def has_role(self, *roles: Role) -> bool:
-        return bool(self.roles.intersection(roles))
-
     @property
     def is_platform_admin(self) -> bool:
         return Role.PLATFORM_ADMIN in self.roles

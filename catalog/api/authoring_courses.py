@@ -41,7 +41,7 @@ blp = Blueprint(
 )
 
 AuthoringCoursePageSchema = cursor_page_schema(AuthoringCourseListItemSchema, "AuthoringCoursePage")
-RECENTLY_CHANGED = SortKey(Course.updated_at, Course.id, True, lambda c: c.updated_at, is_time=True)
+RECENTLY_CHANGED = SortKey(Course.updated_at, Course.id, descending=True)
 
 
 @blp.route("")

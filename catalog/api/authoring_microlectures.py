@@ -35,9 +35,7 @@ blp = Blueprint(
 )
 
 AuthoringPageSchema = cursor_page_schema(AuthoringMicrolectureSchema, "AuthoringMicrolecturePage")
-RECENTLY_CHANGED = SortKey(
-    Microlecture.updated_at, Microlecture.id, True, lambda m: m.updated_at, is_time=True
-)
+RECENTLY_CHANGED = SortKey(Microlecture.updated_at, Microlecture.id, descending=True)
 
 
 @blp.route("")

@@ -54,7 +54,7 @@ blp = Blueprint("banks", __name__, url_prefix=API_PREFIX, description="题库 / 
 
 BankPageSchema = page_schema(BankSchema, "BankPageSchema")
 QuestionPageSchema = cursor_page_schema(QuestionSchema, "QuestionPageSchema")
-NEWEST_QUESTIONS = SortKey(Question.id, Question.id, True, lambda view: view.question.id)
+NEWEST_QUESTIONS = SortKey(Question.id, Question.id, descending=True)
 
 
 @blp.route("/banks")

@@ -11,7 +11,7 @@ from werkzeug.wrappers import Response
 
 from catalog.accounts.models import Role
 from catalog.api import API_PREFIX, Blueprint, cursor_page_schema
-from catalog.api.paging import SortKey, keyset_page
+from catalog.api.paging import keyset_page, sort_keys
 from catalog.courses import services
 from catalog.courses.models import Assignment, CourseRelease
 from catalog.courses.schemas import (
@@ -28,21 +28,9 @@ blp = Blueprint(
 
 CoursePageSchema = cursor_page_schema(CourseListItemSchema, "CoursePageSchema")
 
-SORTS = {
-    "-published_at": SortKey(
-        CourseRelease.published_at, CourseRelease.id, True, lambda r: r.published_at, is_time=True
-    ),
-    "published_at": SortKey(
-        CourseRelease.published_at, CourseRelease.id, False, lambda r: r.published_at, is_time=True
-    ),
-    "title": SortKey(CourseRelease.title, CourseRelease.id, False, lambda r: r.title),
-    "-class_hours": SortKey(
-        CourseRelease.class_hours, CourseRelease.id, True, lambda r: r.class_hours
-    ),
-    "class_hours": SortKey(
-        CourseRelease.class_hours, CourseRelease.id, False, lambda r: r.class_hours
-    ),
-}
+SORTS = sort_keys(
+    CourseRelease.id, CourseRelease.published_at, CourseRelease.title, CourseRelease.class_hours
+)
 
 
 @blp.route("")

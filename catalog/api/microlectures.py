@@ -8,7 +8,7 @@ from flask.views import MethodView
 from flask_jwt_extended import current_user
 
 from catalog.api import API_PREFIX, Blueprint, cursor_page_schema
-from catalog.api.paging import SortKey, keyset_page
+from catalog.api.paging import keyset_page, sort_keys
 from catalog.lectures import services
 from catalog.lectures.models import Microlecture
 from catalog.lectures.schemas import (
@@ -27,21 +27,9 @@ blp = Blueprint(
 
 MicrolecturePageSchema = cursor_page_schema(MicrolectureListItemSchema, "MicrolecturePageSchema")
 
-SORTS = {
-    "-published_at": SortKey(
-        Microlecture.published_at, Microlecture.id, True, lambda m: m.published_at, is_time=True
-    ),
-    "published_at": SortKey(
-        Microlecture.published_at, Microlecture.id, False, lambda m: m.published_at, is_time=True
-    ),
-    "title": SortKey(Microlecture.title, Microlecture.id, False, lambda m: m.title),
-    "duration_seconds": SortKey(
-        Microlecture.duration_seconds, Microlecture.id, False, lambda m: m.duration_seconds
-    ),
-    "-duration_seconds": SortKey(
-        Microlecture.duration_seconds, Microlecture.id, True, lambda m: m.duration_seconds
-    ),
-}
+SORTS = sort_keys(
+    Microlecture.id, Microlecture.published_at, Microlecture.title, Microlecture.duration_seconds
+)
 
 
 @blp.route("")

@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import Select, and_, func, or_, select
 
+from catalog.columns import UTCDateTime
 from catalog.errors import Invalid
 from catalog.extensions import db
 
@@ -24,13 +25,31 @@ def paginate(query: Select[Any], *, page: int, page_size: int) -> dict[str, Any]
 
 @dataclass(frozen=True)
 class SortKey:
-    """Order by ``column`` (then ``id_column``), read back from an item by ``value_of``."""
+    """Order by ``column`` (then ``id_column``); the cursor reads the value back from an item.
+
+    By default the item's attribute of the column's name is read; ``value_of`` overrides that.
+    """
 
     column: Any  # a mapped attribute or column expression
     id_column: Any
     descending: bool
-    value_of: Callable[[Any], Any]
-    is_time: bool = False
+    value_of: Callable[[Any], Any] | None = None
+
+    def read(self, item: Any) -> Any:
+        return self.value_of(item) if self.value_of else getattr(item, self.column.key)
+
+    @property
+    def is_time(self) -> bool:
+        return isinstance(self.column.type, UTCDateTime)
+
+
+def sort_keys(id_column: Any, *columns: Any) -> dict[str, SortKey]:
+    """``name`` (ascending) and ``-name`` (descending) keys for each column."""
+    keys = {}
+    for column in columns:
+        keys[column.key] = SortKey(column, id_column, False)
+        keys[f"-{column.key}"] = SortKey(column, id_column, True)
+    return keys
 
 
 def _encode(value: Any, item_id: int) -> str:
@@ -68,5 +87,5 @@ def keyset_page(
     next_cursor = None
     if len(rows) > limit:
         last = items[-1]
-        next_cursor = _encode(sort.value_of(last), last.id)
+        next_cursor = _encode(sort.read(last), last.id)
     return {"items": items, "next_cursor": next_cursor}

@@ -6,7 +6,7 @@ import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Select, exists, func, select
+from sqlalchemy import Select, exists, select
 
 from catalog.accounts.models import Role, User
 from catalog.banks.duplicates import near_duplicates
@@ -391,11 +391,12 @@ def bulk(user: User, bank_id: int, ids: list[int], action: str, value: Any) -> d
             details={"json": {"ids": [f"question {m} not in bank" for m in missing]}},
         )
     _check_bulk_value(action, value)
+    versions = current_versions(questions) if action not in {"publish", "retire"} else {}
     changed = 0
     for question in questions:
         if question.status is QuestionStatus.RETIRED and action != "retire":
             continue
-        if _apply(question, action, value):
+        if _apply(question, versions.get(question.id), action, value):
             changed += 1
     db.session.commit()
     return {"action": action, "selected": len(questions), "changed": changed}
@@ -412,7 +413,7 @@ def _check_bulk_value(action: str, value: Any) -> None:
         raise Invalid(details={"json": {"value": ["practice / exam / both"]}})
 
 
-def _apply(question: Question, action: str, value: Any) -> bool:
+def _apply(question: Question, version: QuestionVersion | None, action: str, value: Any) -> bool:
     if action == "publish":
         if question.status is QuestionStatus.PUBLISHED:
             return False
@@ -423,7 +424,7 @@ def _apply(question: Question, action: str, value: Any) -> bool:
             return False
         question.status = QuestionStatus.RETIRED
         return True
-    version = _current(question)
+    assert version is not None
     if action == "set_difficulty":
         question.difficulty = version.difficulty = value
     elif action == "set_usage":
@@ -478,22 +479,26 @@ def question_query(
     return query
 
 
+def current_versions(questions: list[Question]) -> dict[int, QuestionVersion]:
+    """Each question's current version, in one query."""
+    if not questions:
+        return {}
+    wanted = {(q.id, q.version) for q in questions}
+    found = db.session.scalars(
+        select(QuestionVersion).where(QuestionVersion.question_id.in_([q.id for q in questions]))
+    )
+    return {v.question_id: v for v in found if (v.question_id, v.version) in wanted}
+
+
 def with_current_versions(questions: list[Question]) -> list[QuestionView]:
     if not questions:
         return []
-    pairs = {(q.id, q.version) for q in questions}
-    versions = db.session.scalars(
-        select(QuestionVersion).where(QuestionVersion.question_id.in_([q.id for q in questions]))
-    ).all()
-    current = {
-        (v.question_id, v.version): v for v in versions if (v.question_id, v.version) in pairs
-    }
+    current = current_versions(questions)
     from catalog.quiz.services import statistics_of
 
     stats = statistics_of([q.id for q in questions])
     return [
-        QuestionView(q, current[(q.id, q.version)], statistics=_statistics(stats.get(q.id)))
-        for q in questions
+        QuestionView(q, current[q.id], statistics=_statistics(stats.get(q.id))) for q in questions
     ]
 
 
@@ -505,17 +510,6 @@ def _statistics(stats: Any) -> dict[str, Any] | None:
         "share_correct": stats.share_correct,
         "discrimination": stats.discrimination,
     }
-
-
-def bank_counts(bank_id: int) -> dict[str, int]:
-    rows = db.session.execute(
-        select(Question.status, func.count())
-        .where(Question.bank_id == bank_id)
-        .group_by(Question.status)
-    ).all()
-    counts = {status.value: 0 for status in QuestionStatus}
-    counts.update({status.value: n for status, n in rows})
-    return counts
 
 
 def near_duplicate_threshold() -> float:

@@ -16,7 +16,6 @@ from sqlalchemy import Select, select
 from webvtt.errors import MalformedFileError
 
 from catalog.accounts.models import Organisation, User
-from catalog.background.models import TaskRecord
 from catalog.columns import new_id, utcnow
 from catalog.errors import (
     Conflict,
@@ -380,10 +379,6 @@ def _fail_upload(
     upload.status = status
     upload.failure_reason = reason
     db.session.commit()
-
-
-def upload_task(upload: MediaUpload) -> TaskRecord | None:
-    return db.session.get(TaskRecord, upload.task_id) if upload.task_id else None
 
 
 def expire_abandoned_uploads() -> int:

@@ -13,14 +13,10 @@ class _TextCollector(HTMLParser):
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.parts: list[str] = []
-        self.images: list[str] = []
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in _BREAKS:
             self.parts.append("\n")
-        if tag == "img":
-            source = dict(attrs).get("src") or ""
-            self.images.append(source)
 
     def handle_endtag(self, tag: str) -> None:
         if tag in _BREAKS:
@@ -37,13 +33,6 @@ def html_to_text(markup: str) -> str:
     text = "".join(collector.parts)
     text = re.sub(r"[ \t\xa0]+", " ", text)
     return "\n".join(line.strip() for line in text.splitlines() if line.strip())
-
-
-def image_sources(markup: str) -> list[str]:
-    collector = _TextCollector()
-    collector.feed(markup)
-    collector.close()
-    return collector.images
 
 
 def text_to_html(text: str) -> str:
