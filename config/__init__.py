@@ -9,6 +9,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 __all__ = ["VARIABLES", "ConfigError", "Environment", "Settings", "load_settings"]
 
@@ -70,6 +71,10 @@ class Settings:
     near_duplicate_threshold: int = 90
     search_engine: str = "embedded"
     quiz_deadline_grace_seconds: int = 5
+    quiz_draw_cache_seconds: int = 60
+    daily_practice_questions: int = 10
+    review_session_questions: int = 20
+    time_zone: str = "Asia/Shanghai"
     search_dir: Path | None = None
     search_prefix: str = ""
     meilisearch_url: str = ""
@@ -154,6 +159,14 @@ def _parse_positive_int(raw: str) -> int:
     if value <= 0:
         raise ValueError(f"expected a positive integer, got {raw!r}")
     return value
+
+
+def _parse_time_zone(raw: str) -> str:
+    try:
+        ZoneInfo(raw)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError(f"expected an IANA time zone such as Asia/Shanghai, got {raw!r}") from exc
+    return raw
 
 
 @dataclass(frozen=True)
@@ -399,6 +412,35 @@ VARIABLES: tuple[_Variable, ...] = (
         _parse_positive_int,
         "5",
         "answers reaching the server this long after a timed session's deadline still count",
+    ),
+    _Variable(
+        "QUIZ_DRAW_CACHE_SECONDS",
+        "quiz_draw_cache_seconds",
+        _parse_positive_int,
+        "60",
+        "how long a process reuses a rule section's list of eligible questions (newly published "
+        "questions join draws after at most this long; withdrawn ones are never drawn)",
+    ),
+    _Variable(
+        "DAILY_PRACTICE_QUESTIONS",
+        "daily_practice_questions",
+        _parse_positive_int,
+        "10",
+        "questions in a learner's daily practice (每日一练)",
+    ),
+    _Variable(
+        "REVIEW_SESSION_QUESTIONS",
+        "review_session_questions",
+        _parse_positive_int,
+        "20",
+        "most due mistakes one review session (错题重练) asks",
+    ),
+    _Variable(
+        "TIME_ZONE",
+        "time_zone",
+        _parse_time_zone,
+        "Asia/Shanghai",
+        "the learners' time zone: when a day's daily practice begins and ends",
     ),
 )
 

@@ -190,7 +190,10 @@ def make_user(app: Flask, make_org: Callable[..., Organisation]) -> Callable[...
     default_org: list[Organisation] = []
 
     def make(
-        *roles: Role, organisation: Organisation | None = None, username: str | None = None
+        *roles: Role,
+        organisation: Organisation | None = None,
+        username: str | None = None,
+        display_name: str = "测试用户",
     ) -> User:
         if organisation is None and set(roles) != {Role.PLATFORM_ADMIN}:
             if not default_org:
@@ -198,7 +201,7 @@ def make_user(app: Flask, make_org: Callable[..., Organisation]) -> Callable[...
             organisation = default_org[0]
         return accounts.create_user(
             username=username or f"u{uuid.uuid4().hex[:10]}",
-            display_name="测试用户",
+            display_name=display_name,
             password=TEST_PASSWORD,
             roles=roles or (Role.LEARNER,),
             organisation=organisation,
@@ -475,5 +478,46 @@ def make_industry(app: Flask) -> Callable[..., Any]:
             db.session.add(Occupation(code=occupation, name=f"{name}工种", industry_id=industry.id))
         db.session.commit()
         return industry
+
+    return make
+
+
+@pytest.fixture
+def make_course(
+    client: FlaskClient,
+    make_user: Callable[..., User],
+    login: Callable[[User], dict[str, str]],
+    make_industry: Callable[..., Any],
+    make_lecture: Callable[..., Any],
+) -> Callable[..., int]:
+    """A course of ``organisation``, written by an instructor and published by an editor
+    through the API; returns its id."""
+
+    def make(organisation: Organisation, code: str = "QZ-001", title: str = "配电安全") -> int:
+        make_industry("power", "电力")
+        instructor = make_user(Role.INSTRUCTOR, organisation=organisation)
+        editor = login(make_user(Role.EDITOR, organisation=organisation))
+        body = {
+            "code": code,
+            "title": title,
+            "summary": "停电作业的安全要点",
+            "objectives": ["掌握停电作业步骤"],
+            "industry": "power",
+            "skill_level": 4,
+            "class_hours": 2,
+            "credits": 0.5,
+        }
+        created = client.post("/api/v1/authoring/courses", json=body, headers=login(instructor))
+        assert created.status_code == 201, created.get_json()
+        course_id = int(created.get_json()["id"])
+        lecture = make_lecture(instructor)
+        chapters = {"chapters": [{"title": "第一章", "items": [{"microlecture_id": lecture.id}]}]}
+        response = client.put(
+            f"/api/v1/authoring/courses/{course_id}/chapters", json=chapters, headers=editor
+        )
+        assert response.status_code == 200, response.get_json()
+        published = client.post(f"/api/v1/authoring/courses/{course_id}/publish", headers=editor)
+        assert published.status_code == 200, published.get_json()
+        return course_id
 
     return make

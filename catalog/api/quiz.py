@@ -1,4 +1,5 @@
-"""Quiz templates (editors) and quiz sessions (learners)."""
+"""Quiz templates (editors), quiz sessions in every mode (learners), contest leaderboards,
+the mistakes book, and manual grading."""
 
 from __future__ import annotations
 
@@ -8,20 +9,29 @@ from flask.views import MethodView
 from flask_jwt_extended import current_user
 
 from catalog.accounts.models import Role
-from catalog.api import API_PREFIX, Blueprint
-from catalog.quiz import services
+from catalog.api import API_PREFIX, Blueprint, page_schema
+from catalog.api.paging import paginate
+from catalog.quiz import contests, marking, review, services, templates
 from catalog.quiz.models import QuizTemplate
 from catalog.quiz.schemas import (
     AnswerSchema,
     BatchResultSchema,
     BatchSchema,
     ItemSchema,
+    LeaderboardArgsSchema,
+    LeaderboardSchema,
+    ManualGradeSchema,
+    MarkingSchema,
+    MistakesArgsSchema,
+    MistakeSchema,
     SessionSchema,
     TemplateCreateSchema,
     TemplateSchema,
 )
 
 blp = Blueprint("quiz", __name__, url_prefix=API_PREFIX, description="答题 / Quizzes")
+MistakePageSchema = page_schema(MistakeSchema, "MistakePage")
+MarkingPageSchema = page_schema(MarkingSchema, "MarkingPage")
 
 
 @blp.route("/quiz-templates")
@@ -31,7 +41,7 @@ class QuizTemplates(MethodView):
     @blp.response(201, TemplateSchema)
     def post(self, data: dict[str, Any]) -> QuizTemplate:
         """Build a template; 422 names each section the banks cannot fill."""
-        return services.create_template(current_user, data)
+        return templates.create_template(current_user, data)
 
 
 @blp.route("/quiz-templates/<int:template_id>")
@@ -39,8 +49,8 @@ class QuizTemplatesById(MethodView):
     @blp.auth()
     @blp.response(200, TemplateSchema)
     def get(self, template_id: int) -> QuizTemplate:
-        """A template's settings and sections."""
-        return services.get_template(template_id)
+        """A template's settings and sections (templates of your organisation)."""
+        return templates.get_template(current_user, template_id)
 
 
 @blp.route("/quiz-templates/<int:template_id>/sessions")
@@ -48,9 +58,47 @@ class QuizTemplateSessions(MethodView):
     @blp.auth()
     @blp.response(201, SessionSchema)
     def post(self, template_id: int) -> services.SessionView:
-        """Start a session (an exam's active attempt is returned again, not doubled)."""
-        session = services.start(current_user, template_id)
-        return services.view(current_user, session.id)
+        """Start a session (an exam's or contest's active attempt is returned, not doubled)."""
+        return services.view_of(services.start(current_user, template_id))
+
+
+@blp.route("/quiz-templates/<int:template_id>/leaderboard")
+class QuizLeaderboard(MethodView):
+    @blp.auth()
+    @blp.arguments(LeaderboardArgsSchema, location="query")
+    @blp.response(200, LeaderboardSchema)
+    def get(self, args: dict[str, Any], template_id: int) -> contests.Leaderboard:
+        """A contest's top entrants and your own rank (by score, then time used)."""
+        return contests.leaderboard(current_user, template_id, args["limit"])
+
+
+@blp.route("/me/daily-practice")
+class DailyPractice(MethodView):
+    @blp.auth()
+    @blp.response(201, SessionSchema)
+    def post(self) -> services.SessionView:
+        """Today's daily practice (每日一练): started once, the same questions all day."""
+        return services.view_of(services.start_daily(current_user))
+
+
+@blp.route("/me/review-sessions")
+class ReviewSessions(MethodView):
+    @blp.auth()
+    @blp.response(201, SessionSchema)
+    def post(self) -> services.SessionView:
+        """Review the mistakes that are due (错题重练); 409 when none is due."""
+        return services.view_of(services.start_review(current_user))
+
+
+@blp.route("/me/mistakes")
+class Mistakes(MethodView):
+    @blp.auth()
+    @blp.arguments(MistakesArgsSchema, location="query")
+    @blp.response(200, MistakePageSchema)
+    def get(self, args: dict[str, Any]) -> dict[str, Any]:
+        """Your mistakes book (错题本): what FSRS says is due, most overdue first."""
+        query = review.mistakes_query(current_user.id, due_only=args.pop("due_only"))
+        return paginate(query, **args)
 
 
 @blp.route("/quiz-sessions/<string:session_id>")
@@ -78,7 +126,7 @@ class QuizAnswersBatch(MethodView):
     @blp.arguments(BatchSchema)
     @blp.response(200, BatchResultSchema)
     def post(self, data: dict[str, Any], session_id: str) -> dict[str, Any]:
-        """Save up to 500 answers at once; each gets saved, duplicate or rejected (with why)."""
+        """Save up to 500 answers at once; each is saved, duplicate, stale or rejected (why)."""
         return {"results": services.save_batch(current_user, session_id, data["answers"])}
 
 
@@ -89,3 +137,24 @@ class QuizSubmit(MethodView):
     def post(self, session_id: str) -> services.SessionView:
         """Submit and grade; submitting again returns the same result."""
         return services.submit(current_user, session_id)
+
+
+@blp.route("/banks/<int:bank_id>/pending-answers")
+class PendingAnswers(MethodView):
+    @blp.auth(Role.EDITOR, Role.ADMIN)
+    @blp.arguments(MistakesArgsSchema(only=("page", "page_size")), location="query")
+    @blp.response(200, MarkingPageSchema)
+    def get(self, args: dict[str, Any], bank_id: int) -> dict[str, Any]:
+        """Answers to this bank's questions waiting for manual grading, oldest first."""
+        page = paginate(marking.pending_query(current_user, bank_id), **args)
+        return {**page, "items": marking.markings(list(page["items"]))}
+
+
+@blp.route("/quiz-sessions/<string:session_id>/items/<int:position>/grade")
+class ManualGrades(MethodView):
+    @blp.auth(Role.EDITOR, Role.ADMIN)
+    @blp.arguments(ManualGradeSchema)
+    @blp.response(200, MarkingSchema)
+    def put(self, data: dict[str, Any], session_id: str, position: int) -> marking.Marking:
+        """Grade an answer by hand; the session's result follows (the learner is not named)."""
+        return marking.grade_by_hand(current_user, session_id, position, **data)

@@ -106,6 +106,7 @@ class Question(db.Model):  # type: ignore[name-defined,misc]
         Index("ix_questions_bank_status", "bank_id", "status"),
         Index("ix_questions_bank_fingerprint", "bank_id", "fingerprint"),
         Index("ix_questions_draw", "bank_id", "type", "status", "difficulty"),  # quiz drawing
+        Index("ix_questions_bank_updated", "bank_id", "updated_at"),  # quiz draw cache
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -122,7 +123,8 @@ class Question(db.Model):  # type: ignore[name-defined,misc]
     fingerprint: Mapped[str] = mapped_column(String(40))
     stem_text: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # Any change to the row moves it; quiz drawing watches it to refresh its cache.
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
     tag_rows: Mapped[list[QuestionTag]] = relationship(
         cascade="all, delete-orphan", lazy="selectin"

@@ -494,7 +494,7 @@ def with_current_versions(questions: list[Question]) -> list[QuestionView]:
     if not questions:
         return []
     current = current_versions(questions)
-    from catalog.quiz.services import statistics_of
+    from catalog.quiz.statistics import statistics_of
 
     stats = statistics_of([q.id for q in questions])
     return [

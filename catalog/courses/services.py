@@ -665,3 +665,16 @@ def my_courses(user: User) -> list[MyCourse]:
     far = date.max - timedelta(days=1)
     result.sort(key=lambda m: (not m.required, m.due_date or far, m.course.title))
     return result
+
+
+def learner_course_ids(user: User) -> set[int]:
+    """Courses the learner enrolled in or was assigned (alone or with their organisation)."""
+    enrolled = select(Enrolment.course_id).where(Enrolment.user_id == user.id)
+    ids = set(db.session.scalars(enrolled))
+    if user.organisation_id is not None:
+        assigned = select(Assignment.course_id).where(
+            Assignment.organisation_id == user.organisation_id,
+            or_(Assignment.user_id.is_(None), Assignment.user_id == user.id),
+        )
+        ids |= set(db.session.scalars(assigned))
+    return ids

@@ -4,21 +4,25 @@ from __future__ import annotations
 
 import enum
 import math
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
     JSON,
     Boolean,
+    Date,
     Float,
     ForeignKey,
     Index,
     Integer,
     String,
+    Text,
     UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from catalog.banks.models import Question
 from catalog.columns import UTCDateTime, enum_column, new_id, utcnow
 from catalog.extensions import db
 
@@ -26,6 +30,9 @@ from catalog.extensions import db
 class QuizMode(enum.StrEnum):
     PRACTICE = "practice"  # untimed, feedback after each answer
     EXAM = "exam"  # timed, one active attempt
+    DAILY = "daily"  # 每日一练: the same questions all day, one session a day, no template
+    CONTEST = "contest"  # 竞赛: one paper for every entrant, ranked on a leaderboard
+    REVIEW = "review"  # 错题重练: the learner's mistakes that FSRS says are due, no template
 
 
 class FeedbackPolicy(enum.StrEnum):
@@ -56,6 +63,8 @@ class QuizTemplate(db.Model):  # type: ignore[name-defined,misc]
     # A level exam (职业技能等级考试): passing it records a certificate.
     occupation_id: Mapped[int | None] = mapped_column(ForeignKey("occupations.id"))
     skill_level: Mapped[int | None] = mapped_column(ForeignKey("skill_levels.level"))
+    # A contest's paper, drawn once when the template is made: [question id, version id, points].
+    paper: Mapped[list[list[float]] | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     sections: Mapped[list[TemplateSection]] = relationship(
@@ -91,12 +100,31 @@ class SessionStatus(enum.StrEnum):
     EXPIRED = "expired"  # graded with what was saved when the time ran out
 
 
+@dataclass(frozen=True)
+class Rules:
+    """How a session is marked and when its keys show: its template's, or the house rules."""
+
+    feedback_policy: FeedbackPolicy = FeedbackPolicy.AFTER_EACH
+    choice_partial: bool = False
+    choice_share: float = 0.5
+    pass_mark: float = 60.0
+    closes_at: datetime | None = None
+
+
+HOUSE_RULES = Rules()  # daily practice and reviews of mistakes have no template
+
+
 class QuizSession(db.Model):  # type: ignore[name-defined,misc]
     __tablename__ = "quiz_sessions"
-    __table_args__ = (Index("ix_quiz_sessions_user_template", "user_id", "template_id"),)
+    __table_args__ = (
+        Index("ix_quiz_sessions_user_template", "user_id", "template_id"),
+        Index("ix_quiz_sessions_ranking", "template_id", "score", "time_used_seconds"),
+        # One daily practice per learner and day; other sessions have no day.
+        UniqueConstraint("user_id", "day", name="uq_quiz_sessions_daily"),
+    )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
-    template_id: Mapped[int] = mapped_column(ForeignKey("quiz_templates.id"))
+    template_id: Mapped[int | None] = mapped_column(ForeignKey("quiz_templates.id"))
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     mode: Mapped[QuizMode] = mapped_column(enum_column(QuizMode))
     status: Mapped[SessionStatus] = mapped_column(
@@ -109,12 +137,27 @@ class QuizSession(db.Model):  # type: ignore[name-defined,misc]
     score: Mapped[float | None] = mapped_column(Float)
     max_score: Mapped[float] = mapped_column(Float, default=0)
     passed: Mapped[bool | None] = mapped_column(Boolean)
+    time_used_seconds: Mapped[float | None] = mapped_column(Float)
+    day: Mapped[date | None] = mapped_column(Date)  # a daily practice's local day
     result: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
-    template: Mapped[QuizTemplate] = relationship(lazy="joined")
+    template: Mapped[QuizTemplate | None] = relationship(lazy="joined")
     items: Mapped[list[SessionItem]] = relationship(
         cascade="all, delete-orphan", order_by="SessionItem.position", lazy="selectin"
     )
+
+    @property
+    def rules(self) -> Rules:
+        template = self.template
+        if template is None:
+            return HOUSE_RULES
+        return Rules(
+            template.feedback_policy,
+            template.choice_partial,
+            template.choice_share,
+            template.pass_mark,
+            template.closes_at,
+        )
 
 
 class SessionItem(db.Model):  # type: ignore[name-defined,misc]
@@ -138,7 +181,11 @@ class SessionItem(db.Model):  # type: ignore[name-defined,misc]
     saved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     score: Mapped[float | None] = mapped_column(Float)
     correct: Mapped[bool | None] = mapped_column(Boolean)
-    pending: Mapped[bool] = mapped_column(Boolean, default=False)
+    pending: Mapped[bool] = mapped_column(Boolean, default=False)  # waits for manual grading
+    graded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    grader_comment: Mapped[str | None] = mapped_column(Text)
+    # The learner's review card has taken this answer (once, however often it is re-graded).
+    carded: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class ItemStatistics(db.Model):  # type: ignore[name-defined,misc]
@@ -194,3 +241,35 @@ class Certificate(db.Model):  # type: ignore[name-defined,misc]
     session_id: Mapped[str | None] = mapped_column(
         ForeignKey("quiz_sessions.id", ondelete="SET NULL"), unique=True
     )
+
+
+class ReviewCard(db.Model):  # type: ignore[name-defined,misc]
+    """A learner's FSRS card for a question they once got wrong (错题本).
+
+    Every later answer to the question, in any mode, reviews the card; ``due_at`` says when
+    FSRS wants it asked again.
+    """
+
+    __tablename__ = "quiz_review_cards"
+    __table_args__ = (
+        UniqueConstraint("user_id", "question_id"),
+        Index("ix_quiz_review_cards_due", "user_id", "due_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    question_id: Mapped[int] = mapped_column(
+        ForeignKey("questions.id", ondelete="CASCADE"), index=True
+    )
+    state: Mapped[int] = mapped_column(Integer)  # fsrs.State: learning, review, relearning
+    step: Mapped[int | None] = mapped_column(Integer)
+    stability: Mapped[float | None] = mapped_column(Float)
+    difficulty: Mapped[float | None] = mapped_column(Float)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    last_review_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    reviews: Mapped[int] = mapped_column(Integer, default=0)
+    wrong_count: Mapped[int] = mapped_column(Integer, default=0)
+    last_wrong_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    question: Mapped[Question] = relationship(lazy="joined")

@@ -37,9 +37,22 @@ class SectionSchema(ma.Schema):
             )
 
 
+TEMPLATE_MODES = (QuizMode.PRACTICE, QuizMode.EXAM, QuizMode.CONTEST)
+
+
 class TemplateCreateSchema(ma.Schema):
     title = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    mode = fields.Enum(QuizMode, by_value=True, required=True)
+    mode = fields.Enum(
+        QuizMode,
+        by_value=True,
+        required=True,
+        validate=validate.OneOf(
+            TEMPLATE_MODES,
+            error="试卷模式为 practice、exam 或 contest（每日一练和错题重练无需试卷）/ "
+            "practice, exam or contest",
+        ),
+        metadata={"description": "practice, exam or contest"},
+    )
     time_limit_seconds = fields.Integer(load_default=None, validate=validate.Range(min=30))
     attempts_allowed = fields.Integer(load_default=None, validate=validate.Range(min=1))
     pass_mark = fields.Float(load_default=60.0, validate=validate.Range(min=0, max=100))
@@ -89,7 +102,12 @@ class ItemSchema(ma.Schema):
 
 class SessionSchema(ma.Schema):
     id = fields.String(attribute="session.id")
-    template_id = fields.Integer(attribute="session.template_id")
+    template_id = fields.Integer(
+        attribute="session.template_id",
+        allow_none=True,
+        metadata={"description": "none for daily practice and reviews"},
+    )
+    day = fields.Date(attribute="session.day", allow_none=True, metadata={"description": "daily"})
     mode = fields.String(attribute="session.mode.value")
     status = fields.Enum(SessionStatus, by_value=True, attribute="session.status")
     attempt = fields.Integer(attribute="session.attempt")
@@ -132,7 +150,9 @@ class BatchSchema(ma.Schema):
 class BatchOutcomeSchema(ma.Schema):
     position = fields.Integer()
     client_answer_id = fields.String()
-    status = fields.String(metadata={"description": "saved, duplicate or rejected"})
+    status = fields.String(
+        metadata={"description": "saved, duplicate, stale (a newer answer stands) or rejected"}
+    )
     reason = fields.String(allow_none=True)
 
 
@@ -156,3 +176,62 @@ class CertificateSchema(ma.Schema):
     issued_at = fields.DateTime()
     verification_code = fields.String(metadata={"description": "quote it to verify"})
     session_id = fields.String(allow_none=True)
+
+
+class LeaderboardArgsSchema(ma.Schema):
+    limit = fields.Integer(load_default=10, validate=validate.Range(min=1, max=100))
+
+
+class StandingSchema(ma.Schema):
+    rank = fields.Integer()
+    display_name = fields.String()
+    score = fields.Float()
+    max_score = fields.Float()
+    time_used_seconds = fields.Float()
+    finished_at = fields.DateTime()
+    is_me = fields.Boolean()
+
+
+class LeaderboardSchema(ma.Schema):
+    template_id = fields.Integer()
+    entrants = fields.Integer(metadata={"description": "entrants who have finished"})
+    top = fields.List(fields.Nested(StandingSchema))
+    me = fields.Nested(StandingSchema, allow_none=True)
+
+
+class MistakesArgsSchema(ma.Schema):
+    due_only = fields.Boolean(
+        load_default=True, metadata={"description": "false: every mistake, due or not"}
+    )
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    page_size = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+
+
+class MistakeSchema(ma.Schema):
+    question_id = fields.Integer()
+    bank_id = fields.Integer(attribute="question.bank_id")
+    type = fields.String(attribute="question.type.value")
+    stem = fields.String(attribute="question.stem_text")
+    wrong_count = fields.Integer(metadata={"description": "times answered wrongly"})
+    reviews = fields.Integer(metadata={"description": "answers since the first mistake"})
+    last_wrong_at = fields.DateTime(allow_none=True)
+    due_at = fields.DateTime(metadata={"description": "when FSRS asks it again"})
+
+
+class MarkingSchema(ma.Schema):
+    session_id = fields.String(attribute="item.session_id")
+    position = fields.Integer(attribute="item.position")
+    question_id = fields.Integer(attribute="item.question_id")
+    stem = fields.String(attribute="version.stem")
+    answer = fields.Dict(attribute="version.answer", metadata={"description": "the key"})
+    response = fields.Dict(attribute="item.response", allow_none=True)
+    points = fields.Float(attribute="item.points")
+    answered_at = fields.DateTime(allow_none=True)
+    pending = fields.Boolean(attribute="item.pending")
+    score = fields.Float(attribute="item.score", allow_none=True)
+    grader_comment = fields.String(attribute="item.grader_comment", allow_none=True)
+
+
+class ManualGradeSchema(ma.Schema):
+    score = fields.Float(required=True, validate=validate.Range(min=0))
+    comment = fields.String(load_default=None, validate=validate.Length(max=2000))

@@ -1,218 +1,56 @@
-"""Quiz templates and sessions: drawing questions, saving answers, submitting, grading."""
+"""Quiz sessions: starting them in every mode, saving answers, submitting, grading, expiry."""
 
 from __future__ import annotations
 
 import random
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, exists, func, select
+from sqlalchemy import CursorResult, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import lazyload
 
-from catalog.accounts.models import Role, User
-from catalog.banks.models import (
-    Bank,
-    Question,
-    QuestionKnowledgePoint,
-    QuestionStatus,
-    QuestionTag,
-    QuestionUsage,
-    QuestionVersion,
-)
-from catalog.banks.services import may_edit_bank
-from catalog.columns import utcnow
-from catalog.errors import Conflict, Invalid, NotFound, PermissionDenied
+from catalog.accounts.models import User
+from catalog.banks.models import QuestionVersion, bank_courses
+from catalog.columns import new_id, utcnow
+from catalog.courses.services import learner_course_ids
+from catalog.errors import Conflict, NotFound
 from catalog.extensions import db
+from catalog.quiz import drawing, review, statistics
 from catalog.quiz.grading import ChoicePolicy, grade
 from catalog.quiz.models import (
     Certificate,
     FeedbackPolicy,
-    ItemStatistics,
     QuizMode,
     QuizSession,
     QuizTemplate,
     SessionItem,
     SessionStatus,
-    TemplateSection,
 )
-from catalog.reference.models import Occupation
+from catalog.quiz.templates import get_template
 from catalog.registry import services
-from catalog.security import effective_roles
 
 LABELS = "ABCDEFGHIJ"
-USAGE = {
-    QuizMode.PRACTICE: (QuestionUsage.PRACTICE, QuestionUsage.BOTH),
-    QuizMode.EXAM: (QuestionUsage.EXAM, QuestionUsage.BOTH),
-}
+FINISHED = (SessionStatus.SUBMITTED, SessionStatus.EXPIRED)
 
-# --- templates -------------------------------------------------------------------------------
-
-SECTION_DEFAULTS: dict[str, Any] = {
-    "title": "",
-    "question_ids": [],
-    "count": 0,
-    "bank_ids": [],
-    "types": [],
-    "difficulty_min": 1,
-    "difficulty_max": 5,
-    "knowledge_points": [],
-    "tags": [],
-}
+# --- starting --------------------------------------------------------------------------------
 
 
-def _eligible(section: TemplateSection, mode: QuizMode) -> Select[Any]:
-    """Published, usable questions a rule section may draw."""
-    query = select(Question.id).where(
-        Question.bank_id.in_(section.bank_ids),
-        Question.status == QuestionStatus.PUBLISHED,
-        Question.usage.in_(USAGE[mode]),
-        Question.difficulty.between(section.difficulty_min, section.difficulty_max),
-    )
-    if section.types:
-        query = query.where(Question.type.in_(section.types))
-    if section.knowledge_points:
-        query = query.where(
-            exists().where(
-                QuestionKnowledgePoint.question_id == Question.id,
-                QuestionKnowledgePoint.point.in_(section.knowledge_points),
-            )
-        )
-    if section.tags:
-        query = query.where(
-            exists().where(
-                QuestionTag.question_id == Question.id, QuestionTag.tag.in_(section.tags)
-            )
-        )
-    return query
+@dataclass(frozen=True)
+class Draft:
+    """A question chosen for a new session (its version too, when already fixed)."""
 
-
-def _check_sections(user: User, sections: list[TemplateSection], mode: QuizMode) -> None:
-    """Every section can be filled: 422 says which section lacks how many questions."""
-    problems: dict[str, list[str]] = {}
-    for index, section in enumerate(sections, start=1):
-        if section.question_ids:
-            found = db.session.scalar(
-                select(func.count()).select_from(
-                    select(Question.id)
-                    .where(
-                        Question.id.in_(section.question_ids),
-                        Question.status == QuestionStatus.PUBLISHED,
-                    )
-                    .subquery()
-                )
-            )
-            missing = len(set(section.question_ids)) - int(found or 0)
-            if missing:
-                problems[f"section {index}"] = [
-                    f"第 {index} 部分有 {missing} 道题不存在或未发布 / {missing} questions are "
-                    "missing or not published"
-                ]
-            continue
-        banks = list(db.session.scalars(select(Bank).where(Bank.id.in_(section.bank_ids))))
-        if len(banks) != len(set(section.bank_ids)) or not all(
-            may_edit_bank(user, b) for b in banks
-        ):
-            problems[f"section {index}"] = ["题库不存在或无权使用 / unknown bank or not yours"]
-            continue
-        available = int(
-            db.session.scalar(select(func.count()).select_from(_eligible(section, mode).subquery()))
-            or 0
-        )
-        if available < section.count:
-            problems[f"section {index}"] = [
-                f"第 {index} 部分需要 {section.count} 道题，题库只有 {available} 道，缺 "
-                f"{section.count - available} 道 / section {index} needs {section.count} "
-                f"questions, the banks hold {available}"
-            ]
-    if problems:
-        raise Invalid(
-            "题库无法满足试卷的要求 / The banks cannot fill the template",
-            code="not_enough_questions",
-            details={"sections": problems},
-        )
-
-
-def create_template(user: User, data: dict[str, Any]) -> QuizTemplate:
-    if user.organisation_id is None or not effective_roles(user) & {Role.EDITOR, Role.ADMIN}:
-        raise PermissionDenied("只有编辑或管理员可以组卷 / Editors and admins build templates")
-    sections = [
-        TemplateSection(position=i, **{**SECTION_DEFAULTS, **s})
-        for i, s in enumerate(data.pop("sections"))
-    ]
-    mode = QuizMode(data["mode"])
-    _check_sections(user, sections, mode)
-    if data.get("feedback_policy") is None:
-        data["feedback_policy"] = (
-            FeedbackPolicy.AFTER_EACH if mode is QuizMode.PRACTICE else FeedbackPolicy.AFTER_SUBMIT
-        )
-    occupation = data.pop("occupation", None)
-    if occupation is not None:
-        found = db.session.scalar(select(Occupation.id).where(Occupation.code == occupation))
-        if found is None:
-            raise Invalid(details={"json": {"occupation": [f"未知工种 / unknown {occupation!r}"]}})
-        data["occupation_id"] = found
-    template = QuizTemplate(
-        **data, organisation_id=user.organisation_id, created_by_id=user.id, sections=sections
-    )
-    db.session.add(template)
-    db.session.commit()
-    return template
-
-
-def get_template(template_id: int) -> QuizTemplate:
-    template = db.session.get(QuizTemplate, template_id)
-    if template is None:
-        raise NotFound("试卷不存在 / No such quiz template", details={"id": template_id})
-    return template
-
-
-# --- sessions --------------------------------------------------------------------------------
-
-
-def _draw(user: User, template: QuizTemplate) -> list[tuple[int, float]]:
-    """(question id, points) for each section, preferring questions this learner saw least.
-
-    Drawn in SQL: the eligible questions, left-joined to how often this learner has had each,
-    ordered by that count and then at random, limited to the section's count.
-    """
-    seen = (
-        select(SessionItem.question_id, func.count().label("times"))
-        .join(QuizSession, QuizSession.id == SessionItem.session_id)
-        .where(QuizSession.user_id == user.id)
-        .group_by(SessionItem.question_id)
-        .subquery()
-    )
-    drawn: list[tuple[int, float]] = []
-    taken: set[int] = set()
-    for section in template.sections:
-        if section.question_ids:
-            chosen = list(dict.fromkeys(section.question_ids))
-        else:
-            query = (
-                _eligible(section, template.mode)
-                .outerjoin(seen, seen.c.question_id == Question.id)
-                .order_by(func.coalesce(seen.c.times, 0), func.random())
-                .limit(section.count)
-            )
-            if taken:
-                query = query.where(Question.id.not_in(taken))
-            chosen = [int(qid) for qid in db.session.scalars(query)]
-            if len(chosen) < section.count:
-                raise Conflict(
-                    "题库中可用的试题不足 / The banks no longer hold enough questions",
-                    code="not_enough_questions",
-                )
-        taken.update(chosen)
-        drawn += [(qid, section.points) for qid in chosen]
-    return drawn
+    question_id: int
+    points: float
+    version_id: int | None = None
 
 
 def start(user: User, template_id: int) -> QuizSession:
-    """Open a session: versions, question order and option order are frozen now."""
-    template = get_template(template_id)
-    if not user.is_platform_admin and user.organisation_id != template.organisation_id:
-        raise NotFound("试卷不存在 / No such quiz template", details={"id": template_id})
+    """Open a session of a template: versions, question order and option order are frozen."""
+    template = get_template(user, template_id)
     now = utcnow()
     if (template.opens_at and now < template.opens_at) or (
         template.closes_at and now > template.closes_at
@@ -224,15 +62,15 @@ def start(user: User, template_id: int) -> QuizSession:
         )
     mine = list(
         db.session.scalars(
-            select(QuizSession).where(
-                QuizSession.user_id == user.id, QuizSession.template_id == template.id
-            )
+            select(QuizSession)
+            .options(lazyload(QuizSession.items))  # earlier attempts' questions are not needed
+            .where(QuizSession.user_id == user.id, QuizSession.template_id == template.id)
         )
     )
     for session in mine:
         _expire_if_due(session)
     active = [s for s in mine if s.status is SessionStatus.IN_PROGRESS]
-    if template.mode is QuizMode.EXAM and active:
+    if template.mode in (QuizMode.EXAM, QuizMode.CONTEST) and active:
         return active[0]  # one active attempt: a retry from the phone resumes it
     if template.attempts_allowed is not None and len(mine) >= template.attempts_allowed:
         raise Conflict(
@@ -240,50 +78,172 @@ def start(user: User, template_id: int) -> QuizSession:
             code="no_attempts_left",
             details={"attempts_allowed": template.attempts_allowed},
         )
+    deadline = None
+    if template.time_limit_seconds:
+        deadline = now + timedelta(seconds=template.time_limit_seconds)
+        if template.closes_at is not None:
+            deadline = min(deadline, template.closes_at)  # nobody answers after the close
     session = QuizSession(
+        id=new_id(),
         user_id=user.id,
         template_id=template.id,
         mode=template.mode,
         attempt=len(mine) + 1,
         started_at=now,
+        deadline_at=deadline,
     )
-    if template.time_limit_seconds:
-        session.deadline_at = now + timedelta(seconds=template.time_limit_seconds)
-    db.session.add(session)
-    db.session.flush()
     rng = random.Random(session.id)
-    drawn = _draw(user, template)
+    if template.paper:
+        drafts = [Draft(int(q), float(p), int(v)) for q, v, p in template.paper]
+    else:
+        drafts = _draw_sections(user, template, rng)
     if template.shuffle_questions:
-        rng.shuffle(drawn)
-    versions = {
-        v.question_id: v
-        for v in db.session.scalars(
-            select(QuestionVersion)
-            .join(
-                Question,
-                (Question.id == QuestionVersion.question_id)
-                & (Question.version == QuestionVersion.version),
-            )
-            .where(Question.id.in_([qid for qid, _ in drawn]))
+        rng.shuffle(drafts)
+    return _open(session, drafts, rng, shuffle_options=template.shuffle_options)
+
+
+def _draw_sections(user: User, template: QuizTemplate, rng: random.Random) -> list[Draft]:
+    """Each section's questions; rule sections prefer what this learner has seen least."""
+    rules = [
+        (drawing.Criteria.of_section(s, template.mode), s.count)
+        for s in template.sections
+        if not s.question_ids
+    ]
+    drawn = iter(drawing.draw(rules, drawing.seen_counts(user.id), rng) if rules else [])
+    drafts: list[Draft] = []
+    for section in template.sections:
+        ids = list(dict.fromkeys(section.question_ids)) if section.question_ids else next(drawn)
+        drafts += [Draft(qid, section.points) for qid in ids]
+    return drafts
+
+
+def _open(
+    session: QuizSession, drafts: list[Draft], rng: random.Random, *, shuffle_options: bool
+) -> QuizSession:
+    """Freeze the drafted questions into the session and save it."""
+    fixed = [d.version_id for d in drafts if d.version_id is not None]
+    by_id = {
+        v.id: v
+        for v in (
+            db.session.scalars(select(QuestionVersion).where(QuestionVersion.id.in_(fixed)))
+            if fixed
+            else []
         )
     }
-    for position, (qid, points) in enumerate(drawn, start=1):
-        version = versions[qid]
+    current = drawing.current_versions(d.question_id for d in drafts if d.version_id is None)
+    items = []
+    for position, draft in enumerate(drafts, start=1):
+        version = (
+            by_id[draft.version_id] if draft.version_id is not None else current[draft.question_id]
+        )
         order = [o["label"] for o in version.options]
-        if template.shuffle_options:
+        if shuffle_options:
             rng.shuffle(order)
-        session.items.append(
+        items.append(
             SessionItem(
                 position=position,
-                question_id=qid,
+                question_id=draft.question_id,
                 version_id=version.id,
-                points=points,
+                points=draft.points,
                 option_order=order,
             )
         )
-    session.max_score = sum(points for _, points in drawn)
+    session.items = items
+    session.max_score = sum(d.points for d in drafts)
+    db.session.add(session)
     db.session.commit()
     return session
+
+
+def local_day(moment: datetime) -> date:
+    """The learners' calendar day of a moment (TIME_ZONE)."""
+    return moment.astimezone(ZoneInfo(services().settings.time_zone)).date()
+
+
+def _end_of(day: date) -> datetime:
+    zone = ZoneInfo(services().settings.time_zone)
+    return datetime.combine(day + timedelta(days=1), time(), tzinfo=zone).astimezone(UTC)
+
+
+def start_daily(user: User) -> QuizSession:
+    """Today's daily practice (每日一练): the same questions all day, one session a day."""
+    now = utcnow()
+    today = local_day(now)
+    existing = _daily_of(user, today)
+    if existing is not None:
+        _expire_if_due(existing)
+        return existing
+    course_ids = learner_course_ids(user)
+    bank_ids = (
+        sorted(
+            set(
+                db.session.scalars(
+                    select(bank_courses.c.bank_id).where(bank_courses.c.course_id.in_(course_ids))
+                )
+            )
+        )
+        if course_ids
+        else []
+    )
+    criteria = drawing.Criteria(tuple(bank_ids), drawing.PRACTICE_USAGE)
+    available = len(drawing.eligible_ids(criteria)) if bank_ids else 0
+    if not available:
+        raise Conflict(
+            "所选和分配的课程还没有练习题 / Your courses have no practice questions yet",
+            code="no_daily_questions",
+        )
+    # Seeded by learner and day: a repeated draw (two phones at once) picks the same set.
+    rng = random.Random(f"daily:{user.id}:{today.isoformat()}")
+    count = min(services().settings.daily_practice_questions, available)
+    (chosen,) = drawing.draw([(criteria, count)], drawing.seen_counts(user.id), rng)
+    session = QuizSession(
+        id=new_id(),
+        user_id=user.id,
+        mode=QuizMode.DAILY,
+        started_at=now,
+        deadline_at=_end_of(today),
+        day=today,
+    )
+    try:
+        return _open(session, [Draft(q, 1.0) for q in chosen], rng, shuffle_options=False)
+    except IntegrityError:
+        db.session.rollback()  # the other phone opened it first
+        found = _daily_of(user, today)
+        assert found is not None
+        return found
+
+
+def _daily_of(user: User, day: date) -> QuizSession | None:
+    return db.session.scalar(
+        select(QuizSession).where(QuizSession.user_id == user.id, QuizSession.day == day)
+    )
+
+
+def start_review(user: User) -> QuizSession:
+    """A review of the mistakes FSRS says are due (错题重练); an unfinished one resumes."""
+    active: QuizSession | None = db.session.scalar(
+        select(QuizSession).where(
+            QuizSession.user_id == user.id,
+            QuizSession.mode == QuizMode.REVIEW,
+            QuizSession.status == SessionStatus.IN_PROGRESS,
+        )
+    )
+    if active is not None:
+        return active
+    due = review.due_question_ids(user.id, services().settings.review_session_questions)
+    if not due:
+        upcoming = review.next_due(user.id)
+        raise Conflict(
+            "暂无需要重练的错题 / No mistakes are due for review",
+            code="nothing_due",
+            details={"next_due_at": upcoming.isoformat() if upcoming else None},
+        )
+    session = QuizSession(id=new_id(), user_id=user.id, mode=QuizMode.REVIEW, started_at=utcnow())
+    rng = random.Random(session.id)
+    return _open(session, [Draft(q, 1.0) for q in due], rng, shuffle_options=True)
+
+
+# --- reading ---------------------------------------------------------------------------------
 
 
 def _own(user: User, session_id: str) -> QuizSession:
@@ -343,18 +303,17 @@ def _to_original(item: SessionItem, labels: list[str]) -> list[str]:
 
 
 def _revealed(session: QuizSession, item: SessionItem) -> bool:
-    policy = session.template.feedback_policy
-    if policy is FeedbackPolicy.NEVER:
+    rules = session.rules
+    if rules.feedback_policy is FeedbackPolicy.NEVER:
         return False
-    if policy is FeedbackPolicy.AFTER_EACH:
+    if rules.feedback_policy is FeedbackPolicy.AFTER_EACH:
         return item.response is not None or session.status is not SessionStatus.IN_PROGRESS
-    if policy is FeedbackPolicy.AFTER_SUBMIT:
+    if rules.feedback_policy is FeedbackPolicy.AFTER_SUBMIT:
         return session.status is not SessionStatus.IN_PROGRESS
-    closes = session.template.closes_at
     return (
         session.status is not SessionStatus.IN_PROGRESS
-        and closes is not None
-        and (utcnow() > closes)
+        and rules.closes_at is not None
+        and utcnow() > rules.closes_at
     )
 
 
@@ -380,16 +339,16 @@ def _item_view(session: QuizSession, item: SessionItem, version: QuestionVersion
     )
 
 
-def view(user: User, session_id: str) -> SessionView:
-    session = _own(user, session_id)
-    versions = {
+def _versions(session: QuizSession) -> dict[int, QuestionVersion]:
+    ids = [i.version_id for i in session.items]
+    return {
         v.id: v
-        for v in db.session.scalars(
-            select(QuestionVersion).where(
-                QuestionVersion.id.in_([i.version_id for i in session.items])
-            )
-        )
+        for v in db.session.scalars(select(QuestionVersion).where(QuestionVersion.id.in_(ids)))
     }
+
+
+def view_of(session: QuizSession) -> SessionView:
+    versions = _versions(session)
     now = utcnow()
     remaining = None
     if session.deadline_at is not None and session.status is SessionStatus.IN_PROGRESS:
@@ -402,6 +361,13 @@ def view(user: User, session_id: str) -> SessionView:
     )
 
 
+def view(user: User, session_id: str) -> SessionView:
+    return view_of(_own(user, session_id))
+
+
+# --- answering -------------------------------------------------------------------------------
+
+
 def save_answer(
     user: User,
     session_id: str,
@@ -410,7 +376,11 @@ def save_answer(
     client_answer_id: str,
     client_answered_at: datetime | None,
 ) -> ItemView:
-    """Save one answer; the same answer id again changes nothing; past the deadline, 409."""
+    """Save one answer; the same answer id again changes nothing; past the deadline, 409.
+
+    When two devices answer the same question, the answer given last on the device (by
+    ``client_answered_at``) stands, whichever reaches the server last.
+    """
     session = _own(user, session_id)
     item = next((i for i in session.items if i.position == position), None)
     if item is None:
@@ -428,19 +398,51 @@ def save_answer(
             code="session_closed",
             details={"server_time": now.isoformat(), "status": session.status.value},
         )
-    item.response = response
-    item.client_answer_id = client_answer_id
-    item.client_answered_at = client_answered_at
-    item.saved_at = now
-    if session.template.feedback_policy is FeedbackPolicy.AFTER_EACH:
-        _grade_item(session.template, item, version)  # practice: the verdict comes at once
+    after_each = session.rules.feedback_policy is FeedbackPolicy.AFTER_EACH
+    # One conditional UPDATE decides between racing devices, on every database engine.
+    conditions = [SessionItem.id == item.id]
+    if after_each:
+        conditions.append(SessionItem.client_answer_id.is_(None))  # keys shown: no changes
+    elif client_answered_at is not None:
+        conditions.append(
+            or_(
+                SessionItem.client_answered_at.is_(None),
+                SessionItem.client_answered_at <= client_answered_at,
+            )
+        )
+    result: CursorResult[Any] = db.session.execute(  # type: ignore[assignment]
+        update(SessionItem)
+        .where(*conditions)
+        .values(
+            response=response,
+            client_answer_id=client_answer_id,
+            client_answered_at=client_answered_at,
+            saved_at=now,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    changed = result.rowcount
+    db.session.refresh(item)
+    if not changed and after_each and item.client_answer_id != client_answer_id:
+        db.session.rollback()
+        raise Conflict(
+            "本题已作答并已公布答案 / This question is answered and its key shown",
+            code="already_answered",
+            details={"position": position},
+        )
+    if changed and after_each:
+        _grade_item(session, item, version)  # practice: the verdict comes at once
+        review.record(session.user_id, [item])
     db.session.commit()
-    return _item_view(session, item, version)
+    return _item_view(session, item, version)  # unchanged: a newer answer from elsewhere
 
 
-def _grade_item(template: QuizTemplate, item: SessionItem, version: QuestionVersion) -> None:
+def _grade_item(session: QuizSession, item: SessionItem, version: QuestionVersion) -> None:
     """Score one item; selections are read back in the question's own option labels."""
-    policy = ChoicePolicy(partial=template.choice_partial, share=template.choice_share)
+    if item.graded_by_id is not None:
+        return  # a person marked it; automatic grading never overrides them
+    rules = session.rules
+    policy = ChoicePolicy(partial=rules.choice_partial, share=rules.choice_share)
     response = dict(item.response) if item.response else None
     if response and isinstance(response.get("selected"), list):
         response["selected"] = _to_original(item, [str(x).upper() for x in response["selected"]])
@@ -449,39 +451,51 @@ def _grade_item(template: QuizTemplate, item: SessionItem, version: QuestionVers
 
 
 def _grade(session: QuizSession, status: SessionStatus) -> None:
-    template = session.template
-    versions = {
-        v.id: v
-        for v in db.session.scalars(
-            select(QuestionVersion).where(
-                QuestionVersion.id.in_([i.version_id for i in session.items])
-            )
-        )
-    }
+    versions = _versions(session)
+    for item in session.items:
+        _grade_item(session, item, versions[item.version_id])
+    session.status = status
+    session.submitted_at = utcnow()
+    session.time_used_seconds = round(
+        (session.submitted_at - session.started_at).total_seconds(), 1
+    )
+    total_up(session, versions)
+    review.record(session.user_id, session.items)
+    if not session.result or not session.result["pending_manual"]:
+        finalise(session)
+
+
+def total_up(session: QuizSession, versions: dict[int, QuestionVersion] | None = None) -> None:
+    """Score, pass (none while answers wait for a person) and result from the items' grades."""
+    versions = versions or _versions(session)
     points: dict[str, list[float]] = {}
     for item in session.items:
-        version = versions[item.version_id]
-        _grade_item(template, item, version)
-        for point in version.knowledge_points:
+        for point in versions[item.version_id].knowledge_points:
             earned = points.setdefault(point, [0.0, 0.0])
             earned[0] += item.score or 0.0
             earned[1] += item.points
+    pending = sum(1 for i in session.items if i.pending)
     session.score = round(sum(i.score or 0 for i in session.items), 2)
-    session.passed = session.max_score > 0 and (
-        100 * session.score / session.max_score >= template.pass_mark
+    session.passed = (
+        None
+        if pending
+        else session.max_score > 0
+        and 100 * session.score / session.max_score >= session.rules.pass_mark
     )
-    session.status = status
-    session.submitted_at = utcnow()
-    used = (session.submitted_at - session.started_at).total_seconds()
-    _count_for_statistics(session)
     session.result = {
         "score": session.score,
         "max_score": session.max_score,
         "passed": session.passed,
-        "time_used_seconds": round(used, 1),
+        "time_used_seconds": session.time_used_seconds,
         "knowledge_points": {p: round(e / m, 3) if m else 0.0 for p, (e, m) in points.items()},
-        "pending_manual": sum(1 for i in session.items if i.pending),
+        "pending_manual": pending,
     }
+
+
+def finalise(session: QuizSession) -> None:
+    """Once every answer has its grade: count the session for item statistics, certify."""
+    statistics.count_session(session)
+    _certify(session)
 
 
 def submit(user: User, session_id: str) -> SessionView:
@@ -489,15 +503,18 @@ def submit(user: User, session_id: str) -> SessionView:
     session = _own(user, session_id)
     if session.status is SessionStatus.IN_PROGRESS:
         _grade(session, SessionStatus.SUBMITTED)
-        _certify(session)
         db.session.commit()
-    return view(user, session_id)
+    return view_of(session)
 
 
 def _certify(session: QuizSession) -> None:
     """Passing a level exam records its certificate (once per session)."""
     template = session.template
-    if not session.passed or (template.occupation_id is None and template.skill_level is None):
+    if (
+        template is None
+        or not session.passed
+        or (template.occupation_id is None and template.skill_level is None)
+    ):
         return
     db.session.add(
         Certificate(
@@ -540,7 +557,7 @@ def save_batch(user: User, session_id: str, answers: list[dict[str, Any]]) -> li
             outcomes.append(BatchOutcome(position, client_id, "duplicate"))
             continue
         try:
-            save_answer(
+            saved = save_answer(
                 user,
                 session_id,
                 position,
@@ -551,6 +568,11 @@ def save_batch(user: User, session_id: str, answers: list[dict[str, Any]]) -> li
         except (Conflict, NotFound) as exc:
             db.session.rollback()
             outcomes.append(BatchOutcome(position, client_id, "rejected", exc.message))
+            continue
+        if saved.item.client_answer_id != client_id:
+            outcomes.append(
+                BatchOutcome(position, client_id, "stale", "另一台设备的作答更新 / newer elsewhere")
+            )
             continue
         outcomes.append(BatchOutcome(position, client_id, "saved"))
     return outcomes
@@ -570,45 +592,3 @@ def expire_overdue() -> int:
         _grade(session, SessionStatus.EXPIRED)
     db.session.commit()
     return len(overdue)
-
-
-def _count_for_statistics(session: QuizSession) -> None:
-    """Add this graded session to each of its questions' running sums."""
-    total = session.score or 0.0
-    share = total / session.max_score if session.max_score else 0.0
-    ids = [i.question_id for i in session.items]
-    found = {
-        s.question_id: s
-        for s in db.session.scalars(
-            select(ItemStatistics).where(ItemStatistics.question_id.in_(ids))
-        )
-    }
-    for item in session.items:
-        stats = found.get(item.question_id)
-        if stats is None:
-            stats = ItemStatistics(
-                question_id=item.question_id,
-                attempts=0,
-                sum_x=0.0,
-                sum_y=0.0,
-                sum_yy=0.0,
-                sum_xy=0.0,
-            )
-            db.session.add(stats)
-            found[item.question_id] = stats
-        right = 1.0 if item.correct else 0.0
-        stats.attempts += 1
-        stats.sum_x += right
-        stats.sum_y += share
-        stats.sum_yy += share * share
-        stats.sum_xy += right * share
-        stats.updated_at = utcnow()
-
-
-def statistics_of(question_ids: list[int]) -> dict[int, ItemStatistics]:
-    return {
-        s.question_id: s
-        for s in db.session.scalars(
-            select(ItemStatistics).where(ItemStatistics.question_id.in_(question_ids))
-        )
-    }

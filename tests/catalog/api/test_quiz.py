@@ -5,99 +5,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import timedelta
-from typing import Any
 
-import pytest
 from flask.testing import FlaskClient
 
 from catalog.accounts.models import Organisation, Role, User
 from catalog.columns import utcnow
 from catalog.extensions import db
 from catalog.quiz.models import QuizSession
-
-
-@pytest.fixture
-def setup(
-    client: FlaskClient,
-    make_org: Callable[..., Organisation],
-    make_user: Callable[..., User],
-    login: Callable[[User], dict],
-) -> dict[str, Any]:
-    org = make_org(code="quiz-org")
-    editor = login(make_user(Role.EDITOR, organisation=org))
-    learner = login(make_user(Role.LEARNER, organisation=org))
-    bank = client.post("/api/v1/banks", json={"name": "安全题库"}, headers=editor).get_json()["id"]
-    ids = []
-    for n in range(6):
-        body = {
-            "type": "single_choice",
-            "stem": f"第{n}题：停电检修时首先？",
-            "options": [
-                {"label": "A", "text": "验电"},
-                {"label": "B", "text": "断开电源"},
-                {"label": "C", "text": "挂接地线"},
-            ],
-            "answer": {"correct": ["B"]},
-            "explanation": f"解析{n}",
-            "difficulty": 2,
-            "knowledge_points": ["停电作业"],
-        }
-        ids.append(
-            client.post(f"/api/v1/banks/{bank}/questions", json=body, headers=editor).get_json()[
-                "id"
-            ]
-        )
-    multi = client.post(
-        f"/api/v1/banks/{bank}/questions",
-        headers=editor,
-        json={
-            "type": "multiple_choice",
-            "stem": "哪些是安全工器具？",
-            "options": [
-                {"label": "A", "text": "绝缘手套"},
-                {"label": "B", "text": "验电器"},
-                {"label": "C", "text": "扳手"},
-            ],
-            "answer": {"correct": ["A", "B"]},
-            "knowledge_points": ["工器具"],
-        },
-    ).get_json()["id"]
-    client.post(
-        f"/api/v1/banks/{bank}/questions/bulk",
-        headers=editor,
-        json={"ids": [*ids, multi], "action": "publish"},
-    )
-    return {"editor": editor, "learner": learner, "bank": bank, "ids": ids, "multi": multi}
-
-
-def template(client: FlaskClient, s: dict, **options: Any) -> Any:
-    body = {
-        "title": "停电作业测试",
-        "mode": "practice",
-        "sections": [
-            {"points": 2, "count": 3, "bank_ids": [s["bank"]], "types": ["single_choice"]}
-        ],
-    }
-    body.update(options)
-    return client.post("/api/v1/quiz-templates", json=body, headers=s["editor"])
-
-
-def start(client: FlaskClient, s: dict, template_id: int) -> Any:
-    return client.post(f"/api/v1/quiz-templates/{template_id}/sessions", headers=s["learner"])
-
-
-def answer(
-    client: FlaskClient, s: dict, session: str, position: int, selected: list[str], client_id: str
-) -> Any:
-    return client.put(
-        f"/api/v1/quiz-sessions/{session}/answers/{position}",
-        json={"response": {"selected": selected}, "client_answer_id": client_id},
-        headers=s["learner"],
-    )
-
-
-def label_of(item: dict, text: str) -> str:
-    return next(o["label"] for o in item["options"] if o["text"] == text)
+from tests.catalog.api.quizzing import answer, label_of, start, template
 
 
 def test_templates_say_which_section_the_banks_cannot_fill(

@@ -1,0 +1,97 @@
+"""Skill contests (竞赛): the leaderboard, ranked by score, then time used, then who finished
+first; entrants with the same score and time share a rank (1, 2, 2, 4)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import and_, func, or_, select
+
+from catalog.accounts.models import User
+from catalog.errors import NotFound
+from catalog.extensions import db
+from catalog.quiz.models import QuizMode, QuizSession, SessionStatus
+from catalog.quiz.templates import get_template
+
+FINISHED = (SessionStatus.SUBMITTED, SessionStatus.EXPIRED)
+
+
+@dataclass
+class Standing:
+    rank: int
+    display_name: str
+    score: float
+    max_score: float
+    time_used_seconds: float
+    finished_at: datetime
+    is_me: bool
+
+
+@dataclass
+class Leaderboard:
+    template_id: int
+    entrants: int  # who have finished
+    top: list[Standing]
+    me: Standing | None
+
+
+def leaderboard(user: User, template_id: int, limit: int) -> Leaderboard:
+    template = get_template(user, template_id)
+    if template.mode is not QuizMode.CONTEST:
+        raise NotFound("该试卷不是竞赛，没有排行榜 / Not a contest: no leaderboard")
+    finished = (QuizSession.template_id == template.id, QuizSession.status.in_(FINISHED))
+    rows = db.session.execute(
+        select(QuizSession, User.display_name)
+        .join(User, User.id == QuizSession.user_id)
+        .where(*finished)
+        .order_by(
+            QuizSession.score.desc(),
+            QuizSession.time_used_seconds,
+            QuizSession.submitted_at,
+            QuizSession.id,
+        )
+        .limit(limit)
+    ).all()
+    top: list[Standing] = []
+    for index, (session, name) in enumerate(rows):
+        tied = top and (top[-1].score, top[-1].time_used_seconds) == (
+            session.score,
+            session.time_used_seconds,
+        )
+        top.append(_standing(session, name, top[-1].rank if tied else index + 1, user))
+    entrants = int(db.session.scalar(select(func.count()).where(*finished)) or 0)
+    mine = db.session.scalar(
+        select(QuizSession)
+        .where(*finished, QuizSession.user_id == user.id)
+        .order_by(QuizSession.score.desc())
+        .limit(1)
+    )
+    me = None
+    if mine is not None:
+        ahead = db.session.scalar(
+            select(func.count()).where(
+                *finished,
+                or_(
+                    QuizSession.score > mine.score,
+                    and_(
+                        QuizSession.score == mine.score,
+                        QuizSession.time_used_seconds < mine.time_used_seconds,
+                    ),
+                ),
+            )
+        )
+        me = _standing(mine, user.display_name, int(ahead or 0) + 1, user)
+    return Leaderboard(template.id, entrants, top, me)
+
+
+def _standing(session: QuizSession, name: str, rank: int, user: User) -> Standing:
+    return Standing(
+        rank=rank,
+        display_name=name,
+        score=session.score or 0.0,
+        max_score=session.max_score,
+        time_used_seconds=session.time_used_seconds or 0.0,
+        finished_at=session.submitted_at or session.started_at,
+        is_me=session.user_id == user.id,
+    )

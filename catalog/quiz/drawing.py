@@ -1,0 +1,248 @@
+"""Which questions a session asks: rule sections, daily practice, contest papers.
+
+Among the questions a rule may draw, a learner gets those they have seen least, at random.
+Drawing reads a section's eligible question ids from a per-process cache, rebuilt when a
+question in its banks changes (the banks' newest ``updated_at``) or after
+QUIZ_DRAW_CACHE_SECONDS; the drawn questions are checked against the database again, so a
+withdrawn question is never asked even from a stale list.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import Select, exists, func, select
+
+from catalog.banks.models import (
+    Question,
+    QuestionKnowledgePoint,
+    QuestionStatus,
+    QuestionTag,
+    QuestionUsage,
+    QuestionVersion,
+)
+from catalog.errors import Conflict
+from catalog.extensions import db
+from catalog.quiz.models import QuizMode, QuizSession, SessionItem, TemplateSection
+from catalog.registry import services
+
+PRACTICE_USAGE = (QuestionUsage.PRACTICE, QuestionUsage.BOTH)
+EXAM_USAGE = (QuestionUsage.EXAM, QuestionUsage.BOTH)
+USAGE = {
+    QuizMode.PRACTICE: PRACTICE_USAGE,
+    QuizMode.DAILY: PRACTICE_USAGE,
+    QuizMode.REVIEW: PRACTICE_USAGE,
+    QuizMode.EXAM: EXAM_USAGE,
+    QuizMode.CONTEST: EXAM_USAGE,
+}
+
+
+@dataclass(frozen=True)
+class Criteria:
+    """What a rule may draw: published questions of these banks, matching every filter."""
+
+    bank_ids: tuple[int, ...]
+    usage: tuple[QuestionUsage, ...]
+    types: tuple[str, ...] = ()
+    difficulty_min: int = 1
+    difficulty_max: int = 5
+    knowledge_points: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+
+    @classmethod
+    def of_section(cls, section: TemplateSection, mode: QuizMode) -> Criteria:
+        return cls(
+            bank_ids=tuple(sorted(set(section.bank_ids))),
+            usage=USAGE[mode],
+            types=tuple(sorted(section.types)),
+            difficulty_min=section.difficulty_min,
+            difficulty_max=section.difficulty_max,
+            knowledge_points=tuple(sorted(section.knowledge_points)),
+            tags=tuple(sorted(section.tags)),
+        )
+
+    def query(self) -> Select[Any]:
+        """Ids of the questions these criteria allow."""
+        query = select(Question.id).where(
+            Question.bank_id.in_(self.bank_ids),
+            Question.status == QuestionStatus.PUBLISHED,
+            Question.usage.in_(self.usage),
+            Question.difficulty.between(self.difficulty_min, self.difficulty_max),
+        )
+        if self.types:
+            query = query.where(Question.type.in_(self.types))
+        if self.knowledge_points:
+            query = query.where(
+                exists().where(
+                    QuestionKnowledgePoint.question_id == Question.id,
+                    QuestionKnowledgePoint.point.in_(self.knowledge_points),
+                )
+            )
+        if self.tags:
+            query = query.where(
+                exists().where(
+                    QuestionTag.question_id == Question.id, QuestionTag.tag.in_(self.tags)
+                )
+            )
+        return query
+
+    def count(self) -> int:
+        return int(
+            db.session.scalar(select(func.count()).select_from(self.query().subquery())) or 0
+        )
+
+
+@dataclass
+class _Entry:
+    ids: list[int]
+    stamp: tuple[datetime | None, ...]
+    expires: float
+
+
+@dataclass
+class EligibleCache:
+    """Eligible question ids per criteria, for one app (one database)."""
+
+    seconds: int
+    entries: dict[Criteria, _Entry] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def ids(self, criteria: Criteria) -> list[int]:
+        stamp = _banks_stamp(criteria.bank_ids)
+        with self.lock:
+            entry = self.entries.get(criteria)
+        if entry is None or entry.stamp != stamp or entry.expires < time.monotonic():
+            ids = sorted(int(i) for i in db.session.scalars(criteria.query()))
+            entry = _Entry(ids, stamp, time.monotonic() + self.seconds)
+            with self.lock:
+                self.entries[criteria] = entry
+        return entry.ids
+
+    def forget(self, criteria: Criteria) -> None:
+        with self.lock:
+            self.entries.pop(criteria, None)
+
+
+def _banks_stamp(bank_ids: Iterable[int]) -> tuple[datetime | None, ...]:
+    """The newest change in each bank (one index lookup per bank)."""
+    return tuple(
+        db.session.scalar(select(func.max(Question.updated_at)).where(Question.bank_id == bank))
+        for bank in bank_ids
+    )
+
+
+def _cache() -> EligibleCache:
+    extensions = current_app.extensions
+    cache = extensions.get("jiangyun.quiz_draw_cache")
+    if cache is None:
+        cache = EligibleCache(services().settings.quiz_draw_cache_seconds)
+        extensions["jiangyun.quiz_draw_cache"] = cache
+    return cache
+
+
+def eligible_ids(criteria: Criteria) -> list[int]:
+    """The ids the criteria allow now (from the cache), in id order."""
+    return _cache().ids(criteria)
+
+
+def seen_counts(user_id: int) -> dict[int, int]:
+    """How often the learner has been asked each question, in any session."""
+    rows = db.session.execute(
+        select(SessionItem.question_id, func.count())
+        .join(QuizSession, QuizSession.id == SessionItem.session_id)
+        .where(QuizSession.user_id == user_id)
+        .group_by(SessionItem.question_id)
+    )
+    return {int(qid): int(times) for qid, times in rows}
+
+
+def _pick(
+    ids: list[int], count: int, seen: dict[int, int], taken: set[int], rng: random.Random
+) -> list[int]:
+    """``count`` ids not taken: unseen ones at random first, then the least seen."""
+    excluded = len(taken) + len(seen)
+    if len(ids) >= count + excluded:
+        # A random prefix long enough to survive dropping every seen or taken id holds
+        # ``count`` unseen ones, themselves in random order.
+        sample = rng.sample(ids, count + excluded)
+        fresh = [i for i in sample if i not in taken and i not in seen]
+        if len(fresh) >= count:
+            return fresh[:count]
+    pool = [i for i in ids if i not in taken]
+    if len(pool) < count:
+        return []
+    unseen = [i for i in pool if i not in seen]
+    if len(unseen) >= count:
+        return rng.sample(unseen, count)
+    known = [i for i in pool if i in seen]
+    rng.shuffle(known)
+    known.sort(key=lambda i: seen[i])
+    return unseen + known[: count - len(unseen)]
+
+
+def draw(
+    criteria_and_counts: list[tuple[Criteria, int]], seen: dict[int, int], rng: random.Random
+) -> list[list[int]]:
+    """For each (criteria, count), ``count`` distinct published questions, or 409."""
+    cache = _cache()
+    for _ in range(2):  # a second go after a stale cache entry
+        taken: set[int] = set()
+        chosen_per_rule = []
+        for criteria, count in criteria_and_counts:
+            chosen = _pick(cache.ids(criteria), count, seen, taken, rng)
+            if len(chosen) < count:
+                raise Conflict(
+                    "题库中可用的试题不足 / The banks no longer hold enough questions",
+                    code="not_enough_questions",
+                )
+            taken.update(chosen)
+            chosen_per_rule.append(chosen)
+        stale = [
+            criteria
+            for criteria, chosen in zip(
+                (c for c, _ in criteria_and_counts), chosen_per_rule, strict=True
+            )
+            if chosen and _still_eligible(criteria, chosen) < len(chosen)
+        ]
+        if not stale:
+            return chosen_per_rule
+        for criteria in stale:
+            cache.forget(criteria)  # a question changed under the cache: read afresh, once
+    raise Conflict(
+        "题库正在更新，请重试 / The banks are changing, try again", code="not_enough_questions"
+    )
+
+
+def _still_eligible(criteria: Criteria, chosen: list[int]) -> int:
+    return int(
+        db.session.scalar(
+            select(func.count()).select_from(
+                criteria.query().where(Question.id.in_(chosen)).subquery()
+            )
+        )
+        or 0
+    )
+
+
+def current_versions(question_ids: Iterable[int]) -> dict[int, QuestionVersion]:
+    """The current version of each question."""
+    ids = list(question_ids)
+    return {
+        v.question_id: v
+        for v in db.session.scalars(
+            select(QuestionVersion)
+            .join(
+                Question,
+                (Question.id == QuestionVersion.question_id)
+                & (Question.version == QuestionVersion.version),
+            )
+            .where(Question.id.in_(ids))
+        )
+    }

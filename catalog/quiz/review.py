@@ -1,0 +1,146 @@
+"""The mistakes book (错题本): FSRS review cards, what is due, and what a review asks.
+
+A card is made the first time a learner gets a practice-usable question wrong; from then on
+every answer to that question, in any mode, reviews the card (full marks: Good, part marks:
+Hard, nothing: Again) and FSRS moves its due date.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import cache
+from typing import Any
+
+from fsrs import Card, Rating, Scheduler, State
+from sqlalchemy import Select, select
+
+from catalog.banks.models import Question, QuestionStatus
+from catalog.columns import utcnow
+from catalog.extensions import db
+from catalog.quiz.drawing import PRACTICE_USAGE
+from catalog.quiz.models import ReviewCard, SessionItem
+
+
+@cache
+def _scheduler() -> Scheduler:
+    return Scheduler()
+
+
+@dataclass(frozen=True)
+class Outcome:
+    question_id: int
+    score: float
+    points: float
+    answered_at: datetime
+
+    @property
+    def rating(self) -> Rating:
+        if self.score >= self.points:
+            return Rating.Good
+        return Rating.Hard if self.score > 0 else Rating.Again
+
+
+def record(user_id: int, items: Iterable[SessionItem]) -> None:
+    """Let the learner's cards take these graded answers (each item once)."""
+    outcomes = []
+    for item in items:
+        if item.carded or item.pending or item.response is None or item.score is None:
+            continue
+        item.carded = True
+        outcomes.append(
+            Outcome(item.question_id, item.score, item.points, item.saved_at or utcnow())
+        )
+    if not outcomes:
+        return
+    ids = [o.question_id for o in outcomes]
+    cards = {
+        c.question_id: c
+        for c in db.session.scalars(
+            select(ReviewCard).where(ReviewCard.user_id == user_id, ReviewCard.question_id.in_(ids))
+        )
+    }
+    practicable = set(
+        db.session.scalars(
+            select(Question.id).where(Question.id.in_(ids), Question.usage.in_(PRACTICE_USAGE))
+        )
+    )
+    for outcome in outcomes:
+        card = cards.get(outcome.question_id)
+        if card is None:
+            if outcome.rating is Rating.Good or outcome.question_id not in practicable:
+                continue  # only mistakes open a card, and only on questions practice may ask
+            card = ReviewCard(
+                user_id=user_id,
+                question_id=outcome.question_id,
+                state=State.Learning.value,
+                due_at=outcome.answered_at,
+                reviews=0,
+                wrong_count=0,
+            )
+            db.session.add(card)
+            cards[outcome.question_id] = card
+        _review(card, outcome)
+
+
+def _review(card: ReviewCard, outcome: Outcome) -> None:
+    before = Card(
+        card_id=card.id or 0,
+        state=State(card.state),
+        step=card.step,
+        stability=card.stability,
+        difficulty=card.difficulty,
+        due=_aware(card.due_at),
+        last_review=_aware(card.last_review_at) if card.last_review_at else None,
+    )
+    when = _aware(outcome.answered_at)
+    if before.last_review and when < before.last_review:
+        when = before.last_review  # answers synced late must not run the card backwards
+    after, _ = _scheduler().review_card(before, outcome.rating, review_datetime=when)
+    card.state = after.state.value
+    card.step = after.step
+    card.stability = after.stability
+    card.difficulty = after.difficulty
+    card.due_at = after.due
+    card.last_review_at = when
+    card.reviews = (card.reviews or 0) + 1
+    if outcome.rating is not Rating.Good:
+        card.wrong_count = (card.wrong_count or 0) + 1
+        card.last_wrong_at = when
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def due_query(user_id: int, *, due_only: bool = True) -> Select[Any]:
+    """The learner's cards on questions still published and usable in practice."""
+    query = (
+        select(ReviewCard)
+        .join(Question, Question.id == ReviewCard.question_id)
+        .where(
+            ReviewCard.user_id == user_id,
+            Question.status == QuestionStatus.PUBLISHED,
+            Question.usage.in_(PRACTICE_USAGE),
+        )
+    )
+    if due_only:
+        query = query.where(ReviewCard.due_at <= utcnow())
+    return query
+
+
+def mistakes_query(user_id: int, *, due_only: bool) -> Select[Any]:
+    return due_query(user_id, due_only=due_only).order_by(ReviewCard.due_at, ReviewCard.id)
+
+
+def due_question_ids(user_id: int, limit: int) -> list[int]:
+    """The questions a review asks: the most overdue first."""
+    query = due_query(user_id).order_by(ReviewCard.due_at, ReviewCard.id).limit(limit)
+    return [card.question_id for card in db.session.scalars(query)]
+
+
+def next_due(user_id: int) -> datetime | None:
+    query = due_query(user_id, due_only=False).order_by(ReviewCard.due_at).limit(1)
+    card = db.session.scalar(query)
+    return card.due_at if card else None

@@ -1,0 +1,149 @@
+"""Quiz templates (试卷): building them, checking the banks can fill them, contest papers."""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+from sqlalchemy import func, select
+
+from catalog.accounts.models import Role, User
+from catalog.banks.models import Bank, Question, QuestionStatus
+from catalog.banks.services import may_edit_bank
+from catalog.errors import Invalid, NotFound, PermissionDenied
+from catalog.extensions import db
+from catalog.quiz import drawing
+from catalog.quiz.models import FeedbackPolicy, QuizMode, QuizTemplate, TemplateSection
+from catalog.reference.models import Occupation
+from catalog.security import effective_roles
+
+SECTION_DEFAULTS: dict[str, Any] = {
+    "title": "",
+    "question_ids": [],
+    "count": 0,
+    "bank_ids": [],
+    "types": [],
+    "difficulty_min": 1,
+    "difficulty_max": 5,
+    "knowledge_points": [],
+    "tags": [],
+}
+DEFAULT_FEEDBACK = {
+    QuizMode.PRACTICE: FeedbackPolicy.AFTER_EACH,
+    QuizMode.EXAM: FeedbackPolicy.AFTER_SUBMIT,
+    QuizMode.CONTEST: FeedbackPolicy.AFTER_CLOSE,  # entrants still answering must not learn keys
+}
+
+
+def _check_sections(user: User, sections: list[TemplateSection], mode: QuizMode) -> None:
+    """Every section can be filled: 422 says which section lacks how many questions."""
+    problems: dict[str, list[str]] = {}
+    for index, section in enumerate(sections, start=1):
+        if section.question_ids:
+            found = db.session.scalar(
+                select(func.count()).select_from(
+                    select(Question.id)
+                    .where(
+                        Question.id.in_(section.question_ids),
+                        Question.status == QuestionStatus.PUBLISHED,
+                    )
+                    .subquery()
+                )
+            )
+            missing = len(set(section.question_ids)) - int(found or 0)
+            if missing:
+                problems[f"section {index}"] = [
+                    f"第 {index} 部分有 {missing} 道题不存在或未发布 / {missing} questions are "
+                    "missing or not published"
+                ]
+            continue
+        banks = list(db.session.scalars(select(Bank).where(Bank.id.in_(section.bank_ids))))
+        if len(banks) != len(set(section.bank_ids)) or not all(
+            may_edit_bank(user, b) for b in banks
+        ):
+            problems[f"section {index}"] = ["题库不存在或无权使用 / unknown bank or not yours"]
+            continue
+        available = drawing.Criteria.of_section(section, mode).count()
+        if available < section.count:
+            problems[f"section {index}"] = [
+                f"第 {index} 部分需要 {section.count} 道题，题库只有 {available} 道，缺 "
+                f"{section.count - available} 道 / section {index} needs {section.count} "
+                f"questions, the banks hold {available}"
+            ]
+    if problems:
+        raise Invalid(
+            "题库无法满足试卷的要求 / The banks cannot fill the template",
+            code="not_enough_questions",
+            details={"sections": problems},
+        )
+
+
+def _check_contest(data: dict[str, Any]) -> None:
+    """A contest runs in a window and lets each entrant in once."""
+    problems = {
+        name: ["竞赛须设定起止时间 / a contest needs a window"]
+        for name in ("opens_at", "closes_at")
+        if data.get(name) is None
+    }
+    if data.get("attempts_allowed") not in (None, 1):
+        problems["attempts_allowed"] = ["竞赛每人只能参加一次 / one attempt per entrant"]
+    if problems:
+        raise Invalid(details={"json": problems})
+    data["attempts_allowed"] = 1
+
+
+def create_template(user: User, data: dict[str, Any]) -> QuizTemplate:
+    if user.organisation_id is None or not effective_roles(user) & {Role.EDITOR, Role.ADMIN}:
+        raise PermissionDenied("只有编辑或管理员可以组卷 / Editors and admins build templates")
+    sections = [
+        TemplateSection(position=i, **{**SECTION_DEFAULTS, **s})
+        for i, s in enumerate(data.pop("sections"))
+    ]
+    mode = QuizMode(data["mode"])
+    if data.get("opens_at") and data.get("closes_at") and data["closes_at"] <= data["opens_at"]:
+        raise Invalid(details={"json": {"closes_at": ["结束须晚于开始 / must follow opens_at"]}})
+    if mode is QuizMode.CONTEST:
+        _check_contest(data)
+    _check_sections(user, sections, mode)
+    if data.get("feedback_policy") is None:
+        data["feedback_policy"] = DEFAULT_FEEDBACK[mode]
+    occupation = data.pop("occupation", None)
+    if occupation is not None:
+        found = db.session.scalar(select(Occupation.id).where(Occupation.code == occupation))
+        if found is None:
+            raise Invalid(details={"json": {"occupation": [f"未知工种 / unknown {occupation!r}"]}})
+        data["occupation_id"] = found
+    template = QuizTemplate(
+        **data, organisation_id=user.organisation_id, created_by_id=user.id, sections=sections
+    )
+    if mode is QuizMode.CONTEST:
+        template.paper = _paper(template)
+    db.session.add(template)
+    db.session.commit()
+    return template
+
+
+def _paper(template: QuizTemplate) -> list[list[float]]:
+    """A contest's one paper: its sections drawn once, at their current versions."""
+    rules = [
+        (drawing.Criteria.of_section(s, template.mode), s.count)
+        for s in template.sections
+        if not s.question_ids
+    ]
+    drawn = iter(drawing.draw(rules, {}, random.Random()))
+    chosen: list[tuple[int, float]] = []
+    for section in template.sections:
+        ids = list(dict.fromkeys(section.question_ids)) if section.question_ids else next(drawn)
+        chosen += [(qid, section.points) for qid in ids]
+    versions = drawing.current_versions(qid for qid, _ in chosen)
+    return [[qid, versions[qid].id, points] for qid, points in chosen]
+
+
+def get_template(user: User, template_id: int) -> QuizTemplate:
+    """A template of the caller's organisation (any, for platform admins)."""
+    template = db.session.get(QuizTemplate, template_id)
+    if template is None or (
+        not user.is_platform_admin and user.organisation_id != template.organisation_id
+    ):
+        raise NotFound("试卷不存在 / No such quiz template", details={"id": template_id})
+    return template

@@ -1,0 +1,103 @@
+"""Helpers of the quiz tests: a bank with published questions, templates, sessions, answers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask.testing import FlaskClient
+
+
+def build_bank(client: FlaskClient, editor: dict[str, str], name: str = "安全题库") -> dict:
+    """Six single-choice questions (B, 断开电源, is right) and one multiple choice, published."""
+    bank = client.post("/api/v1/banks", json={"name": name}, headers=editor).get_json()["id"]
+    ids = []
+    for n in range(6):
+        body = {
+            "type": "single_choice",
+            "stem": f"{name}第{n}题：停电检修时首先？",
+            "options": [
+                {"label": "A", "text": "验电"},
+                {"label": "B", "text": "断开电源"},
+                {"label": "C", "text": "挂接地线"},
+            ],
+            "answer": {"correct": ["B"]},
+            "explanation": f"解析{n}",
+            "difficulty": 2,
+            "knowledge_points": ["停电作业"],
+        }
+        created = client.post(f"/api/v1/banks/{bank}/questions", json=body, headers=editor)
+        ids.append(created.get_json()["id"])
+    multi = client.post(
+        f"/api/v1/banks/{bank}/questions",
+        headers=editor,
+        json={
+            "type": "multiple_choice",
+            "stem": f"{name}：哪些是安全工器具？",
+            "options": [
+                {"label": "A", "text": "绝缘手套"},
+                {"label": "B", "text": "验电器"},
+                {"label": "C", "text": "扳手"},
+            ],
+            "answer": {"correct": ["A", "B"]},
+            "knowledge_points": ["工器具"],
+        },
+    ).get_json()["id"]
+    client.post(
+        f"/api/v1/banks/{bank}/questions/bulk",
+        headers=editor,
+        json={"ids": [*ids, multi], "action": "publish"},
+    )
+    return {"bank": bank, "ids": ids, "multi": multi}
+
+
+def template(client: FlaskClient, s: dict, **options: Any) -> Any:
+    body = {
+        "title": "停电作业测试",
+        "mode": "practice",
+        "sections": [
+            {"points": 2, "count": 3, "bank_ids": [s["bank"]], "types": ["single_choice"]}
+        ],
+    }
+    body.update(options)
+    return client.post("/api/v1/quiz-templates", json=body, headers=s["editor"])
+
+
+def start(client: FlaskClient, s: dict, template_id: int, who: str = "learner") -> Any:
+    return client.post(f"/api/v1/quiz-templates/{template_id}/sessions", headers=s[who])
+
+
+def answer(
+    client: FlaskClient,
+    s: dict,
+    session: str,
+    position: int,
+    selected: list[str],
+    client_id: str,
+    who: str = "learner",
+) -> Any:
+    return client.put(
+        f"/api/v1/quiz-sessions/{session}/answers/{position}",
+        json={"response": {"selected": selected}, "client_answer_id": client_id},
+        headers=s[who],
+    )
+
+
+def label_of(item: dict, text: str) -> str:
+    return next(o["label"] for o in item["options"] if o["text"] == text)
+
+
+def answer_all(
+    client: FlaskClient, s: dict, session: dict, right: bool, who: str = "learner"
+) -> None:
+    """Answer every question of a session from the six-question bank, all right or all wrong."""
+    for item in session["items"]:
+        choice = label_of(item, "断开电源" if right else "验电")
+        answer(
+            client,
+            s,
+            session["id"],
+            item["position"],
+            [choice],
+            f"{session['id']}-{item['position']}",
+            who,
+        )
