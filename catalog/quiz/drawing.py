@@ -19,6 +19,7 @@ from typing import Any
 
 from flask import current_app
 from sqlalchemy import Select, exists, func, select
+from sqlalchemy.dialects import postgresql, sqlite
 
 from catalog.banks.models import (
     Question,
@@ -30,7 +31,7 @@ from catalog.banks.models import (
 )
 from catalog.errors import Conflict
 from catalog.extensions import db
-from catalog.quiz.models import QuizMode, QuizSession, SessionItem, TemplateSection
+from catalog.quiz.models import QuizMode, SeenQuestion, TemplateSection
 from catalog.registry import services
 
 PRACTICE_USAGE = (QuestionUsage.PRACTICE, QuestionUsage.BOTH)
@@ -152,48 +153,86 @@ def eligible_ids(criteria: Criteria) -> list[int]:
     return _cache().ids(criteria)
 
 
-def seen_counts(user_id: int) -> dict[int, int]:
-    """How often the learner has been asked each question, in any session."""
-    rows = db.session.execute(
-        select(SessionItem.question_id, func.count())
-        .join(QuizSession, QuizSession.id == SessionItem.session_id)
-        .where(QuizSession.user_id == user_id)
-        .group_by(SessionItem.question_id)
+class Seen:
+    """What one learner has been asked before; read for candidates only, or (rarely) all."""
+
+    def __init__(self, user_id: int | None) -> None:
+        self.user_id = user_id
+        self.everything: dict[int, int] | None = None if user_id is not None else {}
+
+    def of(self, question_ids: list[int]) -> dict[int, int]:
+        if self.everything is not None:
+            return {q: self.everything[q] for q in question_ids if q in self.everything}
+        rows = db.session.execute(
+            select(SeenQuestion.question_id, SeenQuestion.times).where(
+                SeenQuestion.user_id == self.user_id, SeenQuestion.question_id.in_(question_ids)
+            )
+        )
+        return {int(q): int(t) for q, t in rows}
+
+    def all(self) -> dict[int, int]:
+        if self.everything is None:
+            rows = db.session.execute(
+                select(SeenQuestion.question_id, SeenQuestion.times).where(
+                    SeenQuestion.user_id == self.user_id
+                )
+            )
+            self.everything = {int(q): int(t) for q, t in rows}
+        return self.everything
+
+
+def mark_seen(user_id: int, question_ids: list[int]) -> None:
+    """Count one more asking of each question for the learner (one upsert statement)."""
+    question_ids = list(dict.fromkeys(question_ids))
+    if not question_ids:
+        return
+    dialect = db.session.get_bind().dialect.name
+    upsert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = upsert(SeenQuestion).values(
+        [{"user_id": user_id, "question_id": q, "times": 1} for q in question_ids]
     )
-    return {int(qid): int(times) for qid, times in rows}
+    db.session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["user_id", "question_id"],
+            set_={"times": SeenQuestion.times + 1},
+        )
+    )
 
 
-def _pick(
-    ids: list[int], count: int, seen: dict[int, int], taken: set[int], rng: random.Random
-) -> list[int]:
+def _pick(ids: list[int], count: int, seen: Seen, taken: set[int], rng: random.Random) -> list[int]:
     """``count`` ids not taken: unseen ones at random first, then the least seen."""
-    excluded = len(taken) + len(seen)
-    if len(ids) >= count + excluded:
-        # A random prefix long enough to survive dropping every seen or taken id holds
-        # ``count`` unseen ones, themselves in random order.
-        sample = rng.sample(ids, count + excluded)
-        fresh = [i for i in sample if i not in taken and i not in seen]
+    # Usually a random handful of candidates holds enough never-seen questions.
+    spare = count + len(taken) + 50
+    if len(ids) > 3 * spare:
+        candidates = [i for i in rng.sample(ids, 3 * spare) if i not in taken]
+        known = seen.of(candidates)
+        fresh = [i for i in candidates if i not in known]
         if len(fresh) >= count:
             return fresh[:count]
+    everything = seen.all()
     pool = [i for i in ids if i not in taken]
     if len(pool) < count:
         return []
-    unseen = [i for i in pool if i not in seen]
+    unseen = [i for i in pool if i not in everything]
     if len(unseen) >= count:
         return rng.sample(unseen, count)
-    known = [i for i in pool if i in seen]
-    rng.shuffle(known)
-    known.sort(key=lambda i: seen[i])
-    return unseen + known[: count - len(unseen)]
+    asked = [i for i in pool if i in everything]
+    rng.shuffle(asked)
+    asked.sort(key=lambda i: everything[i])
+    return unseen + asked[: count - len(unseen)]
 
 
 def draw(
-    criteria_and_counts: list[tuple[Criteria, int]], seen: dict[int, int], rng: random.Random
+    criteria_and_counts: list[tuple[Criteria, int]],
+    seen: Seen,
+    rng: random.Random,
+    exclude: frozenset[int] = frozenset(),
 ) -> list[list[int]]:
-    """For each (criteria, count), ``count`` distinct published questions, or 409."""
+    """For each (criteria, count), ``count`` distinct published questions not in ``exclude``
+    (a template's fixed questions), or 409."""
     cache = _cache()
     for _ in range(2):  # a second go after a stale cache entry
-        taken: set[int] = set()
+        taken: set[int] = set(exclude)
         chosen_per_rule = []
         for criteria, count in criteria_and_counts:
             chosen = _pick(cache.ids(criteria), count, seen, taken, rng)
@@ -221,14 +260,44 @@ def draw(
 
 
 def _still_eligible(criteria: Criteria, chosen: list[int]) -> int:
-    return int(
-        db.session.scalar(
-            select(func.count()).select_from(
-                criteria.query().where(Question.id.in_(chosen)).subquery()
+    """How many of the chosen questions the criteria still allow (read by primary key)."""
+    rows = db.session.execute(
+        select(
+            Question.id,
+            Question.bank_id,
+            Question.status,
+            Question.usage,
+            Question.type,
+            Question.difficulty,
+        ).where(Question.id.in_(chosen))
+    )
+    allowed = {
+        qid
+        for qid, bank, status, usage, qtype, difficulty in rows
+        if bank in criteria.bank_ids
+        and status is QuestionStatus.PUBLISHED
+        and usage in criteria.usage
+        and criteria.difficulty_min <= difficulty <= criteria.difficulty_max
+        and (not criteria.types or qtype.value in criteria.types)
+    }
+    if criteria.knowledge_points and allowed:
+        allowed &= set(
+            db.session.scalars(
+                select(QuestionKnowledgePoint.question_id).where(
+                    QuestionKnowledgePoint.question_id.in_(allowed),
+                    QuestionKnowledgePoint.point.in_(criteria.knowledge_points),
+                )
             )
         )
-        or 0
-    )
+    if criteria.tags and allowed:
+        allowed &= set(
+            db.session.scalars(
+                select(QuestionTag.question_id).where(
+                    QuestionTag.question_id.in_(allowed), QuestionTag.tag.in_(criteria.tags)
+                )
+            )
+        )
+    return len(allowed)
 
 
 def current_versions(question_ids: Iterable[int]) -> dict[int, QuestionVersion]:

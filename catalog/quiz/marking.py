@@ -15,7 +15,7 @@ from catalog.errors import Conflict, Invalid, NotFound
 from catalog.extensions import db
 from catalog.quiz import review
 from catalog.quiz.models import QuizSession, SessionItem, SessionStatus
-from catalog.quiz.services import finalise, total_up
+from catalog.quiz.services import certify, follow_up, total_up
 
 
 def pending_query(user: User, bank_id: int) -> Select[Any]:
@@ -74,11 +74,15 @@ def grade_by_hand(
     item.grader_comment = comment
     session = db.session.get(QuizSession, session_id)
     assert session is not None
-    review.record(session.user_id, [item])
-    if session.status is not SessionStatus.IN_PROGRESS:
-        waited = bool(session.result and session.result["pending_manual"])
+    finished = session.status is not SessionStatus.IN_PROGRESS
+    if not finished:
+        review.record(session.user_id, [item])
+    else:
+        waited = session.passed is None
         total_up(session)
         if waited and session.passed is not None:
-            finalise(session)
+            certify(session)
     db.session.commit()
+    if finished:
+        follow_up(session_id)  # the card of this answer; statistics once the session is final
     return markings([item])[0]

@@ -67,8 +67,9 @@ class QuizTemplate(db.Model):  # type: ignore[name-defined,misc]
     paper: Mapped[list[list[float]] | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
+    # Read when drawing or shown, not each time a session loads its template.
     sections: Mapped[list[TemplateSection]] = relationship(
-        cascade="all, delete-orphan", order_by="TemplateSection.position", lazy="selectin"
+        cascade="all, delete-orphan", order_by="TemplateSection.position"
     )
 
 
@@ -139,6 +140,7 @@ class QuizSession(db.Model):  # type: ignore[name-defined,misc]
     passed: Mapped[bool | None] = mapped_column(Boolean)
     time_used_seconds: Mapped[float | None] = mapped_column(Float)
     day: Mapped[date | None] = mapped_column(Date)  # a daily practice's local day
+    statistics_counted: Mapped[bool] = mapped_column(Boolean, default=False)
     result: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
     template: Mapped[QuizTemplate | None] = relationship(lazy="joined")
@@ -186,6 +188,21 @@ class SessionItem(db.Model):  # type: ignore[name-defined,misc]
     grader_comment: Mapped[str | None] = mapped_column(Text)
     # The learner's review card has taken this answer (once, however often it is re-graded).
     carded: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class SeenQuestion(db.Model):  # type: ignore[name-defined,misc]
+    """How often a learner has been asked a question, in any session: drawing prefers the
+    least seen, and reads just the candidates' rows however long the learner's history."""
+
+    __tablename__ = "quiz_seen_questions"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    question_id: Mapped[int] = mapped_column(
+        ForeignKey("questions.id", ondelete="CASCADE"), primary_key=True
+    )
+    times: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class ItemStatistics(db.Model):  # type: ignore[name-defined,misc]

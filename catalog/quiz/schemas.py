@@ -83,47 +83,36 @@ class TemplateSchema(TemplateCreateSchema):
 
 
 class ItemSchema(ma.Schema):
-    position = fields.Integer(attribute="item.position")
-    question_id = fields.Integer(attribute="item.question_id")
-    version = fields.Integer(attribute="version.version")
-    type = fields.String(attribute="version.type.value")
-    stem = fields.String(attribute="version.stem")
+    position = fields.Integer()
+    question_id = fields.Integer()
+    version = fields.Integer()
+    type = fields.String()
+    stem = fields.String()
     options = fields.List(fields.Dict())
-    points = fields.Float(attribute="item.points")
+    points = fields.Float()
     response = fields.Dict(allow_none=True)
     revealed = fields.Boolean()
     answer = fields.Dict(allow_none=True, metadata={"description": "only once allowed"})
     explanation = fields.String(allow_none=True)
-    score = fields.Method("_score", allow_none=True)
-
-    def _score(self, view: object) -> float | None:
-        return view.item.score if view.revealed else None  # type: ignore[attr-defined]
+    score = fields.Float(allow_none=True, metadata={"description": "only once allowed"})
 
 
 class SessionSchema(ma.Schema):
-    id = fields.String(attribute="session.id")
+    id = fields.String()
     template_id = fields.Integer(
-        attribute="session.template_id",
-        allow_none=True,
-        metadata={"description": "none for daily practice and reviews"},
+        allow_none=True, metadata={"description": "none for daily practice and reviews"}
     )
-    day = fields.Date(attribute="session.day", allow_none=True, metadata={"description": "daily"})
-    mode = fields.String(attribute="session.mode.value")
-    status = fields.Enum(SessionStatus, by_value=True, attribute="session.status")
-    attempt = fields.Integer(attribute="session.attempt")
-    started_at = fields.DateTime(attribute="session.started_at")
-    deadline_at = fields.DateTime(attribute="session.deadline_at", allow_none=True)
+    day = fields.Date(allow_none=True, metadata={"description": "a daily practice's day"})
+    mode = fields.Enum(QuizMode, by_value=True)
+    status = fields.Enum(SessionStatus, by_value=True)
+    attempt = fields.Integer()
+    started_at = fields.DateTime()
+    deadline_at = fields.DateTime(allow_none=True)
     server_time = fields.DateTime()
     remaining_seconds = fields.Float(allow_none=True)
-    max_score = fields.Float(attribute="session.max_score")
-    result = fields.Method("_result", allow_none=True)
+    max_score = fields.Float()
+    result = fields.Dict(allow_none=True, metadata={"description": "once graded"})
     items = fields.List(fields.Nested(ItemSchema))
-
-    def _result(self, view: object) -> object:
-        session = view.session  # type: ignore[attr-defined]
-        if session.status is SessionStatus.IN_PROGRESS:
-            return None
-        return session.result
 
 
 class AnswerSchema(ma.Schema):

@@ -9,12 +9,13 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import CursorResult, or_, select, update
+from sqlalchemy import CursorResult, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import lazyload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from catalog.accounts.models import User
-from catalog.banks.models import QuestionVersion, bank_courses
+from catalog.banks.models import Question, QuestionVersion, bank_courses
 from catalog.columns import new_id, utcnow
 from catalog.courses.services import learner_course_ids
 from catalog.errors import Conflict, NotFound
@@ -109,7 +110,8 @@ def _draw_sections(user: User, template: QuizTemplate, rng: random.Random) -> li
         for s in template.sections
         if not s.question_ids
     ]
-    drawn = iter(drawing.draw(rules, drawing.seen_counts(user.id), rng) if rules else [])
+    fixed = frozenset(q for s in template.sections for q in s.question_ids)
+    drawn = iter(drawing.draw(rules, drawing.Seen(user.id), rng, fixed) if rules else [])
     drafts: list[Draft] = []
     for section in template.sections:
         ids = list(dict.fromkeys(section.question_ids)) if section.question_ids else next(drawn)
@@ -122,35 +124,48 @@ def _open(
 ) -> QuizSession:
     """Freeze the drafted questions into the session and save it."""
     fixed = [d.version_id for d in drafts if d.version_id is not None]
-    by_id = {
-        v.id: v
-        for v in (
-            db.session.scalars(select(QuestionVersion).where(QuestionVersion.id.in_(fixed)))
-            if fixed
-            else []
+    loose = [d.question_id for d in drafts if d.version_id is None]
+    columns = (QuestionVersion.question_id, QuestionVersion.id, QuestionVersion.options)
+    by_version, by_question = {}, {}
+    if fixed:
+        rows = db.session.execute(select(*columns).where(QuestionVersion.id.in_(fixed)))
+        by_version = {vid: (vid, options) for _, vid, options in rows}
+    if loose:
+        rows = db.session.execute(
+            select(*columns)
+            .join(
+                Question,
+                (Question.id == QuestionVersion.question_id)
+                & (Question.version == QuestionVersion.version),
+            )
+            .where(Question.id.in_(loose))
         )
-    }
-    current = drawing.current_versions(d.question_id for d in drafts if d.version_id is None)
+        by_question = {qid: (vid, options) for qid, vid, options in rows}
+    db.session.add(session)
+    session.max_score = sum(d.points for d in drafts)
+    db.session.flush()
     items = []
     for position, draft in enumerate(drafts, start=1):
-        version = (
-            by_id[draft.version_id] if draft.version_id is not None else current[draft.question_id]
+        version_id, options = (
+            by_version[draft.version_id]
+            if draft.version_id is not None
+            else by_question[draft.question_id]
         )
-        order = [o["label"] for o in version.options]
+        order = [o["label"] for o in options]
         if shuffle_options:
             rng.shuffle(order)
         items.append(
-            SessionItem(
-                position=position,
-                question_id=draft.question_id,
-                version_id=version.id,
-                points=draft.points,
-                option_order=order,
-            )
+            {
+                "session_id": session.id,
+                "position": position,
+                "question_id": draft.question_id,
+                "version_id": version_id,
+                "points": draft.points,
+                "option_order": order,
+            }
         )
-    session.items = items
-    session.max_score = sum(d.points for d in drafts)
-    db.session.add(session)
+    db.session.execute(insert(SessionItem), items)  # one executemany, no ORM objects
+    drawing.mark_seen(session.user_id, [d.question_id for d in drafts])
     db.session.commit()
     return session
 
@@ -195,7 +210,7 @@ def start_daily(user: User) -> QuizSession:
     # Seeded by learner and day: a repeated draw (two phones at once) picks the same set.
     rng = random.Random(f"daily:{user.id}:{today.isoformat()}")
     count = min(services().settings.daily_practice_questions, available)
-    (chosen,) = drawing.draw([(criteria, count)], drawing.seen_counts(user.id), rng)
+    (chosen,) = drawing.draw([(criteria, count)], drawing.Seen(user.id), rng)
     session = QuizSession(
         id=new_id(),
         user_id=user.id,
@@ -246,8 +261,11 @@ def start_review(user: User) -> QuizSession:
 # --- reading ---------------------------------------------------------------------------------
 
 
-def _own(user: User, session_id: str) -> QuizSession:
-    session = db.session.get(QuizSession, session_id)
+def _own(user: User, session_id: str, *, items: bool = True) -> QuizSession:
+    query = select(QuizSession).where(QuizSession.id == session_id)
+    if not items:
+        query = query.options(lazyload(QuizSession.items))  # loaded only if it expires now
+    session: QuizSession | None = db.session.scalar(query)
     if session is None or session.user_id != user.id:
         raise NotFound("答题记录不存在 / No such quiz session", details={"id": session_id})
     _expire_if_due(session)
@@ -265,24 +283,45 @@ def _expire_if_due(session: QuizSession) -> None:
         and session.deadline_at is not None
         and utcnow() > session.deadline_at + _grace()
     ):
+        session_id = session.id
         _grade(session, SessionStatus.EXPIRED)
         db.session.commit()
+        follow_up(session_id)
 
 
-@dataclass
+@dataclass(frozen=True)
 class ItemView:
-    item: SessionItem
-    version: QuestionVersion
+    """A question as the learner may see it now (plain values: safe to read after commit)."""
+
+    position: int
+    question_id: int
+    version: int
+    type: str
+    stem: str
     options: list[dict[str, str]]
+    points: float
+    response: dict[str, Any] | None
+    client_answer_id: str | None
     revealed: bool
     answer: dict[str, Any] | None
     explanation: str | None
-    response: dict[str, Any] | None
+    score: float | None  # once revealed
 
 
-@dataclass
+@dataclass(frozen=True)
 class SessionView:
-    session: QuizSession
+    """A session as its learner may see it now (plain values: safe to read after commit)."""
+
+    id: str
+    template_id: int | None
+    day: date | None
+    mode: QuizMode
+    status: SessionStatus
+    attempt: int
+    started_at: datetime
+    deadline_at: datetime | None
+    max_score: float
+    result: dict[str, Any] | None  # once graded
     items: list[ItemView]
     server_time: datetime
     remaining_seconds: float | None
@@ -329,13 +368,19 @@ def _item_view(session: QuizSession, item: SessionItem, version: QuestionVersion
         if "correct" in answer and isinstance(answer["correct"], list):
             answer["correct"] = _to_display(item, answer["correct"])
     return ItemView(
-        item,
-        version,
-        options,
-        revealed,
-        answer,
-        version.explanation if revealed else None,
-        item.response,
+        position=item.position,
+        question_id=item.question_id,
+        version=version.version,
+        type=version.type.value,
+        stem=version.stem,
+        options=options,
+        points=item.points,
+        response=item.response,
+        client_answer_id=item.client_answer_id,
+        revealed=revealed,
+        answer=answer,
+        explanation=version.explanation if revealed else None,
+        score=item.score if revealed else None,
     )
 
 
@@ -347,17 +392,29 @@ def _versions(session: QuizSession) -> dict[int, QuestionVersion]:
     }
 
 
-def view_of(session: QuizSession) -> SessionView:
-    versions = _versions(session)
+def view_of(
+    session: QuizSession, versions: dict[int, QuestionVersion] | None = None
+) -> SessionView:
+    versions = versions or _versions(session)
     now = utcnow()
+    running = session.status is SessionStatus.IN_PROGRESS
     remaining = None
-    if session.deadline_at is not None and session.status is SessionStatus.IN_PROGRESS:
+    if session.deadline_at is not None and running:
         remaining = max(0.0, (session.deadline_at - now).total_seconds())
     return SessionView(
-        session,
-        [_item_view(session, i, versions[i.version_id]) for i in session.items],
-        now,
-        remaining,
+        id=session.id,
+        template_id=session.template_id,
+        day=session.day,
+        mode=session.mode,
+        status=session.status,
+        attempt=session.attempt,
+        started_at=session.started_at,
+        deadline_at=session.deadline_at,
+        max_score=session.max_score,
+        result=None if running else session.result,
+        items=[_item_view(session, i, versions[i.version_id]) for i in session.items],
+        server_time=now,
+        remaining_seconds=remaining,
     )
 
 
@@ -381,12 +438,15 @@ def save_answer(
     When two devices answer the same question, the answer given last on the device (by
     ``client_answered_at``) stands, whichever reaches the server last.
     """
-    session = _own(user, session_id)
-    item = next((i for i in session.items if i.position == position), None)
-    if item is None:
+    session = _own(user, session_id, items=False)
+    found = db.session.execute(
+        select(SessionItem, QuestionVersion)
+        .join(QuestionVersion, QuestionVersion.id == SessionItem.version_id)
+        .where(SessionItem.session_id == session.id, SessionItem.position == position)
+    ).first()
+    if found is None:
         raise NotFound(f"没有第 {position} 题 / No question {position}")
-    version = db.session.get(QuestionVersion, item.version_id)
-    assert version is not None
+    item, version = found
     if item.client_answer_id == client_answer_id:
         return _item_view(session, item, version)  # a retry from a flaky network
     now = utcnow()
@@ -422,7 +482,16 @@ def save_answer(
         .execution_options(synchronize_session=False)
     )
     changed = result.rowcount
-    db.session.refresh(item)
+    if changed:  # the row now holds these values; no need to read it back
+        for name, value in (
+            ("response", response),
+            ("client_answer_id", client_answer_id),
+            ("client_answered_at", client_answered_at),
+            ("saved_at", now),
+        ):
+            set_committed_value(item, name, value)
+    else:
+        db.session.refresh(item)  # another device's newer answer
     if not changed and after_each and item.client_answer_id != client_answer_id:
         db.session.rollback()
         raise Conflict(
@@ -433,8 +502,9 @@ def save_answer(
     if changed and after_each:
         _grade_item(session, item, version)  # practice: the verdict comes at once
         review.record(session.user_id, [item])
+    saved = _item_view(session, item, version)  # unchanged: a newer answer from elsewhere
     db.session.commit()
-    return _item_view(session, item, version)  # unchanged: a newer answer from elsewhere
+    return saved
 
 
 def _grade_item(session: QuizSession, item: SessionItem, version: QuestionVersion) -> None:
@@ -450,7 +520,7 @@ def _grade_item(session: QuizSession, item: SessionItem, version: QuestionVersio
     item.score, item.correct, item.pending = result.score, result.correct, result.pending
 
 
-def _grade(session: QuizSession, status: SessionStatus) -> None:
+def _grade(session: QuizSession, status: SessionStatus) -> dict[int, QuestionVersion]:
     versions = _versions(session)
     for item in session.items:
         _grade_item(session, item, versions[item.version_id])
@@ -460,9 +530,9 @@ def _grade(session: QuizSession, status: SessionStatus) -> None:
         (session.submitted_at - session.started_at).total_seconds(), 1
     )
     total_up(session, versions)
-    review.record(session.user_id, session.items)
-    if not session.result or not session.result["pending_manual"]:
-        finalise(session)
+    if session.passed is not None:
+        certify(session)
+    return versions
 
 
 def total_up(session: QuizSession, versions: dict[int, QuestionVersion] | None = None) -> None:
@@ -492,22 +562,39 @@ def total_up(session: QuizSession, versions: dict[int, QuestionVersion] | None =
     }
 
 
-def finalise(session: QuizSession) -> None:
-    """Once every answer has its grade: count the session for item statistics, certify."""
-    statistics.count_session(session)
-    _certify(session)
+def after_grading(session_id: str) -> None:
+    """The graded answers review the learner's cards; a final session counts once for item
+    statistics. Runs in the background: the learner waits only for their grade."""
+    session = db.session.get(QuizSession, session_id)
+    if session is None or session.status is SessionStatus.IN_PROGRESS:
+        return
+    review.record(session.user_id, session.items)
+    if session.passed is not None and not session.statistics_counted:
+        statistics.count_session(session)
+        session.statistics_counted = True
+    db.session.commit()
+
+
+def follow_up(session_id: str) -> None:
+    """Queue :func:`after_grading` (call after the grade is committed)."""
+    from catalog.quiz.tasks import after_grading_task  # the tasks module imports this one
+
+    after_grading_task(session_id)
 
 
 def submit(user: User, session_id: str) -> SessionView:
     """Grade the session; submitting again returns the same result."""
     session = _own(user, session_id)
-    if session.status is SessionStatus.IN_PROGRESS:
-        _grade(session, SessionStatus.SUBMITTED)
-        db.session.commit()
-    return view_of(session)
+    if session.status is not SessionStatus.IN_PROGRESS:
+        return view_of(session)
+    versions = _grade(session, SessionStatus.SUBMITTED)
+    graded = view_of(session, versions)  # read before the commit expires what it holds
+    db.session.commit()
+    follow_up(session_id)
+    return graded
 
 
-def _certify(session: QuizSession) -> None:
+def certify(session: QuizSession) -> None:
     """Passing a level exam records its certificate (once per session)."""
     template = session.template
     if (
@@ -542,18 +629,17 @@ def certificates_of(user: User) -> list[Certificate]:
 class BatchOutcome:
     position: int
     client_answer_id: str
-    status: str  # saved, duplicate or rejected
+    status: str  # saved, duplicate, stale or rejected
     reason: str | None = None
 
 
 def save_batch(user: User, session_id: str, answers: list[dict[str, Any]]) -> list[BatchOutcome]:
     """Save many answers at once (after a stretch offline); one bad answer spoils no other."""
+    known = {i.position: i.client_answer_id for i in _own(user, session_id).items}
     outcomes = []
     for entry in answers:
         position, client_id = entry["position"], entry["client_answer_id"]
-        session = _own(user, session_id)
-        item = next((i for i in session.items if i.position == position), None)
-        if item is not None and item.client_answer_id == client_id:
+        if known.get(position) == client_id:
             outcomes.append(BatchOutcome(position, client_id, "duplicate"))
             continue
         try:
@@ -569,7 +655,8 @@ def save_batch(user: User, session_id: str, answers: list[dict[str, Any]]) -> li
             db.session.rollback()
             outcomes.append(BatchOutcome(position, client_id, "rejected", exc.message))
             continue
-        if saved.item.client_answer_id != client_id:
+        known[position] = saved.client_answer_id
+        if saved.client_answer_id != client_id:
             outcomes.append(
                 BatchOutcome(position, client_id, "stale", "另一台设备的作答更新 / newer elsewhere")
             )
@@ -591,4 +678,6 @@ def expire_overdue() -> int:
     for session in overdue:
         _grade(session, SessionStatus.EXPIRED)
     db.session.commit()
+    for session in overdue:
+        after_grading(session.id)  # this already runs in the background
     return len(overdue)

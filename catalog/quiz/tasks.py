@@ -1,4 +1,5 @@
-"""Quiz tasks: timed sessions nobody submitted are graded when their time is up."""
+"""Quiz tasks: review cards and item statistics after grading; timed sessions nobody
+submitted are graded when their time is up."""
 
 from __future__ import annotations
 
@@ -6,6 +7,12 @@ from huey import crontab
 
 from catalog.background.queue import app_context, huey
 from catalog.quiz import services
+
+
+@huey.task(name="after_quiz_grading")
+def after_grading_task(session_id: str) -> None:
+    with app_context():
+        services.after_grading(session_id)
 
 
 @huey.periodic_task(crontab(minute="*"), name="expire_overdue_quiz_sessions")

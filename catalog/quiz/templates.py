@@ -130,7 +130,8 @@ def _paper(template: QuizTemplate) -> list[list[float]]:
         for s in template.sections
         if not s.question_ids
     ]
-    drawn = iter(drawing.draw(rules, {}, random.Random()))
+    fixed = frozenset(q for s in template.sections for q in s.question_ids)
+    drawn = iter(drawing.draw(rules, drawing.Seen(None), random.Random(), fixed))
     chosen: list[tuple[int, float]] = []
     for section in template.sections:
         ids = list(dict.fromkeys(section.question_ids)) if section.question_ids else next(drawn)

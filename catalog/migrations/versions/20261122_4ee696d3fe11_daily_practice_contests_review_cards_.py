@@ -37,6 +37,20 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_quiz_review_cards')),
     sa.UniqueConstraint('user_id', 'question_id', name=op.f('uq_quiz_review_cards_user_id_question_id'))
     )
+    op.create_table('quiz_seen_questions',
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('question_id', sa.Integer(), nullable=False),
+    sa.Column('times', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['question_id'], ['questions.id'], name=op.f('fk_quiz_seen_questions_question_id_questions'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_quiz_seen_questions_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('user_id', 'question_id', name=op.f('pk_quiz_seen_questions'))
+    )
+    # What learners were asked before this table existed.
+    op.execute(
+        "INSERT INTO quiz_seen_questions (user_id, question_id, times) "
+        "SELECT s.user_id, i.question_id, count(*) FROM quiz_session_items i "
+        "JOIN quiz_sessions s ON s.id = i.session_id GROUP BY s.user_id, i.question_id"
+    )
     with op.batch_alter_table('quiz_review_cards', schema=None) as batch_op:
         batch_op.create_index('ix_quiz_review_cards_due', ['user_id', 'due_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_quiz_review_cards_question_id'), ['question_id'], unique=False)
@@ -53,6 +67,7 @@ def upgrade():
     with op.batch_alter_table('quiz_sessions', schema=None) as batch_op:
         batch_op.add_column(sa.Column('time_used_seconds', sa.Float(), nullable=True))
         batch_op.add_column(sa.Column('day', sa.Date(), nullable=True))
+        batch_op.add_column(sa.Column('statistics_counted', sa.Boolean(), nullable=False, server_default=sa.false()))
         batch_op.alter_column('template_id',
                existing_type=sa.INTEGER(),
                nullable=True)
@@ -77,6 +92,7 @@ def downgrade():
         batch_op.alter_column('template_id',
                existing_type=sa.INTEGER(),
                nullable=False)
+        batch_op.drop_column('statistics_counted')
         batch_op.drop_column('day')
         batch_op.drop_column('time_used_seconds')
 
@@ -94,4 +110,5 @@ def downgrade():
         batch_op.drop_index('ix_quiz_review_cards_due')
 
     op.drop_table('quiz_review_cards')
+    op.drop_table('quiz_seen_questions')
     # ### end Alembic commands ###

@@ -89,15 +89,12 @@ def label_of(item: dict, text: str) -> str:
 def answer_all(
     client: FlaskClient, s: dict, session: dict, right: bool, who: str = "learner"
 ) -> None:
-    """Answer every question of a session from the six-question bank, all right or all wrong."""
+    """Answer every question of a session on this bank, all right or all wrong."""
     for item in session["items"]:
-        choice = label_of(item, "断开电源" if right else "验电")
-        answer(
-            client,
-            s,
-            session["id"],
-            item["position"],
-            [choice],
-            f"{session['id']}-{item['position']}",
-            who,
-        )
+        if item["type"] == "multiple_choice":
+            texts = ["绝缘手套", "验电器"] if right else ["扳手"]
+        else:
+            texts = ["断开电源" if right else "验电"]
+        choice = [label_of(item, text) for text in texts]
+        client_id = f"{session['id']}-{item['position']}"
+        answer(client, s, session["id"], item["position"], choice, client_id, who)

@@ -14,7 +14,7 @@ from flask.testing import FlaskClient
 from catalog.accounts.models import Organisation, Role, User
 from catalog.columns import utcnow
 from catalog.extensions import db
-from catalog.quiz.models import QuizSession, ReviewCard
+from catalog.quiz.models import QuizSession, ReviewCard, SeenQuestion
 from tests.catalog.api.quizzing import answer, answer_all, label_of, start, template
 
 SESSIONS = "/api/v1/quiz-sessions"
@@ -79,7 +79,11 @@ def test_daily_practice_draws_from_the_learners_courses(
 
 
 def test_daily_practice_is_one_session_a_day_with_the_same_questions(
-    client: FlaskClient, setup: dict, make_course: Callable[..., int], login_as: Callable
+    client: FlaskClient,
+    setup: dict,
+    make_course: Callable[..., int],
+    login_as: Callable,
+    make_app: Callable[..., Flask],
 ) -> None:
     course = make_course(_org(setup))
     _link_course(client, setup, course)
@@ -99,11 +103,18 @@ def test_daily_practice_is_one_session_a_day_with_the_same_questions(
     after = _daily(client, setup["learner"]).get_json()
     assert after["id"] == first["id"] and after["status"] == "submitted"  # one a day
 
-    # Drawn again for the same learner and day, the set is the same.
-    questions = [i["question_id"] for i in first["items"]]
+    # Drawn again from the same state for the same learner and day, the set is the same.
     db.session.delete(db.session.get(QuizSession, first["id"]))
+    db.session.execute(db.delete(SeenQuestion))
     db.session.commit()
-    redrawn = _daily(client, setup["learner"]).get_json()
+    three = make_app(daily_practice_questions=3).test_client()
+    drawn = _daily(three, setup["learner"]).get_json()
+    questions = [i["question_id"] for i in drawn["items"]]
+    assert len(questions) == 3
+    db.session.delete(db.session.get(QuizSession, drawn["id"]))
+    db.session.execute(db.delete(SeenQuestion))
+    db.session.commit()
+    redrawn = _daily(three, setup["learner"]).get_json()
     assert [i["question_id"] for i in redrawn["items"]] == questions
 
     # Tomorrow is another session.
