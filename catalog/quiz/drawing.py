@@ -115,8 +115,9 @@ class EligibleCache:
     entries: dict[Criteria, _Entry] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def ids(self, criteria: Criteria) -> list[int]:
-        stamp = _banks_stamp(criteria.bank_ids)
+    def ids(self, criteria: Criteria, stamps: dict[int, datetime | None]) -> list[int]:
+        """``stamps``: each bank's newest change, from :func:`banks_stamps`."""
+        stamp = tuple(stamps[bank] for bank in criteria.bank_ids)
         with self.lock:
             entry = self.entries.get(criteria)
         if entry is None or entry.stamp != stamp or entry.expires < time.monotonic():
@@ -131,12 +132,14 @@ class EligibleCache:
             self.entries.pop(criteria, None)
 
 
-def _banks_stamp(bank_ids: Iterable[int]) -> tuple[datetime | None, ...]:
+def banks_stamps(bank_ids: Iterable[int]) -> dict[int, datetime | None]:
     """The newest change in each bank (one index lookup per bank)."""
-    return tuple(
-        db.session.scalar(select(func.max(Question.updated_at)).where(Question.bank_id == bank))
-        for bank in bank_ids
-    )
+    return {
+        bank: db.session.scalar(
+            select(func.max(Question.updated_at)).where(Question.bank_id == bank)
+        )
+        for bank in set(bank_ids)
+    }
 
 
 def _cache() -> EligibleCache:
@@ -150,7 +153,7 @@ def _cache() -> EligibleCache:
 
 def eligible_ids(criteria: Criteria) -> list[int]:
     """The ids the criteria allow now (from the cache), in id order."""
-    return _cache().ids(criteria)
+    return _cache().ids(criteria, banks_stamps(criteria.bank_ids))
 
 
 class Seen:
@@ -159,16 +162,23 @@ class Seen:
     def __init__(self, user_id: int | None) -> None:
         self.user_id = user_id
         self.everything: dict[int, int] | None = None if user_id is not None else {}
+        self.read: set[int] = set()  # ids already looked up, and what was found of them
+        self.found: dict[int, int] = {}
 
     def of(self, question_ids: list[int]) -> dict[int, int]:
         if self.everything is not None:
             return {q: self.everything[q] for q in question_ids if q in self.everything}
+        if self.read.issuperset(question_ids):
+            return {q: self.found[q] for q in question_ids if q in self.found}
         rows = db.session.execute(
             select(SeenQuestion.question_id, SeenQuestion.times).where(
                 SeenQuestion.user_id == self.user_id, SeenQuestion.question_id.in_(question_ids)
             )
         )
-        return {int(q): int(t) for q, t in rows}
+        found = {int(q): int(t) for q, t in rows}
+        self.read.update(question_ids)
+        self.found.update(found)
+        return found
 
     def all(self) -> dict[int, int]:
         if self.everything is None:
@@ -188,23 +198,31 @@ def mark_seen(user_id: int, question_ids: list[int]) -> None:
         return
     dialect = db.session.get_bind().dialect.name
     upsert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = upsert(SeenQuestion).values(
-        [{"user_id": user_id, "question_id": q, "times": 1} for q in question_ids]
+    table = SeenQuestion.__table__
+    statement = upsert(table).on_conflict_do_update(
+        index_elements=["user_id", "question_id"], set_={"times": table.c.times + 1}
     )
-    db.session.execute(
-        statement.on_conflict_do_update(
-            index_elements=["user_id", "question_id"],
-            set_={"times": SeenQuestion.times + 1},
-        )
-    )
+    rows = [{"user_id": user_id, "question_id": q, "times": 1} for q in question_ids]
+    db.session.execute(statement, rows)  # one compiled statement, executed for many rows
 
 
-def _pick(ids: list[int], count: int, seen: Seen, taken: set[int], rng: random.Random) -> list[int]:
+def _sample(ids: list[int], count: int, rng: random.Random) -> list[int] | None:
+    """A random handful of candidates, which usually holds enough never-seen questions."""
+    spare = 3 * (count + 50)
+    return rng.sample(ids, spare) if len(ids) > spare else None
+
+
+def _pick(
+    ids: list[int],
+    count: int,
+    seen: Seen,
+    taken: set[int],
+    rng: random.Random,
+    sample: list[int] | None,
+) -> list[int]:
     """``count`` ids not taken: unseen ones at random first, then the least seen."""
-    # Usually a random handful of candidates holds enough never-seen questions.
-    spare = count + len(taken) + 50
-    if len(ids) > 3 * spare:
-        candidates = [i for i in rng.sample(ids, 3 * spare) if i not in taken]
+    if sample is not None:
+        candidates = [i for i in sample if i not in taken]
         known = seen.of(candidates)
         fresh = [i for i in candidates if i not in known]
         if len(fresh) >= count:
@@ -231,11 +249,17 @@ def draw(
     """For each (criteria, count), ``count`` distinct published questions not in ``exclude``
     (a template's fixed questions), or 409."""
     cache = _cache()
+    stamps = banks_stamps(b for c, _ in criteria_and_counts for b in c.bank_ids)
     for _ in range(2):  # a second go after a stale cache entry
         taken: set[int] = set(exclude)
         chosen_per_rule = []
-        for criteria, count in criteria_and_counts:
-            chosen = _pick(cache.ids(criteria), count, seen, taken, rng)
+        pools = [(cache.ids(c, stamps), n) for c, n in criteria_and_counts]
+        samples = [_sample(ids, count, rng) for ids, count in pools]
+        candidates = [q for sample in samples if sample for q in sample]
+        if candidates:
+            seen.of(candidates)  # one read for every rule's candidates
+        for (ids, count), sample in zip(pools, samples, strict=True):
+            chosen = _pick(ids, count, seen, taken, rng, sample)
             if len(chosen) < count:
                 raise Conflict(
                     "题库中可用的试题不足 / The banks no longer hold enough questions",
@@ -243,13 +267,8 @@ def draw(
                 )
             taken.update(chosen)
             chosen_per_rule.append(chosen)
-        stale = [
-            criteria
-            for criteria, chosen in zip(
-                (c for c, _ in criteria_and_counts), chosen_per_rule, strict=True
-            )
-            if chosen and _still_eligible(criteria, chosen) < len(chosen)
-        ]
+        rules = [c for c, _ in criteria_and_counts]
+        stale = _stale(list(zip(rules, chosen_per_rule, strict=True)))
         if not stale:
             return chosen_per_rule
         for criteria in stale:
@@ -259,8 +278,11 @@ def draw(
     )
 
 
-def _still_eligible(criteria: Criteria, chosen: list[int]) -> int:
-    """How many of the chosen questions the criteria still allow (read by primary key)."""
+def _stale(drawn: list[tuple[Criteria, list[int]]]) -> list[Criteria]:
+    """The criteria some of whose drawn questions they no longer allow (one read of them all)."""
+    everyone = [q for _, chosen in drawn for q in chosen]
+    if not everyone:
+        return []
     rows = db.session.execute(
         select(
             Question.id,
@@ -269,35 +291,48 @@ def _still_eligible(criteria: Criteria, chosen: list[int]) -> int:
             Question.usage,
             Question.type,
             Question.difficulty,
-        ).where(Question.id.in_(chosen))
+        ).where(Question.id.in_(everyone))
     )
-    allowed = {
-        qid
-        for qid, bank, status, usage, qtype, difficulty in rows
-        if bank in criteria.bank_ids
-        and status is QuestionStatus.PUBLISHED
-        and usage in criteria.usage
-        and criteria.difficulty_min <= difficulty <= criteria.difficulty_max
-        and (not criteria.types or qtype.value in criteria.types)
-    }
-    if criteria.knowledge_points and allowed:
-        allowed &= set(
-            db.session.scalars(
-                select(QuestionKnowledgePoint.question_id).where(
-                    QuestionKnowledgePoint.question_id.in_(allowed),
-                    QuestionKnowledgePoint.point.in_(criteria.knowledge_points),
+    facts = {int(row[0]): row[1:] for row in rows}
+    pointed = _having(QuestionKnowledgePoint, "point", drawn, "knowledge_points")
+    tagged = _having(QuestionTag, "tag", drawn, "tags")
+    stale = []
+    for criteria, chosen in drawn:
+        for qid in chosen:
+            if qid not in facts:
+                stale.append(criteria)
+                break
+            bank, status, usage, qtype, difficulty = facts[qid]
+            if not (
+                bank in criteria.bank_ids
+                and status is QuestionStatus.PUBLISHED
+                and usage in criteria.usage
+                and criteria.difficulty_min <= difficulty <= criteria.difficulty_max
+                and (not criteria.types or qtype.value in criteria.types)
+                and (
+                    not criteria.knowledge_points
+                    or pointed[qid].intersection(criteria.knowledge_points)
                 )
-            )
+                and (not criteria.tags or tagged[qid].intersection(criteria.tags))
+            ):
+                stale.append(criteria)
+                break
+    return stale
+
+
+def _having(
+    model: Any, column: str, drawn: list[tuple[Criteria, list[int]]], wanted: str
+) -> dict[int, frozenset[str]]:
+    """The knowledge points (or tags) of drawn questions whose criteria ask for some."""
+    ids = [q for criteria, chosen in drawn if getattr(criteria, wanted) for q in chosen]
+    found: dict[int, set[str]] = {q: set() for q in ids}
+    if ids:
+        rows = db.session.execute(
+            select(model.question_id, getattr(model, column)).where(model.question_id.in_(ids))
         )
-    if criteria.tags and allowed:
-        allowed &= set(
-            db.session.scalars(
-                select(QuestionTag.question_id).where(
-                    QuestionTag.question_id.in_(allowed), QuestionTag.tag.in_(criteria.tags)
-                )
-            )
-        )
-    return len(allowed)
+        for qid, word in rows:
+            found[int(qid)].add(word)
+    return {q: frozenset(words) for q, words in found.items()}
 
 
 def current_versions(question_ids: Iterable[int]) -> dict[int, QuestionVersion]:

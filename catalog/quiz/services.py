@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import CursorResult, insert, or_, select, update
+from sqlalchemy import CursorResult, bindparam, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import lazyload
 from sqlalchemy.orm.attributes import set_committed_value
@@ -61,19 +61,31 @@ def start(user: User, template_id: int) -> QuizSession:
             code="closed",
             details={"opens_at": str(template.opens_at), "closes_at": str(template.closes_at)},
         )
-    mine = list(
+    attempts = int(
+        db.session.scalar(
+            select(func.count()).where(
+                QuizSession.user_id == user.id, QuizSession.template_id == template.id
+            )
+        )
+        or 0
+    )
+    active = list(
         db.session.scalars(
             select(QuizSession)
-            .options(lazyload(QuizSession.items))  # earlier attempts' questions are not needed
-            .where(QuizSession.user_id == user.id, QuizSession.template_id == template.id)
+            .options(lazyload(QuizSession.items))  # loaded only if it must be graded now
+            .where(
+                QuizSession.user_id == user.id,
+                QuizSession.template_id == template.id,
+                QuizSession.status == SessionStatus.IN_PROGRESS,
+            )
         )
     )
-    for session in mine:
+    for session in active:
         _expire_if_due(session)
-    active = [s for s in mine if s.status is SessionStatus.IN_PROGRESS]
+    active = [s for s in active if s.status is SessionStatus.IN_PROGRESS]
     if template.mode in (QuizMode.EXAM, QuizMode.CONTEST) and active:
         return active[0]  # one active attempt: a retry from the phone resumes it
-    if template.attempts_allowed is not None and len(mine) >= template.attempts_allowed:
+    if template.attempts_allowed is not None and attempts >= template.attempts_allowed:
         raise Conflict(
             "答题次数已用完 / No attempts left",
             code="no_attempts_left",
@@ -89,7 +101,7 @@ def start(user: User, template_id: int) -> QuizSession:
         user_id=user.id,
         template_id=template.id,
         mode=template.mode,
-        attempt=len(mine) + 1,
+        attempt=attempts + 1,
         started_at=now,
         deadline_at=deadline,
     )
@@ -164,7 +176,7 @@ def _open(
                 "option_order": order,
             }
         )
-    db.session.execute(insert(SessionItem), items)  # one executemany, no ORM objects
+    db.session.execute(insert(SessionItem.__table__), items)  # one executemany, no ORM
     drawing.mark_seen(session.user_id, [d.question_id for d in drafts])
     db.session.commit()
     return session
@@ -507,23 +519,49 @@ def save_answer(
     return saved
 
 
-def _grade_item(session: QuizSession, item: SessionItem, version: QuestionVersion) -> None:
-    """Score one item; selections are read back in the question's own option labels."""
-    if item.graded_by_id is not None:
-        return  # a person marked it; automatic grading never overrides them
-    rules = session.rules
-    policy = ChoicePolicy(partial=rules.choice_partial, share=rules.choice_share)
+def _score(
+    item: SessionItem, version: QuestionVersion, policy: ChoicePolicy
+) -> tuple[float, bool, bool]:
+    """(score, correct, pending) of one answer; selections are read back in the question's
+    own option labels."""
     response = dict(item.response) if item.response else None
     if response and isinstance(response.get("selected"), list):
         response["selected"] = _to_original(item, [str(x).upper() for x in response["selected"]])
     result = grade(version.type.value, version.answer, response, points=item.points, policy=policy)
-    item.score, item.correct, item.pending = result.score, result.correct, result.pending
+    return result.score, result.correct, result.pending
+
+
+def _policy(session: QuizSession) -> ChoicePolicy:
+    rules = session.rules
+    return ChoicePolicy(partial=rules.choice_partial, share=rules.choice_share)
+
+
+def _grade_item(session: QuizSession, item: SessionItem, version: QuestionVersion) -> None:
+    if item.graded_by_id is None:  # a person's mark is never overridden
+        item.score, item.correct, item.pending = _score(item, version, _policy(session))
 
 
 def _grade(session: QuizSession, status: SessionStatus) -> dict[int, QuestionVersion]:
+    """Grade every answer and total the session; the items' grades go out in one executemany."""
     versions = _versions(session)
+    policy = _policy(session)
+    grades = []
     for item in session.items:
-        _grade_item(session, item, versions[item.version_id])
+        if item.graded_by_id is not None:
+            continue
+        score, correct, pending = _score(item, versions[item.version_id], policy)
+        for name, value in (("score", score), ("correct", correct), ("pending", pending)):
+            set_committed_value(item, name, value)  # written below, not by the unit of work
+        grades.append({"item": item.id, "score": score, "correct": correct, "pending": pending})
+    if grades:
+        table = SessionItem.__table__
+        db.session.execute(
+            update(table)
+            .where(table.c.id == bindparam("item"))
+            .values(score=bindparam("score"), correct=bindparam("correct"))
+            .values(pending=bindparam("pending")),
+            grades,
+        )
     session.status = status
     session.submitted_at = utcnow()
     session.time_used_seconds = round(

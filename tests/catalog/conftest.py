@@ -1,4 +1,4 @@
-"""Fixtures of the API tests."""
+"""Fixtures of the catalogue tests."""
 
 from __future__ import annotations
 
