@@ -84,7 +84,7 @@ def main() -> None:
                 saving.append((time.perf_counter() - started) * 1000)
         save = Result("save an answer", saving, "p50 ≤ 3 ms")
         grading, follow_up = [], []
-        for _ in range(20):
+        for _ in range(40):
             fresh = quiz.start(learner, template.id)
             fresh_id = fresh.id
             for item in fresh.items:

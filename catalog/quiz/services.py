@@ -6,7 +6,7 @@ import random
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from typing import Any, Protocol, cast
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import CursorResult, bindparam, func, insert, or_, select, update
@@ -15,7 +15,7 @@ from sqlalchemy.orm import lazyload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from catalog.accounts.models import User
-from catalog.banks.models import Question, QuestionVersion, bank_courses
+from catalog.banks.models import Question, QuestionType, QuestionVersion, bank_courses
 from catalog.columns import new_id, utcnow
 from catalog.courses.services import learner_course_ids
 from catalog.errors import Conflict, NotFound
@@ -368,7 +368,7 @@ def _revealed(session: QuizSession, item: SessionItem) -> bool:
     )
 
 
-def _item_view(session: QuizSession, item: SessionItem, version: QuestionVersion) -> ItemView:
+def _item_view(session: QuizSession, item: SessionItem, version: Frozen) -> ItemView:
     texts = {o["label"]: o["text"] for o in version.options}
     options = [
         {"label": LABELS[i], "text": texts[label]} for i, label in enumerate(item.option_order)
@@ -396,17 +396,30 @@ def _item_view(session: QuizSession, item: SessionItem, version: QuestionVersion
     )
 
 
-def _versions(session: QuizSession) -> dict[int, QuestionVersion]:
+class Frozen(Protocol):
+    """What a session reads of a question version it froze (an ORM object or a row)."""
+
+    id: int
+    version: int
+    type: QuestionType
+    stem: str
+    options: list[dict[str, str]]
+    answer: dict[str, Any]
+    explanation: str
+    knowledge_points: list[str]
+
+
+FROZEN_COLUMNS = [getattr(QuestionVersion, name) for name in Frozen.__annotations__]
+
+
+def _versions(session: QuizSession) -> dict[int, Frozen]:
+    """The session's question versions, read as plain rows (no ORM objects to track)."""
     ids = [i.version_id for i in session.items]
-    return {
-        v.id: v
-        for v in db.session.scalars(select(QuestionVersion).where(QuestionVersion.id.in_(ids)))
-    }
+    rows = db.session.execute(select(*FROZEN_COLUMNS).where(QuestionVersion.id.in_(ids)))
+    return {row.id: cast(Frozen, row) for row in rows}
 
 
-def view_of(
-    session: QuizSession, versions: dict[int, QuestionVersion] | None = None
-) -> SessionView:
+def view_of(session: QuizSession, versions: dict[int, Frozen] | None = None) -> SessionView:
     versions = versions or _versions(session)
     now = utcnow()
     running = session.status is SessionStatus.IN_PROGRESS
@@ -519,9 +532,7 @@ def save_answer(
     return saved
 
 
-def _score(
-    item: SessionItem, version: QuestionVersion, policy: ChoicePolicy
-) -> tuple[float, bool, bool]:
+def _score(item: SessionItem, version: Frozen, policy: ChoicePolicy) -> tuple[float, bool, bool]:
     """(score, correct, pending) of one answer; selections are read back in the question's
     own option labels."""
     response = dict(item.response) if item.response else None
@@ -536,12 +547,12 @@ def _policy(session: QuizSession) -> ChoicePolicy:
     return ChoicePolicy(partial=rules.choice_partial, share=rules.choice_share)
 
 
-def _grade_item(session: QuizSession, item: SessionItem, version: QuestionVersion) -> None:
+def _grade_item(session: QuizSession, item: SessionItem, version: Frozen) -> None:
     if item.graded_by_id is None:  # a person's mark is never overridden
         item.score, item.correct, item.pending = _score(item, version, _policy(session))
 
 
-def _grade(session: QuizSession, status: SessionStatus) -> dict[int, QuestionVersion]:
+def _grade(session: QuizSession, status: SessionStatus) -> dict[int, Frozen]:
     """Grade every answer and total the session; the items' grades go out in one executemany."""
     versions = _versions(session)
     policy = _policy(session)
@@ -573,7 +584,7 @@ def _grade(session: QuizSession, status: SessionStatus) -> dict[int, QuestionVer
     return versions
 
 
-def total_up(session: QuizSession, versions: dict[int, QuestionVersion] | None = None) -> None:
+def total_up(session: QuizSession, versions: dict[int, Frozen] | None = None) -> None:
     """Score, pass (none while answers wait for a person) and result from the items' grades."""
     versions = versions or _versions(session)
     points: dict[str, list[float]] = {}

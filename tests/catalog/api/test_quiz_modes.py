@@ -8,6 +8,7 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
@@ -469,3 +470,83 @@ def test_concurrent_saves_of_one_question_from_two_devices(
             {**b, "client_answered_at": (utcnow() + timedelta(seconds=10 * (i + 1))).isoformat()}
             for i, b in enumerate(bodies)
         ]
+
+
+# --- no key before its time, in any mode ---------------------------------------------------
+
+
+def _keys_shown(body: dict) -> set[int]:
+    """Positions whose key, explanation or score a response carries."""
+    return {
+        i["position"]
+        for i in body["items"]
+        if i["answer"] is not None or i["explanation"] is not None or i["score"] is not None
+    }
+
+
+def _open_session(
+    client: FlaskClient, setup: dict, mode: str, policy: str | None, make_course: Callable
+) -> dict:
+    if mode == "daily":
+        course = make_course(_org(setup))
+        _link_course(client, setup, course)
+        client.put(f"/api/v1/me/courses/{course}", headers=setup["learner"])
+        return _daily(client, setup["learner"]).get_json()
+    if mode == "review":
+        practice = template(client, setup).get_json()["id"]
+        answer_all(client, setup, start(client, setup, practice).get_json(), right=False)
+        _make_due(setup["learner"], client)
+        return client.post("/api/v1/me/review-sessions", headers=setup["learner"]).get_json()
+    extra: dict[str, Any] = {"feedback_policy": policy} if policy else {}
+    if mode == "contest":
+        extra.update(_window())
+    tid = template(client, setup, mode=mode, time_limit_seconds=600, **extra).get_json()["id"]
+    return start(client, setup, tid).get_json()
+
+
+@pytest.mark.parametrize(
+    ("mode", "policy", "after_answer", "after_submit"),
+    [
+        ("practice", None, True, True),
+        ("practice", "after_submit", False, True),
+        ("exam", None, False, True),
+        ("exam", "never", False, False),
+        ("contest", None, False, False),  # after the close only
+        ("daily", None, True, True),
+        ("review", None, True, True),
+    ],
+)
+def test_no_key_leaves_before_its_policy_allows(
+    client: FlaskClient,
+    setup: dict,
+    make_course: Callable[..., int],
+    mode: str,
+    policy: str | None,
+    after_answer: bool,
+    after_submit: bool,
+) -> None:
+    learner = setup["learner"]
+    session = _open_session(client, setup, mode, policy, make_course)
+    sid = session["id"]
+    assert session["mode"] == mode and _keys_shown(session) == set()
+    first = session["items"][0]
+    saved = answer(client, setup, sid, 1, [first["options"][0]["label"]], "k1").get_json()
+    assert (saved["answer"] is not None) is after_answer
+    batch = client.post(
+        f"{SESSIONS}/{sid}/answers/batch",
+        json={
+            "answers": [{"position": 2, "response": {"selected": ["A"]}, "client_answer_id": "k2"}]
+        },
+        headers=learner,
+    )
+    assert '"correct"' not in batch.get_data(as_text=True)
+    state = client.get(f"{SESSIONS}/{sid}", headers=learner).get_json()
+    assert _keys_shown(state) == ({1, 2} if after_answer else set())
+    if not after_answer:
+        assert state["result"] is None
+    done = client.post(f"{SESSIONS}/{sid}/submit", headers=learner).get_json()
+    everything = {i["position"] for i in done["items"]}
+    assert _keys_shown(done) == (everything if after_submit else set())
+    again = client.get(f"{SESSIONS}/{sid}", headers=learner)
+    if not after_submit:
+        assert "解析" not in again.get_data(as_text=True)
