@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import tempfile
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,7 @@ from sqlalchemy import select
 from catalog.accounts import services as accounts
 from catalog.accounts.models import Organisation, OrganisationKind, Role, User
 from catalog.background.queue import inline_tasks
+from catalog.columns import utcnow
 from catalog.courses import services as courses
 from catalog.courses.models import Course
 from catalog.extensions import db
@@ -177,6 +179,7 @@ def load_demo_data() -> list[str]:
     done += _load_reference_data()
     done += _load_catalogue()
     done += _load_bank()
+    done += _load_quizzes()
     if done:
         done.insert(0, "demo data loaded:")
     else:
@@ -334,3 +337,44 @@ def _load_bank() -> list[str]:
     banks.bulk(editor, bank.id, ids, "publish", None)
     snapshots.publish(editor, bank.id)
     return [f"bank {bank.name} ({len(ids)} questions, practice snapshot)"]
+
+
+def _load_quizzes() -> list[str]:
+    """A practice paper, a month-long contest, and the demo course required of the power
+    company's staff (so its learners have daily practice)."""
+    from catalog.banks.models import Bank, Question
+    from catalog.quiz import templates
+    from catalog.quiz.models import QuizTemplate
+
+    if db.session.scalar(select(QuizTemplate.id).where(QuizTemplate.title == "配电安全练习")):
+        return []
+    bank = db.session.scalar(select(Bank).where(Bank.name == "配电运维题库（示范）"))
+    course = db.session.scalar(select(Course).where(Course.code == "DEMO-POWER-01"))
+    if bank is None or course is None:
+        return []
+    editor = _user("power-editor")
+    ids = list(db.session.scalars(select(Question.id).where(Question.bank_id == bank.id)))
+    section = {"points": 10, "question_ids": ids}
+    templates.create_template(
+        editor,
+        {
+            "title": "配电安全练习",
+            "mode": "practice",
+            "shuffle_options": True,
+            "sections": [section],
+        },
+    )
+    now = utcnow()
+    templates.create_template(
+        editor,
+        {
+            "title": "配电安全知识竞赛（示范）",
+            "mode": "contest",
+            "time_limit_seconds": 600,
+            "opens_at": now,
+            "closes_at": now + timedelta(days=30),
+            "sections": [section],
+        },
+    )
+    courses.assign(_user("power-admin"), course.id, user_ids=None, due_date=None, required=True)
+    return ["quizzes: a practice paper, a contest; DEMO-POWER-01 required of demo-power"]

@@ -87,3 +87,13 @@ def test_demo_load_is_idempotent(app: Flask) -> None:
     bank = db.session.scalars(select(Bank)).one()
     assert bank.snapshot_version == 1 and bank.snapshot_count == 5
     assert [c.code for c in bank.courses] == ["DEMO-POWER-01"]
+    # A power learner can practise, enter the contest and do today's daily practice.
+    from catalog.quiz import services as quiz
+    from catalog.quiz.models import QuizMode, QuizTemplate
+
+    learner = db.session.scalar(select(User).where(User.username == "power-learner"))
+    papers = {t.mode: t for t in db.session.scalars(select(QuizTemplate))}
+    assert set(papers) == {QuizMode.PRACTICE, QuizMode.CONTEST}
+    for paper in papers.values():
+        assert len(quiz.start(learner, paper.id).items) == 5
+    assert len(quiz.start_daily(learner).items) == 5

@@ -338,3 +338,31 @@ def test_passing_a_level_exam_records_a_certificate(
     assert len(certificate["verification_code"]) == 12
     bad = template(client, setup, mode="exam", occupation="9-99-99-99")
     assert bad.status_code == 422
+
+
+def test_rule_sections_filter_by_type_difficulty_knowledge_point_and_tag(
+    client: FlaskClient, setup: dict
+) -> None:
+    tagged = setup["ids"][0]
+    client.post(
+        f"/api/v1/banks/{setup['bank']}/questions/bulk",
+        json={"ids": [tagged], "action": "add_tags", "value": ["必考"]},
+        headers=setup["editor"],
+    )
+    rules = [
+        ({"knowledge_points": ["工器具"]}, {setup["multi"]}),
+        ({"tags": ["必考"]}, {tagged}),
+        ({"types": ["multiple_choice"]}, {setup["multi"]}),
+        ({"difficulty_min": 2, "difficulty_max": 2}, set(setup["ids"])),
+    ]
+    for rule, allowed in rules:
+        count = min(len(allowed), 3)
+        section = {"points": 1, "count": count, "bank_ids": [setup["bank"]], **rule}
+        created = template(client, setup, sections=[section])
+        assert created.status_code == 201, (rule, created.get_json())
+        session = start(client, setup, created.get_json()["id"]).get_json()
+        assert {i["question_id"] for i in session["items"]} <= allowed, rule
+    too_hard = {"points": 1, "count": 1, "bank_ids": [setup["bank"]], "difficulty_min": 5}
+    refused = template(client, setup, sections=[too_hard])
+    assert refused.status_code == 422
+    assert "缺 1 道" in refused.get_json()["error"]["details"]["sections"]["section 1"][0]
