@@ -23,6 +23,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         courses,
         docs_assets,
         health,
+        learning,
         me,
         microlectures,
         organisations,
@@ -106,6 +107,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         banks.blp,
         search.blp,
         quiz.blp,
+        learning.blp,
     ):
         extensions.api.register_blueprint(blueprint)
     app.register_blueprint(docs_assets.blp)

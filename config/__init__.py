@@ -75,6 +75,9 @@ class Settings:
     daily_practice_questions: int = 10
     review_session_questions: int = 20
     time_zone: str = "Asia/Shanghai"
+    lecture_completion_share: float = 0.9
+    heartbeat_max_gap_seconds: int = 30
+    statement_future_seconds: int = 300
     search_dir: Path | None = None
     search_prefix: str = ""
     meilisearch_url: str = ""
@@ -158,6 +161,13 @@ def _parse_positive_int(raw: str) -> int:
     value = int(raw)
     if value <= 0:
         raise ValueError(f"expected a positive integer, got {raw!r}")
+    return value
+
+
+def _parse_share(raw: str) -> float:
+    value = float(raw)
+    if not 0 < value <= 1:
+        raise ValueError(f"expected a share between 0 and 1, got {raw!r}")
     return value
 
 
@@ -441,6 +451,28 @@ VARIABLES: tuple[_Variable, ...] = (
         _parse_time_zone,
         "Asia/Shanghai",
         "the learners' time zone: when a day's daily practice begins and ends",
+    ),
+    _Variable(
+        "LECTURE_COMPLETION_SHARE",
+        "lecture_completion_share",
+        _parse_share,
+        "0.9",
+        "share of a microlecture's unique seconds a learner must watch to complete it",
+    ),
+    _Variable(
+        "HEARTBEAT_MAX_GAP_SECONDS",
+        "heartbeat_max_gap_seconds",
+        _parse_positive_int,
+        "30",
+        "the most wall-clock time one heartbeat counts (players send one every 15 s; a longer "
+        "silence ends the segment)",
+    ),
+    _Variable(
+        "STATEMENT_FUTURE_SECONDS",
+        "statement_future_seconds",
+        _parse_positive_int,
+        "300",
+        "how far ahead of the server's clock a statement's timestamp may be before it is refused",
     ),
 )
 

@@ -1,0 +1,56 @@
+"""The learner's statements (uploads from offline phones), history and progress."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask.views import MethodView
+from flask_jwt_extended import current_user
+
+from catalog.api import API_PREFIX, Blueprint, cursor_page_schema
+from catalog.api.paging import SortKey, keyset_page
+from catalog.learning import services
+from catalog.learning.models import Statement
+from catalog.learning.schemas import (
+    HistoryArgsSchema,
+    ProgressSchema,
+    StatementBatchResultSchema,
+    StatementBatchSchema,
+    StatementSchema,
+)
+
+blp = Blueprint(
+    "learning", __name__, url_prefix=f"{API_PREFIX}/me", description="学习记录 / Learning history"
+)
+NEWEST_FIRST = SortKey(Statement.timestamp, Statement.id, descending=True)
+
+
+@blp.route("/statements:batch")
+class StatementsBatch(MethodView):
+    @blp.auth()
+    @blp.arguments(StatementBatchSchema)
+    @blp.response(200, StatementBatchResultSchema)
+    def post(self, data: dict[str, Any]) -> dict[str, Any]:
+        """Upload up to 500 statements (heartbeats) recorded offline; each is stored,
+        duplicate or rejected with its reason."""
+        return {"results": services.record_batch(current_user, data["statements"])}
+
+
+@blp.route("/history")
+class History(MethodView):
+    @blp.auth()
+    @blp.arguments(HistoryArgsSchema, location="query")
+    @blp.response(200, cursor_page_schema(StatementSchema, "StatementPage"))
+    def get(self, args: dict[str, Any]) -> dict[str, Any]:
+        """Your learning timeline, newest first."""
+        query = services.history_query(current_user)
+        return keyset_page(query, NEWEST_FIRST, cursor=args["cursor"], limit=args["limit"])
+
+
+@blp.route("/progress")
+class Progress(MethodView):
+    @blp.auth()
+    @blp.response(200, ProgressSchema)
+    def get(self) -> dict[str, Any]:
+        """Honest progress: per course (its required microlectures) and per microlecture."""
+        return services.progress_of(current_user)

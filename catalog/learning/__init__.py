@@ -1,0 +1,1 @@
+"""Learning history: statements, honest video progress, completions."""

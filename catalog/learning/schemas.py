@@ -1,0 +1,99 @@
+"""Schemas of statements: what a device may send, and what the learner reads back."""
+
+from __future__ import annotations
+
+import marshmallow as ma
+from marshmallow import fields, validate
+
+CLIENT_VERBS = ("progressed",)  # completions, quiz results and credits are the server's to record
+
+
+class HeartbeatSchema(ma.Schema):
+    """A stretch of continuous playback (at least one every 15 s while playing)."""
+
+    position_from = fields.Float(required=True, validate=validate.Range(min=0))
+    position_to = fields.Float(required=True, validate=validate.Range(min=0))
+    playback_rate = fields.Float(load_default=1.0, validate=validate.Range(min=0.25, max=16))
+    wall_seconds = fields.Float(required=True, validate=validate.Range(min=0, max=86400))
+
+
+class ObjectSchema(ma.Schema):
+    type = fields.String(required=True, validate=validate.OneOf(["microlecture"]))
+    id = fields.Integer(required=True, validate=validate.Range(min=1))
+
+
+class StatementInSchema(ma.Schema):
+    """A statement from a device, xAPI-shaped; the actor is always the caller."""
+
+    id = fields.String(required=True, validate=validate.Length(min=8, max=64))
+    verb = fields.String(
+        required=True,
+        validate=validate.OneOf(
+            CLIENT_VERBS, error="设备只能上报 progressed / devices send progressed only"
+        ),
+    )
+    object = fields.Nested(ObjectSchema, required=True)
+    result = fields.Nested(HeartbeatSchema, required=True)
+    context = fields.Dict(load_default=None, metadata={"description": "device, app version…"})
+    timestamp = fields.AwareDateTime(required=True, default_timezone=None)
+
+
+class StatementBatchSchema(ma.Schema):
+    statements = fields.List(
+        fields.Raw(),  # each is checked on its own: one bad statement spoils no other
+        required=True,
+        validate=validate.Length(min=1, max=500),
+        metadata={"description": "up to 500 statements recorded offline, in any order"},
+    )
+
+
+class StatementOutcomeSchema(ma.Schema):
+    id = fields.String(allow_none=True)
+    status = fields.String(metadata={"description": "stored, duplicate or rejected"})
+    reason = fields.Raw(allow_none=True)
+
+
+class StatementBatchResultSchema(ma.Schema):
+    results = fields.List(fields.Nested(StatementOutcomeSchema))
+
+
+class StatementSchema(ma.Schema):
+    id = fields.String(attribute="statement_id")
+    actor = fields.Function(lambda s: {"account": {"name": str(s.user_id)}})
+    verb = fields.String()
+    object = fields.Function(lambda s: {"type": s.object_type, "id": s.object_id})
+    result = fields.Dict(allow_none=True)
+    context = fields.Dict(allow_none=True)
+    timestamp = fields.DateTime()
+    stored = fields.DateTime()
+
+
+class HistoryArgsSchema(ma.Schema):
+    cursor = fields.String(load_default=None)
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+
+
+class LectureProgressSchema(ma.Schema):
+    microlecture_id = fields.Integer()
+    seconds_watched = fields.Float(metadata={"description": "unique media seconds"})
+    duration_seconds = fields.Float()
+    share_watched = fields.Float()
+    last_position = fields.Float()
+    completed_at = fields.DateTime(allow_none=True)
+    updated_at = fields.DateTime()
+
+
+class CourseProgressSchema(ma.Schema):
+    course_id = fields.Integer()
+    title = fields.String()
+    required_lectures = fields.Integer()
+    completed_lectures = fields.Integer()
+    completed = fields.Boolean()
+    lectures = fields.List(fields.Nested(LectureProgressSchema))
+
+
+class ProgressSchema(ma.Schema):
+    courses = fields.List(fields.Nested(CourseProgressSchema))
+    lectures = fields.List(
+        fields.Nested(LectureProgressSchema), metadata={"description": "every lecture started"}
+    )

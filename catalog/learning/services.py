@@ -1,0 +1,324 @@
+"""Recording statements (idempotently, in batches from offline phones) and the progress,
+completions and history that follow from them."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import marshmallow as ma
+from sqlalchemy import Select, select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from catalog.accounts.models import User
+from catalog.columns import utcnow
+from catalog.courses.models import Chapter, ChapterItem, Course
+from catalog.courses.services import learner_course_ids
+from catalog.extensions import db
+from catalog.learning import progress
+from catalog.learning.models import LectureProgress, Statement
+from catalog.learning.schemas import StatementInSchema
+from catalog.lectures.models import Microlecture
+from catalog.registry import services
+
+IN_SCHEMA = StatementInSchema()
+
+
+@dataclass
+class Outcome:
+    id: str | None
+    status: str  # stored, duplicate or rejected
+    reason: Any = None
+
+
+@dataclass
+class _Accepted:
+    index: int
+    data: dict[str, Any]
+    digest: str
+
+
+def _digest(data: dict[str, Any]) -> str:
+    """The statement's content, canonically (the id aside), for telling a retry from a clash."""
+    content = {k: v for k, v in data.items() if k != "id"}
+    text = json.dumps(content, sort_keys=True, default=str, ensure_ascii=False)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _upsert(model: Any) -> Any:
+    dialect = db.session.get_bind().dialect.name
+    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(model.__table__)
+
+
+def record_batch(user: User, raw: list[Any]) -> list[Outcome]:
+    """Store each new statement once; answer for each (one bad one spoils no other)."""
+    settings = services().settings
+    latest = utcnow() + timedelta(seconds=settings.statement_future_seconds)
+    outcomes: list[Outcome | None] = [None] * len(raw)
+    accepted: dict[str, _Accepted] = {}
+    for index, item in enumerate(raw):
+        given_id = item.get("id") if isinstance(item, dict) else None
+        try:
+            data = IN_SCHEMA.load(item if isinstance(item, dict) else {})
+        except ma.ValidationError as error:
+            outcomes[index] = Outcome(_text(given_id), "rejected", error.messages)
+            continue
+        if data["timestamp"] > latest:
+            outcomes[index] = Outcome(
+                data["id"], "rejected", "时间在未来 / timestamp in the future"
+            )
+            continue
+        digest = _digest(data)
+        earlier = accepted.get(data["id"])
+        if earlier is not None:  # the same statement twice in one batch
+            outcomes[index] = _repeat(data["id"], earlier.digest, digest)
+            continue
+        accepted[data["id"]] = _Accepted(index, data, digest)
+
+    lectures = _lectures({a.data["object"]["id"] for a in accepted.values()})
+    for statement_id, entry in list(accepted.items()):
+        if entry.data["object"]["id"] not in lectures:
+            outcomes[entry.index] = Outcome(
+                statement_id, "rejected", "没有这个已发布的微课 / no such published microlecture"
+            )
+            del accepted[statement_id]
+
+    stored = _insert(user, list(accepted.values()))
+    if len(stored) < len(accepted):  # stored before (a retry), or by a concurrent upload
+        rows = db.session.execute(
+            select(Statement.statement_id, Statement.content_hash).where(
+                Statement.user_id == user.id,
+                Statement.statement_id.in_([i for i in accepted if i not in stored]),
+            )
+        )
+        known = {statement_id: digest for statement_id, digest in rows}
+        for statement_id, entry in accepted.items():
+            if statement_id not in stored:
+                outcomes[entry.index] = _repeat(statement_id, known.get(statement_id), entry.digest)
+    beats: dict[int, list[tuple[progress.Heartbeat, datetime]]] = defaultdict(list)
+    for statement_id in stored:
+        entry = accepted[statement_id]
+        outcomes[entry.index] = Outcome(statement_id, "stored")
+        beat = progress.Heartbeat(**entry.data["result"])
+        beats[entry.data["object"]["id"]].append((beat, entry.data["timestamp"]))
+    for lecture_id, lecture_beats in beats.items():
+        _advance(user, lectures[lecture_id], lecture_beats)
+    db.session.commit()
+    return [o if o is not None else Outcome(None, "rejected", "?") for o in outcomes]
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _repeat(statement_id: str, stored_digest: str | None, digest: str) -> Outcome:
+    if stored_digest == digest:
+        return Outcome(statement_id, "duplicate")
+    return Outcome(
+        statement_id,
+        "rejected",
+        "同一 id 的记录内容不同 / a different statement already has this id (409)",
+    )
+
+
+def _lectures(ids: set[int]) -> dict[int, Microlecture]:
+    if not ids:
+        return {}
+    found = db.session.scalars(
+        select(Microlecture).where(
+            Microlecture.id.in_(ids),
+            Microlecture.is_published.is_(True),
+            Microlecture.duration_seconds > 0,
+        )
+    )
+    return {lecture.id: lecture for lecture in found}
+
+
+def _insert(user: User, entries: list[_Accepted]) -> set[str]:
+    """Insert what is new; the ids actually stored (a unique key settles races)."""
+    if not entries:
+        return set()
+    now = utcnow()
+    rows = [
+        {
+            "statement_id": e.data["id"],
+            "user_id": user.id,
+            "verb": e.data["verb"],
+            "object_type": e.data["object"]["type"],
+            "object_id": str(e.data["object"]["id"]),
+            "result": e.data["result"],
+            "context": e.data["context"],
+            "timestamp": e.data["timestamp"],
+            "stored": now,
+            "content_hash": e.digest,
+        }
+        for e in entries
+    ]
+    table = Statement.__table__
+    statement = (
+        _upsert(Statement)
+        .on_conflict_do_nothing(index_elements=["user_id", "statement_id"])
+        .returning(table.c.statement_id)
+    )
+    return set(db.session.scalars(statement, rows))
+
+
+def _advance(
+    user: User, lecture: Microlecture, beats: list[tuple[progress.Heartbeat, datetime]]
+) -> None:
+    """Merge heartbeats into the learner's progress (row locked), completing it once."""
+    settings = services().settings
+    duration = float(lecture.duration_seconds or 0)
+    db.session.execute(
+        _upsert(LectureProgress)
+        .values(
+            user_id=user.id,
+            microlecture_id=lecture.id,
+            intervals=[],
+            seconds_watched=0.0,
+            duration_seconds=duration,
+            last_position=0.0,
+            updated_at=utcnow(),
+        )
+        .on_conflict_do_nothing(index_elements=["user_id", "microlecture_id"])
+    )
+    row = db.session.scalar(
+        select(LectureProgress)
+        .where(LectureProgress.user_id == user.id, LectureProgress.microlecture_id == lecture.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    assert row is not None
+    intervals = [list(i) for i in row.intervals]
+    for beat, _ in sorted(beats, key=lambda b: b[1]):
+        counted = progress.countable(beat, duration, settings.heartbeat_max_gap_seconds)
+        if counted is not None:
+            intervals = progress.merge(intervals, counted)
+    row.intervals = intervals
+    row.seconds_watched = progress.covered(intervals)
+    row.last_position = max(beats, key=lambda b: b[1])[0].position_to
+    row.updated_at = utcnow()
+    if row.completed_at is None and row.share_watched >= settings.lecture_completion_share:
+        row.completed_at = max(when for _, when in beats)
+        _record_completion(user, "microlecture", lecture.id, row.completed_at, row.share_watched)
+        _complete_courses(user, lecture.id, row.completed_at)
+
+
+def _record_completion(
+    user: User, object_type: str, object_id: int, when: datetime, share: float | None
+) -> None:
+    """A server statement, stored once: its id is derived from what was completed."""
+    data = {
+        "verb": "completed",
+        "object": {"type": object_type, "id": object_id},
+        "result": {"completion": True, **({"share_watched": share} if share else {})},
+    }
+    db.session.execute(
+        _upsert(Statement)
+        .values(
+            statement_id=f"completed:{object_type}:{object_id}",
+            user_id=user.id,
+            verb="completed",
+            object_type=object_type,
+            object_id=str(object_id),
+            result=data["result"],
+            context=None,
+            timestamp=when,
+            stored=utcnow(),
+            content_hash=_digest(data),
+        )
+        .on_conflict_do_nothing(index_elements=["user_id", "statement_id"])
+    )
+
+
+def _complete_courses(user: User, lecture_id: int, when: datetime) -> None:
+    """Courses of the learner all of whose required microlectures are now complete."""
+    course_ids = learner_course_ids(user)
+    if not course_ids:
+        return
+    containing = set(
+        db.session.scalars(
+            select(Chapter.course_id)
+            .join(ChapterItem, ChapterItem.chapter_id == Chapter.id)
+            .where(ChapterItem.microlecture_id == lecture_id, Chapter.course_id.in_(course_ids))
+        )
+    )
+    done = _completed_lectures(user)
+    for course_id in containing:
+        required = _required_lectures(course_id)
+        if required and required <= done:
+            _record_completion(user, "course", course_id, when, None)
+
+
+def _completed_lectures(user: User) -> set[int]:
+    return set(
+        db.session.scalars(
+            select(LectureProgress.microlecture_id).where(
+                LectureProgress.user_id == user.id, LectureProgress.completed_at.is_not(None)
+            )
+        )
+    )
+
+
+def _required_lectures(course_id: int) -> set[int]:
+    return set(
+        db.session.scalars(
+            select(ChapterItem.microlecture_id)
+            .join(Chapter, Chapter.id == ChapterItem.chapter_id)
+            .where(Chapter.course_id == course_id, ChapterItem.required.is_(True))
+        )
+    )
+
+
+def history_query(user: User) -> Select[Any]:
+    return select(Statement).where(Statement.user_id == user.id)
+
+
+@dataclass
+class CourseProgress:
+    course_id: int
+    title: str
+    required_lectures: int
+    completed_lectures: int
+    completed: bool
+    lectures: list[LectureProgress]
+
+
+def progress_of(user: User) -> dict[str, Any]:
+    """Per course of the learner (required microlectures) and per microlecture started."""
+    rows = {
+        p.microlecture_id: p
+        for p in db.session.scalars(
+            select(LectureProgress).where(LectureProgress.user_id == user.id)
+        )
+    }
+    completed_courses = set(
+        db.session.scalars(
+            select(Statement.object_id).where(
+                Statement.user_id == user.id,
+                Statement.verb == "completed",
+                Statement.object_type == "course",
+            )
+        )
+    )
+    courses = []
+    for course in db.session.scalars(
+        select(Course).where(Course.id.in_(learner_course_ids(user))).order_by(Course.title)
+    ):
+        required = _required_lectures(course.id)
+        done = {m for m in required if m in rows and rows[m].completed_at is not None}
+        courses.append(
+            CourseProgress(
+                course_id=course.id,
+                title=course.title,
+                required_lectures=len(required),
+                completed_lectures=len(done),
+                completed=str(course.id) in completed_courses,
+                lectures=[rows[m] for m in sorted(required) if m in rows],
+            )
+        )
+    return {"courses": courses, "lectures": sorted(rows.values(), key=lambda p: p.microlecture_id)}

@@ -1,0 +1,205 @@
+"""Statements from offline phones: idempotent batches, partial failure, honest progress,
+completions recorded once, history and privacy."""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from catalog.accounts.models import Organisation, Role, User
+from catalog.columns import utcnow
+from catalog.extensions import db
+from catalog.learning.models import Statement
+from catalog.lectures.models import Microlecture
+
+BATCH = "/api/v1/me/statements:batch"
+
+
+@pytest.fixture
+def learner(
+    make_org: Callable[..., Organisation],
+    make_user: Callable[..., User],
+    login: Callable[[User], dict],
+) -> dict[str, Any]:
+    org = make_org(code="learn-org")
+    return {"org": org, "headers": login(make_user(Role.LEARNER, organisation=org))}
+
+
+@pytest.fixture
+def lecture(make_user: Callable[..., User], make_lecture: Callable[..., Any]) -> Microlecture:
+    lecture = make_lecture(make_user(Role.INSTRUCTOR), duration=100.0)
+    lecture.is_published = True
+    db.session.commit()
+    return lecture
+
+
+def beat(
+    lecture_id: int, start: float, end: float, *, wall: float | None = None, **extra: Any
+) -> dict:
+    return {
+        "id": extra.pop("id", str(uuid.uuid4())),
+        "verb": "progressed",
+        "object": {"type": "microlecture", "id": lecture_id},
+        "result": {
+            "position_from": start,
+            "position_to": end,
+            "playback_rate": extra.pop("rate", 1.0),
+            "wall_seconds": end - start if wall is None else wall,
+        },
+        "timestamp": extra.pop("timestamp", utcnow().isoformat()),
+        **extra,
+    }
+
+
+def send(client: FlaskClient, headers: dict, statements: list[dict]) -> list[dict]:
+    response = client.post(BATCH, json={"statements": statements}, headers=headers)
+    assert response.status_code == 200, response.get_json()
+    return response.get_json()["results"]
+
+
+def test_a_batch_stores_each_statement_once_and_refuses_clashes(
+    client: FlaskClient, learner: dict, lecture: Microlecture
+) -> None:
+    first = beat(lecture.id, 0, 15)
+    results = send(client, learner["headers"], [first, first, beat(lecture.id, 15, 30)])
+    assert [r["status"] for r in results] == ["stored", "duplicate", "stored"]
+    again = send(client, learner["headers"], [first])  # the phone retries after a timeout
+    assert again[0]["status"] == "duplicate"
+    clash = {**first, "result": {**first["result"], "position_to": 14}}
+    refused = send(client, learner["headers"], [clash])
+    assert refused[0]["status"] == "rejected" and "409" in refused[0]["reason"]
+    assert db.session.scalar(db.select(db.func.count()).select_from(Statement)) == 2
+
+
+def test_one_bad_statement_loses_no_other(
+    client: FlaskClient, learner: dict, lecture: Microlecture
+) -> None:
+    future = (utcnow() + timedelta(hours=2)).isoformat()
+    statements = [
+        beat(lecture.id, 0, 15),
+        {"id": "short"},  # malformed
+        beat(lecture.id, 15, 30, verb="completed"),  # the server records completions
+        beat(lecture.id, 30, 45, timestamp=future),
+        beat(999_999, 0, 15),  # no such lecture
+        "not even an object",
+        beat(lecture.id, 45, 60),
+    ]
+    results = send(client, learner["headers"], statements)
+    assert [r["status"] for r in results] == [
+        "stored",
+        "rejected",
+        "rejected",
+        "rejected",
+        "rejected",
+        "rejected",
+        "stored",
+    ]
+    assert "verb" in results[2]["reason"] and "future" in results[3]["reason"]
+    too_many = client.post(
+        BATCH, json={"statements": [beat(lecture.id, 0, 1)] * 501}, headers=learner["headers"]
+    )
+    assert too_many.status_code == 422
+
+
+def test_progress_counts_unique_seconds_and_completes_once(
+    client: FlaskClient, learner: dict, lecture: Microlecture
+) -> None:
+    headers = learner["headers"]
+    send(client, headers, [beat(lecture.id, 0, 15), beat(lecture.id, 60, 75)])  # seeked ahead
+    send(client, headers, [beat(lecture.id, 0, 15)])  # replayed
+    [row] = client.get("/api/v1/me/progress", headers=headers).get_json()["lectures"]
+    assert row["seconds_watched"] == 30 and row["completed_at"] is None
+    send(client, headers, [beat(lecture.id, t, t + 15) for t in range(15, 90, 15)])
+    [row] = client.get("/api/v1/me/progress", headers=headers).get_json()["lectures"]
+    assert row["seconds_watched"] == 90 and row["share_watched"] == 0.9
+    assert row["completed_at"] is not None
+    send(client, headers, [beat(lecture.id, 90, 100)])
+    completions = db.session.scalars(
+        db.select(Statement).where(Statement.verb == "completed")
+    ).all()
+    assert len(completions) == 1 and completions[0].object_id == str(lecture.id)
+
+
+def test_a_course_completes_when_its_required_lectures_do(
+    client: FlaskClient,
+    learner: dict,
+    make_course: Callable[..., int],
+) -> None:
+    course = make_course(learner["org"])
+    client.put(f"/api/v1/me/courses/{course}", headers=learner["headers"])
+    before = client.get("/api/v1/me/progress", headers=learner["headers"]).get_json()
+    [entry] = before["courses"]
+    assert entry["course_id"] == course and not entry["completed"]
+    lecture_id = db.session.scalar(
+        db.select(Microlecture.id).where(Microlecture.instructor_id.is_not(None))
+    )
+    duration = db.session.get(Microlecture, lecture_id).duration_seconds
+    beats = [beat(lecture_id, t, min(t + 15, duration)) for t in range(0, int(duration), 15)]
+    send(client, learner["headers"], beats)
+    after = client.get("/api/v1/me/progress", headers=learner["headers"]).get_json()
+    assert after["courses"][0]["completed"] and after["courses"][0]["completed_lectures"] == 1
+    verbs = {(s.verb, s.object_type) for s in db.session.scalars(db.select(Statement)).all()}
+    assert ("completed", "course") in verbs and ("completed", "microlecture") in verbs
+
+
+def test_history_is_a_private_newest_first_timeline(
+    client: FlaskClient, learner: dict, lecture: Microlecture, login_as: Callable[..., dict]
+) -> None:
+    now = utcnow()
+    send(
+        client,
+        learner["headers"],
+        [
+            beat(lecture.id, t, t + 15, timestamp=(now - timedelta(minutes=10 - t)).isoformat())
+            for t in range(5)
+        ],
+    )
+    page = client.get("/api/v1/me/history?limit=3", headers=learner["headers"]).get_json()
+    assert len(page["items"]) == 3 and page["next_cursor"]
+    stamps = [s["timestamp"] for s in page["items"]]
+    assert stamps == sorted(stamps, reverse=True)
+    rest = client.get(
+        f"/api/v1/me/history?limit=3&cursor={page['next_cursor']}", headers=learner["headers"]
+    ).get_json()
+    assert len(rest["items"]) == 2 and rest["next_cursor"] is None
+    assert page["items"][0]["verb"] == "progressed"
+    stranger = login_as(Role.LEARNER)
+    assert client.get("/api/v1/me/history", headers=stranger).get_json()["items"] == []
+    assert client.get("/api/v1/me/history").status_code == 401
+
+
+def test_concurrent_uploads_of_the_same_statements_store_them_once(
+    app: Flask, learner: dict, lecture: Microlecture
+) -> None:
+    statements = [beat(lecture.id, t, t + 15) for t in range(0, 90, 15)]
+    barrier = threading.Barrier(3)
+    results: list[list[dict]] = []
+
+    def phone() -> None:
+        client = app.test_client()
+        barrier.wait()
+        response = client.post(BATCH, json={"statements": statements}, headers=learner["headers"])
+        results.append(response.get_json()["results"])
+
+    threads = [threading.Thread(target=phone) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(results) == 3
+    for index in range(len(statements)):
+        statuses = sorted(r[index]["status"] for r in results)
+        assert statuses == ["duplicate", "duplicate", "stored"]
+    stored = db.session.scalar(
+        db.select(db.func.count()).select_from(Statement).where(Statement.verb == "progressed")
+    )
+    assert stored == len(statements)
+    progress = app.test_client().get("/api/v1/me/progress", headers=learner["headers"]).get_json()
+    assert progress["lectures"][0]["seconds_watched"] == 90
