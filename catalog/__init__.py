@@ -21,6 +21,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         authoring_microlectures,
         banks,
         courses,
+        credits,
         docs_assets,
         health,
         learning,
@@ -108,6 +109,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         search.blp,
         quiz.blp,
         learning.blp,
+        credits.blp,
     ):
         extensions.api.register_blueprint(blueprint)
     app.register_blueprint(docs_assets.blp)

@@ -13,6 +13,7 @@ from catalog.learning import services
 from catalog.learning.models import Statement
 from catalog.learning.schemas import (
     HistoryArgsSchema,
+    MasterySchema,
     ProgressSchema,
     StatementBatchResultSchema,
     StatementBatchSchema,
@@ -54,3 +55,22 @@ class Progress(MethodView):
     def get(self) -> dict[str, Any]:
         """Honest progress: per course (its required microlectures) and per microlecture."""
         return services.progress_of(current_user)
+
+
+@blp.route("/mastery")
+class Mastery(MethodView):
+    @blp.auth()
+    @blp.response(200, MasterySchema(many=True))
+    def get(self) -> list[dict[str, Any]]:
+        """My mastery of each knowledge point, from my graded quiz answers."""
+        return services.mastery_of(current_user)
+
+
+@blp.route("/export")
+class Export(MethodView):
+    @blp.auth()
+    @blp.response(200)
+    def get(self) -> dict[str, Any]:
+        """All my learning data as one JSON document (history, progress, quizzes, mastery,
+        certificates, credits)."""
+        return services.export_of(current_user)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from flask.views import MethodView
 from flask_jwt_extended import current_user
 
@@ -13,8 +11,6 @@ from catalog.api import API_PREFIX, Blueprint
 from catalog.courses import services as courses
 from catalog.courses.models import Enrolment
 from catalog.courses.schemas import EnrolmentSchema, MyCoursesSchema
-from catalog.quiz import services as quiz
-from catalog.quiz.schemas import CertificateSchema
 
 blp = Blueprint("me", __name__, url_prefix=f"{API_PREFIX}/me", description="我的 / Me")
 
@@ -50,12 +46,3 @@ class MyCoursesById(MethodView):
     def delete(self, course_id: int) -> None:
         """Leave a course I enrolled in (assignments stay)."""
         courses.unenrol(current_user, course_id)
-
-
-@blp.route("/certificates")
-class MyCertificates(MethodView):
-    @blp.auth()
-    @blp.response(200, CertificateSchema(many=True))
-    def get(self) -> list[Any]:
-        """Certificates I earned by passing level exams, newest first."""
-        return quiz.certificates_of(current_user)

@@ -97,3 +97,9 @@ class ProgressSchema(ma.Schema):
     lectures = fields.List(
         fields.Nested(LectureProgressSchema), metadata={"description": "every lecture started"}
     )
+
+
+class MasterySchema(ma.Schema):
+    knowledge_point = fields.String()
+    mastery = fields.Float(metadata={"description": "share of the points earned"})
+    answers = fields.Integer()

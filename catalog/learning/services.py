@@ -3,23 +3,21 @@ completions and history that follow from them."""
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 import marshmallow as ma
-from sqlalchemy import Select, select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Select, func, select
 
 from catalog.accounts.models import User
 from catalog.columns import utcnow
 from catalog.courses.models import Chapter, ChapterItem, Course
 from catalog.courses.services import learner_course_ids
+from catalog.credits import services as credits
 from catalog.extensions import db
-from catalog.learning import progress
+from catalog.learning import progress, statements
 from catalog.learning.models import LectureProgress, Statement
 from catalog.learning.schemas import StatementInSchema
 from catalog.lectures.models import Microlecture
@@ -42,18 +40,6 @@ class _Accepted:
     digest: str
 
 
-def _digest(data: dict[str, Any]) -> str:
-    """The statement's content, canonically (the id aside), for telling a retry from a clash."""
-    content = {k: v for k, v in data.items() if k != "id"}
-    text = json.dumps(content, sort_keys=True, default=str, ensure_ascii=False)
-    return hashlib.sha256(text.encode()).hexdigest()
-
-
-def _upsert(model: Any) -> Any:
-    dialect = db.session.get_bind().dialect.name
-    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(model.__table__)
-
-
 def record_batch(user: User, raw: list[Any]) -> list[Outcome]:
     """Store each new statement once; answer for each (one bad one spoils no other)."""
     settings = services().settings
@@ -72,7 +58,7 @@ def record_batch(user: User, raw: list[Any]) -> list[Outcome]:
                 data["id"], "rejected", "时间在未来 / timestamp in the future"
             )
             continue
-        digest = _digest(data)
+        digest = statements.digest(data)
         earlier = accepted.get(data["id"])
         if earlier is not None:  # the same statement twice in one batch
             outcomes[index] = _repeat(data["id"], earlier.digest, digest)
@@ -160,7 +146,7 @@ def _insert(user: User, entries: list[_Accepted]) -> set[str]:
     ]
     table = Statement.__table__
     statement = (
-        _upsert(Statement)
+        statements.upsert(Statement)
         .on_conflict_do_nothing(index_elements=["user_id", "statement_id"])
         .returning(table.c.statement_id)
     )
@@ -174,7 +160,7 @@ def _advance(
     settings = services().settings
     duration = float(lecture.duration_seconds or 0)
     db.session.execute(
-        _upsert(LectureProgress)
+        statements.upsert(LectureProgress)
         .values(
             user_id=user.id,
             microlecture_id=lecture.id,
@@ -204,35 +190,15 @@ def _advance(
     row.updated_at = utcnow()
     if row.completed_at is None and row.share_watched >= settings.lecture_completion_share:
         row.completed_at = max(when for _, when in beats)
-        _record_completion(user, "microlecture", lecture.id, row.completed_at, row.share_watched)
-        _complete_courses(user, lecture.id, row.completed_at)
-
-
-def _record_completion(
-    user: User, object_type: str, object_id: int, when: datetime, share: float | None
-) -> None:
-    """A server statement, stored once: its id is derived from what was completed."""
-    data = {
-        "verb": "completed",
-        "object": {"type": object_type, "id": object_id},
-        "result": {"completion": True, **({"share_watched": share} if share else {})},
-    }
-    db.session.execute(
-        _upsert(Statement)
-        .values(
-            statement_id=f"completed:{object_type}:{object_id}",
-            user_id=user.id,
-            verb="completed",
-            object_type=object_type,
-            object_id=str(object_id),
-            result=data["result"],
-            context=None,
-            timestamp=when,
-            stored=utcnow(),
-            content_hash=_digest(data),
+        statements.record(
+            user.id,
+            "completed",
+            "microlecture",
+            lecture.id,
+            when=row.completed_at,
+            result={"completion": True, "share_watched": row.share_watched},
         )
-        .on_conflict_do_nothing(index_elements=["user_id", "statement_id"])
-    )
+        _complete_courses(user, lecture.id, row.completed_at)
 
 
 def _complete_courses(user: User, lecture_id: int, when: datetime) -> None:
@@ -251,7 +217,12 @@ def _complete_courses(user: User, lecture_id: int, when: datetime) -> None:
     for course_id in containing:
         required = _required_lectures(course_id)
         if required and required <= done:
-            _record_completion(user, "course", course_id, when, None)
+            statements.record(
+                user.id, "completed", "course", course_id, when=when, result={"completion": True}
+            )
+            course = db.session.get(Course, course_id)
+            if course is not None and course.credits > 0:
+                credits.earn(user.id, course.credits, "course", course_id, reason=course.title)
 
 
 def _completed_lectures(user: User) -> set[int]:
@@ -322,3 +293,93 @@ def progress_of(user: User) -> dict[str, Any]:
             )
         )
     return {"courses": courses, "lectures": sorted(rows.values(), key=lambda p: p.microlecture_id)}
+
+
+def mastery_of(user: User) -> list[dict[str, Any]]:
+    """Per knowledge point, the share of the points earned in graded quiz answers."""
+    from catalog.banks.models import QuestionKnowledgePoint
+    from catalog.quiz.models import QuizSession, SessionItem
+
+    rows = db.session.execute(
+        select(
+            QuestionKnowledgePoint.point,
+            func.sum(SessionItem.score),
+            func.sum(SessionItem.points),
+            func.count(),
+        )
+        .join(SessionItem, SessionItem.question_id == QuestionKnowledgePoint.question_id)
+        .join(QuizSession, QuizSession.id == SessionItem.session_id)
+        .where(
+            QuizSession.user_id == user.id,
+            SessionItem.score.is_not(None),
+            SessionItem.pending.is_(False),
+        )
+        .group_by(QuestionKnowledgePoint.point)
+        .order_by(QuestionKnowledgePoint.point)
+    )
+    return [
+        {
+            "knowledge_point": point,
+            "mastery": round(float(earned or 0) / float(possible), 3) if possible else 0.0,
+            "answers": int(answers),
+        }
+        for point, earned, possible, answers in rows
+    ]
+
+
+def export_of(user: User) -> dict[str, Any]:
+    """Everything the platform holds about the learner's own learning, as plain JSON."""
+    from catalog.credits import services as credit_bank
+    from catalog.credits.models import CreditTransaction
+    from catalog.quiz.models import QuizSession
+
+    def plain(row: Any, *names: str) -> dict[str, Any]:
+        return {n: _json_value(getattr(row, n)) for n in names}
+
+    history = db.session.scalars(history_query(user).order_by(Statement.timestamp, Statement.id))
+    sessions = db.session.scalars(
+        select(QuizSession).where(QuizSession.user_id == user.id).order_by(QuizSession.started_at)
+    )
+    ledger = db.session.scalars(
+        credit_bank.ledger_query(user.id).order_by(CreditTransaction.created_at)
+    )
+    lectures = db.session.scalars(select(LectureProgress).where(LectureProgress.user_id == user.id))
+    return {
+        "exported_at": utcnow().isoformat(),
+        "user": plain(user, "id", "username", "display_name", "organisation_id", "created_at"),
+        "statements": [
+            plain(s, "statement_id", "verb", "object_type", "object_id", "result", "context")
+            | {"timestamp": s.timestamp.isoformat(), "stored": s.stored.isoformat()}
+            for s in history
+        ],
+        "progress": [
+            plain(p, "microlecture_id", "seconds_watched", "duration_seconds", "completed_at")
+            for p in lectures
+        ],
+        "quiz_sessions": [
+            plain(s, "id", "template_id", "mode", "status", "started_at", "submitted_at", "result")
+            for s in sessions
+        ],
+        "mastery": mastery_of(user),
+        "certificates": [
+            plain(c, "id", "kind", "status", "skill_level", "number", "issuer", "issued_on")
+            | plain(c, "expires_on", "verification_code")
+            for c in credit_bank.certificates_of(user)
+        ],
+        "credits": {
+            "balance": credit_bank.balance(user.id),
+            "ledger": [
+                plain(t, "id", "kind", "credits", "source_type", "source_id", "reason")
+                | plain(t, "created_at")
+                for t in ledger
+            ],
+        },
+    }
+
+
+def _json_value(value: Any) -> Any:
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if hasattr(value, "value"):  # enums
+        return value.value
+    return value

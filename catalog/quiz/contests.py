@@ -19,6 +19,7 @@ FINISHED = (SessionStatus.SUBMITTED, SessionStatus.EXPIRED)
 
 @dataclass
 class Standing:
+    user_id: int  # not shown on the board
     rank: int
     display_name: str
     score: float
@@ -87,6 +88,7 @@ def leaderboard(user: User, template_id: int, limit: int) -> Leaderboard:
 
 def _standing(session: QuizSession, name: str, rank: int, user: User) -> Standing:
     return Standing(
+        user_id=session.user_id,
         rank=rank,
         display_name=name,
         score=session.score or 0.0,

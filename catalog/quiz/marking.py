@@ -15,7 +15,7 @@ from catalog.errors import Conflict, Invalid, NotFound
 from catalog.extensions import db
 from catalog.quiz import review
 from catalog.quiz.models import QuizSession, SessionItem, SessionStatus
-from catalog.quiz.services import certify, follow_up, total_up
+from catalog.quiz.services import conclude, follow_up, total_up
 
 
 def pending_query(user: User, bank_id: int) -> Select[Any]:
@@ -81,7 +81,7 @@ def grade_by_hand(
         waited = session.passed is None
         total_up(session)
         if waited and session.passed is not None:
-            certify(session)
+            conclude(session)
     db.session.commit()
     if finished:
         follow_up(session_id)  # the card of this answer; statistics once the session is final

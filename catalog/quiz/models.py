@@ -243,23 +243,6 @@ class ItemStatistics(db.Model):  # type: ignore[name-defined,misc]
         return round((mean_right - mean_wrong) / math.sqrt(variance) * math.sqrt(p * (1 - p)), 3)
 
 
-class Certificate(db.Model):  # type: ignore[name-defined,misc]
-    """A skill-level certificate earned by passing a level exam (or, later, registered)."""
-
-    __tablename__ = "certificates"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    occupation_id: Mapped[int | None] = mapped_column(ForeignKey("occupations.id"))
-    skill_level: Mapped[int | None] = mapped_column(ForeignKey("skill_levels.level"))
-    score: Mapped[float] = mapped_column(Float)
-    issued_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    verification_code: Mapped[str] = mapped_column(String(24), unique=True)
-    session_id: Mapped[str | None] = mapped_column(
-        ForeignKey("quiz_sessions.id", ondelete="SET NULL"), unique=True
-    )
-
-
 class ReviewCard(db.Model):  # type: ignore[name-defined,misc]
     """A learner's FSRS card for a question they once got wrong (错题本).
 

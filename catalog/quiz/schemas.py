@@ -157,16 +157,6 @@ def _occupation_code(occupation_id: int | None) -> str | None:
     return found.code if found else None
 
 
-class CertificateSchema(ma.Schema):
-    id = fields.Integer()
-    occupation = fields.Function(lambda c: _occupation_code(c.occupation_id), allow_none=True)
-    skill_level = fields.Integer(allow_none=True)
-    score = fields.Float()
-    issued_at = fields.DateTime()
-    verification_code = fields.String(metadata={"description": "quote it to verify"})
-    session_id = fields.String(allow_none=True)
-
-
 class LeaderboardArgsSchema(ma.Schema):
     limit = fields.Integer(load_default=10, validate=validate.Range(min=1, max=100))
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import random
-import secrets
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Protocol, cast
@@ -18,12 +17,14 @@ from catalog.accounts.models import User
 from catalog.banks.models import Question, QuestionType, QuestionVersion, bank_courses
 from catalog.columns import new_id, utcnow
 from catalog.courses.services import learner_course_ids
+from catalog.credits import services as credits
+from catalog.credits.models import Certificate
 from catalog.errors import Conflict, NotFound
 from catalog.extensions import db
+from catalog.learning import statements
 from catalog.quiz import drawing, review, statistics
 from catalog.quiz.grading import ChoicePolicy, grade
 from catalog.quiz.models import (
-    Certificate,
     FeedbackPolicy,
     QuizMode,
     QuizSession,
@@ -177,6 +178,14 @@ def _open(
             }
         )
     db.session.execute(insert(SessionItem.__table__), items)  # one executemany, no ORM
+    statements.record(
+        session.user_id,
+        "attempted",
+        "quiz_session",
+        session.id,
+        when=session.started_at,
+        result={"template_id": session.template_id, "mode": session.mode.value},
+    )
     drawing.mark_seen(session.user_id, [d.question_id for d in drafts])
     db.session.commit()
     return session
@@ -580,7 +589,7 @@ def _grade(session: QuizSession, status: SessionStatus) -> dict[int, Frozen]:
     )
     total_up(session, versions)
     if session.passed is not None:
-        certify(session)
+        conclude(session)
     return versions
 
 
@@ -643,8 +652,22 @@ def submit(user: User, session_id: str) -> SessionView:
     return graded
 
 
-def certify(session: QuizSession) -> None:
-    """Passing a level exam records its certificate (once per session)."""
+def conclude(session: QuizSession) -> None:
+    """A final grade: the passed or failed statement; a passed level exam's certificate (once
+    per session), which earns credits."""
+    statements.record(
+        session.user_id,
+        "passed" if session.passed else "failed",
+        "quiz_session",
+        session.id,
+        when=session.submitted_at,
+        result={
+            "score": session.score,
+            "max_score": session.max_score,
+            "template_id": session.template_id,
+            "mode": session.mode.value,
+        },
+    )
     template = session.template
     if (
         template is None
@@ -652,26 +675,17 @@ def certify(session: QuizSession) -> None:
         or (template.occupation_id is None and template.skill_level is None)
     ):
         return
-    db.session.add(
-        Certificate(
-            user_id=session.user_id,
-            occupation_id=template.occupation_id,
-            skill_level=template.skill_level,
-            score=session.score or 0.0,
-            verification_code=secrets.token_hex(6).upper(),
-            session_id=session.id,
-        )
+    certificate = Certificate(
+        user_id=session.user_id,
+        occupation_id=template.occupation_id,
+        skill_level=template.skill_level,
+        score=session.score or 0.0,
+        verification_code=credits.new_verification_code(),
+        session_id=session.id,
     )
-
-
-def certificates_of(user: User) -> list[Certificate]:
-    return list(
-        db.session.scalars(
-            select(Certificate)
-            .where(Certificate.user_id == user.id)
-            .order_by(Certificate.issued_at.desc())
-        )
-    )
+    db.session.add(certificate)
+    db.session.flush()
+    credits.credit_certificate(certificate)
 
 
 @dataclass

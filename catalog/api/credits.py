@@ -1,0 +1,176 @@
+"""The credit bank (学分银行): my credits and certificates; admins' rules, reviews, adjustments
+and contest awards."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask.views import MethodView
+from flask_jwt_extended import current_user
+
+from catalog.accounts.models import Role
+from catalog.api import (
+    API_PREFIX,
+    Blueprint,
+    ImageUploadRequestSchema,
+    UploadTicketSchema,
+    page_schema,
+)
+from catalog.api.paging import SortKey, keyset_page, paginate
+from catalog.credits import services
+from catalog.credits.models import Certificate, CreditRule, CreditTransaction
+from catalog.credits.schemas import (
+    AdjustmentSchema,
+    AwardSchema,
+    CertificateQueryArgsSchema,
+    CertificateRegisterSchema,
+    CertificateSchema,
+    LedgerArgsSchema,
+    MyCertificatesArgsSchema,
+    MyCreditsSchema,
+    ReviewSchema,
+    RevokeSchema,
+    RuleCreateSchema,
+    RuleSchema,
+    RuleUpdateSchema,
+    TransactionSchema,
+)
+from catalog.uploads import UploadTicket
+
+blp = Blueprint("credits", __name__, url_prefix=API_PREFIX, description="学分银行 / Credit bank")
+NEWEST_FIRST = SortKey(CreditTransaction.created_at, CreditTransaction.id, descending=True)
+
+
+@blp.route("/me/credits")
+class MyCredits(MethodView):
+    @blp.auth()
+    @blp.arguments(LedgerArgsSchema, location="query")
+    @blp.response(200, MyCreditsSchema)
+    def get(self, args: dict[str, Any]) -> dict[str, Any]:
+        """My balance and my ledger, newest first (the balance is the ledger's sum)."""
+        query = services.ledger_query(current_user.id)
+        page = keyset_page(query, NEWEST_FIRST, cursor=args["cursor"], limit=args["limit"])
+        return {"balance": services.balance(current_user.id), **page}
+
+
+@blp.route("/me/certificates")
+class MyCertificates(MethodView):
+    @blp.auth()
+    @blp.arguments(MyCertificatesArgsSchema, location="query")
+    @blp.response(200, CertificateSchema(many=True))
+    def get(self, args: dict[str, Any]) -> list[Certificate]:
+        """My certificates, newest first; with expiring_within_days, those to renew."""
+        if args["expiring_within_days"] is not None:
+            return services.expiring_of(current_user, args["expiring_within_days"])
+        return services.certificates_of(current_user)
+
+    @blp.auth()
+    @blp.arguments(CertificateRegisterSchema)
+    @blp.response(201, CertificateSchema)
+    def post(self, data: dict[str, Any]) -> Certificate:
+        """Register a certificate issued elsewhere; it earns credits once an admin approves."""
+        return services.register(current_user, data)
+
+
+@blp.route("/me/certificates/scan-upload")
+class MyCertificateScanUpload(MethodView):
+    @blp.auth()
+    @blp.arguments(ImageUploadRequestSchema)
+    @blp.response(201, UploadTicketSchema)
+    def post(self, data: dict[str, Any]) -> UploadTicket:
+        """Where to PUT a certificate's scan (JPEG, PNG, WebP or PDF, 10 MiB at most)."""
+        return services.plan_scan_upload(current_user, data["content_type"], data["size"])
+
+
+@blp.route("/certificates")
+class Certificates(MethodView):
+    @blp.auth(Role.ADMIN)
+    @blp.arguments(CertificateQueryArgsSchema, location="query")
+    @blp.response(200, page_schema(CertificateSchema, "CertificatePage"))
+    def get(self, args: dict[str, Any]) -> dict[str, Any]:
+        """Your organisation's certificates: pending review, or expiring soon (retraining)."""
+        query = services.visible_certificates(
+            current_user, args.pop("status"), args.pop("expiring_within_days")
+        )
+        return paginate(query.order_by(Certificate.issued_at.desc()), **args)
+
+
+@blp.route("/certificates/<int:certificate_id>/approve")
+class CertificateApproval(MethodView):
+    @blp.auth(Role.ADMIN)
+    @blp.arguments(ReviewSchema)
+    @blp.response(200, CertificateSchema)
+    def post(self, data: dict[str, Any], certificate_id: int) -> Certificate:
+        """Approve a registered certificate: its credits are earned."""
+        return services.review(current_user, certificate_id, approve=True, note=data["note"])
+
+
+@blp.route("/certificates/<int:certificate_id>/reject")
+class CertificateRejection(MethodView):
+    @blp.auth(Role.ADMIN)
+    @blp.arguments(ReviewSchema)
+    @blp.response(200, CertificateSchema)
+    def post(self, data: dict[str, Any], certificate_id: int) -> Certificate:
+        """Reject a registered certificate, saying why."""
+        return services.review(current_user, certificate_id, approve=False, note=data["note"])
+
+
+@blp.route("/certificates/<int:certificate_id>/revoke")
+class CertificateRevocation(MethodView):
+    @blp.auth(Role.ADMIN)
+    @blp.arguments(RevokeSchema)
+    @blp.response(200, CertificateSchema)
+    def post(self, data: dict[str, Any], certificate_id: int) -> Certificate:
+        """Revoke a certificate; its credits go with a counter-transaction."""
+        return services.revoke_certificate(current_user, certificate_id, data["reason"])
+
+
+@blp.route("/credit-rules")
+class CreditRules(MethodView):
+    @blp.auth(Role.ADMIN)
+    @blp.response(200, RuleSchema(many=True))
+    def get(self) -> list[CreditRule]:
+        """Your organisation's rules for turning achievements into credits."""
+        return services.rules_of(current_user)
+
+    @blp.auth(Role.ADMIN)
+    @blp.arguments(RuleCreateSchema)
+    @blp.response(201, RuleSchema)
+    def post(self, data: dict[str, Any]) -> CreditRule:
+        """A rule: a certificate kind (and level) or a contest rank band earns N credits."""
+        return services.create_rule(current_user, data)
+
+
+@blp.route("/credit-rules/<int:rule_id>")
+class CreditRulesById(MethodView):
+    @blp.auth(Role.ADMIN)
+    @blp.arguments(RuleUpdateSchema)
+    @blp.response(200, RuleSchema)
+    def patch(self, changes: dict[str, Any], rule_id: int) -> CreditRule:
+        """Change a rule (what it already earned stays)."""
+        return services.update_rule(current_user, rule_id, changes)
+
+    @blp.auth(Role.ADMIN)
+    @blp.response(204)
+    def delete(self, rule_id: int) -> None:
+        """Retire a rule (what it already earned stays)."""
+        services.delete_rule(current_user, rule_id)
+
+
+@blp.route("/credit-adjustments")
+class CreditAdjustments(MethodView):
+    @blp.auth(Role.ADMIN)
+    @blp.arguments(AdjustmentSchema)
+    @blp.response(201, TransactionSchema)
+    def post(self, data: dict[str, Any]) -> CreditTransaction:
+        """Correct a learner's credits (±), with the reason; a new ledger line, never an edit."""
+        return services.adjust(current_user, data["user_id"], data["credits"], data["reason"])
+
+
+@blp.route("/quiz-templates/<int:template_id>/awards")
+class ContestAwards(MethodView):
+    @blp.auth(Role.ADMIN)
+    @blp.response(200, AwardSchema)
+    def post(self, template_id: int) -> dict[str, int]:
+        """After a contest closes, credit its entrants by rank band (again: nothing new)."""
+        return {"awarded": services.award_contest(current_user, template_id)}

@@ -1,0 +1,1 @@
+"""The credit bank (学分银行): certificates, credit rules and the ledger."""

@@ -1,0 +1,136 @@
+"""Schemas of certificates, credit rules and the ledger."""
+
+from __future__ import annotations
+
+import marshmallow as ma
+from marshmallow import fields, validate
+
+from catalog.credits.models import CertificateKind, CertificateStatus, RuleKind, TransactionKind
+
+
+def _occupation_code(occupation_id: int | None) -> str | None:
+    from catalog.extensions import db
+    from catalog.reference.models import Occupation
+
+    found = db.session.get(Occupation, occupation_id) if occupation_id else None
+    return found.code if found else None
+
+
+class CertificateSchema(ma.Schema):
+    id = fields.Integer()
+    kind = fields.Enum(CertificateKind, by_value=True)
+    source = fields.String(attribute="source.value", metadata={"description": "exam|registered"})
+    status = fields.Enum(CertificateStatus, by_value=True)
+    user_id = fields.Integer()
+    occupation = fields.Function(lambda c: _occupation_code(c.occupation_id), allow_none=True)
+    skill_level = fields.Integer(allow_none=True)
+    score = fields.Float(allow_none=True)
+    number = fields.String(allow_none=True)
+    issuer = fields.String(allow_none=True)
+    issued_on = fields.Date(allow_none=True)
+    expires_on = fields.Date(allow_none=True)
+    has_scan = fields.Function(lambda c: c.scan_key is not None)
+    issued_at = fields.DateTime()
+    verification_code = fields.String(metadata={"description": "quote it to verify"})
+    session_id = fields.String(allow_none=True)
+    reviewed_at = fields.DateTime(allow_none=True)
+    review_note = fields.String(allow_none=True)
+
+
+class CertificateRegisterSchema(ma.Schema):
+    kind = fields.Enum(CertificateKind, by_value=True, required=True)
+    number = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    issuer = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    occupation = fields.String(load_default=None, metadata={"description": "工种 code"})
+    skill_level = fields.Integer(load_default=None, validate=validate.Range(min=1, max=5))
+    issued_on = fields.Date(required=True)
+    expires_on = fields.Date(load_default=None)
+    scan_key = fields.String(
+        load_default=None, metadata={"description": "from POST /me/certificates/scan-upload"}
+    )
+
+
+class MyCertificatesArgsSchema(ma.Schema):
+    expiring_within_days = fields.Integer(
+        load_default=None,
+        validate=validate.Range(min=0, max=3650),
+        metadata={"description": "only approved ones expiring this soon (retraining)"},
+    )
+
+
+class CertificateQueryArgsSchema(MyCertificatesArgsSchema):
+    status = fields.Enum(CertificateStatus, by_value=True, load_default=None)
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    page_size = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+
+
+class ReviewSchema(ma.Schema):
+    note = fields.String(load_default=None, validate=validate.Length(max=1000))
+
+
+class RevokeSchema(ma.Schema):
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=500))
+
+
+class RuleCreateSchema(ma.Schema):
+    kind = fields.Enum(RuleKind, by_value=True, required=True)
+    certificate_kind = fields.Enum(CertificateKind, by_value=True, load_default=None)
+    skill_level = fields.Integer(
+        load_default=None,
+        validate=validate.Range(min=1, max=5),
+        metadata={"description": "none: any level"},
+    )
+    rank_from = fields.Integer(load_default=None, validate=validate.Range(min=1))
+    rank_to = fields.Integer(load_default=None, validate=validate.Range(min=1))
+    credits = fields.Float(required=True, validate=validate.Range(min=0.01, max=1000))
+
+
+class RuleUpdateSchema(ma.Schema):
+    """Only what is sent changes."""
+
+    certificate_kind = fields.Enum(CertificateKind, by_value=True, allow_none=True)
+    skill_level = fields.Integer(allow_none=True, validate=validate.Range(min=1, max=5))
+    rank_from = fields.Integer(allow_none=True, validate=validate.Range(min=1))
+    rank_to = fields.Integer(allow_none=True, validate=validate.Range(min=1))
+    credits = fields.Float(validate=validate.Range(min=0.01, max=1000))
+    active = fields.Boolean()
+
+
+class RuleSchema(RuleCreateSchema):
+    id = fields.Integer()
+    active = fields.Boolean()
+    created_at = fields.DateTime()
+
+
+class TransactionSchema(ma.Schema):
+    id = fields.Integer()
+    kind = fields.Enum(TransactionKind, by_value=True)
+    credits = fields.Float(metadata={"description": "signed"})
+    source_type = fields.String()
+    source_id = fields.String()
+    reason = fields.String()
+    reverses_id = fields.Integer(allow_none=True)
+    created_at = fields.DateTime()
+
+
+class AdjustmentSchema(ma.Schema):
+    user_id = fields.Integer(required=True)
+    credits = fields.Float(
+        required=True, validate=validate.Range(min=-1000, max=1000), metadata={"description": "±"}
+    )
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=500))
+
+
+class LedgerArgsSchema(ma.Schema):
+    cursor = fields.String(load_default=None)
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+
+
+class AwardSchema(ma.Schema):
+    awarded = fields.Integer(metadata={"description": "entrants credited now"})
+
+
+class MyCreditsSchema(ma.Schema):
+    balance = fields.Float(metadata={"description": "the sum of every transaction"})
+    items = fields.List(fields.Nested(TransactionSchema))
+    next_cursor = fields.String(allow_none=True, metadata={"description": "pass as ?cursor="})
