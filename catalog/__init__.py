@@ -30,6 +30,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         organisations,
         quiz,
         reference,
+        reports,
         search,
         storage,
         tasks,
@@ -110,6 +111,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         quiz.blp,
         learning.blp,
         credits.blp,
+        reports.blp,
     ):
         extensions.api.register_blueprint(blueprint)
     app.register_blueprint(docs_assets.blp)

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Float, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import JSON, Date, Float, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from catalog.columns import UTCDateTime, utcnow
@@ -24,6 +24,7 @@ class Statement(db.Model):  # type: ignore[name-defined,misc]
         UniqueConstraint("user_id", "statement_id"),
         Index("ix_learning_statements_history", "user_id", "timestamp", "id"),
         Index("ix_learning_statements_object", "object_type", "object_id"),
+        Index("ix_learning_statements_verb", "verb", "object_type", "timestamp"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -62,3 +63,24 @@ class LectureProgress(db.Model):  # type: ignore[name-defined,misc]
         if not self.duration_seconds:
             return 0.0
         return round(min(1.0, self.seconds_watched / self.duration_seconds), 3)
+
+
+class TrainingActivity(db.Model):  # type: ignore[name-defined,misc]
+    """One learner's study of one course on one day (a 人次, person-time), with the unique
+    seconds watched that day; kept as statements arrive so reports need not read them."""
+
+    __tablename__ = "training_activity"
+    __table_args__ = (
+        Index("ix_training_activity_org_day", "organisation_id", "day"),
+        Index("ix_training_activity_course_day", "course_id", "day"),
+    )
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    course_id: Mapped[int] = mapped_column(
+        ForeignKey("courses.id", ondelete="CASCADE"), primary_key=True
+    )
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))
+    seconds_watched: Mapped[float] = mapped_column(Float, default=0.0)

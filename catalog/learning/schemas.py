@@ -103,3 +103,42 @@ class MasterySchema(ma.Schema):
     knowledge_point = fields.String()
     mastery = fields.Float(metadata={"description": "share of the points earned"})
     answers = fields.Integer()
+
+
+class ReportArgsSchema(ma.Schema):
+    group_by = fields.String(
+        load_default="course",
+        validate=validate.OneOf(["course", "industry", "organisation", "day", "month"]),
+    )
+    date_from = fields.Date(
+        load_default=None, data_key="from", metadata={"description": "30 days back by default"}
+    )
+    date_to = fields.Date(
+        load_default=None, data_key="to", metadata={"description": "today by default"}
+    )
+    organisation = fields.String(
+        load_default=None, metadata={"description": "an organisation's code (platform admins)"}
+    )
+    format = fields.String(load_default="json", validate=validate.OneOf(["json", "csv", "xlsx"]))
+
+
+class ReportRowSchema(ma.Schema):
+    key = fields.String()
+    label = fields.String()
+    person_times = fields.Integer(metadata={"description": "培训人次: learner-course-days"})
+    learners = fields.Integer(metadata={"description": "distinct learners"})
+    study_hours = fields.Float(metadata={"description": "watched time in 45-minute 学时"})
+    completions = fields.Integer()
+    course_hours = fields.Float(metadata={"description": "学时 of the courses completed"})
+    exams = fields.Integer()
+    passes = fields.Integer()
+    pass_rate = fields.Float(allow_none=True)
+
+
+class ReportSchema(ma.Schema):
+    group_by = fields.String()
+    date_from = fields.Date(data_key="from")
+    date_to = fields.Date(data_key="to")
+    organisation_id = fields.Integer(allow_none=True)
+    rows = fields.List(fields.Nested(ReportRowSchema))
+    total = fields.Nested(ReportRowSchema)

@@ -16,9 +16,10 @@ from catalog.columns import utcnow
 from catalog.courses.models import Chapter, ChapterItem, Course
 from catalog.courses.services import learner_course_ids
 from catalog.credits import services as credits
+from catalog.days import local_day
 from catalog.extensions import db
 from catalog.learning import progress, statements
-from catalog.learning.models import LectureProgress, Statement
+from catalog.learning.models import LectureProgress, Statement, TrainingActivity
 from catalog.learning.schemas import StatementInSchema
 from catalog.lectures.models import Microlecture
 from catalog.registry import services
@@ -179,6 +180,7 @@ def _advance(
         .execution_options(populate_existing=True)
     )
     assert row is not None
+    before = row.seconds_watched
     intervals = [list(i) for i in row.intervals]
     for beat, _ in sorted(beats, key=lambda b: b[1]):
         counted = progress.countable(beat, duration, settings.heartbeat_max_gap_seconds)
@@ -188,6 +190,9 @@ def _advance(
     row.seconds_watched = progress.covered(intervals)
     row.last_position = max(beats, key=lambda b: b[1])[0].position_to
     row.updated_at = utcnow()
+    gained = row.seconds_watched - before
+    if gained > 0:
+        _count_activity(user, lecture.id, gained, max(when for _, when in beats))
     if row.completed_at is None and row.share_watched >= settings.lecture_completion_share:
         row.completed_at = max(when for _, when in beats)
         statements.record(
@@ -201,18 +206,52 @@ def _advance(
         _complete_courses(user, lecture.id, row.completed_at)
 
 
-def _complete_courses(user: User, lecture_id: int, when: datetime) -> None:
-    """Courses of the learner all of whose required microlectures are now complete."""
+def _courses_with(user: User, lecture_id: int) -> set[int]:
+    """The learner's courses (enrolled or assigned) that contain the microlecture."""
     course_ids = learner_course_ids(user)
     if not course_ids:
-        return
-    containing = set(
+        return set()
+    return set(
         db.session.scalars(
             select(Chapter.course_id)
             .join(ChapterItem, ChapterItem.chapter_id == Chapter.id)
             .where(ChapterItem.microlecture_id == lecture_id, Chapter.course_id.in_(course_ids))
         )
     )
+
+
+def _count_activity(user: User, lecture_id: int, seconds: float, when: datetime) -> None:
+    """Add newly watched seconds to the day's person-time of each course they serve (an
+    atomic increment: concurrent uploads add up)."""
+    table = TrainingActivity.__table__
+    rows = [
+        {
+            "user_id": user.id,
+            "course_id": course_id,
+            "day": local_day(when),
+            "organisation_id": user.organisation_id,
+            "seconds_watched": round(seconds, 3),
+        }
+        for course_id in sorted(_courses_with(user, lecture_id))
+    ]
+    if rows:
+        statement = statements.upsert(TrainingActivity)
+        db.session.execute(
+            statement.on_conflict_do_update(
+                index_elements=["user_id", "course_id", "day"],
+                set_={
+                    "seconds_watched": table.c.seconds_watched + statement.excluded.seconds_watched
+                },
+            ),
+            rows,
+        )
+
+
+def _complete_courses(user: User, lecture_id: int, when: datetime) -> None:
+    """Courses of the learner all of whose required microlectures are now complete."""
+    containing = _courses_with(user, lecture_id)
+    if not containing:
+        return
     done = _completed_lectures(user)
     for course_id in containing:
         required = _required_lectures(course_id)

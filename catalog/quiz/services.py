@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, Protocol, cast
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import CursorResult, bindparam, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -19,6 +18,7 @@ from catalog.columns import new_id, utcnow
 from catalog.courses.services import learner_course_ids
 from catalog.credits import services as credits
 from catalog.credits.models import Certificate
+from catalog.days import end_of, local_day
 from catalog.errors import Conflict, NotFound
 from catalog.extensions import db
 from catalog.learning import statements
@@ -191,16 +191,6 @@ def _open(
     return session
 
 
-def local_day(moment: datetime) -> date:
-    """The learners' calendar day of a moment (TIME_ZONE)."""
-    return moment.astimezone(ZoneInfo(services().settings.time_zone)).date()
-
-
-def _end_of(day: date) -> datetime:
-    zone = ZoneInfo(services().settings.time_zone)
-    return datetime.combine(day + timedelta(days=1), time(), tzinfo=zone).astimezone(UTC)
-
-
 def start_daily(user: User) -> QuizSession:
     """Today's daily practice (每日一练): the same questions all day, one session a day."""
     now = utcnow()
@@ -237,7 +227,7 @@ def start_daily(user: User) -> QuizSession:
         user_id=user.id,
         mode=QuizMode.DAILY,
         started_at=now,
-        deadline_at=_end_of(today),
+        deadline_at=end_of(today),
         day=today,
     )
     try:

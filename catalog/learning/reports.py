@@ -1,0 +1,295 @@
+"""Training statistics for organisation admins: person-times (人次), distinct learners, study
+hours, completions and exam pass rates, by course, industry, organisation, day or month.
+
+Person-times and study hours come from the ``training_activity`` rows kept as statements
+arrive (one per learner, course and day), so a report reads neither the statements nor the
+heartbeats; completions and exams are few and are folded here.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import xlsxwriter
+from sqlalchemy import Integer, and_, cast, func, select
+
+from catalog.accounts.models import Organisation, Role, User
+from catalog.columns import utcnow
+from catalog.courses.models import Course
+from catalog.days import end_of, local_day
+from catalog.errors import PermissionDenied
+from catalog.extensions import db
+from catalog.learning.models import Statement, TrainingActivity
+from catalog.quiz.models import QuizMode, QuizSession, SessionStatus
+from catalog.reference.models import Industry
+from catalog.security import effective_roles
+
+GROUPS = ("course", "industry", "organisation", "day", "month")
+CLASS_HOUR_SECONDS = 45 * 60  # 学时: a 45-minute class hour
+
+
+@dataclass
+class Row:
+    key: str
+    label: str
+    person_times: int = 0
+    learners: int = 0
+    study_hours: float = 0.0  # watched time in class hours
+    completions: int = 0
+    course_hours: float = 0.0  # class hours of the courses completed
+    exams: int = 0
+    passes: int = 0
+    learner_ids: set[int] = field(default_factory=set, repr=False)
+
+    @property
+    def pass_rate(self) -> float | None:
+        return round(self.passes / self.exams, 3) if self.exams else None
+
+    def as_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data.pop("learner_ids")
+        return data | {"pass_rate": self.pass_rate}
+
+
+@dataclass
+class Report:
+    group_by: str
+    date_from: date
+    date_to: date
+    organisation_id: int | None
+    rows: list[Row]
+    total: Row
+
+
+def training_report(
+    admin: User,
+    *,
+    group_by: str,
+    date_from: date | None,
+    date_to: date | None,
+    organisation_id: int | None,
+) -> Report:
+    """The report in the admin's scope: their organisation (platform admins: any or all)."""
+    if not admin.is_platform_admin:
+        if Role.ADMIN not in effective_roles(admin):
+            raise PermissionDenied("只有管理员可以查看培训统计 / Admins only")
+        organisation_id = admin.organisation_id
+    date_to = date_to or utcnow().date()
+    date_from = date_from or date_to - timedelta(days=30)
+    rows: dict[str, Row] = {}
+    total = Row("total", "合计 / Total")
+    _activity(rows, total, group_by, date_from, date_to, organisation_id)
+    _completions(rows, total, group_by, date_from, date_to, organisation_id)
+    _exams(rows, total, group_by, date_from, date_to, organisation_id)
+    labels = _labels(group_by, list(rows))
+    for key, row in rows.items():
+        row.label = labels.get(key, row.label)
+    ordered = sorted(
+        rows.values(), key=lambda r: r.key if group_by in ("day", "month") else r.label
+    )
+    return Report(group_by, date_from, date_to, organisation_id, ordered, total)
+
+
+def _key_column(group_by: str) -> Any:
+    if group_by == "course":
+        return TrainingActivity.course_id
+    if group_by == "industry":
+        return Course.industry_id
+    if group_by == "organisation":
+        return TrainingActivity.organisation_id
+    return TrainingActivity.day
+
+
+def _activity(
+    rows: dict[str, Row],
+    total: Row,
+    group_by: str,
+    date_from: date,
+    date_to: date,
+    organisation_id: int | None,
+) -> None:
+    conditions: list[Any] = [TrainingActivity.day.between(date_from, date_to)]
+    if organisation_id is not None:
+        conditions.append(TrainingActivity.organisation_id == organisation_id)
+    key = _key_column(group_by)
+    query = select(
+        key,
+        func.count(),
+        func.count(TrainingActivity.user_id.distinct()),
+        func.sum(TrainingActivity.seconds_watched),
+    ).where(*conditions)
+    if group_by == "industry":
+        query = query.join(Course, Course.id == TrainingActivity.course_id)
+    if group_by == "month":  # distinct learners per month need the learners of each day
+        per_day = db.session.execute(
+            select(
+                TrainingActivity.day, TrainingActivity.user_id, TrainingActivity.seconds_watched
+            ).where(*conditions)
+        )
+        for day, user_id, seconds in per_day:
+            row = _row(rows, day.strftime("%Y-%m"))
+            row.person_times += 1
+            row.learner_ids.add(user_id)
+            row.study_hours += seconds / CLASS_HOUR_SECONDS
+        for row in rows.values():
+            row.learners = len(row.learner_ids)
+    else:
+        for value, person_times, learners, seconds in db.session.execute(query.group_by(key)):
+            row = _row(rows, str(value))
+            row.person_times, row.learners = int(person_times), int(learners)
+            row.study_hours = float(seconds or 0) / CLASS_HOUR_SECONDS
+    totals = db.session.execute(
+        select(
+            func.count(),
+            func.count(TrainingActivity.user_id.distinct()),
+            func.sum(TrainingActivity.seconds_watched),
+        ).where(*conditions)
+    ).one()
+    total.person_times, total.learners = int(totals[0]), int(totals[1])
+    total.study_hours = float(totals[2] or 0) / CLASS_HOUR_SECONDS
+    for row in [*rows.values(), total]:
+        row.study_hours = round(row.study_hours, 2)
+
+
+def _window(date_from: date, date_to: date) -> tuple[datetime, datetime]:
+    return end_of(date_from - timedelta(days=1)), end_of(date_to)
+
+
+def _completions(
+    rows: dict[str, Row],
+    total: Row,
+    group_by: str,
+    date_from: date,
+    date_to: date,
+    organisation_id: int | None,
+) -> None:
+    start, end = _window(date_from, date_to)
+    query = (
+        select(Statement.object_id, Statement.timestamp, User.organisation_id, Course)
+        .join(User, User.id == Statement.user_id)
+        .join(Course, Course.id == cast(Statement.object_id, Integer))
+        .where(
+            Statement.verb == "completed",
+            Statement.object_type == "course",
+            and_(Statement.timestamp >= start, Statement.timestamp < end),
+        )
+    )
+    if organisation_id is not None:
+        query = query.where(User.organisation_id == organisation_id)
+    for course_id, when, org_id, course in db.session.execute(query):
+        key = {
+            "course": str(course_id),
+            "industry": str(course.industry_id),
+            "organisation": str(org_id),
+            "day": local_day(when).isoformat(),
+            "month": local_day(when).strftime("%Y-%m"),
+        }[group_by]
+        for row in (_row(rows, key), total):
+            row.completions += 1
+            row.course_hours = round(row.course_hours + course.class_hours, 2)
+
+
+def _exams(
+    rows: dict[str, Row],
+    total: Row,
+    group_by: str,
+    date_from: date,
+    date_to: date,
+    organisation_id: int | None,
+) -> None:
+    """Exams and contests finished in the period (by organisation and time; they belong to
+    no course, so course and industry reports show them in the total only)."""
+    start, end = _window(date_from, date_to)
+    query = (
+        select(QuizSession.passed, QuizSession.submitted_at, User.organisation_id)
+        .join(User, User.id == QuizSession.user_id)
+        .where(
+            QuizSession.mode.in_([QuizMode.EXAM, QuizMode.CONTEST]),
+            QuizSession.status.in_([SessionStatus.SUBMITTED, SessionStatus.EXPIRED]),
+            QuizSession.passed.is_not(None),
+            and_(QuizSession.submitted_at >= start, QuizSession.submitted_at < end),
+        )
+    )
+    if organisation_id is not None:
+        query = query.where(User.organisation_id == organisation_id)
+    for passed, when, org_id in db.session.execute(query):
+        assert when is not None  # finished sessions have their time
+        targets = [total]
+        if group_by in ("organisation", "day", "month"):
+            key = {
+                "organisation": str(org_id),
+                "day": local_day(when).isoformat(),
+                "month": local_day(when).strftime("%Y-%m"),
+            }[group_by]
+            targets.append(_row(rows, key))
+        for row in targets:
+            row.exams += 1
+            row.passes += 1 if passed else 0
+
+
+def _row(rows: dict[str, Row], key: str) -> Row:
+    if key not in rows:
+        rows[key] = Row(key, key)
+    return rows[key]
+
+
+def _labels(group_by: str, keys: list[str]) -> dict[str, str]:
+    ids = [int(k) for k in keys if k.isdigit()]
+    columns: dict[str, tuple[Any, Any]] = {
+        "course": (Course.id, Course.title),
+        "industry": (Industry.id, Industry.name),
+        "organisation": (Organisation.id, Organisation.name),
+    }
+    if not ids or group_by not in columns:
+        return {}
+    id_column, name = columns[group_by]
+    found = db.session.execute(select(id_column, name).where(id_column.in_(ids)))
+    return {str(i): n for i, n in found}
+
+
+HEADERS = (
+    ("label", "分组"),
+    ("person_times", "培训人次"),
+    ("learners", "学员人数"),
+    ("study_hours", "学习学时"),
+    ("completions", "完成课程数"),
+    ("course_hours", "完成课程学时"),
+    ("exams", "考试人次"),
+    ("passes", "通过人次"),
+    ("pass_rate", "通过率"),
+)
+
+
+def to_csv(report: Report) -> bytes:
+    """UTF-8 with a BOM, so Excel opens the Chinese headers right."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow([title for _, title in HEADERS])
+    for row in [*report.rows, report.total]:
+        data = row.as_dict()
+        writer.writerow(["" if data[k] is None else data[k] for k, _ in HEADERS])
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def to_xlsx(report: Report) -> bytes:
+    out = io.BytesIO()
+    book = xlsxwriter.Workbook(out, {"in_memory": True})
+    sheet = book.add_worksheet("培训统计")
+    bold = book.add_format({"bold": True})
+    percent = book.add_format({"num_format": "0.0%"})
+    sheet.write_row(0, 0, [title for _, title in HEADERS], bold)
+    for index, row in enumerate([*report.rows, report.total], start=1):
+        data = row.as_dict()
+        for column, (name, _) in enumerate(HEADERS):
+            value = data[name]
+            if value is None:
+                continue
+            sheet.write(index, column, value, percent if name == "pass_rate" else None)
+    sheet.set_column(0, 0, 24)
+    sheet.set_column(1, len(HEADERS) - 1, 12)
+    book.close()
+    return out.getvalue()

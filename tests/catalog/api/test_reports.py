@@ -1,0 +1,170 @@
+"""Training statistics: person-times, learners, study hours, completions, pass rates; CSV and
+XLSX; correct under concurrent uploads; each admin sees their own organisation."""
+
+from __future__ import annotations
+
+import io
+import threading
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from python_calamine import CalamineWorkbook
+
+from catalog.accounts.models import Organisation, Role, User
+from catalog.columns import utcnow
+from catalog.extensions import db
+from catalog.learning.models import TrainingActivity
+from catalog.lectures.models import Microlecture
+
+REPORT = "/api/v1/reports/training"
+
+
+def beats(lecture_id: int, start: int, end: int, when: Any, prefix: str) -> list[dict]:
+    return [
+        {
+            "id": f"{prefix}-{t:06d}",
+            "verb": "progressed",
+            "object": {"type": "microlecture", "id": lecture_id},
+            "result": {"position_from": t, "position_to": t + 15, "wall_seconds": 15},
+            "timestamp": when.isoformat(),
+        }
+        for t in range(start, end, 15)
+    ]
+
+
+@pytest.fixture
+def world(
+    client: FlaskClient,
+    make_org: Callable[..., Organisation],
+    make_user: Callable[..., User],
+    login: Callable[[User], dict],
+    make_course: Callable[..., int],
+) -> Any:
+    home, other = make_org(code="grid-a", name="甲供电公司"), make_org(code="grid-b", name="乙")
+    course = make_course(home)
+    lecture = db.session.scalars(db.select(Microlecture)).one()
+
+    class World:
+        course_id = course
+        lecture_id = lecture.id
+        duration = int(lecture.duration_seconds)
+        first = login(make_user(Role.LEARNER, organisation=home))
+        second = login(make_user(Role.LEARNER, organisation=home))
+        outsider = login(make_user(Role.LEARNER, organisation=other))
+        admin = login(make_user(Role.ADMIN, organisation=home))
+        other_admin = login(make_user(Role.ADMIN, organisation=other))
+        platform = login(make_user(Role.PLATFORM_ADMIN))
+
+    for headers in (World.first, World.second, World.outsider):
+        client.put(f"/api/v1/me/courses/{course}", headers=headers)
+    return World
+
+
+def upload(client: FlaskClient, headers: dict, statements: list[dict]) -> None:
+    response = client.post(
+        "/api/v1/me/statements:batch", json={"statements": statements}, headers=headers
+    )
+    assert response.status_code == 200
+    assert {r["status"] for r in response.get_json()["results"]} <= {"stored", "duplicate"}
+
+
+def test_person_times_learners_hours_and_completions(client: FlaskClient, world: Any) -> None:
+    now, yesterday = utcnow(), utcnow() - timedelta(days=1)
+    upload(client, world.first, beats(world.lecture_id, 0, 90, yesterday, "a"))
+    upload(client, world.first, beats(world.lecture_id, 90, world.duration, now, "b"))
+    upload(client, world.second, beats(world.lecture_id, 0, 135, now, "c"))
+    upload(client, world.outsider, beats(world.lecture_id, 0, 60, now, "d"))  # another org
+
+    report = client.get(f"{REPORT}?group_by=course", headers=world.admin).get_json()
+    [row] = report["rows"]
+    assert row["label"] == "配电安全" and row["key"] == str(world.course_id)
+    assert row["person_times"] == 3  # first: two days; second: one
+    assert row["learners"] == 2
+    watched = world.duration + 135
+    assert row["study_hours"] == round(watched / 2700, 2)
+    assert row["completions"] == 1 and row["course_hours"] == 2  # the first finished it
+    assert report["total"]["person_times"] == 3
+
+    by_day = client.get(f"{REPORT}?group_by=day", headers=world.admin).get_json()
+    assert [r["person_times"] for r in by_day["rows"]] == [1, 2]
+    by_month = client.get(f"{REPORT}?group_by=month", headers=world.admin).get_json()
+    assert sum(r["person_times"] for r in by_month["rows"]) == 3
+    assert all(r["learners"] <= 2 for r in by_month["rows"])
+    everyone = client.get(f"{REPORT}?group_by=organisation", headers=world.platform).get_json()
+    assert sorted((r["label"], r["person_times"]) for r in everyone["rows"]) == [
+        ("乙", 1),
+        ("甲供电公司", 3),
+    ]
+    only_b = client.get(f"{REPORT}?organisation=grid-b", headers=world.platform).get_json()
+    assert only_b["total"]["person_times"] == 1
+
+
+def test_pass_rates_come_from_finished_exams(
+    client: FlaskClient, setup: dict, make_user: Callable[..., User], login: Callable
+) -> None:
+    from tests.catalog.api.quizzing import answer_all, start, template
+
+    org = db.session.get(Organisation, setup["org"])
+    admin = login(make_user(Role.ADMIN, organisation=org))
+    exam = template(client, setup, mode="exam").get_json()["id"]
+    other = login(make_user(Role.LEARNER, organisation=org))
+    for headers, right in ((setup["learner"], True), (other, False)):
+        setup["other"] = other
+        who = "learner" if headers is setup["learner"] else "other"
+        session = start(client, setup, exam, who=who).get_json()
+        answer_all(client, setup, session, right=right, who=who)
+        client.post(f"/api/v1/quiz-sessions/{session['id']}/submit", headers=headers)
+    report = client.get(f"{REPORT}?group_by=organisation", headers=admin).get_json()
+    assert report["total"]["exams"] == 2 and report["total"]["passes"] == 1
+    assert report["total"]["pass_rate"] == 0.5
+    assert report["rows"][0]["pass_rate"] == 0.5
+
+
+def test_csv_and_xlsx_carry_the_same_table(client: FlaskClient, world: Any) -> None:
+    upload(client, world.first, beats(world.lecture_id, 0, 90, utcnow(), "e"))
+    csv_response = client.get(f"{REPORT}?format=csv", headers=world.admin)
+    assert csv_response.mimetype == "text/csv"
+    assert "attachment" in csv_response.headers["Content-Disposition"]
+    text = csv_response.data.decode("utf-8")
+    assert text.startswith("\ufeff分组,培训人次,学员人数")
+    assert "配电安全,1,1" in text
+    xlsx = client.get(f"{REPORT}?format=xlsx", headers=world.admin)
+    sheet = CalamineWorkbook.from_filelike(io.BytesIO(xlsx.data)).get_sheet_by_name("培训统计")
+    rows = sheet.to_python()
+    assert rows[0][:3] == ["分组", "培训人次", "学员人数"]
+    assert rows[1][:3] == ["配电安全", 1, 1] and rows[-1][0] == "合计 / Total"
+
+
+def test_only_admins_see_reports_and_only_their_own(client: FlaskClient, world: Any) -> None:
+    upload(client, world.first, beats(world.lecture_id, 0, 45, utcnow(), "f"))
+    assert client.get(REPORT, headers=world.first).status_code == 403
+    theirs = client.get(f"{REPORT}?organisation=grid-a", headers=world.other_admin).get_json()
+    assert theirs["total"]["person_times"] == 0  # the organisation asked for is ignored
+    assert client.get(f"{REPORT}?group_by=week", headers=world.admin).status_code == 422
+
+
+def test_concurrent_uploads_add_up(app: Flask, client: FlaskClient, world: Any) -> None:
+    now = utcnow()
+    halves = [beats(world.lecture_id, 0, 60, now, "g"), beats(world.lecture_id, 60, 120, now, "h")]
+    barrier = threading.Barrier(2)
+
+    def phone(statements: list[dict]) -> None:
+        own = app.test_client()
+        barrier.wait()
+        own.post(
+            "/api/v1/me/statements:batch", json={"statements": statements}, headers=world.first
+        )
+
+    threads = [threading.Thread(target=phone, args=(half,)) for half in halves]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    [activity] = db.session.scalars(db.select(TrainingActivity)).all()
+    assert activity.seconds_watched == 120
+    progress = client.get("/api/v1/me/progress", headers=world.first).get_json()
+    assert progress["lectures"][0]["seconds_watched"] == 120
