@@ -10,22 +10,24 @@ from __future__ import annotations
 
 import csv
 import io
-from dataclasses import asdict, dataclass, field
-from datetime import date, datetime, timedelta
+from dataclasses import asdict, dataclass
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import xlsxwriter
-from sqlalchemy import Integer, and_, cast, func, select
+from sqlalchemy import Integer, case, cast, func, literal, select
 
 from catalog.accounts.models import Organisation, Role, User
 from catalog.columns import utcnow
 from catalog.courses.models import Course
-from catalog.days import end_of, local_day
+from catalog.days import end_of
 from catalog.errors import PermissionDenied
 from catalog.extensions import db
 from catalog.learning.models import Statement, TrainingActivity
 from catalog.quiz.models import QuizMode, QuizSession, SessionStatus
 from catalog.reference.models import Industry
+from catalog.registry import services
 from catalog.security import effective_roles
 
 GROUPS = ("course", "industry", "organisation", "day", "month")
@@ -43,16 +45,13 @@ class Row:
     course_hours: float = 0.0  # class hours of the courses completed
     exams: int = 0
     passes: int = 0
-    learner_ids: set[int] = field(default_factory=set, repr=False)
 
     @property
     def pass_rate(self) -> float | None:
         return round(self.passes / self.exams, 3) if self.exams else None
 
     def as_dict(self) -> dict[str, Any]:
-        data = asdict(self)
-        data.pop("learner_ids")
-        return data | {"pass_rate": self.pass_rate}
+        return asdict(self) | {"pass_rate": self.pass_rate}
 
 
 @dataclass
@@ -101,6 +100,10 @@ def _key_column(group_by: str) -> Any:
         return Course.industry_id
     if group_by == "organisation":
         return TrainingActivity.organisation_id
+    if group_by == "month":
+        if db.session.get_bind().dialect.name == "postgresql":
+            return func.to_char(TrainingActivity.day, "YYYY-MM")
+        return func.strftime("%Y-%m", TrainingActivity.day)
     return TrainingActivity.day
 
 
@@ -124,24 +127,10 @@ def _activity(
     ).where(*conditions)
     if group_by == "industry":
         query = query.join(Course, Course.id == TrainingActivity.course_id)
-    if group_by == "month":  # distinct learners per month need the learners of each day
-        per_day = db.session.execute(
-            select(
-                TrainingActivity.day, TrainingActivity.user_id, TrainingActivity.seconds_watched
-            ).where(*conditions)
-        )
-        for day, user_id, seconds in per_day:
-            row = _row(rows, day.strftime("%Y-%m"))
-            row.person_times += 1
-            row.learner_ids.add(user_id)
-            row.study_hours += seconds / CLASS_HOUR_SECONDS
-        for row in rows.values():
-            row.learners = len(row.learner_ids)
-    else:
-        for value, person_times, learners, seconds in db.session.execute(query.group_by(key)):
-            row = _row(rows, str(value))
-            row.person_times, row.learners = int(person_times), int(learners)
-            row.study_hours = float(seconds or 0) / CLASS_HOUR_SECONDS
+    for value, person_times, learners, seconds in db.session.execute(query.group_by(key)):
+        row = _row(rows, value.isoformat() if isinstance(value, date) else str(value))
+        row.person_times, row.learners = int(person_times), int(learners)
+        row.study_hours = float(seconds or 0) / CLASS_HOUR_SECONDS
     totals = db.session.execute(
         select(
             func.count(),
@@ -168,29 +157,27 @@ def _completions(
     organisation_id: int | None,
 ) -> None:
     start, end = _window(date_from, date_to)
+    conditions: list[Any] = [
+        Statement.verb == "completed",
+        Statement.object_type == "course",
+        Statement.timestamp >= start,
+        Statement.timestamp < end,
+    ]
+    if organisation_id is not None:
+        conditions.append(User.organisation_id == organisation_id)
+    key, timed = _fact_key(group_by, cast(Statement.object_id, Integer), Statement.timestamp)
     query = (
-        select(Statement.object_id, Statement.timestamp, User.organisation_id, Course)
+        select(key, func.count(), func.sum(Course.class_hours))
+        .select_from(Statement)
         .join(User, User.id == Statement.user_id)
         .join(Course, Course.id == cast(Statement.object_id, Integer))
-        .where(
-            Statement.verb == "completed",
-            Statement.object_type == "course",
-            and_(Statement.timestamp >= start, Statement.timestamp < end),
-        )
+        .where(*conditions)
+        .group_by(key)
     )
-    if organisation_id is not None:
-        query = query.where(User.organisation_id == organisation_id)
-    for course_id, when, org_id, course in db.session.execute(query):
-        key = {
-            "course": str(course_id),
-            "industry": str(course.industry_id),
-            "organisation": str(org_id),
-            "day": local_day(when).isoformat(),
-            "month": local_day(when).strftime("%Y-%m"),
-        }[group_by]
-        for row in (_row(rows, key), total):
-            row.completions += 1
-            row.course_hours = round(row.course_hours + course.class_hours, 2)
+    for value, count, hours in _folded(db.session.execute(query), timed, group_by):
+        for row in (_row(rows, value), total):
+            row.completions += count
+            row.course_hours = round(row.course_hours + hours, 2)
 
 
 def _exams(
@@ -204,31 +191,63 @@ def _exams(
     """Exams and contests finished in the period (by organisation and time; they belong to
     no course, so course and industry reports show them in the total only)."""
     start, end = _window(date_from, date_to)
-    query = (
-        select(QuizSession.passed, QuizSession.submitted_at, User.organisation_id)
-        .join(User, User.id == QuizSession.user_id)
-        .where(
-            QuizSession.mode.in_([QuizMode.EXAM, QuizMode.CONTEST]),
-            QuizSession.status.in_([SessionStatus.SUBMITTED, SessionStatus.EXPIRED]),
-            QuizSession.passed.is_not(None),
-            and_(QuizSession.submitted_at >= start, QuizSession.submitted_at < end),
-        )
-    )
+    conditions: list[Any] = [
+        QuizSession.mode.in_([QuizMode.EXAM, QuizMode.CONTEST]),
+        QuizSession.status.in_([SessionStatus.SUBMITTED, SessionStatus.EXPIRED]),
+        QuizSession.passed.is_not(None),
+        QuizSession.submitted_at >= start,
+        QuizSession.submitted_at < end,
+    ]
     if organisation_id is not None:
-        query = query.where(User.organisation_id == organisation_id)
-    for passed, when, org_id in db.session.execute(query):
-        assert when is not None  # finished sessions have their time
-        targets = [total]
-        if group_by in ("organisation", "day", "month"):
-            key = {
-                "organisation": str(org_id),
-                "day": local_day(when).isoformat(),
-                "month": local_day(when).strftime("%Y-%m"),
-            }[group_by]
-            targets.append(_row(rows, key))
+        conditions.append(User.organisation_id == organisation_id)
+    per_row = group_by in ("organisation", "day", "month")
+    key, timed = _fact_key(group_by if per_row else "none", None, QuizSession.submitted_at)
+    passes = func.sum(case((QuizSession.passed.is_(True), 1), else_=0))
+    query = (
+        select(key, func.count(), passes)
+        .select_from(QuizSession)
+        .join(User, User.id == QuizSession.user_id)
+        .where(*conditions)
+        .group_by(key)
+    )
+    for value, count, passed in _folded(db.session.execute(query), timed, group_by):
+        targets = [total, _row(rows, value)] if per_row else [total]
         for row in targets:
-            row.exams += 1
-            row.passes += 1 if passed else 0
+            row.exams += count
+            row.passes += int(passed or 0)
+
+
+def _fact_key(group_by: str, course_id: Any, moment: Any) -> tuple[Any, bool]:
+    """What to group facts by in SQL; for days and months, the UTC hour, turned into the
+    learners' local day here (True; exact for zones a whole number of hours from UTC)."""
+    if group_by == "course":
+        return course_id, False
+    if group_by == "industry":
+        return Course.industry_id, False
+    if group_by == "organisation":
+        return User.organisation_id, False
+    if group_by in ("day", "month"):
+        dialect = db.session.get_bind().dialect.name
+        if dialect == "postgresql":
+            return func.date_trunc("hour", moment), True
+        return func.strftime("%Y-%m-%d %H:00:00", moment), True
+    return literal("total"), False
+
+
+def _folded(rows: Any, timed: bool, group_by: str) -> list[tuple[str, int, float]]:
+    """Rows of (key, count, sum), their keys as report keys (hours folded into local days)."""
+    folded: dict[str, list[float]] = {}
+    zone = ZoneInfo(services().settings.time_zone)
+    for value, count, amount in rows:
+        key = str(value)
+        if timed:
+            hour = value if isinstance(value, datetime) else datetime.fromisoformat(value)
+            day = hour.replace(tzinfo=hour.tzinfo or UTC).astimezone(zone).date()
+            key = day.isoformat() if group_by == "day" else day.strftime("%Y-%m")
+        entry = folded.setdefault(key, [0, 0.0])
+        entry[0] += int(count)
+        entry[1] += float(amount or 0)
+    return [(key, int(count), amount) for key, (count, amount) in folded.items()]
 
 
 def _row(rows: dict[str, Row], key: str) -> Row:
