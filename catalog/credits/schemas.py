@@ -16,6 +16,15 @@ def _occupation_code(occupation_id: int | None) -> str | None:
     return found.code if found else None
 
 
+def _scan_url(key: str | None) -> str | None:
+    from catalog.registry import services
+
+    if key is None:
+        return None
+    store, seconds = services().object_store, services().settings.playback_url_seconds
+    return store.presign_get(key, expires_in=seconds).url
+
+
 class CertificateSchema(ma.Schema):
     id = fields.Integer()
     kind = fields.Enum(CertificateKind, by_value=True)
@@ -30,6 +39,11 @@ class CertificateSchema(ma.Schema):
     issued_on = fields.Date(allow_none=True)
     expires_on = fields.Date(allow_none=True)
     has_scan = fields.Function(lambda c: c.scan_key is not None)
+    scan_url = fields.Function(
+        lambda c: _scan_url(c.scan_key),
+        allow_none=True,
+        metadata={"description": "a short-lived link to the scan (holder and admins)"},
+    )
     issued_at = fields.DateTime()
     verification_code = fields.String(metadata={"description": "quote it to verify"})
     session_id = fields.String(allow_none=True)

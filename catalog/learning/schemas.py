@@ -88,6 +88,8 @@ class CourseProgressSchema(ma.Schema):
     title = fields.String()
     required_lectures = fields.Integer()
     completed_lectures = fields.Integer()
+    exam_required = fields.Boolean(metadata={"description": "the course requires an exam"})
+    exam_passed = fields.Boolean()
     completed = fields.Boolean()
     lectures = fields.List(fields.Nested(LectureProgressSchema))
 

@@ -248,27 +248,63 @@ def _count_activity(user: User, lecture_id: int, seconds: float, when: datetime)
 
 
 def _complete_courses(user: User, lecture_id: int, when: datetime) -> None:
-    """Courses of the learner all of whose required microlectures are now complete."""
-    containing = _courses_with(user, lecture_id)
-    if not containing:
-        return
-    done = _completed_lectures(user)
-    for course_id in containing:
-        required = _required_lectures(course_id)
-        if required and required <= done:
-            statements.record(
-                user.id, "completed", "course", course_id, when=when, result={"completion": True}
+    """Courses of the learner that this microlecture's completion may complete."""
+    for course_id in _courses_with(user, lecture_id):
+        complete_course_if_done(user.id, course_id, when)
+
+
+def required_exams(course_id: int) -> list[int]:
+    """The exams a course requires (an exam template naming the course)."""
+    from catalog.quiz.models import QuizMode, QuizTemplate
+
+    return list(
+        db.session.scalars(
+            select(QuizTemplate.id).where(
+                QuizTemplate.course_id == course_id, QuizTemplate.mode == QuizMode.EXAM
             )
-            course = db.session.get(Course, course_id)
-            if course is not None and course.credits > 0:
-                credits.earn(user.id, course.credits, "course", course_id, reason=course.title)
+        )
+    )
 
 
-def _completed_lectures(user: User) -> set[int]:
+def _passed_any(user_id: int, template_ids: list[int]) -> bool:
+    from catalog.quiz.models import QuizSession
+
+    return (
+        db.session.scalar(
+            select(QuizSession.id)
+            .where(
+                QuizSession.user_id == user_id,
+                QuizSession.template_id.in_(template_ids),
+                QuizSession.passed.is_(True),
+            )
+            .limit(1)
+        )
+        is not None
+    )
+
+
+def complete_course_if_done(user_id: int, course_id: int, when: datetime) -> None:
+    """A course completes once its required microlectures are complete and, if it requires
+    an exam, the exam is passed; the completion and its credits are recorded once."""
+    required = _required_lectures(course_id)
+    if not required or not required <= _completed_lectures_of(user_id):
+        return
+    exams = required_exams(course_id)
+    if exams and not _passed_any(user_id, exams):
+        return
+    statements.record(
+        user_id, "completed", "course", course_id, when=when, result={"completion": True}
+    )
+    course = db.session.get(Course, course_id)
+    if course is not None and course.credits > 0:
+        credits.earn(user_id, course.credits, "course", course_id, reason=course.title)
+
+
+def _completed_lectures_of(user_id: int) -> set[int]:
     return set(
         db.session.scalars(
             select(LectureProgress.microlecture_id).where(
-                LectureProgress.user_id == user.id, LectureProgress.completed_at.is_not(None)
+                LectureProgress.user_id == user_id, LectureProgress.completed_at.is_not(None)
             )
         )
     )
@@ -294,6 +330,8 @@ class CourseProgress:
     title: str
     required_lectures: int
     completed_lectures: int
+    exam_required: bool
+    exam_passed: bool
     completed: bool
     lectures: list[LectureProgress]
 
@@ -321,12 +359,15 @@ def progress_of(user: User) -> dict[str, Any]:
     ):
         required = _required_lectures(course.id)
         done = {m for m in required if m in rows and rows[m].completed_at is not None}
+        exams = required_exams(course.id)
         courses.append(
             CourseProgress(
                 course_id=course.id,
                 title=course.title,
                 required_lectures=len(required),
                 completed_lectures=len(done),
+                exam_required=bool(exams),
+                exam_passed=bool(exams) and _passed_any(user.id, exams),
                 completed=str(course.id) in completed_courses,
                 lectures=[rows[m] for m in sorted(required) if m in rows],
             )

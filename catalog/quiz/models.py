@@ -63,6 +63,8 @@ class QuizTemplate(db.Model):  # type: ignore[name-defined,misc]
     # A level exam (职业技能等级考试): passing it records a certificate.
     occupation_id: Mapped[int | None] = mapped_column(ForeignKey("occupations.id"))
     skill_level: Mapped[int | None] = mapped_column(ForeignKey("skill_levels.level"))
+    # An exam the course requires before it counts as completed.
+    course_id: Mapped[int | None] = mapped_column(ForeignKey("courses.id", ondelete="SET NULL"))
     # A contest's paper, drawn once when the template is made: [question id, version id, points].
     paper: Mapped[list[list[float]] | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

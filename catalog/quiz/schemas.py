@@ -67,6 +67,10 @@ class TemplateCreateSchema(ma.Schema):
     closes_at = fields.DateTime(load_default=None)
     occupation = fields.String(load_default=None, metadata={"description": "a level exam's 工种"})
     skill_level = fields.Integer(load_default=None, validate=validate.Range(min=1, max=5))
+    course_id = fields.Integer(
+        load_default=None,
+        metadata={"description": "an exam this course requires before it is completed"},
+    )
     sections = fields.List(
         fields.Nested(SectionSchema), required=True, validate=validate.Length(min=1, max=20)
     )

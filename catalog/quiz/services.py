@@ -21,6 +21,7 @@ from catalog.credits.models import Certificate
 from catalog.days import end_of, local_day
 from catalog.errors import Conflict, NotFound
 from catalog.extensions import db
+from catalog.learning import services as learning
 from catalog.learning import statements
 from catalog.quiz import drawing, review, statistics
 from catalog.quiz.grading import ChoicePolicy, grade
@@ -659,6 +660,8 @@ def conclude(session: QuizSession) -> None:
         },
     )
     template = session.template
+    if template is not None and template.course_id is not None and session.passed:
+        learning.complete_course_if_done(session.user_id, template.course_id, utcnow())
     if (
         template is None
         or not session.passed

@@ -10,8 +10,10 @@ from sqlalchemy import func, select
 from catalog.accounts.models import Role, User
 from catalog.banks.models import Bank, Question, QuestionStatus
 from catalog.banks.services import may_edit_bank
+from catalog.courses.models import Course
 from catalog.errors import Invalid, NotFound, PermissionDenied
 from catalog.extensions import db
+from catalog.permissions import reviews_for
 from catalog.quiz import drawing
 from catalog.quiz.models import FeedbackPolicy, QuizMode, QuizTemplate, TemplateSection
 from catalog.reference.models import Occupation
@@ -92,6 +94,15 @@ def _check_contest(data: dict[str, Any]) -> None:
     data["attempts_allowed"] = 1
 
 
+def _check_course(user: User, course_id: int, mode: QuizMode) -> None:
+    """Only an exam, by the course's own organisation, can be a course's required exam."""
+    course = db.session.get(Course, course_id)
+    if course is None or not reviews_for(user, course.provider_org_id):
+        raise Invalid(details={"json": {"course_id": ["课程不存在或不属于本组织 / not yours"]}})
+    if mode is not QuizMode.EXAM:
+        raise Invalid(details={"json": {"course_id": ["只有考试可作为课程考核 / exams only"]}})
+
+
 def create_template(user: User, data: dict[str, Any]) -> QuizTemplate:
     if user.organisation_id is None or not effective_roles(user) & {Role.EDITOR, Role.ADMIN}:
         raise PermissionDenied("只有编辑或管理员可以组卷 / Editors and admins build templates")
@@ -104,6 +115,8 @@ def create_template(user: User, data: dict[str, Any]) -> QuizTemplate:
         raise Invalid(details={"json": {"closes_at": ["结束须晚于开始 / must follow opens_at"]}})
     if mode is QuizMode.CONTEST:
         _check_contest(data)
+    if data.get("course_id") is not None:
+        _check_course(user, data["course_id"], mode)
     _check_sections(user, sections, mode)
     if data.get("feedback_policy") is None:
         data["feedback_policy"] = DEFAULT_FEEDBACK[mode]

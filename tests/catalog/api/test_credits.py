@@ -113,6 +113,9 @@ def test_a_registered_certificate_earns_after_approval_and_loses_it_when_revoked
     assert created.status_code == 201, created.get_json()
     certificate = created.get_json()
     assert certificate["status"] == "pending" and certificate["has_scan"]
+    listed = client.get("/api/v1/certificates?status=pending", headers=people.admin_h).get_json()
+    scan = call_url(app, "GET", listed["items"][0]["scan_url"])
+    assert scan.status == 200 and scan.body == PNG  # the reviewing admin can read it
     assert balance_and_sum(client, people.learner_h) == (0, 0)  # nothing before approval
 
     pending = client.get("/api/v1/certificates?status=pending", headers=people.admin_h)

@@ -203,3 +203,32 @@ def test_concurrent_uploads_of_the_same_statements_store_them_once(
     assert stored == len(statements)
     progress = app.test_client().get("/api/v1/me/progress", headers=learner["headers"]).get_json()
     assert progress["lectures"][0]["seconds_watched"] == 90
+
+
+def test_a_course_that_requires_an_exam_completes_when_it_is_passed(
+    client: FlaskClient, setup: dict, make_course: Callable[..., int]
+) -> None:
+    from tests.catalog.api.quizzing import answer_all, start, template
+
+    org = db.session.get(Organisation, setup["org"])
+    course = make_course(org)
+    learner = setup["learner"]
+    client.put(f"/api/v1/me/courses/{course}", headers=learner)
+    not_an_exam = template(client, setup, course_id=course)
+    assert "course_id" in not_an_exam.get_json()["error"]["details"]["json"]
+    exam = template(client, setup, mode="exam", course_id=course).get_json()
+    assert exam["course_id"] == course
+    lecture = db.session.scalars(db.select(Microlecture)).one()
+    duration = int(lecture.duration_seconds)
+    send(client, learner, [beat(lecture.id, t, t + 15) for t in range(0, duration, 15)])
+    [entry] = client.get("/api/v1/me/progress", headers=learner).get_json()["courses"]
+    assert entry["completed_lectures"] == 1 and entry["exam_required"]
+    assert not entry["exam_passed"] and not entry["completed"]  # the exam is still to pass
+    for right in (False, True):
+        session = start(client, setup, exam["id"]).get_json()
+        answer_all(client, setup, session, right=right)
+        client.post(f"/api/v1/quiz-sessions/{session['id']}/submit", headers=learner)
+    [entry] = client.get("/api/v1/me/progress", headers=learner).get_json()["courses"]
+    assert entry["exam_passed"] and entry["completed"]
+    credits = client.get("/api/v1/me/credits", headers=learner).get_json()
+    assert credits["balance"] == 0.5  # the course's credits, once
