@@ -53,3 +53,15 @@ def plan_image(
         key, expires_in=services().settings.upload_url_seconds
     )
     return UploadTicket(key, request.url, request.method, request.expires_at)
+
+
+def accept_upload(key: str, *, allowed: set[str], max_bytes: int, refusal: str) -> str:
+    """The uploaded object's real type, if allowed and small enough; otherwise the object is
+    deleted and 415 says ``refusal`` (raises ObjectNotFound when nothing was uploaded)."""
+    store = services().object_store
+    info = store.head(key)
+    detected = sniff(key)
+    if detected not in allowed or info.size > max_bytes:
+        store.delete(key)
+        raise UnsupportedMediaType(refusal, details={"detected_type": detected})
+    return detected

@@ -86,6 +86,13 @@ def page_schema(item_schema: type[ma.Schema], name: str) -> type[ma.Schema]:
     )
 
 
+class CursorArgsSchema(ma.Schema):
+    """?cursor= (from the previous page) and ?limit= of a cursor-paged list."""
+
+    cursor = ma.fields.String(load_default=None)
+    limit = ma.fields.Integer(load_default=50, validate=ma.validate.Range(min=1, max=200))
+
+
 def cursor_page_schema(item_schema: type[ma.Schema], name: str) -> type[ma.Schema]:
     """A page of ``item_schema`` items and the cursor of the next page (null on the last)."""
     return type(

@@ -12,6 +12,7 @@ from catalog.accounts.models import Role
 from catalog.api import (
     API_PREFIX,
     Blueprint,
+    CursorArgsSchema,
     ImageUploadRequestSchema,
     UploadTicketSchema,
     page_schema,
@@ -25,7 +26,6 @@ from catalog.credits.schemas import (
     CertificateQueryArgsSchema,
     CertificateRegisterSchema,
     CertificateSchema,
-    LedgerArgsSchema,
     MyCertificatesArgsSchema,
     MyCreditsSchema,
     ReviewSchema,
@@ -44,7 +44,7 @@ NEWEST_FIRST = SortKey(CreditTransaction.created_at, CreditTransaction.id, desce
 @blp.route("/me/credits")
 class MyCredits(MethodView):
     @blp.auth()
-    @blp.arguments(LedgerArgsSchema, location="query")
+    @blp.arguments(CursorArgsSchema, location="query")
     @blp.response(200, MyCreditsSchema)
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """My balance and my ledger, newest first (the balance is the ledger's sum)."""

@@ -7,12 +7,11 @@ from typing import Any
 from flask.views import MethodView
 from flask_jwt_extended import current_user
 
-from catalog.api import API_PREFIX, Blueprint, cursor_page_schema
+from catalog.api import API_PREFIX, Blueprint, CursorArgsSchema, cursor_page_schema
 from catalog.api.paging import SortKey, keyset_page
 from catalog.learning import services
 from catalog.learning.models import Statement
 from catalog.learning.schemas import (
-    HistoryArgsSchema,
     MasterySchema,
     ProgressSchema,
     StatementBatchResultSchema,
@@ -40,7 +39,7 @@ class StatementsBatch(MethodView):
 @blp.route("/history")
 class History(MethodView):
     @blp.auth()
-    @blp.arguments(HistoryArgsSchema, location="query")
+    @blp.arguments(CursorArgsSchema, location="query")
     @blp.response(200, cursor_page_schema(StatementSchema, "StatementPage"))
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """Your learning timeline, newest first."""

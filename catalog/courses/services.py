@@ -30,14 +30,13 @@ from catalog.errors import (
     Invalid,
     NotFound,
     PermissionDenied,
-    UnsupportedMediaType,
 )
 from catalog.extensions import db
 from catalog.lectures.models import LectureStatus, Microlecture
 from catalog.permissions import editable_scope, require_edit, require_review
 from catalog.reference.models import Industry, Occupation, SkillLevel
 from catalog.registry import services
-from catalog.uploads import UploadTicket, plan_image, sniff
+from catalog.uploads import UploadTicket, accept_upload, plan_image
 
 COVER_MAX_BYTES = 5 * 1024 * 1024
 COVER_TYPES = {"image/jpeg", "image/png", "image/webp"}
@@ -387,20 +386,17 @@ def plan_cover_upload(user: User, course_id: int, content_type: str, size: int) 
 
 def set_cover(user: User, course_id: int, key: str) -> Course:
     course = get_for_editing(user, course_id)
-    store = services().object_store
     if not key.startswith(f"courses/{course.id}/cover-"):
         raise Invalid(
             "封面地址无效 / Not a cover of this course",
             details={"json": {"key": ["not issued for this course"]}},
         )
-    info = store.head(key)
-    detected = sniff(key)
-    if detected not in COVER_TYPES or info.size > COVER_MAX_BYTES:
-        store.delete(key)
-        raise UnsupportedMediaType(
-            "封面不是有效的图片 / The cover is not a JPEG, PNG or WebP image",
-            details={"detected_type": detected},
-        )
+    accept_upload(
+        key,
+        allowed=COVER_TYPES,
+        max_bytes=COVER_MAX_BYTES,
+        refusal="封面不是有效的图片 / The cover is not a JPEG, PNG or WebP image",
+    )
     _start_new_draft(course)
     course.cover_key = key
     db.session.commit()

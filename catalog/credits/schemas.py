@@ -135,11 +135,6 @@ class AdjustmentSchema(ma.Schema):
     reason = fields.String(required=True, validate=validate.Length(min=1, max=500))
 
 
-class LedgerArgsSchema(ma.Schema):
-    cursor = fields.String(load_default=None)
-    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
-
-
 class AwardSchema(ma.Schema):
     awarded = fields.Integer(metadata={"description": "entrants credited now"})
 

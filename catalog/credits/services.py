@@ -25,9 +25,8 @@ from catalog.errors import Conflict, Invalid, NotFound, PermissionDenied
 from catalog.extensions import db
 from catalog.learning import statements
 from catalog.reference.models import Occupation
-from catalog.registry import services
 from catalog.security import effective_roles
-from catalog.uploads import UploadTicket, plan_image, sniff
+from catalog.uploads import UploadTicket, accept_upload, plan_image
 
 SCAN_TYPES = {"image/jpeg", "image/png", "image/webp", "application/pdf"}
 SCAN_MAX_BYTES = 10 * 1024 * 1024
@@ -340,15 +339,12 @@ def register(user: User, data: dict[str, Any]) -> Certificate:
 def _check_scan(user: User, key: str) -> None:
     if not key.startswith(f"certificates/{user.id}/scan-"):
         raise Invalid(details={"json": {"scan_key": ["not issued to you"]}})
-    store = services().object_store
-    info = store.head(key)
-    detected = sniff(key)
-    if detected not in SCAN_TYPES or info.size > SCAN_MAX_BYTES:
-        store.delete(key)
-        raise Invalid(
-            "扫描件须为图片或 PDF / The scan must be an image or a PDF",
-            details={"detected_type": detected},
-        )
+    accept_upload(
+        key,
+        allowed=SCAN_TYPES,
+        max_bytes=SCAN_MAX_BYTES,
+        refusal="扫描件须为图片或 PDF / The scan must be an image or a PDF",
+    )
 
 
 def visible_certificates(

@@ -68,11 +68,6 @@ class StatementSchema(ma.Schema):
     stored = fields.DateTime()
 
 
-class HistoryArgsSchema(ma.Schema):
-    cursor = fields.String(load_default=None)
-    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
-
-
 class LectureProgressSchema(ma.Schema):
     microlecture_id = fields.Integer()
     seconds_watched = fields.Float(metadata={"description": "unique media seconds"})
