@@ -78,6 +78,7 @@ class Settings:
     lecture_completion_share: float = 0.9
     heartbeat_max_gap_seconds: int = 30
     statement_future_seconds: int = 300
+    certificate_warning_days: int = 90
     search_dir: Path | None = None
     search_prefix: str = ""
     meilisearch_url: str = ""
@@ -473,6 +474,13 @@ VARIABLES: tuple[_Variable, ...] = (
         _parse_positive_int,
         "300",
         "how far ahead of the server's clock a statement's timestamp may be before it is refused",
+    ),
+    _Variable(
+        "CERTIFICATE_WARNING_DAYS",
+        "certificate_warning_days",
+        _parse_positive_int,
+        "90",
+        "certificates expiring within this many days are listed for renewal (?expiring=true)",
     ),
 )
 

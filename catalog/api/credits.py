@@ -60,8 +60,9 @@ class MyCertificates(MethodView):
     @blp.response(200, CertificateSchema(many=True))
     def get(self, args: dict[str, Any]) -> list[Certificate]:
         """My certificates, newest first; with expiring_within_days, those to renew."""
-        if args["expiring_within_days"] is not None:
-            return services.expiring_of(current_user, args["expiring_within_days"])
+        days = services.warning_window(args["expiring"], args["expiring_within_days"])
+        if days is not None:
+            return services.expiring_of(current_user, days)
         return services.certificates_of(current_user)
 
     @blp.auth()
@@ -89,9 +90,8 @@ class Certificates(MethodView):
     @blp.response(200, page_schema(CertificateSchema, "CertificatePage"))
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """Your organisation's certificates: pending review, or expiring soon (retraining)."""
-        query = services.visible_certificates(
-            current_user, args.pop("status"), args.pop("expiring_within_days")
-        )
+        days = services.warning_window(args.pop("expiring"), args.pop("expiring_within_days"))
+        query = services.visible_certificates(current_user, args.pop("status"), days)
         return paginate(query.order_by(Certificate.issued_at.desc()), **args)
 
 

@@ -65,6 +65,10 @@ class CertificateRegisterSchema(ma.Schema):
 
 
 class MyCertificatesArgsSchema(ma.Schema):
+    expiring = fields.Boolean(
+        load_default=False,
+        metadata={"description": "only those expiring within CERTIFICATE_WARNING_DAYS"},
+    )
     expiring_within_days = fields.Integer(
         load_default=None,
         validate=validate.Range(min=0, max=3650),

@@ -25,6 +25,7 @@ from catalog.errors import Conflict, Invalid, NotFound, PermissionDenied
 from catalog.extensions import db
 from catalog.learning import statements
 from catalog.reference.models import Occupation
+from catalog.registry import services
 from catalog.security import effective_roles
 from catalog.uploads import UploadTicket, accept_upload, plan_image
 
@@ -360,6 +361,13 @@ def visible_certificates(
     if expiring_within_days is not None:
         query = query.where(*_expiring(expiring_within_days))
     return query
+
+
+def warning_window(expiring: bool, days: int | None) -> int | None:
+    """The expiry window asked for: explicit days, or the configured one, or none."""
+    if days is not None:
+        return days
+    return services().settings.certificate_warning_days if expiring else None
 
 
 def _expiring(days: int) -> list[Any]:

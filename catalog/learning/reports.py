@@ -25,7 +25,7 @@ from catalog.days import end_of
 from catalog.errors import PermissionDenied
 from catalog.extensions import db
 from catalog.learning.models import Statement, TrainingActivity
-from catalog.quiz.models import QuizMode, QuizSession, SessionStatus
+from catalog.quiz.models import QuizMode, QuizSession, QuizTemplate, SessionStatus
 from catalog.reference.models import Industry
 from catalog.registry import services
 from catalog.security import effective_roles
@@ -188,8 +188,8 @@ def _exams(
     date_to: date,
     organisation_id: int | None,
 ) -> None:
-    """Exams and contests finished in the period (by organisation and time; they belong to
-    no course, so course and industry reports show them in the total only)."""
+    """Exams and contests finished in the period. By course or industry, an exam counts for
+    the course that requires it; exams of no course count in the total only."""
     start, end = _window(date_from, date_to)
     conditions: list[Any] = [
         QuizSession.mode.in_([QuizMode.EXAM, QuizMode.CONTEST]),
@@ -200,18 +200,19 @@ def _exams(
     ]
     if organisation_id is not None:
         conditions.append(User.organisation_id == organisation_id)
-    per_row = group_by in ("organisation", "day", "month")
-    key, timed = _fact_key(group_by if per_row else "none", None, QuizSession.submitted_at)
+    key, timed = _fact_key(group_by, QuizTemplate.course_id, QuizSession.submitted_at)
     passes = func.sum(case((QuizSession.passed.is_(True), 1), else_=0))
     query = (
         select(key, func.count(), passes)
         .select_from(QuizSession)
         .join(User, User.id == QuizSession.user_id)
+        .join(QuizTemplate, QuizTemplate.id == QuizSession.template_id)
+        .outerjoin(Course, Course.id == QuizTemplate.course_id)
         .where(*conditions)
         .group_by(key)
     )
     for value, count, passed in _folded(db.session.execute(query), timed, group_by):
-        targets = [total, _row(rows, value)] if per_row else [total]
+        targets = [total] if value == "None" else [total, _row(rows, value)]
         for row in targets:
             row.exams += count
             row.passes += int(passed or 0)

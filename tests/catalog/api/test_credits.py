@@ -188,6 +188,10 @@ def test_certificates_expiring_soon_are_listed_for_retraining(
         ).get_json()
         == []
     )
+    warned = client.get("/api/v1/me/certificates?expiring=true", headers=people.learner_h)
+    assert [c["id"] for c in warned.get_json()] == [ids[0]]  # within the default 90 days
+    everything = client.get("/api/v1/me/certificates", headers=people.learner_h).get_json()
+    assert sorted(c["id"] for c in everything) == sorted(ids)
 
 
 def test_level_exams_and_contests_earn_by_the_rules(

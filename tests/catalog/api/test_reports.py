@@ -104,24 +104,37 @@ def test_person_times_learners_hours_and_completions(client: FlaskClient, world:
 
 
 def test_pass_rates_come_from_finished_exams(
-    client: FlaskClient, setup: dict, make_user: Callable[..., User], login: Callable
+    client: FlaskClient,
+    setup: dict,
+    make_user: Callable[..., User],
+    login: Callable,
+    make_course: Callable[..., int],
 ) -> None:
     from tests.catalog.api.quizzing import answer_all, start, template
 
     org = db.session.get(Organisation, setup["org"])
     admin = login(make_user(Role.ADMIN, organisation=org))
-    exam = template(client, setup, mode="exam").get_json()["id"]
-    other = login(make_user(Role.LEARNER, organisation=org))
-    for headers, right in ((setup["learner"], True), (other, False)):
-        setup["other"] = other
-        who = "learner" if headers is setup["learner"] else "other"
+    course = make_course(org)
+    required = template(client, setup, mode="exam", course_id=course).get_json()["id"]
+    loose = template(client, setup, mode="exam").get_json()["id"]
+    setup["other"] = login(make_user(Role.LEARNER, organisation=org))
+    for exam, who, right in ((required, "learner", True), (required, "other", False)):
         session = start(client, setup, exam, who=who).get_json()
         answer_all(client, setup, session, right=right, who=who)
-        client.post(f"/api/v1/quiz-sessions/{session['id']}/submit", headers=headers)
-    report = client.get(f"{REPORT}?group_by=organisation", headers=admin).get_json()
-    assert report["total"]["exams"] == 2 and report["total"]["passes"] == 1
-    assert report["total"]["pass_rate"] == 0.5
-    assert report["rows"][0]["pass_rate"] == 0.5
+        client.post(f"/api/v1/quiz-sessions/{session['id']}/submit", headers=setup[who])
+    session = start(client, setup, loose).get_json()
+    answer_all(client, setup, session, right=True)
+    client.post(f"/api/v1/quiz-sessions/{session['id']}/submit", headers=setup["learner"])
+
+    by_org = client.get(f"{REPORT}?group_by=organisation", headers=admin).get_json()
+    assert by_org["total"]["exams"] == 3 and by_org["total"]["passes"] == 2
+    assert by_org["rows"][0]["pass_rate"] == 0.667
+    by_course = client.get(f"{REPORT}?group_by=course", headers=admin).get_json()
+    [row] = by_course["rows"]  # the exam of no course counts in the total only
+    assert (row["key"], row["exams"], row["pass_rate"]) == (str(course), 2, 0.5)
+    assert by_course["total"]["exams"] == 3
+    by_industry = client.get(f"{REPORT}?group_by=industry", headers=admin).get_json()
+    assert [(r["label"], r["exams"]) for r in by_industry["rows"]] == [("电力", 2)]
 
 
 def test_csv_and_xlsx_carry_the_same_table(client: FlaskClient, world: Any) -> None:
