@@ -16,6 +16,8 @@ from catalog.learning.schemas import (
     ProgressSchema,
     StatementBatchResultSchema,
     StatementBatchSchema,
+    StatementOutcomeSchema,
+    StatementPutSchema,
     StatementSchema,
 )
 
@@ -34,6 +36,17 @@ class StatementsBatch(MethodView):
         """Upload up to 500 statements (heartbeats) recorded offline; each is stored,
         duplicate or rejected with its reason."""
         return {"results": services.record_batch(current_user, data["statements"])}
+
+
+@blp.route("/statements/<string:statement_id>")
+class StatementsById(MethodView):
+    @blp.auth()
+    @blp.arguments(StatementPutSchema)
+    @blp.response(200, StatementOutcomeSchema)
+    def put(self, data: dict[str, Any], statement_id: str) -> services.Outcome:
+        """Store one statement under this id: again with the same content changes nothing;
+        other content under the same id is a 409, a bad statement a 422."""
+        return services.record_one(current_user, {**data, "id": statement_id})
 
 
 @blp.route("/history")

@@ -47,6 +47,13 @@ class StatementBatchSchema(ma.Schema):
     )
 
 
+class StatementPutSchema(ma.Schema):
+    """One statement (its id is in the path); checked like any in a batch."""
+
+    class Meta:
+        unknown = ma.INCLUDE
+
+
 class StatementOutcomeSchema(ma.Schema):
     id = fields.String(allow_none=True)
     status = fields.String(metadata={"description": "stored, duplicate or rejected"})

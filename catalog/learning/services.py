@@ -17,6 +17,7 @@ from catalog.courses.models import Chapter, ChapterItem, Course
 from catalog.courses.services import learner_course_ids
 from catalog.credits import services as credits
 from catalog.days import local_day
+from catalog.errors import Conflict, Invalid
 from catalog.extensions import db
 from catalog.learning import progress, statements
 from catalog.learning.models import LectureProgress, Statement, TrainingActivity
@@ -96,6 +97,17 @@ def record_batch(user: User, raw: list[Any]) -> list[Outcome]:
         _advance(user, lectures[lecture_id], lecture_beats)
     db.session.commit()
     return [o if o is not None else Outcome(None, "rejected", "?") for o in outcomes]
+
+
+def record_one(user: User, statement: dict[str, Any]) -> Outcome:
+    """One statement: stored or a harmless repeat; a clash with its id is 409, a bad one 422."""
+    [outcome] = record_batch(user, [statement])
+    if outcome.status == "rejected":
+        if isinstance(outcome.reason, str) and "409" in outcome.reason:
+            raise Conflict(outcome.reason, code="statement_conflict")
+        details = outcome.reason if isinstance(outcome.reason, dict) else {"reason": outcome.reason}
+        raise Invalid("记录不合格 / The statement was refused", details={"json": details})
+    return outcome
 
 
 def _text(value: Any) -> str | None:

@@ -232,3 +232,17 @@ def test_a_course_that_requires_an_exam_completes_when_it_is_passed(
     assert entry["exam_passed"] and entry["completed"]
     credits = client.get("/api/v1/me/credits", headers=learner).get_json()
     assert credits["balance"] == 0.5  # the course's credits, once
+
+
+def test_one_statement_by_its_id(client: FlaskClient, learner: dict, lecture: Microlecture) -> None:
+    statement = beat(lecture.id, 0, 15)
+    path = f"/api/v1/me/statements/{statement.pop('id')}"
+    first = client.put(path, json=statement, headers=learner["headers"])
+    assert first.status_code == 200 and first.get_json()["status"] == "stored"
+    again = client.put(path, json=statement, headers=learner["headers"])
+    assert again.get_json()["status"] == "duplicate"
+    other = {**statement, "result": {**statement["result"], "position_to": 10}}
+    clash = client.put(path, json=other, headers=learner["headers"])
+    assert clash.status_code == 409 and clash.get_json()["error"]["code"] == "statement_conflict"
+    bad = client.put(path + "x", json={"verb": "completed"}, headers=learner["headers"])
+    assert bad.status_code == 422
