@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, Protocol, cast
 
-from sqlalchemy import CursorResult, bindparam, func, insert, or_, select, update
+from sqlalchemy import CursorResult, bindparam, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import lazyload
 from sqlalchemy.orm.attributes import set_committed_value
@@ -63,24 +63,23 @@ def start(user: User, template_id: int) -> QuizSession:
             code="closed",
             details={"opens_at": str(template.opens_at), "closes_at": str(template.closes_at)},
         )
-    attempts = int(
-        db.session.scalar(
-            select(func.count()).where(
-                QuizSession.user_id == user.id, QuizSession.template_id == template.id
+    earlier = db.session.execute(
+        select(QuizSession.id, QuizSession.status).where(
+            QuizSession.user_id == user.id, QuizSession.template_id == template.id
+        )
+    ).all()
+    attempts = len(earlier)
+    running = [sid for sid, status in earlier if status is SessionStatus.IN_PROGRESS]
+    active = (
+        list(
+            db.session.scalars(
+                select(QuizSession)
+                .options(lazyload(QuizSession.items))  # loaded only if it must be graded now
+                .where(QuizSession.id.in_(running))
             )
         )
-        or 0
-    )
-    active = list(
-        db.session.scalars(
-            select(QuizSession)
-            .options(lazyload(QuizSession.items))  # loaded only if it must be graded now
-            .where(
-                QuizSession.user_id == user.id,
-                QuizSession.template_id == template.id,
-                QuizSession.status == SessionStatus.IN_PROGRESS,
-            )
-        )
+        if running
+        else []
     )
     for session in active:
         _expire_if_due(session)
