@@ -48,8 +48,8 @@ format: $(VENV)/.installed-dev ## format and fix what ruff can
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-bench: $(VENV)/.installed-dev ## run the speed benchmarks in benchmarks/
-	@for script in benchmarks/bench_*.py; do $(BIN)/python $$script || exit 1; done
+bench: $(VENV)/.installed-dev ## run every benchmark: one table, also as JSON in var/bench/
+	$(BIN)/python benchmarks/run.py
 
 clean: ## remove the virtualenv and var/ (the embedded database, objects and secret)
 	rm -rf $(VENV) var

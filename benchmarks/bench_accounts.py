@@ -13,7 +13,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from flask_migrate import upgrade
 
-from benchmarks.measure import measure
+from benchmarks.measure import emit, measure
 from catalog import create_app
 from catalog.accounts import services as accounts
 from catalog.accounts.models import OrganisationKind, Role
@@ -63,6 +63,7 @@ def main() -> None:
     print("accounts, in process, SQLite")
     for result in results:
         print("  " + result.row())
+    emit("accounts", results)
 
 
 if __name__ == "__main__":

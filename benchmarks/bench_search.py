@@ -17,7 +17,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from sqlalchemy import insert
 
 from benchmarks.bench_import import question
-from benchmarks.measure import Result, measure
+from benchmarks.measure import Result, emit, figure, measure
 from benchmarks.setup import bench_app
 from catalog.banks.models import Bank, Question, QuestionStatus, QuestionVersion
 from catalog.banks.validation import fingerprint
@@ -268,6 +268,8 @@ def main() -> None:
     for result in results:
         print("  " + result.row())
     print("  " + overall.row())
+    reindex = figure("full reindex (courses, microlectures, questions)", total, "s", "≤ 60 s")
+    emit("search", [reindex, *results, overall])
 
 
 if __name__ == "__main__":
