@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import DateTime, Enum
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 
@@ -54,3 +55,12 @@ def enum_column(enum_class: type[enum.Enum]) -> Enum:
         validate_strings=True,
         values_callable=lambda members: [member.value for member in members],
     )
+
+
+def upsert(model: Any) -> Any:
+    """An INSERT of ``model``'s table that can skip or merge on conflict (``on_conflict_do_*``),
+    for the database in use: PostgreSQL in production, SQLite embedded."""
+    from catalog.extensions import db
+
+    dialect = db.session.get_bind().dialect.name
+    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(model.__table__)

@@ -7,6 +7,7 @@ from typing import Any
 
 from flask.views import MethodView
 from flask_jwt_extended import current_user
+from marshmallow import fields
 
 from catalog.accounts.models import Role
 from catalog.api import (
@@ -15,6 +16,7 @@ from catalog.api import (
     CursorArgsSchema,
     ImageUploadRequestSchema,
     UploadTicketSchema,
+    cursor_page_schema,
     page_schema,
 )
 from catalog.api.paging import SortKey, keyset_page, paginate
@@ -27,7 +29,6 @@ from catalog.credits.schemas import (
     CertificateRegisterSchema,
     CertificateSchema,
     MyCertificatesArgsSchema,
-    MyCreditsSchema,
     ReviewSchema,
     RevokeSchema,
     RuleCreateSchema,
@@ -39,6 +40,10 @@ from catalog.uploads import UploadTicket
 
 blp = Blueprint("credits", __name__, url_prefix=API_PREFIX, description="学分银行 / Credit bank")
 NEWEST_FIRST = SortKey(CreditTransaction.created_at, CreditTransaction.id, descending=True)
+
+
+class MyCreditsSchema(cursor_page_schema(TransactionSchema, "TransactionPage")):  # type: ignore[misc]
+    balance = fields.Float(metadata={"description": "the sum of every transaction"})
 
 
 @blp.route("/me/credits")

@@ -6,14 +6,7 @@ import marshmallow as ma
 from marshmallow import fields, validate
 
 from catalog.credits.models import CertificateKind, CertificateStatus, RuleKind, TransactionKind
-
-
-def _occupation_code(occupation_id: int | None) -> str | None:
-    from catalog.extensions import db
-    from catalog.reference.models import Occupation
-
-    found = db.session.get(Occupation, occupation_id) if occupation_id else None
-    return found.code if found else None
+from catalog.reference.services import occupation_code
 
 
 def _scan_url(key: str | None) -> str | None:
@@ -31,7 +24,7 @@ class CertificateSchema(ma.Schema):
     source = fields.String(attribute="source.value", metadata={"description": "exam|registered"})
     status = fields.Enum(CertificateStatus, by_value=True)
     user_id = fields.Integer()
-    occupation = fields.Function(lambda c: _occupation_code(c.occupation_id), allow_none=True)
+    occupation = fields.Function(lambda c: occupation_code(c.occupation_id), allow_none=True)
     skill_level = fields.Integer(allow_none=True)
     score = fields.Float(allow_none=True)
     number = fields.String(allow_none=True)
@@ -141,9 +134,3 @@ class AdjustmentSchema(ma.Schema):
 
 class AwardSchema(ma.Schema):
     awarded = fields.Integer(metadata={"description": "entrants credited now"})
-
-
-class MyCreditsSchema(ma.Schema):
-    balance = fields.Float(metadata={"description": "the sum of every transaction"})
-    items = fields.List(fields.Nested(TransactionSchema))
-    next_cursor = fields.String(allow_none=True, metadata={"description": "pass as ?cursor="})

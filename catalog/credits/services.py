@@ -11,7 +11,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.exc import IntegrityError
 
 from catalog.accounts.models import Role, User
-from catalog.columns import new_id, utcnow
+from catalog.columns import new_id, upsert, utcnow
 from catalog.credits.models import (
     Certificate,
     CertificateSource,
@@ -24,7 +24,7 @@ from catalog.credits.models import (
 from catalog.errors import Conflict, Invalid, NotFound, PermissionDenied
 from catalog.extensions import db
 from catalog.learning import statements
-from catalog.reference.models import Occupation
+from catalog.reference.services import occupation_id
 from catalog.registry import services
 from catalog.security import effective_roles
 from catalog.uploads import UploadTicket, accept_upload, plan_image
@@ -42,7 +42,7 @@ def earn(
     if credits <= 0:
         return False
     done = db.session.execute(
-        statements.upsert(CreditTransaction)
+        upsert(CreditTransaction)
         .values(
             user_id=user_id,
             kind=TransactionKind.EARN.value,
@@ -79,7 +79,7 @@ def revoke(user_id: int, source_type: str, source_id: int | str, *, reason: str,
     if earned is None:
         return
     db.session.execute(
-        statements.upsert(CreditTransaction)
+        upsert(CreditTransaction)
         .values(
             user_id=user_id,
             kind=TransactionKind.REVOKE.value,
@@ -309,20 +309,13 @@ def register(user: User, data: dict[str, Any]) -> Certificate:
     scan_key = data.pop("scan_key", None)
     if scan_key is not None:
         _check_scan(user, scan_key)
-    occupation = data.pop("occupation", None)
-    occupation_id = None
-    if occupation is not None:
-        occupation_id = db.session.scalar(
-            select(Occupation.id).where(Occupation.code == occupation)
-        )
-        if occupation_id is None:
-            raise Invalid(details={"json": {"occupation": [f"未知工种 / unknown {occupation!r}"]}})
+    occupation = occupation_id(data.pop("occupation", None))
     if data.get("expires_on") and data.get("issued_on") and data["expires_on"] < data["issued_on"]:
         raise Invalid(details={"json": {"expires_on": ["早于发证日期 / before issued_on"]}})
     certificate = Certificate(
         **data,
         user_id=user.id,
-        occupation_id=occupation_id,
+        occupation_id=occupation,
         scan_key=scan_key,
         source=CertificateSource.REGISTERED,
         status=CertificateStatus.PENDING,

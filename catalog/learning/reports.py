@@ -25,7 +25,7 @@ from catalog.days import end_of
 from catalog.errors import PermissionDenied
 from catalog.extensions import db
 from catalog.learning.models import Statement, TrainingActivity
-from catalog.quiz.models import QuizMode, QuizSession, QuizTemplate, SessionStatus
+from catalog.quiz.models import FINISHED, QuizMode, QuizSession, QuizTemplate
 from catalog.reference.models import Industry
 from catalog.registry import services
 from catalog.security import effective_roles
@@ -52,6 +52,21 @@ class Row:
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self) | {"pass_rate": self.pass_rate}
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What a report covers: how it groups, which local days, which organisation (or all)."""
+
+    group_by: str
+    date_from: date
+    date_to: date
+    organisation_id: int | None
+
+    @property
+    def window(self) -> tuple[datetime, datetime]:
+        """The UTC instants from the first local day's start to the last one's end."""
+        return end_of(self.date_from - timedelta(days=1)), end_of(self.date_to)
 
 
 @dataclass
@@ -81,9 +96,10 @@ def training_report(
     date_from = date_from or date_to - timedelta(days=30)
     rows: dict[str, Row] = {}
     total = Row("total", "合计 / Total")
-    _activity(rows, total, group_by, date_from, date_to, organisation_id)
-    _completions(rows, total, group_by, date_from, date_to, organisation_id)
-    _exams(rows, total, group_by, date_from, date_to, organisation_id)
+    scope = Scope(group_by, date_from, date_to, organisation_id)
+    _activity(rows, total, scope)
+    _completions(rows, total, scope)
+    _exams(rows, total, scope)
     labels = _labels(group_by, list(rows))
     for key, row in rows.items():
         row.label = labels.get(key, row.label)
@@ -107,25 +123,18 @@ def _key_column(group_by: str) -> Any:
     return TrainingActivity.day
 
 
-def _activity(
-    rows: dict[str, Row],
-    total: Row,
-    group_by: str,
-    date_from: date,
-    date_to: date,
-    organisation_id: int | None,
-) -> None:
-    conditions: list[Any] = [TrainingActivity.day.between(date_from, date_to)]
-    if organisation_id is not None:
-        conditions.append(TrainingActivity.organisation_id == organisation_id)
-    key = _key_column(group_by)
+def _activity(rows: dict[str, Row], total: Row, scope: Scope) -> None:
+    conditions: list[Any] = [TrainingActivity.day.between(scope.date_from, scope.date_to)]
+    if scope.organisation_id is not None:
+        conditions.append(TrainingActivity.organisation_id == scope.organisation_id)
+    key = _key_column(scope.group_by)
     query = select(
         key,
         func.count(),
         func.count(TrainingActivity.user_id.distinct()),
         func.sum(TrainingActivity.seconds_watched),
     ).where(*conditions)
-    if group_by == "industry":
+    if scope.group_by == "industry":
         query = query.join(Course, Course.id == TrainingActivity.course_id)
     for value, person_times, learners, seconds in db.session.execute(query.group_by(key)):
         row = _row(rows, value.isoformat() if isinstance(value, date) else str(value))
@@ -144,28 +153,17 @@ def _activity(
         row.study_hours = round(row.study_hours, 2)
 
 
-def _window(date_from: date, date_to: date) -> tuple[datetime, datetime]:
-    return end_of(date_from - timedelta(days=1)), end_of(date_to)
-
-
-def _completions(
-    rows: dict[str, Row],
-    total: Row,
-    group_by: str,
-    date_from: date,
-    date_to: date,
-    organisation_id: int | None,
-) -> None:
-    start, end = _window(date_from, date_to)
+def _completions(rows: dict[str, Row], total: Row, scope: Scope) -> None:
+    start, end = scope.window
     conditions: list[Any] = [
         Statement.verb == "completed",
         Statement.object_type == "course",
         Statement.timestamp >= start,
         Statement.timestamp < end,
     ]
-    if organisation_id is not None:
-        conditions.append(User.organisation_id == organisation_id)
-    key, timed = _fact_key(group_by, cast(Statement.object_id, Integer), Statement.timestamp)
+    if scope.organisation_id is not None:
+        conditions.append(User.organisation_id == scope.organisation_id)
+    key, timed = _fact_key(scope.group_by, cast(Statement.object_id, Integer), Statement.timestamp)
     query = (
         select(key, func.count(), func.sum(Course.class_hours))
         .select_from(Statement)
@@ -174,33 +172,26 @@ def _completions(
         .where(*conditions)
         .group_by(key)
     )
-    for value, count, hours in _folded(db.session.execute(query), timed, group_by):
+    for value, count, hours in _folded(db.session.execute(query), timed, scope.group_by):
         for row in (_row(rows, value), total):
             row.completions += count
             row.course_hours = round(row.course_hours + hours, 2)
 
 
-def _exams(
-    rows: dict[str, Row],
-    total: Row,
-    group_by: str,
-    date_from: date,
-    date_to: date,
-    organisation_id: int | None,
-) -> None:
+def _exams(rows: dict[str, Row], total: Row, scope: Scope) -> None:
     """Exams and contests finished in the period. By course or industry, an exam counts for
     the course that requires it; exams of no course count in the total only."""
-    start, end = _window(date_from, date_to)
+    start, end = scope.window
     conditions: list[Any] = [
         QuizSession.mode.in_([QuizMode.EXAM, QuizMode.CONTEST]),
-        QuizSession.status.in_([SessionStatus.SUBMITTED, SessionStatus.EXPIRED]),
+        QuizSession.status.in_(FINISHED),
         QuizSession.passed.is_not(None),
         QuizSession.submitted_at >= start,
         QuizSession.submitted_at < end,
     ]
-    if organisation_id is not None:
-        conditions.append(User.organisation_id == organisation_id)
-    key, timed = _fact_key(group_by, QuizTemplate.course_id, QuizSession.submitted_at)
+    if scope.organisation_id is not None:
+        conditions.append(User.organisation_id == scope.organisation_id)
+    key, timed = _fact_key(scope.group_by, QuizTemplate.course_id, QuizSession.submitted_at)
     passes = func.sum(case((QuizSession.passed.is_(True), 1), else_=0))
     query = (
         select(key, func.count(), passes)
@@ -211,7 +202,7 @@ def _exams(
         .where(*conditions)
         .group_by(key)
     )
-    for value, count, passed in _folded(db.session.execute(query), timed, group_by):
+    for value, count, passed in _folded(db.session.execute(query), timed, scope.group_by):
         targets = [total] if value == "None" else [total, _row(rows, value)]
         for row in targets:
             row.exams += count

@@ -12,7 +12,7 @@ import marshmallow as ma
 from sqlalchemy import Select, func, select
 
 from catalog.accounts.models import User
-from catalog.columns import utcnow
+from catalog.columns import upsert, utcnow
 from catalog.courses.models import Chapter, ChapterItem, Course
 from catalog.courses.services import learner_course_ids
 from catalog.credits import services as credits
@@ -33,6 +33,7 @@ class Outcome:
     id: str | None
     status: str  # stored, duplicate or rejected
     reason: Any = None
+    clash: bool = False  # rejected because the id holds other content
 
 
 @dataclass
@@ -93,8 +94,9 @@ def record_batch(user: User, raw: list[Any]) -> list[Outcome]:
         outcomes[entry.index] = Outcome(statement_id, "stored")
         beat = progress.Heartbeat(**entry.data["result"])
         beats[entry.data["object"]["id"]].append((beat, entry.data["timestamp"]))
+    courses = _courses_by_lecture(user, set(beats))
     for lecture_id, lecture_beats in beats.items():
-        _advance(user, lectures[lecture_id], lecture_beats)
+        _advance(user, lectures[lecture_id], lecture_beats, courses.get(lecture_id, set()))
     db.session.commit()
     return [o if o is not None else Outcome(None, "rejected", "?") for o in outcomes]
 
@@ -103,7 +105,7 @@ def record_one(user: User, statement: dict[str, Any]) -> Outcome:
     """One statement: stored or a harmless repeat; a clash with its id is 409, a bad one 422."""
     [outcome] = record_batch(user, [statement])
     if outcome.status == "rejected":
-        if isinstance(outcome.reason, str) and "409" in outcome.reason:
+        if outcome.clash:
             raise Conflict(outcome.reason, code="statement_conflict")
         details = outcome.reason if isinstance(outcome.reason, dict) else {"reason": outcome.reason}
         raise Invalid("记录不合格 / The statement was refused", details={"json": details})
@@ -121,6 +123,7 @@ def _repeat(statement_id: str, stored_digest: str | None, digest: str) -> Outcom
         statement_id,
         "rejected",
         "同一 id 的记录内容不同 / a different statement already has this id (409)",
+        clash=True,
     )
 
 
@@ -159,7 +162,7 @@ def _insert(user: User, entries: list[_Accepted]) -> set[str]:
     ]
     table = Statement.__table__
     statement = (
-        statements.upsert(Statement)
+        upsert(Statement)
         .on_conflict_do_nothing(index_elements=["user_id", "statement_id"])
         .returning(table.c.statement_id)
     )
@@ -167,13 +170,17 @@ def _insert(user: User, entries: list[_Accepted]) -> set[str]:
 
 
 def _advance(
-    user: User, lecture: Microlecture, beats: list[tuple[progress.Heartbeat, datetime]]
+    user: User,
+    lecture: Microlecture,
+    beats: list[tuple[progress.Heartbeat, datetime]],
+    course_ids: set[int],
 ) -> None:
-    """Merge heartbeats into the learner's progress (row locked), completing it once."""
+    """Merge heartbeats into the learner's progress (row locked), completing it once;
+    ``course_ids``: the learner's courses that hold the microlecture."""
     settings = services().settings
     duration = float(lecture.duration_seconds or 0)
     db.session.execute(
-        statements.upsert(LectureProgress)
+        upsert(LectureProgress)
         .values(
             user_id=user.id,
             microlecture_id=lecture.id,
@@ -204,7 +211,7 @@ def _advance(
     row.updated_at = utcnow()
     gained = row.seconds_watched - before
     if gained > 0:
-        _count_activity(user, lecture.id, gained, max(when for _, when in beats))
+        _count_activity(user, course_ids, gained, max(when for _, when in beats))
     if row.completed_at is None and row.share_watched >= settings.lecture_completion_share:
         row.completed_at = max(when for _, when in beats)
         statements.record(
@@ -215,24 +222,26 @@ def _advance(
             when=row.completed_at,
             result={"completion": True, "share_watched": row.share_watched},
         )
-        _complete_courses(user, lecture.id, row.completed_at)
+        for course_id in course_ids:
+            complete_course_if_done(user.id, course_id, row.completed_at)
 
 
-def _courses_with(user: User, lecture_id: int) -> set[int]:
-    """The learner's courses (enrolled or assigned) that contain the microlecture."""
-    course_ids = learner_course_ids(user)
-    if not course_ids:
-        return set()
-    return set(
-        db.session.scalars(
-            select(Chapter.course_id)
-            .join(ChapterItem, ChapterItem.chapter_id == Chapter.id)
-            .where(ChapterItem.microlecture_id == lecture_id, Chapter.course_id.in_(course_ids))
+def _courses_by_lecture(user: User, lecture_ids: set[int]) -> dict[int, set[int]]:
+    """For each microlecture, the learner's courses (enrolled or assigned) that hold it."""
+    course_ids = learner_course_ids(user) if lecture_ids else set()
+    found: dict[int, set[int]] = defaultdict(set)
+    if course_ids:
+        rows = db.session.execute(
+            select(ChapterItem.microlecture_id, Chapter.course_id)
+            .join(Chapter, Chapter.id == ChapterItem.chapter_id)
+            .where(ChapterItem.microlecture_id.in_(lecture_ids), Chapter.course_id.in_(course_ids))
         )
-    )
+        for lecture_id, course_id in rows:
+            found[lecture_id].add(course_id)
+    return found
 
 
-def _count_activity(user: User, lecture_id: int, seconds: float, when: datetime) -> None:
+def _count_activity(user: User, course_ids: set[int], seconds: float, when: datetime) -> None:
     """Add newly watched seconds to the day's person-time of each course they serve (an
     atomic increment: concurrent uploads add up)."""
     table = TrainingActivity.__table__
@@ -244,10 +253,10 @@ def _count_activity(user: User, lecture_id: int, seconds: float, when: datetime)
             "organisation_id": user.organisation_id,
             "seconds_watched": round(seconds, 3),
         }
-        for course_id in sorted(_courses_with(user, lecture_id))
+        for course_id in sorted(course_ids)
     ]
     if rows:
-        statement = statements.upsert(TrainingActivity)
+        statement = upsert(TrainingActivity)
         db.session.execute(
             statement.on_conflict_do_update(
                 index_elements=["user_id", "course_id", "day"],
@@ -257,12 +266,6 @@ def _count_activity(user: User, lecture_id: int, seconds: float, when: datetime)
             ),
             rows,
         )
-
-
-def _complete_courses(user: User, lecture_id: int, when: datetime) -> None:
-    """Courses of the learner that this microlecture's completion may complete."""
-    for course_id in _courses_with(user, lecture_id):
-        complete_course_if_done(user.id, course_id, when)
 
 
 def required_exams(course_id: int) -> list[int]:

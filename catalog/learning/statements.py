@@ -8,17 +8,9 @@ import json
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy.dialects import postgresql, sqlite
-
-from catalog.columns import utcnow
+from catalog.columns import upsert, utcnow
 from catalog.extensions import db
 from catalog.learning.models import Statement
-
-
-def upsert(model: Any) -> Any:
-    """An INSERT that can skip or merge on conflict, for the database in use."""
-    dialect = db.session.get_bind().dialect.name
-    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(model.__table__)
 
 
 def digest(data: dict[str, Any]) -> str:

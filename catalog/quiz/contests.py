@@ -11,10 +11,8 @@ from sqlalchemy import and_, func, or_, select
 from catalog.accounts.models import User
 from catalog.errors import NotFound
 from catalog.extensions import db
-from catalog.quiz.models import QuizMode, QuizSession, SessionStatus
+from catalog.quiz.models import FINISHED, QuizMode, QuizSession
 from catalog.quiz.templates import get_template
-
-FINISHED = (SessionStatus.SUBMITTED, SessionStatus.EXPIRED)
 
 
 @dataclass

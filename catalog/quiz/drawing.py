@@ -19,7 +19,6 @@ from typing import Any
 
 from flask import current_app
 from sqlalchemy import Select, exists, func, select
-from sqlalchemy.dialects import postgresql, sqlite
 
 from catalog.banks.models import (
     Question,
@@ -29,9 +28,10 @@ from catalog.banks.models import (
     QuestionUsage,
     QuestionVersion,
 )
+from catalog.columns import upsert
 from catalog.errors import Conflict
 from catalog.extensions import db
-from catalog.quiz.models import QuizMode, SeenQuestion, TemplateSection
+from catalog.quiz.models import QuizMode, QuizTemplate, SeenQuestion, TemplateSection
 from catalog.registry import services
 
 PRACTICE_USAGE = (QuestionUsage.PRACTICE, QuestionUsage.BOTH)
@@ -196,10 +196,8 @@ def mark_seen(user_id: int, question_ids: list[int]) -> None:
     question_ids = list(dict.fromkeys(question_ids))
     if not question_ids:
         return
-    dialect = db.session.get_bind().dialect.name
-    upsert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     table = SeenQuestion.__table__
-    statement = upsert(table).on_conflict_do_update(
+    statement = upsert(SeenQuestion).on_conflict_do_update(
         index_elements=["user_id", "question_id"], set_={"times": table.c.times + 1}
     )
     rows = [{"user_id": user_id, "question_id": q, "times": 1} for q in question_ids]
@@ -276,6 +274,24 @@ def draw(
     raise Conflict(
         "题库正在更新，请重试 / The banks are changing, try again", code="not_enough_questions"
     )
+
+
+def draw_template(
+    template: QuizTemplate, seen: Seen, rng: random.Random
+) -> list[tuple[int, float]]:
+    """(question id, points) of each section in order: fixed lists as given, rule sections
+    drawn (never repeating a fixed question)."""
+    sections = template.sections
+    rules = [
+        (Criteria.of_section(s, template.mode), s.count) for s in sections if not s.question_ids
+    ]
+    fixed = frozenset(q for s in sections for q in s.question_ids)
+    drawn = iter(draw(rules, seen, rng, fixed) if rules else [])
+    chosen: list[tuple[int, float]] = []
+    for section in sections:
+        ids = list(dict.fromkeys(section.question_ids)) if section.question_ids else next(drawn)
+        chosen += [(qid, section.points) for qid in ids]
+    return chosen
 
 
 def _stale(drawn: list[tuple[Criteria, list[int]]]) -> list[Criteria]:

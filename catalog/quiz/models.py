@@ -103,6 +103,9 @@ class SessionStatus(enum.StrEnum):
     EXPIRED = "expired"  # graded with what was saved when the time ran out
 
 
+FINISHED = (SessionStatus.SUBMITTED, SessionStatus.EXPIRED)  # graded, one way or the other
+
+
 @dataclass(frozen=True)
 class Rules:
     """How a session is marked and when its keys show: its template's, or the house rules."""

@@ -7,6 +7,7 @@ from marshmallow import fields, validate
 
 from catalog.banks.models import QuestionType
 from catalog.quiz.models import FeedbackPolicy, QuizMode, SessionStatus
+from catalog.reference.services import occupation_code
 
 
 class SectionSchema(ma.Schema):
@@ -79,7 +80,7 @@ class TemplateCreateSchema(ma.Schema):
 class TemplateSchema(TemplateCreateSchema):
     # Written as a code, read back as one (the template stores the occupation's id).
     occupation = fields.Function(  # type: ignore[assignment]
-        lambda t: _occupation_code(t.occupation_id), allow_none=True
+        lambda t: occupation_code(t.occupation_id), allow_none=True
     )
     id = fields.Integer()
     organisation_id = fields.Integer()
@@ -151,14 +152,6 @@ class BatchOutcomeSchema(ma.Schema):
 
 class BatchResultSchema(ma.Schema):
     results = fields.List(fields.Nested(BatchOutcomeSchema))
-
-
-def _occupation_code(occupation_id: int | None) -> str | None:
-    from catalog.extensions import db
-    from catalog.reference.models import Occupation
-
-    found = db.session.get(Occupation, occupation_id) if occupation_id else None
-    return found.code if found else None
 
 
 class LeaderboardArgsSchema(ma.Schema):

@@ -29,7 +29,6 @@ from catalog.quiz.models import (
     FeedbackPolicy,
     QuizMode,
     QuizSession,
-    QuizTemplate,
     SessionItem,
     SessionStatus,
 )
@@ -37,7 +36,6 @@ from catalog.quiz.templates import get_template
 from catalog.registry import services
 
 LABELS = "ABCDEFGHIJ"
-FINISHED = (SessionStatus.SUBMITTED, SessionStatus.EXPIRED)
 
 # --- starting --------------------------------------------------------------------------------
 
@@ -110,26 +108,13 @@ def start(user: User, template_id: int) -> QuizSession:
     if template.paper:
         drafts = [Draft(int(q), float(p), int(v)) for q, v, p in template.paper]
     else:
-        drafts = _draw_sections(user, template, rng)
+        drafts = [
+            Draft(qid, points)
+            for qid, points in drawing.draw_template(template, drawing.Seen(user.id), rng)
+        ]
     if template.shuffle_questions:
         rng.shuffle(drafts)
     return _open(session, drafts, rng, shuffle_options=template.shuffle_options)
-
-
-def _draw_sections(user: User, template: QuizTemplate, rng: random.Random) -> list[Draft]:
-    """Each section's questions; rule sections prefer what this learner has seen least."""
-    rules = [
-        (drawing.Criteria.of_section(s, template.mode), s.count)
-        for s in template.sections
-        if not s.question_ids
-    ]
-    fixed = frozenset(q for s in template.sections for q in s.question_ids)
-    drawn = iter(drawing.draw(rules, drawing.Seen(user.id), rng, fixed) if rules else [])
-    drafts: list[Draft] = []
-    for section in template.sections:
-        ids = list(dict.fromkeys(section.question_ids)) if section.question_ids else next(drawn)
-        drafts += [Draft(qid, section.points) for qid in ids]
-    return drafts
 
 
 def _open(

@@ -16,7 +16,7 @@ from catalog.extensions import db
 from catalog.permissions import reviews_for
 from catalog.quiz import drawing
 from catalog.quiz.models import FeedbackPolicy, QuizMode, QuizTemplate, TemplateSection
-from catalog.reference.models import Occupation
+from catalog.reference.services import occupation_id
 from catalog.security import effective_roles
 
 SECTION_DEFAULTS: dict[str, Any] = {
@@ -120,12 +120,7 @@ def create_template(user: User, data: dict[str, Any]) -> QuizTemplate:
     _check_sections(user, sections, mode)
     if data.get("feedback_policy") is None:
         data["feedback_policy"] = DEFAULT_FEEDBACK[mode]
-    occupation = data.pop("occupation", None)
-    if occupation is not None:
-        found = db.session.scalar(select(Occupation.id).where(Occupation.code == occupation))
-        if found is None:
-            raise Invalid(details={"json": {"occupation": [f"未知工种 / unknown {occupation!r}"]}})
-        data["occupation_id"] = found
+    data["occupation_id"] = occupation_id(data.pop("occupation", None))
     template = QuizTemplate(
         **data, organisation_id=user.organisation_id, created_by_id=user.id, sections=sections
     )
@@ -138,17 +133,7 @@ def create_template(user: User, data: dict[str, Any]) -> QuizTemplate:
 
 def _paper(template: QuizTemplate) -> list[list[float]]:
     """A contest's one paper: its sections drawn once, at their current versions."""
-    rules = [
-        (drawing.Criteria.of_section(s, template.mode), s.count)
-        for s in template.sections
-        if not s.question_ids
-    ]
-    fixed = frozenset(q for s in template.sections for q in s.question_ids)
-    drawn = iter(drawing.draw(rules, drawing.Seen(None), random.Random(), fixed))
-    chosen: list[tuple[int, float]] = []
-    for section in template.sections:
-        ids = list(dict.fromkeys(section.question_ids)) if section.question_ids else next(drawn)
-        chosen += [(qid, section.points) for qid in ids]
+    chosen = drawing.draw_template(template, drawing.Seen(None), random.Random())
     versions = drawing.current_versions(qid for qid, _ in chosen)
     return [[qid, versions[qid].id, points] for qid, points in chosen]
 

@@ -52,6 +52,22 @@ def _industry_id(code: str | None) -> int | None:
     return int(found)
 
 
+def occupation_id(code: str | None, field: str = "occupation") -> int | None:
+    """The id of the occupation with this national code (none for none); 422 naming ``field``
+    when there is no such occupation."""
+    if code is None:
+        return None
+    found = db.session.scalar(select(Occupation.id).where(Occupation.code == code))
+    if found is None:
+        raise Invalid(details={"json": {field: [f"未知工种 / unknown occupation {code!r}"]}})
+    return int(found)
+
+
+def occupation_code(occupation_id: int | None) -> str | None:
+    found = db.session.get(Occupation, occupation_id) if occupation_id else None
+    return found.code if found else None
+
+
 def create_occupation(data: dict[str, Any]) -> Occupation:
     if db.session.scalar(select(Occupation.id).where(Occupation.code == data["code"])) is not None:
         raise Conflict(

@@ -17,7 +17,7 @@ from catalog.credits.models import CreditTransaction
 from catalog.extensions import db
 from catalog.quiz.models import QuizTemplate
 from tests.catalog.api.quizzing import answer_all, start, template
-from tests.conftest import call_url
+from tests.conftest import at_once, call_url
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 60
 
@@ -303,24 +303,18 @@ def test_mastery_and_export_hold_the_learners_own_data(client: FlaskClient, setu
 def test_two_admins_approving_at_once_credit_once(
     app: Flask, client: FlaskClient, people: Any, make_user: Callable[..., User], login: Callable
 ) -> None:
-    import threading
-
     rule(client, people.admin_h, kind="certificate", certificate_kind="skill", credits=2)
     second_admin = login(make_user(Role.ADMIN, organisation=people.organisation))
     certificate = register(client, people.learner_h).get_json()
     path = f"/api/v1/certificates/{certificate['id']}/approve"
-    barrier = threading.Barrier(2)
-    codes: list[int] = []
-
-    def approve(headers: dict) -> None:
-        own = app.test_client()
-        barrier.wait()
-        codes.append(own.post(path, json={}, headers=headers).status_code)
-
-    threads = [threading.Thread(target=approve, args=(h,)) for h in (people.admin_h, second_admin)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    codes = [
+        response.status_code
+        for response in at_once(
+            *(
+                lambda h=headers: app.test_client().post(path, json={}, headers=h)
+                for headers in (people.admin_h, second_admin)
+            )
+        )
+    ]
     assert 200 in codes and set(codes) <= {200, 409}
     assert balance_and_sum(client, people.learner_h) == (2, 2)

@@ -3,7 +3,6 @@ completions recorded once, history and privacy."""
 
 from __future__ import annotations
 
-import threading
 import uuid
 from collections.abc import Callable
 from datetime import timedelta
@@ -18,6 +17,7 @@ from catalog.columns import utcnow
 from catalog.extensions import db
 from catalog.learning.models import Statement
 from catalog.lectures.models import Microlecture
+from tests.conftest import at_once
 
 BATCH = "/api/v1/me/statements:batch"
 
@@ -179,20 +179,13 @@ def test_concurrent_uploads_of_the_same_statements_store_them_once(
     app: Flask, learner: dict, lecture: Microlecture
 ) -> None:
     statements = [beat(lecture.id, t, t + 15) for t in range(0, 90, 15)]
-    barrier = threading.Barrier(3)
-    results: list[list[dict]] = []
 
-    def phone() -> None:
+    def phone() -> list[dict]:
         client = app.test_client()
-        barrier.wait()
         response = client.post(BATCH, json={"statements": statements}, headers=learner["headers"])
-        results.append(response.get_json()["results"])
+        return response.get_json()["results"]
 
-    threads = [threading.Thread(target=phone) for _ in range(3)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    results = at_once(phone, phone, phone)
     assert len(results) == 3
     for index in range(len(statements)):
         statuses = sorted(r[index]["status"] for r in results)

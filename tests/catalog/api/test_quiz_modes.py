@@ -3,7 +3,6 @@ grading, and two devices answering the same question."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
@@ -17,6 +16,7 @@ from catalog.columns import utcnow
 from catalog.extensions import db
 from catalog.quiz.models import QuizSession, ReviewCard, SeenQuestion
 from tests.catalog.api.quizzing import answer, answer_all, label_of, start, template
+from tests.conftest import at_once
 
 SESSIONS = "/api/v1/quiz-sessions"
 
@@ -32,23 +32,6 @@ def _link_course(client: FlaskClient, setup: dict, course_id: int) -> None:
         f"/api/v1/banks/{setup['bank']}", json={"course_ids": [course_id]}, headers=setup["editor"]
     )
     assert linked.status_code == 200, linked.get_json()
-
-
-def _at_once(*calls: Callable[[], Any]) -> list[Any]:
-    """Run the calls in threads released together; their results, in order."""
-    barrier = threading.Barrier(len(calls))
-    results: list[Any] = [None] * len(calls)
-
-    def run(index: int, call: Callable[[], Any]) -> None:
-        barrier.wait()
-        results[index] = call()
-
-    threads = [threading.Thread(target=run, args=pair) for pair in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results
 
 
 def _daily(client: FlaskClient, headers: dict) -> Any:
@@ -135,7 +118,7 @@ def test_two_phones_opening_daily_practice_at_once_share_one_session(
     course = make_course(_org(setup))
     _link_course(client, setup, course)
     client.put(f"/api/v1/me/courses/{course}", headers=setup["learner"])
-    results = _at_once(
+    results = at_once(
         *(lambda: app.test_client().post("/api/v1/me/daily-practice", headers=setup["learner"]),)
         * 2
     )
@@ -462,7 +445,7 @@ def test_concurrent_saves_of_one_question_from_two_devices(
             path = f"{SESSIONS}/{sid}/answers/1"
             return app.test_client().put(path, json=sent, headers=setup["learner"])
 
-        codes = [r.status_code for r in _at_once(*(lambda b=b: device(b) for b in bodies))]
+        codes = [r.status_code for r in at_once(*(lambda b=b: device(b) for b in bodies))]
         assert codes == [200, 200]
         state = client.get(f"{SESSIONS}/{sid}", headers=setup["learner"]).get_json()
         assert state["items"][0]["response"] == bodies[1]["response"]  # the later one

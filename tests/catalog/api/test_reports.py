@@ -4,7 +4,6 @@ XLSX; correct under concurrent uploads; each admin sees their own organisation."
 from __future__ import annotations
 
 import io
-import threading
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
@@ -19,6 +18,7 @@ from catalog.columns import utcnow
 from catalog.extensions import db
 from catalog.learning.models import TrainingActivity
 from catalog.lectures.models import Microlecture
+from tests.conftest import at_once
 
 REPORT = "/api/v1/reports/training"
 
@@ -163,20 +163,13 @@ def test_only_admins_see_reports_and_only_their_own(client: FlaskClient, world: 
 def test_concurrent_uploads_add_up(app: Flask, client: FlaskClient, world: Any) -> None:
     now = utcnow()
     halves = [beats(world.lecture_id, 0, 60, now, "g"), beats(world.lecture_id, 60, 120, now, "h")]
-    barrier = threading.Barrier(2)
 
-    def phone(statements: list[dict]) -> None:
-        own = app.test_client()
-        barrier.wait()
-        own.post(
+    def phone(statements: list[dict]) -> Any:
+        return app.test_client().post(
             "/api/v1/me/statements:batch", json={"statements": statements}, headers=world.first
         )
 
-    threads = [threading.Thread(target=phone, args=(half,)) for half in halves]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    at_once(*(lambda h=half: phone(h) for half in halves))
     [activity] = db.session.scalars(db.select(TrainingActivity)).all()
     assert activity.seconds_watched == 120
     progress = client.get("/api/v1/me/progress", headers=world.first).get_json()
