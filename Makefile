@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
 
 .DEFAULT_GOAL := help
-.PHONY: help run test lint format bench clean
+.PHONY: help run test lint format bench fuzz clean
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -50,6 +50,9 @@ format: $(VENV)/.installed-dev ## format and fix what ruff can
 
 bench: $(VENV)/.installed-dev ## run every benchmark: one table, also as JSON in var/bench/
 	$(BIN)/python benchmarks/run.py
+
+fuzz: $(VENV)/.installed-dev ## schemathesis over every operation as every role (FUZZ_EXAMPLES=100)
+	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-100} $(BIN)/pytest tests/fuzz -p no:cacheprovider
 
 clean: ## remove the virtualenv and var/ (the embedded database, objects and secret)
 	rm -rf $(VENV) var

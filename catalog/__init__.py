@@ -6,10 +6,22 @@ from typing import Any
 
 from flask import Flask
 from sqlalchemy import event, text
+from werkzeug.routing import IntegerConverter, Map
 
 from config import Settings, load_settings
 
 __all__ = ["create_app"]
+
+# Primary keys are 32-bit on PostgreSQL: a larger id in a path is a 404, not a database error.
+MAX_ROW_ID = 2**31 - 1
+
+
+class RowIdConverter(IntegerConverter):
+    """``<int:...>`` in routes: a non-negative integer a primary key can hold."""
+
+    def __init__(self, map: Map, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", MAX_ROW_ID)
+        super().__init__(map, *args, **kwargs)
 
 
 def create_app(settings: Settings | None = None) -> Flask:
@@ -50,6 +62,7 @@ def create_app(settings: Settings | None = None) -> Flask:
 
     settings = settings or load_settings()
     app = Flask("catalog", static_folder=None)
+    app.url_map.converters["int"] = RowIdConverter
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.config.update(_flask_config(settings))
 
@@ -76,7 +89,12 @@ def create_app(settings: Settings | None = None) -> Flask:
 
     with app.app_context():
         if settings.uses_sqlite:
-            event.listen(extensions.db.engine, "connect", _sqlite_pragmas)
+            busy_ms = int(settings.database_lock_timeout_seconds * 1000)
+            event.listen(
+                extensions.db.engine,
+                "connect",
+                lambda connection, _record: _sqlite_pragmas(connection, busy_ms),
+            )
 
     object_store = object_store_from(settings)
     search_engine = engine_from(settings)
@@ -128,7 +146,7 @@ def _flask_config(settings: Settings) -> dict[str, Any]:
         "SECRET_KEY": settings.secret_key,
         "MAX_CONTENT_LENGTH": settings.max_request_bytes,
         "SQLALCHEMY_DATABASE_URI": settings.sqlalchemy_url,
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": not settings.uses_sqlite},
+        "SQLALCHEMY_ENGINE_OPTIONS": _engine_options(settings),
         "COMPRESS_MIMETYPES": [
             "application/json",
             "text/vtt",
@@ -163,12 +181,21 @@ def _migrations_dir() -> str:
     return str(Path(__file__).with_name("migrations"))
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+def _engine_options(settings: Settings) -> dict[str, Any]:
+    if settings.uses_sqlite:
+        return {"pool_pre_ping": False}
+    # A writer stuck behind another's lock gives up after the timeout (503, retry) instead of
+    # holding a worker and a connection for as long as the other transaction lasts.
+    lock_ms = int(settings.database_lock_timeout_seconds * 1000)
+    return {"pool_pre_ping": True, "connect_args": {"options": f"-c lock_timeout={lock_ms}"}}
+
+
+def _sqlite_pragmas(dbapi_connection: Any, busy_ms: int) -> None:
     # WAL lets the API read while the task consumer writes; foreign keys are off by default.
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute(f"PRAGMA busy_timeout={busy_ms}")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
 

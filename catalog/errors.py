@@ -14,6 +14,7 @@ from typing import Any
 
 import marshmallow as ma
 from flask import Flask, Response, g, jsonify
+from sqlalchemy import exc as sa_exc
 from werkzeug.exceptions import HTTPException
 
 from ingest.interfaces import (
@@ -270,8 +271,56 @@ def _handle_search_error(error: SearchError) -> Response:
     return error_response(400, code="bad_search", message=f"搜索条件无效 / {error}")
 
 
+# How long a client should wait before retrying when the database is busy or away.
+DATABASE_RETRY_AFTER_SECONDS = 5
+
+
+def _roll_back() -> None:
+    """End the failed transaction, so the session serves the next request."""
+    from catalog.extensions import db
+
+    try:
+        db.session.rollback()
+    except sa_exc.SQLAlchemyError:  # the connection itself is gone: the pool replaces it
+        log.warning("rollback after a database error failed", exc_info=True)
+
+
+def _handle_database_unavailable(error: Exception) -> Response:
+    """Locked (SQLite), out of connections, a lock or statement timeout, or not answering.
+
+    Nothing of the request was kept (its transaction is rolled back), so the client retries
+    the same request — statements, answers and uploads are idempotent by their client ids.
+    """
+    _roll_back()
+    log.warning("database unavailable: %s", str(error).splitlines()[0][:300])
+    return error_response(
+        503,
+        code="database_busy",
+        message="数据库繁忙，请稍后重试（未保存任何内容）/ The database is busy; nothing was "
+        "saved, retry later",
+        details={"retry_after": DATABASE_RETRY_AFTER_SECONDS},
+        headers={"Retry-After": str(DATABASE_RETRY_AFTER_SECONDS)},
+    )
+
+
+def _handle_out_of_range(error: Exception) -> Response:
+    """A number or text the database cannot hold: the client's value, not a server fault."""
+    _roll_back()
+    log.info("value out of the database's range: %s", str(error).splitlines()[0][:300])
+    return error_response(
+        422,
+        code="out_of_range",
+        message="数值过大或文本过长，超出允许范围 / A value is out of range (number too large or "
+        "text too long)",
+    )
+
+
 def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(DomainError, _handle_domain_error)
+    app.register_error_handler(sa_exc.OperationalError, _handle_database_unavailable)
+    app.register_error_handler(sa_exc.TimeoutError, _handle_database_unavailable)
+    app.register_error_handler(sa_exc.DataError, _handle_out_of_range)
+    app.register_error_handler(OverflowError, _handle_out_of_range)
     app.register_error_handler(SearchError, _handle_search_error)
     app.register_error_handler(StorageError, _handle_storage_error)
     app.register_error_handler(HTTPException, _handle_http_exception)

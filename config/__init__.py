@@ -37,6 +37,7 @@ class Settings:
     secret_key: str = ""
     secret_key_is_generated: bool = False
     database_url: str = ""
+    database_lock_timeout_seconds: float = 10.0
     redis_url: str = ""
     rate_limit_storage_url: str = ""
     login_rate_limit: str = "10 per minute"
@@ -219,6 +220,13 @@ VARIABLES: tuple[_Variable, ...] = (
         str,
         "sqlite:///var/jiangyun.db",
         "SQLAlchemy URL; postgresql+psycopg://user:pass@host/db in production",
+    ),
+    _Variable(
+        "DATABASE_LOCK_TIMEOUT_SECONDS",
+        "database_lock_timeout_seconds",
+        float,
+        "10",
+        "longest wait for a lock held by another writer before answering 503 database_busy",
     ),
     _Variable(
         "REDIS_URL",
