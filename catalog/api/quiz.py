@@ -26,16 +26,28 @@ from catalog.quiz.schemas import (
     MistakeSchema,
     SessionSchema,
     TemplateCreateSchema,
+    TemplateListArgsSchema,
     TemplateSchema,
 )
 
 blp = Blueprint("quiz", __name__, url_prefix=API_PREFIX, description="答题 / Quizzes")
 MistakePageSchema = page_schema(MistakeSchema, "MistakePage")
 MarkingPageSchema = page_schema(MarkingSchema, "MarkingPage")
+TemplatePageSchema = page_schema(TemplateSchema, "TemplatePage")
 
 
 @blp.route("/quiz-templates")
 class QuizTemplates(MethodView):
+    @blp.auth()
+    @blp.arguments(TemplateListArgsSchema, location="query")
+    @blp.response(200, TemplatePageSchema)
+    def get(self, args: dict[str, Any]) -> dict[str, Any]:
+        """Practice papers, exams and contests of your organisation, newest first."""
+        query = templates.templates_query(
+            current_user, mode=args.pop("mode"), course_id=args.pop("course_id")
+        )
+        return paginate(query, **args)
+
     @blp.auth(Role.EDITOR, Role.ADMIN)
     @blp.arguments(TemplateCreateSchema)
     @blp.response(201, TemplateSchema)

@@ -175,6 +175,21 @@ class LeaderboardSchema(ma.Schema):
     me = fields.Nested(StandingSchema, allow_none=True)
 
 
+class TemplateListArgsSchema(ma.Schema):
+    mode = fields.Enum(
+        QuizMode,
+        by_value=True,
+        load_default=None,
+        validate=validate.OneOf(TEMPLATE_MODES),
+        metadata={"description": "practice, exam or contest"},
+    )
+    course_id = fields.Integer(
+        load_default=None, metadata={"description": "the exams this course requires"}
+    )
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    page_size = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+
+
 class MistakesArgsSchema(ma.Schema):
     due_only = fields.Boolean(
         load_default=True, metadata={"description": "false: every mistake, due or not"}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 
 from catalog.accounts.models import Role, User
 from catalog.banks.models import Bank, Question, QuestionStatus
@@ -136,6 +136,21 @@ def _paper(template: QuizTemplate) -> list[list[float]]:
     chosen = drawing.draw_template(template, drawing.Seen(None), random.Random())
     versions = drawing.current_versions(qid for qid, _ in chosen)
     return [[qid, versions[qid].id, points] for qid, points in chosen]
+
+
+def templates_query(
+    user: User, *, mode: QuizMode | None, course_id: int | None
+) -> Select[tuple[QuizTemplate]]:
+    """The templates a caller may open: their organisation's (every one, for platform admins),
+    newest first."""
+    query = select(QuizTemplate).order_by(QuizTemplate.id.desc())
+    if not user.is_platform_admin:
+        query = query.where(QuizTemplate.organisation_id == user.organisation_id)
+    if mode is not None:
+        query = query.where(QuizTemplate.mode == mode)
+    if course_id is not None:
+        query = query.where(QuizTemplate.course_id == course_id)
+    return query
 
 
 def get_template(user: User, template_id: int) -> QuizTemplate:

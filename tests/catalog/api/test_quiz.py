@@ -313,6 +313,21 @@ def test_only_the_organisation_may_take_its_quizzes(
     )
 
 
+def test_learners_list_the_quizzes_of_their_organisation(
+    client: FlaskClient, setup: dict, login_as: Callable[..., dict]
+) -> None:
+    practice = template(client, setup, title="练习卷").get_json()["id"]
+    exam = template(client, setup, title="考试卷", mode="exam").get_json()["id"]
+    listed = client.get("/api/v1/quiz-templates", headers=setup["learner"]).get_json()
+    assert [t["id"] for t in listed["items"]] == [exam, practice] and listed["total"] == 2
+    only = client.get("/api/v1/quiz-templates?mode=practice", headers=setup["learner"])
+    assert [t["title"] for t in only.get_json()["items"]] == ["练习卷"]
+    outsider = login_as(Role.LEARNER)  # another organisation sees none of them
+    assert client.get("/api/v1/quiz-templates", headers=outsider).get_json()["items"] == []
+    refused = client.get("/api/v1/quiz-templates?mode=daily", headers=setup["learner"])
+    assert refused.status_code == 422
+
+
 def test_passing_a_level_exam_records_a_certificate(
     client: FlaskClient, setup: dict, make_industry: Callable
 ) -> None:
