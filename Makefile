@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
 
 .DEFAULT_GOAL := help
-.PHONY: help run test lint format bench fuzz clean
+.PHONY: help run test lint format bench load fuzz clean
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -32,7 +32,7 @@ run: $(VENV)/.installed ## serve the API with demo data on http://127.0.0.1:8000
 	$(FLASK) demo load
 	@echo "匠云 Jiangyun API docs: http://$(HOST):$(PORT)/api/docs"
 	@$(FLASK) tasks worker & worker=$$!; \
-	$(BIN)/gunicorn --bind $(HOST):$(PORT) --workers $(WEB_WORKERS) --graceful-timeout 5 wsgi:app & web=$$!; \
+	$(BIN)/gunicorn --bind $(HOST):$(PORT) --workers $(WEB_WORKERS) --worker-class gthread --threads 4 --keep-alive 75 --graceful-timeout 5 wsgi:app & web=$$!; \
 	trap 'kill -TERM $$worker $$web 2>/dev/null; wait; exit 0' INT TERM; \
 	wait
 
@@ -50,6 +50,9 @@ format: $(VENV)/.installed-dev ## format and fix what ruff can
 
 bench: $(VENV)/.installed-dev ## run every benchmark: one table, also as JSON in var/bench/
 	$(BIN)/python benchmarks/run.py
+
+load: $(VENV)/.installed-dev ## locust: 100 then 400 learners on phones against gunicorn; fails on any error
+	$(BIN)/python benchmarks/load.py
 
 fuzz: $(VENV)/.installed-dev ## schemathesis over every operation as every role (FUZZ_EXAMPLES=100)
 	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-100} $(BIN)/pytest tests/fuzz -p no:cacheprovider

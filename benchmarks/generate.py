@@ -85,6 +85,7 @@ SENTENCES = [
     "检修结束后要清点工具并恢复现场",
     "交接班时必须说清设备运行状态",
 ]
+LEVEL_NAMES = ["初级工", "中级工", "高级工", "技师", "高级技师"]
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
 GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂"
 
@@ -384,7 +385,7 @@ def _courses(plan: Plan, made: Made, progress: Progress, rng: random.Random) -> 
                 instructor,
                 {
                     "code": f"STD-{course + 1:03d}",
-                    "title": f"{topic}（{['初级工', '中级工', '高级工', '技师', '高级技师'][level - 1]}）",
+                    "title": f"{topic}（{LEVEL_NAMES[level - 1]}）",
                     "summary": f"{topic}岗位的标准化课程：{rng.choice(SENTENCES)}。",
                     "objectives": [f"掌握{topic}的{verb}" for verb in rng.sample(VERBS, 3)],
                     "industry": industry,
@@ -470,9 +471,7 @@ def _banks(plan: Plan, made: Made, progress: Progress, rng: random.Random) -> No
                     "title": f"STD-{course + 1:03d} 练习",
                     "mode": "practice",
                     "shuffle_options": True,
-                    "sections": [
-                        {"points": 5, "count": min(20, how_many), "bank_ids": [bank.id]}
-                    ],
+                    "sections": [{"points": 5, "count": min(20, how_many), "bank_ids": [bank.id]}],
                 },
             )
             made.banks.append(bank.id)
