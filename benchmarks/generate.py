@@ -45,22 +45,15 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
+from benchmarks import bench_search
 from benchmarks.bench_import import question
+from catalog.demo import DEMO_INDUSTRIES as INDUSTRIES
 
 ORGANISATIONS, COURSES, LECTURES, QUESTIONS, LEARNERS = 20, 39, 3_530, 50_317, 10_000
 PASSWORD = "jiangyun-bench"  # every generated user's; hashed once
 HISTORY_DAYS = 60
 MEDIA_CLIPS = 4  # 3, 7, 11 and 15 minutes long
 
-INDUSTRIES = [
-    ("power", "电力", "Electric power"),
-    ("gas", "燃气", "Gas"),
-    ("geology", "地质", "Geology"),
-    ("manufacturing", "装备制造", "Equipment manufacturing"),
-    ("ic", "集成电路", "Integrated circuits"),
-    ("biomed", "生物医药", "Biomedicine"),
-    ("ai", "人工智能", "Artificial intelligence"),
-]
 TOPICS = {
     "power": ["配电网运维", "变电站巡视", "输电线路检修", "继电保护", "电能计量"],
     "gas": ["燃气管网巡检", "调压站运行", "燃气泄漏处置", "户内安检"],
@@ -72,16 +65,7 @@ TOPICS = {
 }
 VERBS = ["安全要点", "操作规程", "故障处理", "隐患排查", "标准作业", "应急处置", "验收规范"]
 SENTENCES = [
-    "作业前必须办理工作票并进行安全交底",
-    "操作人员应穿戴合格的劳动防护用品",
-    "发现异常情况应立即停止作业并报告",
-    "严格执行监护复诵制度",
-    "设备投运前要进行全面检查",
-    "定期开展应急演练提高处置能力",
-    "记录数据应真实准确完整",
-    "工匠精神体现在每一个细节",
-    "新技术的应用提高了工作效率",
-    "班组长要做好现场组织协调",
+    *bench_search.SENTENCES,
     "检修结束后要清点工具并恢复现场",
     "交接班时必须说清设备运行状态",
 ]

@@ -10,11 +10,15 @@ letters tolerate one typo; synonyms widen a word. Renaming a freshly built file 
 from __future__ import annotations
 
 import fcntl
+import itertools
 import json
+import multiprocessing
 import os
 import sqlite3
 import threading
+from collections import deque
 from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -51,9 +55,13 @@ BATCH = 1000
 
 
 class EmbeddedSearchEngine:
-    def __init__(self, folder: Path, *, prefix: str = "") -> None:
+    def __init__(
+        self, folder: Path, *, prefix: str = "", analysis_workers: int | None = None
+    ) -> None:
         self.folder = folder
         self.prefix = prefix
+        # A full rebuild analyses text (jieba, OpenCC, pypinyin) in this many processes.
+        self.analysis_workers = analysis_workers or _usable_cpus()
         self._local = threading.local()
 
     # --- files and connections -------------------------------------------------------------
@@ -168,38 +176,30 @@ class EmbeddedSearchEngine:
         except (sqlite3.Error, OSError) as exc:
             raise SearchUnavailable(f"embedded search: {exc}") from exc
 
-    def _rows(self, settings: IndexSettings, document: dict[str, Any]) -> tuple[Any, ...]:
-        values = [analysed(_as_text(document.get(name))) for name in settings.searchable]
-        first = _as_text(document.get(settings.searchable[0]))
-        return (*values, pinyin_forms(first))
-
     def _write(
         self,
         connection: sqlite3.Connection,
         settings: IndexSettings,
         documents: list[dict[str, Any]],
     ) -> None:
+        self._write_prepared(connection, settings, _prepare(settings, documents))
+
+    def _write_prepared(
+        self, connection: sqlite3.Connection, settings: IndexSettings, prepared: list[_Prepared]
+    ) -> None:
         placeholders = ", ".join("?" for _ in range(len(settings.searchable) + 2))
-        for document in documents:
-            doc_id = str(document["id"])
+        for doc_id, doc, columns, attributes in prepared:
             old = connection.execute("SELECT rowid FROM docs WHERE id = ?", (doc_id,)).fetchone()
             if old is not None:
                 self._remove(connection, old[0])
-            cursor = connection.execute(
-                "INSERT INTO docs (id, doc) VALUES (?, ?)",
-                (doc_id, json.dumps(document, ensure_ascii=False, default=str)),
-            )
+            cursor = connection.execute("INSERT INTO docs (id, doc) VALUES (?, ?)", (doc_id, doc))
             connection.execute(
                 f"INSERT INTO fts (rowid, {', '.join(_quoted(settings))}) VALUES ({placeholders})",
-                (cursor.lastrowid, *self._rows(settings, document)),
+                (cursor.lastrowid, *columns),
             )
             connection.executemany(
                 "INSERT INTO attrs (rowid, field, value) VALUES (?, ?, ?)",
-                [
-                    (cursor.lastrowid, name, _value(value))
-                    for name in dict.fromkeys((*settings.filterable, *settings.sortable))
-                    for value in _values(document.get(name))
-                ],
+                [(cursor.lastrowid, name, value) for name, value in attributes],
             )
 
     @staticmethod
@@ -266,11 +266,11 @@ class EmbeddedSearchEngine:
             connection = self._connect(building)
             try:
                 self._create(connection, settings)
-                for batch in batches:
+                for prepared in _prepared_batches(settings, batches, self.analysis_workers):
                     connection.execute("BEGIN")
-                    self._write(connection, settings, batch)
+                    self._write_prepared(connection, settings, prepared)
                     connection.execute("COMMIT")
-                    count += len(batch)
+                    count += len(prepared)
                 connection.execute("INSERT INTO fts(fts) VALUES ('optimize')")
             finally:
                 connection.close()
@@ -497,6 +497,68 @@ def _source(
         conditions.append(where.replace("{row}", "+" + source[1]))
         arguments = [*arguments, *params]
     return source, conditions, arguments
+
+
+# --- preparing documents (in this process, or in worker processes for a rebuild) ----------
+
+# A document as rows: its id, its JSON, its FTS5 columns, its (attribute, value) pairs.
+_Prepared = tuple[str, str, tuple[Any, ...], list[tuple[str, Any]]]
+
+
+def _usable_cpus() -> int:
+    if hasattr(os, "sched_getaffinity"):  # Linux: the CPUs this process may run on
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
+def _prepare(settings: IndexSettings, documents: list[dict[str, Any]]) -> list[_Prepared]:
+    prepared = []
+    for document in documents:
+        columns = [analysed(_as_text(document.get(name))) for name in settings.searchable]
+        first = _as_text(document.get(settings.searchable[0]))
+        attributes = [
+            (name, _value(value))
+            for name in dict.fromkeys((*settings.filterable, *settings.sortable))
+            for value in _values(document.get(name))
+        ]
+        prepared.append(
+            (
+                str(document["id"]),
+                json.dumps(document, ensure_ascii=False, default=str),
+                (*columns, pinyin_forms(first)),
+                attributes,
+            )
+        )
+    return prepared
+
+
+def _prepared_batches(
+    settings: IndexSettings, batches: Iterable[list[dict[str, Any]]], workers: int
+) -> Iterator[list[_Prepared]]:
+    """Each batch prepared, in order. With several batches and workers, text analysis runs in
+    worker processes while this one reads the next batches and writes the prepared ones; at
+    most two batches per worker are in flight, so memory stays bounded."""
+    batches = iter(batches)
+    first = next(batches, None)
+    if first is None:
+        return
+    second = next(batches, None)
+    if second is None or workers < 2:
+        yield _prepare(settings, first)
+        if second is not None:
+            yield _prepare(settings, second)
+        for batch in batches:
+            yield _prepare(settings, batch)
+        return
+    context = multiprocessing.get_context("spawn")  # no fork of a threaded server process
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        pending: deque[Future[list[_Prepared]]] = deque()
+        for batch in itertools.chain((first, second), batches):
+            pending.append(pool.submit(_prepare, settings, batch))
+            if len(pending) >= 2 * workers:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
 
 
 # --- translation helpers ---------------------------------------------------------------------

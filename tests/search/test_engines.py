@@ -225,3 +225,21 @@ def test_clear(engine: SearchEngine) -> None:
 
 def test_health(engine: SearchEngine) -> None:
     engine.health()
+
+
+def test_a_rebuild_analysed_in_worker_processes_equals_one_built_here(tmp_path: Path) -> None:
+    """The embedded engine analyses a big rebuild's text in worker processes; the index it
+    writes is the same, row for row, as one analysed in this process."""
+    batches = [[doc] for doc in DOCS]  # one batch each: every worker gets some
+    built = {}
+    for workers in (1, 2):
+        engine = EmbeddedSearchEngine(tmp_path / f"w{workers}", analysis_workers=workers)
+        assert engine.rebuild(SETTINGS, iter(batches)) == len(DOCS)
+        connection = engine._connection("lessons")
+        built[workers] = [
+            connection.execute(f"SELECT * FROM {table} ORDER BY 1, 2").fetchall()
+            for table in ("docs", "attrs")
+        ] + [connection.execute("SELECT rowid, * FROM fts ORDER BY rowid").fetchall()]
+        assert ids(engine, "燃气") == ["2"]
+    assert built[1] == built[2]
+    assert len(built[2][2]) == len(DOCS)
