@@ -288,16 +288,15 @@ def _roll_back() -> None:
 def _handle_database_unavailable(error: Exception) -> Response:
     """Locked (SQLite), out of connections, a lock or statement timeout, or not answering.
 
-    Nothing of the request was kept (its transaction is rolled back), so the client retries
-    the same request — statements, answers and uploads are idempotent by their client ids.
+    The failed transaction is rolled back; the client retries the same request (statements,
+    answers and uploads are idempotent by their client ids).
     """
     _roll_back()
     log.warning("database unavailable: %s", str(error).splitlines()[0][:300])
     return error_response(
         503,
         code="database_busy",
-        message="数据库繁忙，请稍后重试（未保存任何内容）/ The database is busy; nothing was "
-        "saved, retry later",
+        message="数据库繁忙，请稍后重试 / The database is busy; retry later",
         details={"retry_after": DATABASE_RETRY_AFTER_SECONDS},
         headers={"Retry-After": str(DATABASE_RETRY_AFTER_SECONDS)},
     )
