@@ -118,9 +118,28 @@ def generate(path: Path) -> None:
     write_xlsx((question(rng, n) for n in range(1, QUESTIONS + 1)), path)
 
 
+def start_file_import(editor: Any, bank_id: int, path: Path, *, mode: str) -> Any:
+    """Upload a question file into a bank and start its import (published on success), as
+    the editors' upload endpoint does."""
+    from catalog.banks import imports
+
+    with path.open("rb") as stream:
+        return imports.start_import(
+            editor,
+            bank_id,
+            stream,
+            file_name=path.name,
+            content_type="application/octet-stream",
+            format=None,
+            mode=mode,
+            dry_run=False,
+            publish=True,
+        )
+
+
 def run_import(path: Path) -> dict[str, Any]:
     from benchmarks.setup import bench_app
-    from catalog.banks import imports, services
+    from catalog.banks import services
     from catalog.extensions import db
     from ingest.tasks import import_questions
 
@@ -130,18 +149,7 @@ def run_import(path: Path) -> dict[str, Any]:
         editor = bench.users["editor"]
         bank = services.create_bank(editor, {"name": "基准题库"})
         started = time.perf_counter()
-        with path.open("rb") as stream:
-            record = imports.start_import(
-                editor,
-                bank.id,
-                stream,
-                file_name=path.name,
-                content_type="application/octet-stream",
-                format=None,
-                mode="all_or_nothing",
-                dry_run=False,
-                publish=True,
-            )
+        record = start_file_import(editor, bank.id, path, mode="all_or_nothing")
         import_questions.wrapper.call_local(record.task_id, record.id)
         elapsed = time.perf_counter() - started
         db.session.refresh(record)

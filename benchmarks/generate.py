@@ -46,7 +46,7 @@ from rich.progress import (
 )
 
 from benchmarks import bench_search
-from benchmarks.bench_import import question
+from benchmarks.bench_import import question, start_file_import
 from catalog.demo import DEMO_INDUSTRIES as INDUSTRIES
 
 ORGANISATIONS, COURSES, LECTURES, QUESTIONS, LEARNERS = 20, 39, 3_530, 50_317, 10_000
@@ -403,8 +403,8 @@ def _courses(plan: Plan, made: Made, progress: Progress, rng: random.Random) -> 
 def _banks(plan: Plan, made: Made, progress: Progress, rng: random.Random) -> None:
     """One bank per course, imported from an .xlsx through the import path, with a practice
     snapshot and a practice paper of 20 questions."""
-    from catalog.banks import imports, snapshots
     from catalog.banks import services as banks
+    from catalog.banks import snapshots
     from catalog.quiz import templates
     from ingest.questions.tabular import write_xlsx
 
@@ -434,18 +434,7 @@ def _banks(plan: Plan, made: Made, progress: Progress, rng: random.Random) -> No
                 row["usage"] = "both"  # practice and exams may draw every question
             write_xlsx(rows, path)
             number += how_many
-            with path.open("rb") as stream:
-                record = imports.start_import(
-                    editor,
-                    bank.id,
-                    stream,
-                    file_name=path.name,
-                    content_type="application/octet-stream",
-                    format=None,
-                    mode="skip_invalid",
-                    dry_run=False,
-                    publish=True,
-                )
+            record = start_file_import(editor, bank.id, path, mode="skip_invalid")
             if record.status.value != "done":
                 raise SystemExit(f"import into bank {bank.id} ended {record.status.value}")
             snapshots.publish(editor, bank.id)

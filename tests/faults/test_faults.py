@@ -125,11 +125,12 @@ def test_object_store_killed_then_restarted(
     make_org: Callable[..., Organisation],
     make_user: Callable[..., User],
     make_course: Callable[..., int],
+    login: Callable[[User], dict[str, str]],
 ) -> None:
+    # Signed in through the default app: same database and secret, so its tokens hold here.
     app = make_app(**s3_settings(weed.server))
     with app.app_context():
         client = app.test_client()
-        login = _login(client)
         org = make_org(code="store-org")
         learner = make_user(Role.LEARNER, organisation=org)
         editor = login(make_user(Role.EDITOR, organisation=org))
@@ -172,17 +173,6 @@ def test_object_store_killed_then_restarted(
         assert stored(learner.id, beats) == 4
         resent = client.post(BATCH, json={"statements": beats}, headers=headers)
         assert [r["status"] for r in resent.get_json()["results"]] == ["duplicate"] * 4
-
-
-def _login(client: FlaskClient) -> Callable[[User], dict[str, str]]:
-    from tests.conftest import TEST_PASSWORD
-
-    def sign_in(user: User) -> dict[str, str]:
-        body = {"username": user.username, "password": TEST_PASSWORD}
-        token = client.post("/api/v1/auth/token", json=body).get_json()["access_token"]
-        return {"Authorization": f"Bearer {token}"}
-
-    return sign_in
 
 
 def _import(client: FlaskClient, editor: dict, bank: int, content: bytes) -> Any:
