@@ -21,7 +21,7 @@ from sqlalchemy import Integer, case, cast, func, literal, select
 from catalog.accounts.models import Organisation, Role, User
 from catalog.columns import utcnow
 from catalog.courses.models import Course
-from catalog.days import end_of
+from catalog.days import end_of, local_day
 from catalog.errors import PermissionDenied
 from catalog.extensions import db
 from catalog.learning.models import Statement, TrainingActivity
@@ -92,7 +92,8 @@ def training_report(
         if Role.ADMIN not in effective_roles(admin):
             raise PermissionDenied("只有管理员可以查看培训统计 / Admins only")
         organisation_id = admin.organisation_id
-    date_to = date_to or utcnow().date()
+    # The learners' day (TIME_ZONE), not UTC's: after 16:00 UTC it is already tomorrow in Beijing.
+    date_to = date_to or local_day(utcnow())
     date_from = date_from or date_to - timedelta(days=30)
     rows: dict[str, Row] = {}
     total = Row("total", "合计 / Total")
