@@ -77,10 +77,12 @@ def test_daily_practice_is_one_session_a_day_with_the_same_questions(
     first = _daily(client, setup["learner"]).get_json()
     again = _daily(client, setup["learner"]).get_json()
     assert again["id"] == first["id"]
-    item = first["items"][0]
-    saved = answer(client, setup, first["id"], 1, [label_of(item, "验电")], "d1").get_json()
+    # The draw is seeded by learner and day: find a single choice wherever it landed.
+    item = next(i for i in first["items"] if i["type"] == "single_choice")
+    at = item["position"]
+    saved = answer(client, setup, first["id"], at, [label_of(item, "验电")], "d1").get_json()
     assert saved["revealed"] and saved["score"] == 0  # feedback after each answer
-    changed = answer(client, setup, first["id"], 1, [label_of(item, "断开电源")], "d2")
+    changed = answer(client, setup, first["id"], at, [label_of(item, "断开电源")], "d2")
     assert changed.status_code == 409  # the key is out: the answer stands
     assert changed.get_json()["error"]["code"] == "already_answered"
     client.post(f"{SESSIONS}/{first['id']}/submit", headers=setup["learner"])
