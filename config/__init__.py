@@ -6,12 +6,21 @@ import enum
 import os
 import secrets
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import MISSING, Field, dataclass, field, fields, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-__all__ = ["VARIABLES", "ConfigError", "Environment", "Settings", "load_settings"]
+__all__ = [
+    "VARIABLES",
+    "ConfigError",
+    "Environment",
+    "Settings",
+    "configuration_table",
+    "load_settings",
+]
+
+_T = TypeVar("_T")
 
 
 class ConfigError(ValueError):
@@ -24,66 +33,363 @@ class Environment(enum.StrEnum):
     PRODUCTION = "production"
 
 
+def _parse_bool(raw: str) -> bool:
+    value = raw.strip().lower()
+    if value in {"1", "true", "yes", "on"}:
+        return True
+    if value in {"0", "false", "no", "off", ""}:
+        return False
+    raise ValueError(f"expected a boolean (true/false), got {raw!r}")
+
+
+def _choice(*allowed: str) -> Callable[[str], str]:
+    def parse(raw: str) -> str:
+        value = raw.strip().lower()
+        if value not in allowed:
+            raise ValueError(f"expected one of {', '.join(allowed)}, got {raw!r}")
+        return value
+
+    return parse
+
+
+def _parse_positive_int(raw: str) -> int:
+    value = int(raw)
+    if value <= 0:
+        raise ValueError(f"expected a positive integer, got {raw!r}")
+    return value
+
+
+def _parse_share(raw: str) -> float:
+    value = float(raw)
+    if not 0 < value <= 1:
+        raise ValueError(f"expected a share between 0 and 1, got {raw!r}")
+    return value
+
+
+def _parse_time_zone(raw: str) -> str:
+    try:
+        ZoneInfo(raw)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError(f"expected an IANA time zone such as Asia/Shanghai, got {raw!r}") from exc
+    return raw
+
+
+@dataclass(frozen=True)
+class _Declared:
+    """What a field's metadata says about the environment variable that sets it."""
+
+    name: str
+    parse: Callable[[str], Any]
+    meaning: str
+    # Only for defaults computed elsewhere or empty; plain defaults are shown as they are.
+    shown: str | None
+
+
+_DECLARED = "config.variable"
+
+
+def _variable(
+    name: str, parse: Callable[[str], Any], meaning: str, shown: str | None = None
+) -> dict[str, _Declared]:
+    """The metadata of a field that an environment variable sets."""
+    return {_DECLARED: _Declared(name, parse, meaning, shown)}
+
+
+def setting(
+    default: _T,
+    name: str,
+    parse: Callable[[str], _T],
+    meaning: str,
+    *,
+    shown: str | None = None,
+) -> _T:
+    """A field of :class:`Settings` read from the environment variable ``name``.
+
+    ``shown`` words the default for the README when the real one is computed or empty.
+    """
+    return field(default=default, metadata=_variable(name, parse, meaning, shown))
+
+
 @dataclass(frozen=True)
 class Settings:
-    """Every setting of the service, with its type and default.
+    """Every setting of the service: its type, default and, for most, the variable that sets it.
 
-    Build it with :func:`load_settings` (from the environment) or directly in tests.
+    Build it with :func:`load_settings` (from the environment) or directly in tests. The fields'
+    order is the README table's order.
     """
 
-    environment: Environment = Environment.DEVELOPMENT
-    debug: bool = False
-    var_dir: Path = field(default_factory=lambda: Path.cwd() / "var")
-    secret_key: str = ""
+    # setting() returns a dataclasses.field(); ruff's RUF009 cannot see through the wrapper.
+    environment: Environment = setting(  # noqa: RUF009
+        Environment.DEVELOPMENT,
+        "JIANGYUN_ENV",
+        Environment,
+        "development, test or production; production refuses unsafe settings",
+    )
+    debug: bool = setting(False, "DEBUG", _parse_bool, "Flask debug mode (never in production)")
+    var_dir: Path = field(
+        default_factory=lambda: Path.cwd() / "var",
+        metadata=_variable(
+            "VAR_DIR",
+            Path,
+            "folder for the embedded database, objects, search index, task queue and dev secret",
+            shown="./var",
+        ),
+    )
+    secret_key: str = setting(
+        "",
+        "SECRET_KEY",
+        str,
+        "signs tokens and URLs; required in production (32+ characters)",
+        shown="(generated once into var/secret_key)",
+    )
+    # Set by load_settings, never by the environment: production refuses a generated secret.
     secret_key_is_generated: bool = False
-    database_url: str = ""
-    database_lock_timeout_seconds: float = 10.0
-    redis_url: str = ""
-    rate_limit_storage_url: str = ""
-    login_rate_limit: str = "10 per minute"
-    access_token_minutes: int = 15
-    refresh_token_days: int = 30
-    max_request_bytes: int = 16 * 1024 * 1024
-    tasks_immediate: bool = False
-    queue_name: str = "jiangyun"
-    queue_file: Path | None = None
-    worker_count: int = 2
-    log_level: str = "INFO"
-    public_base_url: str = "http://127.0.0.1:8000"
-    object_store: str = "local"
-    object_dir: Path | None = None
-    s3_endpoint_url: str = ""
-    s3_public_endpoint_url: str = ""
-    s3_region: str = "us-east-1"
-    s3_bucket: str = "jiangyun"
-    s3_access_key_id: str = ""
-    s3_secret_access_key: str = ""
-    s3_addressing_style: str = "path"
-    upload_url_seconds: int = 3600
-    playback_url_seconds: int = 900
-    upload_single_max_bytes: int = 64 * 1024 * 1024
-    upload_part_bytes: int = 16 * 1024 * 1024
-    media_max_bytes: int = 4 * 1024 * 1024 * 1024
-    upload_expiry_hours: int = 24
-    rendition_max_height: int = 480
-    rendition_max_bitrate: int = 1_200_000
-    import_max_bytes: int = 32 * 1024 * 1024
-    import_max_unzipped_bytes: int = 512 * 1024 * 1024
-    near_duplicate_threshold: int = 90
-    search_engine: str = "embedded"
-    quiz_deadline_grace_seconds: int = 5
-    quiz_draw_cache_seconds: int = 60
-    daily_practice_questions: int = 10
-    review_session_questions: int = 20
-    time_zone: str = "Asia/Shanghai"
-    lecture_completion_share: float = 0.9
-    heartbeat_max_gap_seconds: int = 30
-    statement_future_seconds: int = 300
-    certificate_warning_days: int = 90
-    search_dir: Path | None = None
-    search_prefix: str = ""
-    meilisearch_url: str = ""
-    meilisearch_api_key: str = ""
+    database_url: str = setting(
+        "",
+        "DATABASE_URL",
+        str,
+        "SQLAlchemy URL; postgresql+psycopg://user:pass@host/db in production",
+        shown="sqlite:///var/jiangyun.db",
+    )
+    database_lock_timeout_seconds: float = setting(
+        10.0,
+        "DATABASE_LOCK_TIMEOUT_SECONDS",
+        float,
+        "longest wait for a lock held by another writer before answering 503 database_busy",
+    )
+    redis_url: str = setting(
+        "",
+        "REDIS_URL",
+        str,
+        "when set, the task queue (RedisHuey) and rate limits use this Redis",
+        shown="(unset)",
+    )
+    rate_limit_storage_url: str = setting(
+        "",
+        "RATE_LIMIT_STORAGE_URL",
+        str,
+        "flask-limiter storage URI, overriding REDIS_URL for rate limits",
+        shown="REDIS_URL or memory://",
+    )
+    login_rate_limit: str = setting(
+        "10 per minute",
+        "LOGIN_RATE_LIMIT",
+        str,
+        "failed sign-ins allowed per client address and per user name",
+    )
+    access_token_minutes: int = setting(
+        15, "ACCESS_TOKEN_MINUTES", _parse_positive_int, "lifetime of an access token"
+    )
+    refresh_token_days: int = setting(
+        30,
+        "REFRESH_TOKEN_DAYS",
+        _parse_positive_int,
+        "lifetime of a refresh token (a login session)",
+    )
+    max_request_bytes: int = setting(
+        16 * 1024 * 1024,
+        "MAX_REQUEST_BYTES",
+        _parse_positive_int,
+        "largest request body the API accepts (413 above); big files go to presigned URLs",
+    )
+    tasks_immediate: bool = setting(
+        False,
+        "TASKS_IMMEDIATE",
+        _parse_bool,
+        "run background tasks inline instead of queueing them (tests only)",
+    )
+    queue_name: str = setting("jiangyun", "QUEUE_NAME", str, "name of the task queue")
+    queue_file: Path | None = setting(  # noqa: RUF009
+        None,
+        "QUEUE_FILE",
+        Path,
+        "SQLite file of the task queue when REDIS_URL is unset",
+        shown="var/tasks.db",
+    )
+    worker_count: int = setting(
+        2, "WORKER_COUNT", _parse_positive_int, "threads of the background-task consumer"
+    )
+    log_level: str = setting("INFO", "LOG_LEVEL", str.upper, "level of the JSON logs on stderr")
+    public_base_url: str = setting(
+        "http://127.0.0.1:8000",
+        "PUBLIC_BASE_URL",
+        str,
+        "address phones use to reach this service (local object-store URLs point here)",
+    )
+    object_store: str = setting(
+        "local",
+        "OBJECT_STORE",
+        _choice("local", "s3"),
+        "local: a folder served by the app; s3: any S3-compatible service",
+    )
+    object_dir: Path | None = setting(  # noqa: RUF009
+        None, "OBJECT_DIR", Path, "folder of the local object store", shown="var/objects"
+    )
+    s3_endpoint_url: str = setting(
+        "",
+        "S3_ENDPOINT_URL",
+        str,
+        "S3 endpoint the service calls, e.g. http://seaweedfs:8333 or https://minio.internal",
+        shown="(AWS)",
+    )
+    s3_public_endpoint_url: str = setting(
+        "",
+        "S3_PUBLIC_ENDPOINT_URL",
+        str,
+        "S3 endpoint named in presigned URLs, when phones reach S3 at another address",
+        shown="S3_ENDPOINT_URL",
+    )
+    s3_region: str = setting("us-east-1", "S3_REGION", str, "S3 region")
+    s3_bucket: str = setting("jiangyun", "S3_BUCKET", str, "bucket (created when missing)")
+    s3_access_key_id: str = setting(
+        "", "S3_ACCESS_KEY_ID", str, "S3 access key", shown="(boto3's chain)"
+    )
+    s3_secret_access_key: str = setting(
+        "", "S3_SECRET_ACCESS_KEY", str, "S3 secret key", shown="(boto3's chain)"
+    )
+    s3_addressing_style: str = setting(
+        "path",
+        "S3_ADDRESSING_STYLE",
+        _choice("path", "virtual", "auto"),
+        "path for MinIO/SeaweedFS; virtual for AWS",
+    )
+    upload_url_seconds: int = setting(
+        3600, "UPLOAD_URL_SECONDS", _parse_positive_int, "lifetime of presigned upload URLs"
+    )
+    playback_url_seconds: int = setting(
+        900,
+        "PLAYBACK_URL_SECONDS",
+        _parse_positive_int,
+        "lifetime of presigned playback and download URLs",
+    )
+    upload_single_max_bytes: int = setting(
+        64 * 1024 * 1024,
+        "UPLOAD_SINGLE_MAX_BYTES",
+        _parse_positive_int,
+        "largest upload sent as one PUT; larger ones are multipart",
+    )
+    upload_part_bytes: int = setting(
+        16 * 1024 * 1024,
+        "UPLOAD_PART_BYTES",
+        _parse_positive_int,
+        "part size of multipart uploads (5 MiB at least)",
+    )
+    media_max_bytes: int = setting(
+        4 * 1024 * 1024 * 1024,
+        "MEDIA_MAX_BYTES",
+        _parse_positive_int,
+        "largest media file an instructor may upload",
+    )
+    upload_expiry_hours: int = setting(
+        24,
+        "UPLOAD_EXPIRY_HOURS",
+        _parse_positive_int,
+        "uploads not completed within this time are abandoned and cleaned up",
+    )
+    rendition_max_height: int = setting(
+        480,
+        "RENDITION_MAX_HEIGHT",
+        _parse_positive_int,
+        "height of the mobile rendition; taller or heavier originals get one",
+    )
+    rendition_max_bitrate: int = setting(
+        1_200_000,
+        "RENDITION_MAX_BITRATE",
+        _parse_positive_int,
+        "bits per second above which an original gets a mobile rendition",
+    )
+    import_max_bytes: int = setting(
+        32 * 1024 * 1024,
+        "IMPORT_MAX_BYTES",
+        _parse_positive_int,
+        "largest question-bank file accepted for import (413 above)",
+    )
+    import_max_unzipped_bytes: int = setting(
+        512 * 1024 * 1024,
+        "IMPORT_MAX_UNZIPPED_BYTES",
+        _parse_positive_int,
+        "largest unpacked size of an .xlsx (refuses zip bombs)",
+    )
+    near_duplicate_threshold: int = setting(
+        90,
+        "NEAR_DUPLICATE_THRESHOLD",
+        _parse_positive_int,
+        "similarity (0–100) from which questions are reported as near-duplicates",
+    )
+    search_engine: str = setting(
+        "embedded",
+        "SEARCH_ENGINE",
+        _choice("embedded", "meilisearch"),
+        "embedded: SQLite FTS5 files under SEARCH_DIR; meilisearch: the server at MEILISEARCH_URL",
+    )
+    search_dir: Path | None = setting(  # noqa: RUF009
+        None, "SEARCH_DIR", Path, "folder of the embedded indexes", shown="var/search"
+    )
+    search_prefix: str = setting(
+        "", "SEARCH_PREFIX", str, "prefix of index names (several sites)", shown="(none)"
+    )
+    meilisearch_url: str = setting(
+        "", "MEILISEARCH_URL", str, "e.g. http://meili:7700", shown="(unset)"
+    )
+    meilisearch_api_key: str = setting(
+        "", "MEILISEARCH_API_KEY", str, "Meilisearch key", shown="(unset)"
+    )
+    quiz_deadline_grace_seconds: int = setting(
+        5,
+        "QUIZ_DEADLINE_GRACE_SECONDS",
+        _parse_positive_int,
+        "answers reaching the server this long after a timed session's deadline still count",
+    )
+    quiz_draw_cache_seconds: int = setting(
+        60,
+        "QUIZ_DRAW_CACHE_SECONDS",
+        _parse_positive_int,
+        "how long a process reuses a rule section's list of eligible questions (newly published "
+        "questions join draws after at most this long; withdrawn ones are never drawn)",
+    )
+    daily_practice_questions: int = setting(
+        10,
+        "DAILY_PRACTICE_QUESTIONS",
+        _parse_positive_int,
+        "questions in a learner's daily practice (每日一练)",
+    )
+    review_session_questions: int = setting(
+        20,
+        "REVIEW_SESSION_QUESTIONS",
+        _parse_positive_int,
+        "most due mistakes one review session (错题重练) asks",
+    )
+    time_zone: str = setting(
+        "Asia/Shanghai",
+        "TIME_ZONE",
+        _parse_time_zone,
+        "the learners' time zone: when a day's daily practice begins and ends",
+    )
+    lecture_completion_share: float = setting(
+        0.9,
+        "LECTURE_COMPLETION_SHARE",
+        _parse_share,
+        "share of a microlecture's unique seconds a learner must watch to complete it",
+    )
+    heartbeat_max_gap_seconds: int = setting(
+        30,
+        "HEARTBEAT_MAX_GAP_SECONDS",
+        _parse_positive_int,
+        "the most wall-clock time one heartbeat counts (players send one every 15 s; a longer "
+        "silence ends the segment)",
+    )
+    statement_future_seconds: int = setting(
+        300,
+        "STATEMENT_FUTURE_SECONDS",
+        _parse_positive_int,
+        "how far ahead of the server's clock a statement's timestamp may be before it is refused",
+    )
+    certificate_warning_days: int = setting(
+        90,
+        "CERTIFICATE_WARNING_DAYS",
+        _parse_positive_int,
+        "certificates expiring within this many days are listed for renewal (?expiring=true)",
+    )
 
     @property
     def sqlalchemy_url(self) -> str:
@@ -140,49 +446,10 @@ class Settings:
             )
 
 
-def _parse_bool(raw: str) -> bool:
-    value = raw.strip().lower()
-    if value in {"1", "true", "yes", "on"}:
-        return True
-    if value in {"0", "false", "no", "off", ""}:
-        return False
-    raise ValueError(f"expected a boolean (true/false), got {raw!r}")
-
-
-def _choice(*allowed: str) -> Callable[[str], str]:
-    def parse(raw: str) -> str:
-        value = raw.strip().lower()
-        if value not in allowed:
-            raise ValueError(f"expected one of {', '.join(allowed)}, got {raw!r}")
-        return value
-
-    return parse
-
-
-def _parse_positive_int(raw: str) -> int:
-    value = int(raw)
-    if value <= 0:
-        raise ValueError(f"expected a positive integer, got {raw!r}")
-    return value
-
-
-def _parse_share(raw: str) -> float:
-    value = float(raw)
-    if not 0 < value <= 1:
-        raise ValueError(f"expected a share between 0 and 1, got {raw!r}")
-    return value
-
-
-def _parse_time_zone(raw: str) -> str:
-    try:
-        ZoneInfo(raw)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise ValueError(f"expected an IANA time zone such as Asia/Shanghai, got {raw!r}") from exc
-    return raw
-
-
 @dataclass(frozen=True)
 class _Variable:
+    """An environment variable as the README documents it, and the field it sets."""
+
     name: str
     attribute: str
     parse: Callable[[str], Any]
@@ -190,307 +457,48 @@ class _Variable:
     meaning: str
 
 
-# The README's configuration table is generated from (and tested against) this list.
-VARIABLES: tuple[_Variable, ...] = (
-    _Variable(
-        "JIANGYUN_ENV",
-        "environment",
-        Environment,
-        "development",
-        "development, test or production; production refuses unsafe settings",
-    ),
-    _Variable("DEBUG", "debug", _parse_bool, "false", "Flask debug mode (never in production)"),
-    _Variable(
-        "VAR_DIR",
-        "var_dir",
-        Path,
-        "./var",
-        "folder for the embedded database, objects, search index, task queue and dev secret",
-    ),
-    _Variable(
-        "SECRET_KEY",
-        "secret_key",
-        str,
-        "(generated once into var/secret_key)",
-        "signs tokens and URLs; required in production (32+ characters)",
-    ),
-    _Variable(
-        "DATABASE_URL",
-        "database_url",
-        str,
-        "sqlite:///var/jiangyun.db",
-        "SQLAlchemy URL; postgresql+psycopg://user:pass@host/db in production",
-    ),
-    _Variable(
-        "DATABASE_LOCK_TIMEOUT_SECONDS",
-        "database_lock_timeout_seconds",
-        float,
-        "10",
-        "longest wait for a lock held by another writer before answering 503 database_busy",
-    ),
-    _Variable(
-        "REDIS_URL",
-        "redis_url",
-        str,
-        "(unset)",
-        "when set, the task queue (RedisHuey) and rate limits use this Redis",
-    ),
-    _Variable(
-        "RATE_LIMIT_STORAGE_URL",
-        "rate_limit_storage_url",
-        str,
-        "REDIS_URL or memory://",
-        "flask-limiter storage URI, overriding REDIS_URL for rate limits",
-    ),
-    _Variable(
-        "LOGIN_RATE_LIMIT",
-        "login_rate_limit",
-        str,
-        "10 per minute",
-        "failed sign-ins allowed per client address and per user name",
-    ),
-    _Variable(
-        "ACCESS_TOKEN_MINUTES",
-        "access_token_minutes",
-        _parse_positive_int,
-        "15",
-        "lifetime of an access token",
-    ),
-    _Variable(
-        "REFRESH_TOKEN_DAYS",
-        "refresh_token_days",
-        _parse_positive_int,
-        "30",
-        "lifetime of a refresh token (a login session)",
-    ),
-    _Variable(
-        "MAX_REQUEST_BYTES",
-        "max_request_bytes",
-        _parse_positive_int,
-        "16777216",
-        "largest request body the API accepts (413 above); big files go to presigned URLs",
-    ),
-    _Variable(
-        "TASKS_IMMEDIATE",
-        "tasks_immediate",
-        _parse_bool,
-        "false",
-        "run background tasks inline instead of queueing them (tests only)",
-    ),
-    _Variable("QUEUE_NAME", "queue_name", str, "jiangyun", "name of the task queue"),
-    _Variable(
-        "QUEUE_FILE",
-        "queue_file",
-        Path,
-        "var/tasks.db",
-        "SQLite file of the task queue when REDIS_URL is unset",
-    ),
-    _Variable(
-        "WORKER_COUNT",
-        "worker_count",
-        _parse_positive_int,
-        "2",
-        "threads of the background-task consumer",
-    ),
-    _Variable("LOG_LEVEL", "log_level", str.upper, "INFO", "level of the JSON logs on stderr"),
-    _Variable(
-        "PUBLIC_BASE_URL",
-        "public_base_url",
-        str,
-        "http://127.0.0.1:8000",
-        "address phones use to reach this service (local object-store URLs point here)",
-    ),
-    _Variable(
-        "OBJECT_STORE",
-        "object_store",
-        _choice("local", "s3"),
-        "local",
-        "local: a folder served by the app; s3: any S3-compatible service",
-    ),
-    _Variable("OBJECT_DIR", "object_dir", Path, "var/objects", "folder of the local object store"),
-    _Variable(
-        "S3_ENDPOINT_URL",
-        "s3_endpoint_url",
-        str,
-        "(AWS)",
-        "S3 endpoint the service calls, e.g. http://seaweedfs:8333 or https://minio.internal",
-    ),
-    _Variable(
-        "S3_PUBLIC_ENDPOINT_URL",
-        "s3_public_endpoint_url",
-        str,
-        "S3_ENDPOINT_URL",
-        "S3 endpoint named in presigned URLs, when phones reach S3 at another address",
-    ),
-    _Variable("S3_REGION", "s3_region", str, "us-east-1", "S3 region"),
-    _Variable("S3_BUCKET", "s3_bucket", str, "jiangyun", "bucket (created when missing)"),
-    _Variable("S3_ACCESS_KEY_ID", "s3_access_key_id", str, "(boto3's chain)", "S3 access key"),
-    _Variable(
-        "S3_SECRET_ACCESS_KEY", "s3_secret_access_key", str, "(boto3's chain)", "S3 secret key"
-    ),
-    _Variable(
-        "S3_ADDRESSING_STYLE",
-        "s3_addressing_style",
-        _choice("path", "virtual", "auto"),
-        "path",
-        "path for MinIO/SeaweedFS; virtual for AWS",
-    ),
-    _Variable(
-        "UPLOAD_URL_SECONDS",
-        "upload_url_seconds",
-        _parse_positive_int,
-        "3600",
-        "lifetime of presigned upload URLs",
-    ),
-    _Variable(
-        "PLAYBACK_URL_SECONDS",
-        "playback_url_seconds",
-        _parse_positive_int,
-        "900",
-        "lifetime of presigned playback and download URLs",
-    ),
-    _Variable(
-        "UPLOAD_SINGLE_MAX_BYTES",
-        "upload_single_max_bytes",
-        _parse_positive_int,
-        "67108864",
-        "largest upload sent as one PUT; larger ones are multipart",
-    ),
-    _Variable(
-        "UPLOAD_PART_BYTES",
-        "upload_part_bytes",
-        _parse_positive_int,
-        "16777216",
-        "part size of multipart uploads (5 MiB at least)",
-    ),
-    _Variable(
-        "MEDIA_MAX_BYTES",
-        "media_max_bytes",
-        _parse_positive_int,
-        "4294967296",
-        "largest media file an instructor may upload",
-    ),
-    _Variable(
-        "UPLOAD_EXPIRY_HOURS",
-        "upload_expiry_hours",
-        _parse_positive_int,
-        "24",
-        "uploads not completed within this time are abandoned and cleaned up",
-    ),
-    _Variable(
-        "RENDITION_MAX_HEIGHT",
-        "rendition_max_height",
-        _parse_positive_int,
-        "480",
-        "height of the mobile rendition; taller or heavier originals get one",
-    ),
-    _Variable(
-        "RENDITION_MAX_BITRATE",
-        "rendition_max_bitrate",
-        _parse_positive_int,
-        "1200000",
-        "bits per second above which an original gets a mobile rendition",
-    ),
-    _Variable(
-        "IMPORT_MAX_BYTES",
-        "import_max_bytes",
-        _parse_positive_int,
-        "33554432",
-        "largest question-bank file accepted for import (413 above)",
-    ),
-    _Variable(
-        "IMPORT_MAX_UNZIPPED_BYTES",
-        "import_max_unzipped_bytes",
-        _parse_positive_int,
-        "536870912",
-        "largest unpacked size of an .xlsx (refuses zip bombs)",
-    ),
-    _Variable(
-        "NEAR_DUPLICATE_THRESHOLD",
-        "near_duplicate_threshold",
-        _parse_positive_int,
-        "90",
-        "similarity (0–100) from which questions are reported as near-duplicates",
-    ),
-    _Variable(
-        "SEARCH_ENGINE",
-        "search_engine",
-        _choice("embedded", "meilisearch"),
-        "embedded",
-        "embedded: SQLite FTS5 files under SEARCH_DIR; meilisearch: the server at MEILISEARCH_URL",
-    ),
-    _Variable("SEARCH_DIR", "search_dir", Path, "var/search", "folder of the embedded indexes"),
-    _Variable(
-        "SEARCH_PREFIX", "search_prefix", str, "(none)", "prefix of index names (several sites)"
-    ),
-    _Variable("MEILISEARCH_URL", "meilisearch_url", str, "(unset)", "e.g. http://meili:7700"),
-    _Variable("MEILISEARCH_API_KEY", "meilisearch_api_key", str, "(unset)", "Meilisearch key"),
-    _Variable(
-        "QUIZ_DEADLINE_GRACE_SECONDS",
-        "quiz_deadline_grace_seconds",
-        _parse_positive_int,
-        "5",
-        "answers reaching the server this long after a timed session's deadline still count",
-    ),
-    _Variable(
-        "QUIZ_DRAW_CACHE_SECONDS",
-        "quiz_draw_cache_seconds",
-        _parse_positive_int,
-        "60",
-        "how long a process reuses a rule section's list of eligible questions (newly published "
-        "questions join draws after at most this long; withdrawn ones are never drawn)",
-    ),
-    _Variable(
-        "DAILY_PRACTICE_QUESTIONS",
-        "daily_practice_questions",
-        _parse_positive_int,
-        "10",
-        "questions in a learner's daily practice (每日一练)",
-    ),
-    _Variable(
-        "REVIEW_SESSION_QUESTIONS",
-        "review_session_questions",
-        _parse_positive_int,
-        "20",
-        "most due mistakes one review session (错题重练) asks",
-    ),
-    _Variable(
-        "TIME_ZONE",
-        "time_zone",
-        _parse_time_zone,
-        "Asia/Shanghai",
-        "the learners' time zone: when a day's daily practice begins and ends",
-    ),
-    _Variable(
-        "LECTURE_COMPLETION_SHARE",
-        "lecture_completion_share",
-        _parse_share,
-        "0.9",
-        "share of a microlecture's unique seconds a learner must watch to complete it",
-    ),
-    _Variable(
-        "HEARTBEAT_MAX_GAP_SECONDS",
-        "heartbeat_max_gap_seconds",
-        _parse_positive_int,
-        "30",
-        "the most wall-clock time one heartbeat counts (players send one every 15 s; a longer "
-        "silence ends the segment)",
-    ),
-    _Variable(
-        "STATEMENT_FUTURE_SECONDS",
-        "statement_future_seconds",
-        _parse_positive_int,
-        "300",
-        "how far ahead of the server's clock a statement's timestamp may be before it is refused",
-    ),
-    _Variable(
-        "CERTIFICATE_WARNING_DAYS",
-        "certificate_warning_days",
-        _parse_positive_int,
-        "90",
-        "certificates expiring within this many days are listed for renewal (?expiring=true)",
-    ),
-)
+def _shown_default(declaration: Field[Any], declared: _Declared) -> str:
+    """The default as the README shows it: the plain value itself, or what the field says."""
+    value = declaration.default
+    plain = value is not MISSING and value is not None and value != ""
+    if declared.shown is not None:
+        if plain:
+            # A plain default written twice could drift from the code; the value is shown instead.
+            raise TypeError(f"{declared.name}: shown= is for computed or empty defaults only")
+        return declared.shown
+    if not plain:
+        raise TypeError(f"{declared.name}: say with shown= what the computed or empty default is")
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, enum.Enum):
+        return str(value.value)
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _variables() -> tuple[_Variable, ...]:
+    found = []
+    for declaration in fields(Settings):
+        declared: _Declared | None = declaration.metadata.get(_DECLARED)
+        if declared is not None:
+            shown = _shown_default(declaration, declared)
+            found.append(
+                _Variable(declared.name, declaration.name, declared.parse, shown, declared.meaning)
+            )
+    return tuple(found)
+
+
+# One entry per field the environment sets, in the fields' order: load_settings reads them,
+# and README's configuration table is generated from them.
+VARIABLES: tuple[_Variable, ...] = _variables()
+
+
+def configuration_table() -> str:
+    """README's configuration table (Markdown), as ``python -m config`` prints it."""
+    rows = ["| variable | default | meaning |", "| --- | --- | --- |"]
+    rows += [f"| `{v.name}` | {v.default} | {v.meaning} |" for v in VARIABLES]
+    return "\n".join(rows)
 
 
 def _read(environ: Mapping[str, str], variable: _Variable) -> Any:

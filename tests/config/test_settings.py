@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import MISSING, fields
 from pathlib import Path
 
 import pytest
@@ -118,3 +119,45 @@ def test_only_config_reads_the_environment() -> None:
             if "os.environ" in text or "os.getenv" in text:
                 offenders.append(str(path.relative_to(PROJECT_ROOT)))
     assert offenders == []
+
+
+def test_no_two_settings_share_a_variable() -> None:
+    names = [variable.name for variable in VARIABLES]
+    assert len(names) == len(set(names))
+
+
+def test_every_field_but_the_secrets_origin_is_a_variable() -> None:
+    # A new field without setting() would be a setting nobody can configure or find in the README.
+    attributes = {variable.attribute for variable in VARIABLES}
+    assert {f.name for f in fields(Settings)} - attributes == {"secret_key_is_generated"}
+
+
+VARIABLES_BY_NAME = {variable.name: variable for variable in VARIABLES}
+
+
+def has_plain_default(name: str) -> bool:
+    """The README shows this default as the value itself, not as words for a computed one."""
+    default = Settings.__dataclass_fields__[VARIABLES_BY_NAME[name].attribute].default
+    return default is not MISSING and default is not None and default != ""
+
+
+@pytest.mark.parametrize("name", VARIABLES_BY_NAME)
+def test_unset_variable_gives_the_fields_default(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str
+) -> None:
+    # Run where VAR_DIR's default (./var) is harmless: the development secret is written there.
+    monkeypatch.chdir(tmp_path)
+    attribute = VARIABLES_BY_NAME[name].attribute
+    loaded = load_settings({})
+    if name == "SECRET_KEY":
+        assert loaded.secret_key_is_generated
+        assert loaded.secret_key == (tmp_path / "var" / "secret_key").read_text(encoding="ascii")
+    else:
+        assert getattr(loaded, attribute) == getattr(Settings(), attribute)
+
+
+@pytest.mark.parametrize("name", [name for name in VARIABLES_BY_NAME if has_plain_default(name)])
+def test_documented_default_parses_to_the_fields_default(tmp_path: Path, name: str) -> None:
+    variable = VARIABLES_BY_NAME[name]
+    loaded = load_settings({"VAR_DIR": str(tmp_path), name: variable.default})
+    assert getattr(loaded, variable.attribute) == getattr(Settings(), variable.attribute)
