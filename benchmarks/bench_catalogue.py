@@ -13,9 +13,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.measure import emit, measure
 from benchmarks.setup import bench_app
-from catalog.columns import utcnow
+from catalog.clock import utcnow
 from catalog.courses.models import Course, CourseRelease, CourseReleaseTag, CourseStatus
-from catalog.extensions import db
+from catalog.database import db
 from catalog.reference.models import Industry
 
 COURSES = 1000

@@ -121,10 +121,10 @@ def generate(path: Path) -> None:
 def start_file_import(editor: Any, bank_id: int, path: Path, *, mode: str) -> Any:
     """Upload a question file into a bank and start its import (published on success), as
     the editors' upload endpoint does."""
-    from catalog.banks import imports
+    from catalog.banks import transfers
 
     with path.open("rb") as stream:
-        return imports.start_import(
+        return transfers.start_import(
             editor,
             bank_id,
             stream,
@@ -140,8 +140,8 @@ def start_file_import(editor: Any, bank_id: int, path: Path, *, mode: str) -> An
 def run_import(path: Path) -> dict[str, Any]:
     from benchmarks.setup import bench_app
     from catalog.banks import services
-    from catalog.extensions import db
-    from ingest.tasks import import_questions
+    from catalog.banks.tasks import import_questions
+    from catalog.database import db
 
     # Tasks are queued, as in production; the import task is then run here, as the consumer
     # would run it. The search drain it queues afterwards is another task: not counted.

@@ -23,9 +23,9 @@ from benchmarks.measure import Result, emit, figure
 from benchmarks.setup import PASSWORD, bench_app
 from catalog.accounts import services as accounts
 from catalog.accounts.models import Role, User
-from catalog.columns import utcnow
+from catalog.clock import utcnow
 from catalog.courses.models import Chapter, ChapterItem, Course, Enrolment
-from catalog.extensions import db
+from catalog.database import db
 from catalog.learning import reports
 from catalog.learning.models import Statement, TrainingActivity
 from catalog.lectures.models import LectureStatus, Microlecture

@@ -16,8 +16,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.measure import emit, figure
 from benchmarks.setup import bench_app
-from catalog.lectures import services as lectures
-from catalog.registry import services
+from catalog.lectures import authoring, uploads
+from catalog.runtime import runtime
 from ingest import media
 
 SECONDS = 60
@@ -52,11 +52,11 @@ def main() -> None:
         timed("AAC audio rendition", lambda: media.audio_rendition(original, work / "a.m4a"), rows)
         with bench_app() as bench:
             instructor = bench.users["instructor"]
-            lecture = lectures.create(
+            lecture = authoring.create(
                 instructor, title="基准微课", description="", knowledge_points=[]
             )
             data_size = original.stat().st_size
-            plan = lectures.plan_upload(
+            plan = uploads.plan_upload(
                 instructor,
                 lecture.id,
                 file_name=original.name,
@@ -65,9 +65,9 @@ def main() -> None:
                 sha256=None,
             )
             with original.open("rb") as source:
-                services().object_store.put(plan.upload.key, source, content_type="video/mp4")
+                runtime().object_store.put(plan.upload.key, source, content_type="video/mp4")
             started = time.perf_counter()
-            upload = lectures.complete_upload(instructor, lecture.id, plan.upload.id, None)
+            upload = uploads.complete_upload(instructor, lecture.id, plan.upload.id, None)
             total = time.perf_counter() - started
             assert upload.status.value == "done", upload.failure_reason
     print(

@@ -21,9 +21,8 @@ from benchmarks.bench_search import seed
 from benchmarks.measure import Result, emit
 from benchmarks.setup import bench_app
 from catalog.accounts.models import User
-from catalog.extensions import db
-from catalog.quiz import services as quiz
-from catalog.quiz import templates
+from catalog.database import db
+from catalog.quiz import answering, results, sessions, submission, templates, view_models
 from catalog.quiz.models import QuizSession, SessionStatus
 
 
@@ -58,11 +57,11 @@ def main() -> None:
         for run in range(70):
             user = signed_in()
             started = time.perf_counter()
-            opened = quiz.start(user, template.id)
+            opened = sessions.start(user, template.id)
             if run >= 20:  # the first ones warm the cache of eligible questions
                 starting.append((time.perf_counter() - started) * 1000)
             viewed = time.perf_counter()
-            quiz.view_of(opened)  # what the API then sends the phone
+            view_models.view_of(opened)  # what the API then sends the phone
             if run >= 20:
                 viewing.append((time.perf_counter() - viewed) * 1000)
             # Close it so the next start draws anew (and the learner has seen more).
@@ -74,33 +73,33 @@ def main() -> None:
             db.session.commit()
         start = Result("start a 100-question exam (rule-drawn)", starting, "p50 ≤ 20 ms")
         view = Result("  then read it for the phone", viewing)
-        session_id = quiz.start(learner, template.id).id
+        session_id = sessions.start(learner, template.id).id
         saving = []
         for n in range(320):
             user = signed_in()
             started = time.perf_counter()
-            quiz.save_answer(user, session_id, 1 + n % 100, {"selected": ["A"]}, f"c{n}", None)
+            answering.save_answer(user, session_id, 1 + n % 100, {"selected": ["A"]}, f"c{n}", None)
             if n >= 20:
                 saving.append((time.perf_counter() - started) * 1000)
         save = Result("save an answer", saving, "p50 ≤ 3 ms")
         grading, follow_up = [], []
         for _ in range(40):
-            fresh = quiz.start(learner, template.id)
+            fresh = sessions.start(learner, template.id)
             fresh_id = fresh.id
             for item in fresh.items:
                 item.response = {"selected": ["A"]}
             db.session.commit()
             user = signed_in()
             started = time.perf_counter()
-            quiz.submit(user, fresh_id)
+            submission.submit(user, fresh_id)
             grading.append((time.perf_counter() - started) * 1000)
             started = time.perf_counter()
-            quiz.after_grading(fresh_id)  # what the worker then does
+            results.after_grading(fresh_id)  # what the worker then does
             follow_up.append((time.perf_counter() - started) * 1000)
         grade = Result("grade (submit) a 100-question session", grading, "≤ 20 ms")
         background = Result("  then, queued: cards and statistics", follow_up)
-        sessions = db.session.scalar(db.select(db.func.count()).select_from(QuizSession))
-    print(f"quiz sessions, in process, SQLite, bank of 50,317 questions ({sessions} sessions run)")
+        runs = db.session.scalar(db.select(db.func.count()).select_from(QuizSession))
+    print(f"quiz sessions, in process, SQLite, bank of 50,317 questions ({runs} sessions run)")
     for result in (start, view, save, grade, background):
         print("  " + result.row())
     emit("quiz", [start, view, save, grade, background])

@@ -21,13 +21,13 @@ from benchmarks.measure import Result, emit, figure, measure
 from benchmarks.setup import bench_app
 from catalog.banks.models import Bank, Question, QuestionStatus, QuestionVersion
 from catalog.banks.validation import fingerprint
-from catalog.columns import utcnow
+from catalog.clock import utcnow
 from catalog.courses.models import Course, CourseRelease, CourseStatus
-from catalog.extensions import db
+from catalog.database import db
+from catalog.indexing import services as search
 from catalog.lectures.models import LectureStatus, Microlecture
 from catalog.reference.models import Industry
-from catalog.registry import services
-from search import services as search
+from catalog.runtime import runtime
 from search.interfaces import Eq, SearchQuery
 
 COURSES, LECTURES, QUESTIONS = 39, 3530, 50_317
@@ -221,7 +221,7 @@ def main() -> None:
             count = search.reindex(index)
             timings[index] = (count, time.perf_counter() - t)
         total = time.perf_counter() - started
-        engine = services().search_engine
+        engine = runtime().search_engine
         sizes = engine.size_bytes()  # type: ignore[attr-defined]
         queries = [
             ("courses", "配电网", Eq("industry", "power")),

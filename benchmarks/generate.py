@@ -162,8 +162,8 @@ def generate(plan: Plan, seed: int, console: Console) -> Made:
     from catalog import create_app
     from catalog.accounts.models import Organisation
     from catalog.background.queue import inline_tasks
-    from catalog.extensions import db
-    from catalog.registry import services
+    from catalog.database import db
+    from catalog.runtime import runtime
     from config import Environment, load_settings
 
     settings = load_settings()
@@ -183,7 +183,7 @@ def generate(plan: Plan, seed: int, console: Console) -> Made:
         upgrade()
         if db.session.scalar(db.select(Organisation.id).where(Organisation.code == "gen-00")):
             raise SystemExit(f"{settings.var_dir} already holds a generated dataset")
-        services().password_hasher = OnceHasher(services().password_hasher)
+        runtime().password_hasher = OnceHasher(runtime().password_hasher)
         _reference()
         _organisations(plan, made, progress)
         _learners(plan, made, progress, rng)
@@ -195,7 +195,7 @@ def generate(plan: Plan, seed: int, console: Console) -> Made:
 
 
 def _reference() -> None:
-    from catalog.extensions import db
+    from catalog.database import db
     from catalog.reference.models import Industry
 
     for order, (code, name, name_en) in enumerate(INDUSTRIES):
@@ -269,8 +269,8 @@ def _srt(lines: Iterable[str], duration: float) -> str:
 def _lectures(plan: Plan, made: Made, progress: Progress, rng: random.Random) -> None:
     """Microlectures of each course's organisation: created, given media and a transcript,
     and published, through the lecture services."""
-    from catalog.extensions import db
-    from catalog.lectures import services as lectures
+    from catalog.database import db
+    from catalog.lectures import authoring as lecture_authoring
     from catalog.lectures.models import LectureStatus, MediaAsset, Microlecture
 
     clips: list[Microlecture] = []
@@ -290,7 +290,7 @@ def _lectures(plan: Plan, made: Made, progress: Progress, rng: random.Random) ->
             for _ in range(how_many):
                 topic, verb = rng.choice(TOPICS[industry]), rng.choice(VERBS)
                 lines = [rng.choice(SENTENCES) for _ in range(rng.randint(20, 40))]
-                lecture = lectures.create(
+                lecture = lecture_authoring.create(
                     instructor,
                     title=f"{topic}{verb}（{count + 1}）",
                     description=f"本微课讲解{topic}的{verb}：{lines[0]}。",
@@ -322,26 +322,26 @@ def _lectures(plan: Plan, made: Made, progress: Progress, rng: random.Random) ->
                             )
                         )
                     db.session.commit()
-                lectures.set_transcript(
+                lecture_authoring.set_transcript(
                     instructor,
                     lecture.id,
                     format="srt",
                     content=_srt(lines, lecture.duration_seconds or 180),
                 )
-                lectures.publish(editor, lecture.id)
+                lecture_authoring.publish(editor, lecture.id)
                 made.lectures_of[course].append(lecture.id)
                 count += 1
                 advance()
 
 
 def _process(instructor: Any, lecture: Any, video: Path, seconds: float) -> None:
-    from catalog.extensions import db
-    from catalog.lectures import services as lectures
-    from catalog.registry import services
+    from catalog.database import db
+    from catalog.lectures import uploads as lecture_uploads
+    from catalog.runtime import runtime
     from ingest import media
 
     media.sample_video(video, seconds=seconds, width=160, height=90, fps=5, video_bitrate=30_000)
-    plan = lectures.plan_upload(
+    plan = lecture_uploads.plan_upload(
         instructor,
         lecture.id,
         file_name=video.name,
@@ -350,13 +350,15 @@ def _process(instructor: Any, lecture: Any, video: Path, seconds: float) -> None
         sha256=None,
     )
     with video.open("rb") as source:  # what the instructor's browser does with the URL
-        services().object_store.put(plan.upload.key, source, content_type="video/mp4")
-    lectures.complete_upload(instructor, lecture.id, plan.upload.id, None)
+        runtime().object_store.put(plan.upload.key, source, content_type="video/mp4")
+    lecture_uploads.complete_upload(instructor, lecture.id, plan.upload.id, None)
     db.session.refresh(lecture)
 
 
 def _courses(plan: Plan, made: Made, progress: Progress, rng: random.Random) -> None:
-    from catalog.courses import services as courses
+    from catalog.courses import authoring as course_authoring
+    from catalog.courses import enrolment as course_enrolment
+    from catalog.courses import publishing as course_publishing
 
     with bar(progress, "courses (published, assigned)", plan.courses) as advance:
         for course in range(plan.courses):
@@ -365,7 +367,7 @@ def _courses(plan: Plan, made: Made, progress: Progress, rng: random.Random) -> 
             topic = TOPICS[industry][course % len(TOPICS[industry])]
             level = course % 5 + 1
             instructor, editor = made.staff[(o, "instructor")], made.staff[(o, "editor")]
-            created = courses.create(
+            created = course_authoring.create(
                 instructor,
                 {
                     "code": f"STD-{course + 1:03d}",
@@ -386,10 +388,10 @@ def _courses(plan: Plan, made: Made, progress: Progress, rng: random.Random) -> 
                 }
                 for number, start in enumerate(range(0, len(ids), 10))
             ]
-            courses.set_chapters(instructor, created.id, chapters)
-            courses.submit(instructor, created.id)
-            courses.publish(editor, created.id)
-            courses.assign(
+            course_authoring.set_chapters(instructor, created.id, chapters)
+            course_authoring.submit(instructor, created.id)
+            course_publishing.publish(editor, created.id)
+            course_enrolment.assign(
                 made.staff[(o, "admin")],
                 created.id,
                 user_ids=None,
@@ -403,8 +405,7 @@ def _courses(plan: Plan, made: Made, progress: Progress, rng: random.Random) -> 
 def _banks(plan: Plan, made: Made, progress: Progress, rng: random.Random) -> None:
     """One bank per course, imported from an .xlsx through the import path, with a practice
     snapshot and a practice paper of 20 questions."""
-    from catalog.banks import services as banks
-    from catalog.banks import snapshots
+    from catalog.banks import services, snapshots
     from catalog.quiz import templates
     from ingest.questions.tabular import write_xlsx
 
@@ -420,7 +421,7 @@ def _banks(plan: Plan, made: Made, progress: Progress, rng: random.Random) -> No
             o = _course_org(plan, course)
             editor = made.staff[(o, "editor")]
             industry = INDUSTRIES[o % len(INDUSTRIES)][0]
-            bank = banks.create_bank(
+            bank = services.create_bank(
                 editor,
                 {
                     "name": f"STD-{course + 1:03d} 题库",
@@ -454,11 +455,10 @@ def _banks(plan: Plan, made: Made, progress: Progress, rng: random.Random) -> No
 def _history(plan: Plan, made: Made, progress: Progress, rng: random.Random) -> None:
     """Each learner watched some lectures of an assigned course over the last 60 days
     (heartbeats of 15–30 s, as phones send them); one in five did today's daily practice."""
-    from catalog.columns import utcnow
-    from catalog.extensions import db
-    from catalog.learning import services as learning
+    from catalog.clock import utcnow
+    from catalog.database import db
+    from catalog.learning import recording
     from catalog.lectures.models import Microlecture
-    from catalog.quiz import services as quiz
 
     rows = db.session.execute(db.select(Microlecture.id, Microlecture.duration_seconds)).all()
     durations: dict[int, float | None] = {row[0]: row[1] for row in rows}
@@ -495,15 +495,17 @@ def _history(plan: Plan, made: Made, progress: Progress, rng: random.Random) -> 
                     position += step
                 when += timedelta(hours=rng.uniform(2, 48))
             for start in range(0, len(statements), 500):
-                learning.record_batch(learner, statements[start : start + 500])
+                recording.record_batch(learner, statements[start : start + 500])
             if n % 5 == 0:
-                _daily_practice(quiz, learner, rng)
+                _daily_practice(learner, rng)
             advance()
 
 
-def _daily_practice(quiz: Any, learner: Any, rng: random.Random) -> None:
-    session = quiz.start_daily(learner)
-    view = quiz.view(learner, session.id)
+def _daily_practice(learner: Any, rng: random.Random) -> None:
+    from catalog.quiz import answering, sessions, submission
+
+    session = sessions.start_daily(learner)
+    view = submission.view(learner, session.id)
     for item in view.items:
         options = [o["label"] for o in item.options] or ["A"]
         if item.type in {"single_choice", "multiple_choice"}:
@@ -514,10 +516,10 @@ def _daily_practice(quiz: Any, learner: Any, rng: random.Random) -> None:
             response = {"blanks": ["验电并装设接地线", "办理工作票"]}
         else:
             response = {"text": "先办理工作票，再验电并装设接地线。"}
-        quiz.save_answer(
+        answering.save_answer(
             learner, session.id, item.position, response, f"{session.id}-{item.position}", None
         )
-    quiz.submit(learner, session.id)
+    submission.submit(learner, session.id)
 
 
 if __name__ == "__main__":

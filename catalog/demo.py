@@ -12,20 +12,31 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import click
+from flask.cli import AppGroup
 from sqlalchemy import select
 
 from catalog.accounts import services as accounts
 from catalog.accounts.models import Organisation, OrganisationKind, Role, User
 from catalog.background.queue import inline_tasks
-from catalog.columns import utcnow
-from catalog.courses import services as courses
+from catalog.banks import questions, snapshots
+from catalog.banks import services as banks
+from catalog.banks.models import Bank, Question
+from catalog.clock import utcnow
+from catalog.courses import authoring as course_authoring
+from catalog.courses import enrolment as course_enrolment
+from catalog.courses import publishing as course_publishing
 from catalog.courses.models import Course
-from catalog.extensions import db
-from catalog.lectures import services as lectures
+from catalog.database import db
+from catalog.lectures import authoring as lecture_authoring
+from catalog.lectures import uploads as lecture_uploads
 from catalog.lectures.models import Microlecture
+from catalog.quiz import templates
+from catalog.quiz.models import QuizTemplate
 from catalog.reference.models import Industry, Occupation
-from catalog.registry import services
+from catalog.runtime import runtime
 from config import Environment
+from ingest import media
 from ingest.questions import tabular
 
 DEMO_PASSWORD = "jiangyun-demo"
@@ -159,7 +170,7 @@ DEMO_VIDEO_SECONDS = 4
 
 def load_demo_data() -> list[str]:
     """Create what is missing of the demo data; returns what it did, for the console."""
-    if services().settings.environment is Environment.PRODUCTION:
+    if runtime().settings.environment is Environment.PRODUCTION:
         raise RuntimeError("demo data is never loaded in production")
     done: list[str] = []
     for code, name, kind in DEMO_ORGANISATIONS:
@@ -230,23 +241,21 @@ def _load_catalogue() -> list[str]:
                         "items": [{"microlecture_id": lecture.id, "required": True}],
                     }
                 )
-            course = courses.create(instructor, dict(spec.fields))
-            courses.set_chapters(instructor, course.id, chapters)
-            courses.submit(instructor, course.id)
-            courses.publish(publisher, course.id)
+            course = course_authoring.create(instructor, dict(spec.fields))
+            course_authoring.set_chapters(instructor, course.id, chapters)
+            course_authoring.submit(instructor, course.id)
+            course_publishing.publish(publisher, course.id)
             done.append(f"course {spec.code} ({spec.fields['title']})")
     return done
 
 
 def _demo_lecture(instructor: User, title: str, lines: list[str], video: Path) -> Microlecture:
-    from ingest import media
-
-    lecture = lectures.create(
+    lecture = lecture_authoring.create(
         instructor, title=title, description="、".join(lines), knowledge_points=[title]
     )
     media.sample_video(video, seconds=DEMO_VIDEO_SECONDS, width=640, height=360)
     data = video.read_bytes()
-    plan = lectures.plan_upload(
+    plan = lecture_uploads.plan_upload(
         instructor,
         lecture.id,
         file_name=video.name,
@@ -255,13 +264,13 @@ def _demo_lecture(instructor: User, title: str, lines: list[str], video: Path) -
         sha256=None,
     )
     with video.open("rb") as source:  # what the phone does with the presigned URL
-        services().object_store.put(plan.upload.key, source, content_type="video/mp4")
-    lectures.complete_upload(instructor, lecture.id, plan.upload.id, None)
+        runtime().object_store.put(plan.upload.key, source, content_type="video/mp4")
+    lecture_uploads.complete_upload(instructor, lecture.id, plan.upload.id, None)
     cues = "\n".join(
         f"{i + 1}\n00:00:0{i * 2},000 --> 00:00:0{i * 2 + 2},000\n{line}\n"
         for i, line in enumerate(lines)
     )
-    lectures.set_transcript(instructor, lecture.id, format="srt", content=cues)
+    lecture_authoring.set_transcript(instructor, lecture.id, format="srt", content=cues)
     return lecture
 
 
@@ -317,10 +326,6 @@ DEMO_QUESTIONS = (
 
 
 def _load_bank() -> list[str]:
-    from catalog.banks import services as banks
-    from catalog.banks import snapshots
-    from catalog.banks.models import Bank
-
     if db.session.scalar(select(Bank.id).where(Bank.name == "配电运维题库（示范）")) is not None:
         return []
     editor = _user("power-editor")
@@ -333,8 +338,8 @@ def _load_bank() -> list[str]:
             "course_ids": [course.id] if course else [],
         },
     )
-    ids = [banks.create_question(editor, bank.id, dict(q)).question.id for q in DEMO_QUESTIONS]
-    banks.bulk(editor, bank.id, ids, "publish", None)
+    ids = [questions.create_question(editor, bank.id, dict(q)).question.id for q in DEMO_QUESTIONS]
+    questions.bulk(editor, bank.id, ids, "publish", None)
     snapshots.publish(editor, bank.id)
     return [f"bank {bank.name} ({len(ids)} questions, practice snapshot)"]
 
@@ -342,10 +347,6 @@ def _load_bank() -> list[str]:
 def _load_quizzes() -> list[str]:
     """A practice paper, a month-long contest, and the demo course required of the power
     company's staff (so its learners have daily practice)."""
-    from catalog.banks.models import Bank, Question
-    from catalog.quiz import templates
-    from catalog.quiz.models import QuizTemplate
-
     if db.session.scalar(select(QuizTemplate.id).where(QuizTemplate.title == "配电安全练习")):
         return []
     bank = db.session.scalar(select(Bank).where(Bank.name == "配电运维题库（示范）"))
@@ -376,5 +377,17 @@ def _load_quizzes() -> list[str]:
             "sections": [section],
         },
     )
-    courses.assign(_user("power-admin"), course.id, user_ids=None, due_date=None, required=True)
+    course_enrolment.assign(
+        _user("power-admin"), course.id, user_ids=None, due_date=None, required=True
+    )
     return ["quizzes: a practice paper, a contest; DEMO-POWER-01 required of demo-power"]
+
+
+demo_cli = AppGroup("demo", help="Demo data for development.")
+
+
+@demo_cli.command("load")
+def load_demo() -> None:
+    """Load the demo data when it is missing (safe to run again)."""
+    for line in load_demo_data():
+        click.echo(line)

@@ -11,9 +11,10 @@ from flask import Response, g
 from flask_jwt_extended import current_user, verify_jwt_in_request
 
 from catalog.accounts.models import AuthSession, Role, User
-from catalog.columns import utcnow
+from catalog.clock import utcnow
+from catalog.database import db
 from catalog.errors import PermissionDenied, error_response
-from catalog.extensions import db, jwt
+from catalog.extensions import jwt
 from config import Environment, Settings
 
 F = TypeVar("F", bound=Callable[..., Any])

@@ -8,7 +8,7 @@ from datetime import datetime
 import puremagic
 
 from catalog.errors import PayloadTooLarge, UnsupportedMediaType
-from catalog.registry import services
+from catalog.runtime import runtime
 
 UNKNOWN = "application/octet-stream"
 
@@ -25,7 +25,7 @@ class UploadTicket:
 
 def sniff(key: str, *, head_bytes: int = 8192) -> str:
     """The stored object's real type from its first bytes (raises ObjectNotFound)."""
-    with services().object_store.get(key, start=0, end=head_bytes - 1) as body:
+    with runtime().object_store.get(key, start=0, end=head_bytes - 1) as body:
         head = body.read()
     try:
         matches = puremagic.magic_string(head)
@@ -49,8 +49,8 @@ def plan_image(
             f"{what}不能超过 {max_bytes // (1024 * 1024)} MiB / The image is too large",
             details={"max_bytes": max_bytes},
         )
-    request = services().object_store.presign_put(
-        key, expires_in=services().settings.upload_url_seconds
+    request = runtime().object_store.presign_put(
+        key, expires_in=runtime().settings.upload_url_seconds
     )
     return UploadTicket(key, request.url, request.method, request.expires_at)
 
@@ -58,7 +58,7 @@ def plan_image(
 def accept_upload(key: str, *, allowed: set[str], max_bytes: int, refusal: str) -> str:
     """The uploaded object's real type, if allowed and small enough; otherwise the object is
     deleted and 415 says ``refusal`` (raises ObjectNotFound when nothing was uploaded)."""
-    store = services().object_store
+    store = runtime().object_store
     info = store.head(key)
     detected = sniff(key)
     if detected not in allowed or info.size > max_bytes:

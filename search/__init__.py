@@ -1,1 +1,1 @@
-"""Search: the SearchEngine interface, index documents, Chinese text and outbox sync."""
+"""Search: the SearchEngine interface, its embedded and Meilisearch engines, Chinese text."""

@@ -40,7 +40,7 @@ def squeeze(text: str) -> str:
 
 @functools.cache
 def _jieba() -> Any:
-    import jieba
+    import jieba  # loaded on first use: its dictionary costs a process ~0.5 s and 60 MB
 
     jieba.setLogLevel(60)  # it announces its dictionary on stderr otherwise
     jieba.initialize()
@@ -110,7 +110,7 @@ def analysed(text: str) -> str:
 
 def pinyin_forms(text: str) -> str:
     """Full pinyin and initials of the Chinese in ``text``: 配电网 → "peidianwang pdw"."""
-    from pypinyin import Style, lazy_pinyin
+    from pypinyin import Style, lazy_pinyin  # loaded on first use, like jieba: large tables
 
     folded = fold(text)
     hanzi = "".join(ch for ch in folded if "\u4e00" <= ch <= "\u9fff")

@@ -34,7 +34,7 @@ from flask_migrate import upgrade
 from catalog import create_app
 from catalog.accounts import services as accounts
 from catalog.accounts.models import Organisation, OrganisationKind, Role, User
-from catalog.extensions import db
+from catalog.database import db
 from config import Environment, Settings
 
 TEST_PASSWORD = "correct horse battery"

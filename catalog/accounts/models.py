@@ -8,8 +8,8 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from catalog.columns import UTCDateTime, enum_column, new_id, utcnow
-from catalog.extensions import db
+from catalog.clock import utcnow
+from catalog.database import UTCDateTime, db, enum_column, new_id
 
 
 class OrganisationKind(enum.StrEnum):

@@ -19,10 +19,10 @@ from catalog.accounts.models import (
     User,
     UserRole,
 )
-from catalog.columns import utcnow
+from catalog.clock import utcnow
+from catalog.database import db
 from catalog.errors import Conflict, DomainError, Invalid, NotFound, PermissionDenied
-from catalog.extensions import db
-from catalog.registry import services
+from catalog.runtime import runtime
 
 MIN_PASSWORD_LENGTH = 8
 
@@ -108,7 +108,7 @@ def create_user(
     user = User(
         username=username,
         display_name=display_name.strip() or username,
-        password_hash=services().password_hasher.hash(password),
+        password_hash=runtime().password_hasher.hash(password),
         organisation=organisation,
         role_grants=[UserRole(role=role) for role in sorted(role_set)],
     )
@@ -162,7 +162,7 @@ def users_visible_to(actor: User) -> Select[tuple[User]]:
 
 def authenticate(username: str, password: str, *, user_agent: str | None) -> TokenPair:
     """Check a password and open a login session with an access and a refresh token."""
-    hasher = services().password_hasher
+    hasher = runtime().password_hasher
     user = db.session.scalar(select(User).where(User.username == username.strip()))
     if user is None or not user.is_active:
         # Spend the same time as a real check so that user names cannot be probed by timing.
@@ -174,7 +174,7 @@ def authenticate(username: str, password: str, *, user_agent: str | None) -> Tok
         raise InvalidCredentials("用户名或密码错误 / Wrong user name or password") from None
     if hasher.check_needs_rehash(user.password_hash):
         user.password_hash = hasher.hash(password)
-    settings = services().settings
+    settings = runtime().settings
     session = AuthSession(
         user_id=user.id,
         expires_at=utcnow() + timedelta(days=settings.refresh_token_days),
@@ -193,7 +193,7 @@ def authenticate(username: str, password: str, *, user_agent: str | None) -> Tok
 
 
 def _burn_a_hash(password: str) -> None:
-    registry = services()
+    registry = runtime()
     if registry.dummy_password_hash is None:
         registry.dummy_password_hash = registry.password_hasher.hash("not anybody's password")
     with contextlib.suppress(VerificationError):
@@ -205,7 +205,7 @@ def refresh(user: User, session_id: str) -> TokenPair:
     return TokenPair(
         access_token=create_access_token(user, additional_claims={"sid": session_id}),
         refresh_token=None,
-        expires_in=services().settings.access_token_minutes * 60,
+        expires_in=runtime().settings.access_token_minutes * 60,
         refresh_expires_in=None,
         user=user,
     )

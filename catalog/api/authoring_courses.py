@@ -16,7 +16,7 @@ from catalog.api import (
     cursor_page_schema,
 )
 from catalog.api.paging import SortKey, keyset_page
-from catalog.courses import services
+from catalog.courses import authoring, publishing
 from catalog.courses.models import Course
 from catalog.courses.schemas import (
     AuthoringCourseListItemSchema,
@@ -51,7 +51,7 @@ class AuthoringCourses(MethodView):
     @blp.response(200, AuthoringCoursePageSchema)
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """Courses you may edit (reviewers: the organisation's), filtered by status."""
-        query = services.authoring_query(current_user, args["status"])
+        query = authoring.authoring_query(current_user, args["status"])
         return keyset_page(query, RECENTLY_CHANGED, cursor=args["cursor"], limit=args["limit"])
 
     @blp.auth(*AUTHORS)
@@ -59,7 +59,7 @@ class AuthoringCourses(MethodView):
     @blp.response(201, AuthoringCourseSchema)
     def post(self, data: dict[str, Any]) -> Course:
         """Create a draft course provided by your organisation."""
-        return services.create(current_user, data)
+        return authoring.create(current_user, data)
 
 
 @blp.route("/<int:course_id>")
@@ -68,14 +68,14 @@ class AuthoringCoursesById(MethodView):
     @blp.response(200, AuthoringCourseSchema)
     def get(self, course_id: int) -> Course:
         """The working copy, with status and the published version learners see."""
-        return services.get_for_editing(current_user, course_id)
+        return authoring.get_for_editing(current_user, course_id)
 
     @blp.auth(*AUTHORS)
     @blp.arguments(CourseUpdateSchema)
     @blp.response(200, AuthoringCourseSchema)
     def patch(self, changes: dict[str, Any], course_id: int) -> Course:
         """Edit the draft; a published course keeps its published version until the next publish."""
-        return services.update(current_user, course_id, changes)
+        return authoring.update(current_user, course_id, changes)
 
 
 @blp.route("/<int:course_id>/chapters")
@@ -85,7 +85,7 @@ class AuthoringChapters(MethodView):
     @blp.response(200, AuthoringCourseSchema)
     def put(self, data: dict[str, Any], course_id: int) -> Course:
         """Replace the ordered chapters and their ordered microlectures."""
-        return services.set_chapters(current_user, course_id, data["chapters"])
+        return authoring.set_chapters(current_user, course_id, data["chapters"])
 
 
 @blp.route("/<int:course_id>/cover/upload")
@@ -95,7 +95,7 @@ class AuthoringCoverUpload(MethodView):
     @blp.response(201, UploadTicketSchema)
     def post(self, data: dict[str, Any], course_id: int) -> UploadTicket:
         """A presigned PUT for a cover image (JPEG, PNG or WebP, 5 MiB at most)."""
-        return services.plan_cover_upload(current_user, course_id, **data)
+        return authoring.plan_cover_upload(current_user, course_id, **data)
 
 
 @blp.route("/<int:course_id>/cover")
@@ -105,7 +105,7 @@ class AuthoringCover(MethodView):
     @blp.response(200, AuthoringCourseSchema)
     def put(self, data: dict[str, str], course_id: int) -> Course:
         """Use an uploaded image as the cover (its real type is checked)."""
-        return services.set_cover(current_user, course_id, data["key"])
+        return authoring.set_cover(current_user, course_id, data["key"])
 
 
 @blp.route("/<int:course_id>/submit")
@@ -114,7 +114,7 @@ class SubmitCourse(MethodView):
     @blp.response(200, AuthoringCourseSchema)
     def post(self, course_id: int) -> Course:
         """Send the draft for review."""
-        return services.submit(current_user, course_id)
+        return authoring.submit(current_user, course_id)
 
 
 @blp.route("/<int:course_id>/return")
@@ -124,7 +124,7 @@ class ReturnCourse(MethodView):
     @blp.response(200, AuthoringCourseSchema)
     def post(self, data: dict[str, Any], course_id: int) -> Course:
         """Send a course in review back to draft, with a note for its author."""
-        return services.return_to_draft(current_user, course_id, data["note"])
+        return authoring.return_to_draft(current_user, course_id, data["note"])
 
 
 @blp.route("/<int:course_id>/publish")
@@ -133,7 +133,7 @@ class PublishCourse(MethodView):
     @blp.response(200, AuthoringCourseSchema)
     def post(self, course_id: int) -> Course:
         """Publish: checks completeness (422 lists what is missing), writes the next version."""
-        return services.publish(current_user, course_id)
+        return publishing.publish(current_user, course_id)
 
 
 @blp.route("/<int:course_id>/archive")
@@ -142,4 +142,4 @@ class ArchiveCourse(MethodView):
     @blp.response(200, AuthoringCourseSchema)
     def post(self, course_id: int) -> Course:
         """Archive: the course leaves the catalogue."""
-        return services.archive(current_user, course_id)
+        return authoring.archive(current_user, course_id)

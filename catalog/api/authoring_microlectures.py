@@ -10,7 +10,7 @@ from flask_jwt_extended import current_user
 from catalog.accounts.models import Role
 from catalog.api import API_PREFIX, Blueprint, cursor_page_schema
 from catalog.api.paging import SortKey, keyset_page
-from catalog.lectures import services
+from catalog.lectures import authoring, uploads
 from catalog.lectures.models import MediaUpload, Microlecture
 from catalog.lectures.schemas import (
     AuthoringMicrolectureSchema,
@@ -45,7 +45,7 @@ class AuthoringMicrolectures(MethodView):
     @blp.response(200, AuthoringPageSchema)
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """Microlectures you may edit (reviewers: the organisation's), recently changed first."""
-        query = services.authoring_query(current_user, args["status"])
+        query = authoring.authoring_query(current_user, args["status"])
         return keyset_page(query, RECENTLY_CHANGED, cursor=args["cursor"], limit=args["limit"])
 
     @blp.auth(*AUTHORS)
@@ -53,7 +53,7 @@ class AuthoringMicrolectures(MethodView):
     @blp.response(201, AuthoringMicrolectureSchema)
     def post(self, data: dict[str, Any]) -> Microlecture:
         """Create a microlecture (then upload its media)."""
-        return services.create(current_user, **data)
+        return authoring.create(current_user, **data)
 
 
 @blp.route("/<int:lecture_id>")
@@ -62,14 +62,14 @@ class AuthoringMicrolecturesById(MethodView):
     @blp.response(200, AuthoringMicrolectureSchema)
     def get(self, lecture_id: int) -> Microlecture:
         """A microlecture you may edit, with its processing status."""
-        return services.get_for_editing(current_user, lecture_id)
+        return authoring.get_for_editing(current_user, lecture_id)
 
     @blp.auth(*AUTHORS)
     @blp.arguments(MicrolectureUpdateSchema)
     @blp.response(200, AuthoringMicrolectureSchema)
     def patch(self, changes: dict[str, Any], lecture_id: int) -> Microlecture:
         """Change title, description or knowledge points."""
-        return services.update(current_user, lecture_id, changes)
+        return authoring.update(current_user, lecture_id, changes)
 
 
 @blp.route("/<int:lecture_id>/transcript")
@@ -79,7 +79,7 @@ class AuthoringTranscript(MethodView):
     @blp.response(200, AuthoringMicrolectureSchema)
     def put(self, data: dict[str, str], lecture_id: int) -> Microlecture:
         """Set the transcript from WebVTT or SRT text (stored as WebVTT; its text is searchable)."""
-        return services.set_transcript(current_user, lecture_id, **data)
+        return authoring.set_transcript(current_user, lecture_id, **data)
 
 
 @blp.route("/<int:lecture_id>/media/uploads")
@@ -87,9 +87,9 @@ class MediaUploads(MethodView):
     @blp.auth(*AUTHORS)
     @blp.arguments(UploadCreateSchema)
     @blp.response(201, UploadPlanSchema)
-    def post(self, data: dict[str, Any], lecture_id: int) -> services.UploadPlan:
+    def post(self, data: dict[str, Any], lecture_id: int) -> uploads.UploadPlan:
         """Plan an upload: one presigned PUT for small files, presigned parts for large ones."""
-        return services.plan_upload(current_user, lecture_id, **data)
+        return uploads.plan_upload(current_user, lecture_id, **data)
 
 
 @blp.route("/<int:lecture_id>/media/uploads/<string:upload_id>")
@@ -98,7 +98,7 @@ class MediaUploadsById(MethodView):
     @blp.response(200, UploadSchema)
     def get(self, lecture_id: int, upload_id: str) -> MediaUpload:
         """An upload's state (pending, processing, done, failed with the reason, expired)."""
-        return services.get_upload(current_user, lecture_id, upload_id)
+        return uploads.get_upload(current_user, lecture_id, upload_id)
 
 
 @blp.route("/<int:lecture_id>/media/uploads/<string:upload_id>/complete")
@@ -108,7 +108,7 @@ class MediaUploadComplete(MethodView):
     @blp.response(200, UploadSchema)
     def post(self, data: dict[str, Any], lecture_id: int, upload_id: str) -> MediaUpload:
         """Finish an upload: checks size, checksum and real type, then queues processing."""
-        return services.complete_upload(current_user, lecture_id, upload_id, data["parts"])
+        return uploads.complete_upload(current_user, lecture_id, upload_id, data["parts"])
 
 
 @blp.route("/<int:lecture_id>/publish")
@@ -117,7 +117,7 @@ class PublishMicrolecture(MethodView):
     @blp.response(200, AuthoringMicrolectureSchema)
     def post(self, lecture_id: int) -> Microlecture:
         """Publish on its own (editors and admins of its organisation); its media must be ready."""
-        return services.publish(current_user, lecture_id)
+        return authoring.publish(current_user, lecture_id)
 
 
 @blp.route("/<int:lecture_id>/unpublish")
@@ -126,4 +126,4 @@ class UnpublishMicrolecture(MethodView):
     @blp.response(200, AuthoringMicrolectureSchema)
     def post(self, lecture_id: int) -> Microlecture:
         """Withdraw a published microlecture from learners."""
-        return services.unpublish(current_user, lecture_id)
+        return authoring.unpublish(current_user, lecture_id)

@@ -25,7 +25,7 @@ from catalog.api.paging import SortKey, keyset_page, paginate
 from catalog.background.models import TaskRecord
 from catalog.background.schemas import TaskSchema
 from catalog.background.services import get_task_for
-from catalog.banks import exports, imports, services, snapshots
+from catalog.banks import exports, questions, services, snapshots, transfers
 from catalog.banks.models import Bank, Question, QuestionImport, QuestionVersion
 from catalog.banks.schemas import (
     BankCreateSchema,
@@ -45,7 +45,7 @@ from catalog.banks.schemas import (
     SnapshotSchema,
 )
 from catalog.errors import Conflict
-from catalog.registry import services as registry
+from catalog.runtime import runtime
 from catalog.uploads import UploadTicket
 
 STAFF = (Role.INSTRUCTOR, Role.EDITOR, Role.ADMIN)
@@ -80,7 +80,7 @@ class ImportTemplate(MethodView):
     @blp.response(200, description="an .xlsx workbook")
     def get(self) -> Response:
         """The empty import template, with sample rows and instructions (说明)."""
-        response = Response(exports.template_bytes(), mimetype=exports.EXPORT_FORMATS["xlsx"][1])
+        response = Response(transfers.template_bytes(), mimetype=exports.EXPORT_FORMATS["xlsx"][1])
         response.headers["Content-Disposition"] = (
             "attachment; filename=import-template.xlsx; filename*=UTF-8''%E9%A2%98%E5%BA%93"
             "%E5%AF%BC%E5%85%A5%E6%A8%A1%E6%9D%BF.xlsx"
@@ -114,17 +114,17 @@ class BankQuestions(MethodView):
         services.get_bank_for_editing(current_user, bank_id)
         cursor, limit = args.pop("cursor"), args.pop("limit")
         page = keyset_page(
-            services.question_query(bank_id, **args), NEWEST_QUESTIONS, cursor=cursor, limit=limit
+            questions.question_query(bank_id, **args), NEWEST_QUESTIONS, cursor=cursor, limit=limit
         )
-        page["items"] = services.with_current_versions(page["items"])
+        page["items"] = questions.with_current_versions(page["items"])
         return page
 
     @blp.auth(*STAFF)
     @blp.arguments(QuestionWriteSchema)
     @blp.response(201, QuestionSchema)
-    def post(self, data: dict[str, Any], bank_id: int) -> services.QuestionView:
+    def post(self, data: dict[str, Any], bank_id: int) -> questions.QuestionView:
         """Add a question (a draft); exact duplicates are refused, near ones reported."""
-        return services.create_question(current_user, bank_id, data)
+        return questions.create_question(current_user, bank_id, data)
 
 
 @blp.route("/banks/<int:bank_id>/images")
@@ -134,7 +134,7 @@ class BankImages(MethodView):
     @blp.response(201, UploadTicketSchema)
     def post(self, data: dict[str, Any], bank_id: int) -> UploadTicket:
         """A presigned PUT for a stem image (JPEG, PNG, GIF or WebP, 5 MiB at most)."""
-        return services.plan_image_upload(current_user, bank_id, **data)
+        return questions.plan_image_upload(current_user, bank_id, **data)
 
 
 @blp.route("/banks/<int:bank_id>/questions/bulk")
@@ -144,23 +144,23 @@ class BankQuestionsBulk(MethodView):
     @blp.response(200, BulkResultSchema)
     def post(self, data: dict[str, Any], bank_id: int) -> dict[str, Any]:
         """Publish, retire, set difficulty or usage, add or remove tags and knowledge points."""
-        return services.bulk(current_user, bank_id, data["ids"], data["action"], data["value"])
+        return questions.bulk(current_user, bank_id, data["ids"], data["action"], data["value"])
 
 
 @blp.route("/questions/<int:question_id>")
 class QuestionsById(MethodView):
     @blp.auth(*STAFF)
     @blp.response(200, QuestionSchema)
-    def get(self, question_id: int) -> services.QuestionView:
+    def get(self, question_id: int) -> questions.QuestionView:
         """A question's current version, with its answer key and the list of its versions."""
-        return services.get_question(current_user, question_id)
+        return questions.get_question(current_user, question_id)
 
     @blp.auth(*STAFF)
     @blp.arguments(QuestionUpdateSchema)
     @blp.response(200, QuestionSchema)
-    def patch(self, changes: dict[str, Any], question_id: int) -> services.QuestionView:
+    def patch(self, changes: dict[str, Any], question_id: int) -> questions.QuestionView:
         """Edit; a published question's content change makes a new version (the old stays)."""
-        return services.update_question(current_user, question_id, changes)
+        return questions.update_question(current_user, question_id, changes)
 
 
 @blp.route("/questions/<int:question_id>/versions/<int:number>")
@@ -169,13 +169,13 @@ class QuestionVersions(MethodView):
     @blp.response(200, QuestionVersionSchema)
     def get(self, question_id: int, number: int) -> QuestionVersion:
         """One version of a question, as sessions that used it saw it."""
-        return services.get_version(current_user, question_id, number)
+        return questions.get_version(current_user, question_id, number)
 
 
 @blp.route("/banks/<int:bank_id>/imports")
 class BankImports(MethodView):
     @blp.auth(*STAFF)
-    @body_limit(lambda: registry().settings.import_max_bytes)
+    @body_limit(lambda: runtime().settings.import_max_bytes)
     @blp.arguments(ImportFileSchema, location="files")
     @blp.arguments(ImportFormSchema, location="form")
     @blp.response(202, ImportSchema)
@@ -184,7 +184,7 @@ class BankImports(MethodView):
     ) -> QuestionImport:
         """Import .xlsx, .csv, GIFT, Moodle XML or Aiken (multipart form, field ``file``)."""
         upload = files["file"]
-        return imports.start_import(
+        return transfers.start_import(
             current_user,
             bank_id,
             upload.stream,
@@ -200,7 +200,7 @@ class BankImportsById(MethodView):
     @blp.response(200, ImportSchema)
     def get(self, bank_id: int, import_id: str) -> QuestionImport:
         """An import's state and its report: every problem with sheet, row or line, and column."""
-        return imports.get_import(current_user, bank_id, import_id)
+        return transfers.get_import(current_user, bank_id, import_id)
 
 
 @blp.route("/banks/<int:bank_id>/exports")
@@ -210,7 +210,7 @@ class BankExports(MethodView):
     @blp.response(202, TaskSchema)
     def post(self, data: dict[str, Any], bank_id: int) -> TaskRecord:
         """Export the bank to a file (a background task; then GET …/exports/{task_id})."""
-        return exports.start_export(current_user, bank_id, data["format"], data["statuses"])
+        return transfers.start_export(current_user, bank_id, data["format"], data["statuses"])
 
 
 @blp.route("/banks/<int:bank_id>/exports/<string:task_id>")
@@ -225,7 +225,7 @@ class BankExportsById(MethodView):
             raise Conflict(
                 "导出尚未完成 / The export is not finished", details={"status": task.status.value}
             )
-        return redirect(exports.download_url(current_user, bank_id, task.result), code=302)
+        return redirect(transfers.download_url(current_user, bank_id, task.result), code=302)
 
 
 @blp.route("/banks/<int:bank_id>/publish")

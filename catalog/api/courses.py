@@ -12,7 +12,7 @@ from werkzeug.wrappers import Response
 from catalog.accounts.models import Role
 from catalog.api import API_PREFIX, Blueprint, cursor_page_schema
 from catalog.api.paging import keyset_page, sort_keys
-from catalog.courses import services
+from catalog.courses import catalogue, enrolment
 from catalog.courses.models import Assignment, CourseRelease
 from catalog.courses.schemas import (
     AssignmentCreateSchema,
@@ -43,7 +43,7 @@ class Courses(MethodView):
         """Published courses, filtered by industry, occupation, level, tag and provider."""
         sort = SORTS[args.pop("sort")]
         cursor, limit = args.pop("cursor"), args.pop("limit")
-        return keyset_page(services.published_query(**args), sort, cursor=cursor, limit=limit)
+        return keyset_page(catalogue.published_query(**args), sort, cursor=cursor, limit=limit)
 
 
 @blp.route("/<int:course_id>")
@@ -53,7 +53,7 @@ class CoursesById(MethodView):
     @blp.response(200, CourseDetailSchema)
     def get(self, course_id: int) -> CourseRelease:
         """The published version of a course, with its chapters and microlectures."""
-        return services.get_published(course_id)
+        return catalogue.get_published(course_id)
 
 
 @blp.route("/<int:course_id>/cover")
@@ -62,7 +62,7 @@ class CourseCover(MethodView):
     @blp.alt_response(404, description="no cover")
     def get(self, course_id: int) -> Response:
         """The published cover image (a redirect, so list responses stay cacheable)."""
-        response = redirect(services.cover_url(course_id), code=302)
+        response = redirect(catalogue.cover_url(course_id), code=302)
         response.headers["Cache-Control"] = "private, max-age=300"
         return response
 
@@ -73,14 +73,14 @@ class CourseAssignments(MethodView):
     @blp.response(200, AssignmentSchema(many=True))
     def get(self, course_id: int) -> list[Assignment]:
         """Who in your organisation must take this course (必修), and by when."""
-        return services.assignments_of_course(current_user, course_id)
+        return enrolment.assignments_of_course(current_user, course_id)
 
     @blp.auth(Role.ADMIN)
     @blp.arguments(AssignmentCreateSchema)
     @blp.response(201, AssignmentSchema(many=True))
     def post(self, data: dict[str, Any], course_id: int) -> list[Assignment]:
         """Require the course of some users, or of the whole organisation, with a due date."""
-        return services.assign(current_user, course_id, **data)
+        return enrolment.assign(current_user, course_id, **data)
 
 
 assignments_blp = Blueprint(
@@ -97,4 +97,4 @@ class AssignmentsById(MethodView):
     @assignments_blp.response(204)
     def delete(self, assignment_id: int) -> None:
         """Withdraw an assignment."""
-        services.delete_assignment(current_user, assignment_id)
+        enrolment.delete_assignment(current_user, assignment_id)

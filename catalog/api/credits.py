@@ -20,7 +20,7 @@ from catalog.api import (
     page_schema,
 )
 from catalog.api.paging import SortKey, keyset_page, paginate
-from catalog.credits import services
+from catalog.credits import certificates, ledger, rules
 from catalog.credits.models import Certificate, CreditRule, CreditTransaction
 from catalog.credits.schemas import (
     AdjustmentSchema,
@@ -36,6 +36,7 @@ from catalog.credits.schemas import (
     RuleUpdateSchema,
     TransactionSchema,
 )
+from catalog.quiz import contests
 from catalog.uploads import UploadTicket
 
 blp = Blueprint("credits", __name__, url_prefix=API_PREFIX, description="学分银行 / Credit bank")
@@ -53,9 +54,9 @@ class MyCredits(MethodView):
     @blp.response(200, MyCreditsSchema)
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """My balance and my ledger, newest first (the balance is the ledger's sum)."""
-        query = services.ledger_query(current_user.id)
+        query = ledger.ledger_query(current_user.id)
         page = keyset_page(query, NEWEST_FIRST, cursor=args["cursor"], limit=args["limit"])
-        return {"balance": services.balance(current_user.id), **page}
+        return {"balance": ledger.balance(current_user.id), **page}
 
 
 @blp.route("/me/certificates")
@@ -65,17 +66,17 @@ class MyCertificates(MethodView):
     @blp.response(200, CertificateSchema(many=True))
     def get(self, args: dict[str, Any]) -> list[Certificate]:
         """My certificates, newest first; with expiring_within_days, those to renew."""
-        days = services.warning_window(args["expiring"], args["expiring_within_days"])
+        days = certificates.warning_window(args["expiring"], args["expiring_within_days"])
         if days is not None:
-            return services.expiring_of(current_user, days)
-        return services.certificates_of(current_user)
+            return certificates.expiring_of(current_user, days)
+        return certificates.certificates_of(current_user)
 
     @blp.auth()
     @blp.arguments(CertificateRegisterSchema)
     @blp.response(201, CertificateSchema)
     def post(self, data: dict[str, Any]) -> Certificate:
         """Register a certificate issued elsewhere; it earns credits once an admin approves."""
-        return services.register(current_user, data)
+        return certificates.register(current_user, data)
 
 
 @blp.route("/me/certificates/scan-upload")
@@ -85,7 +86,7 @@ class MyCertificateScanUpload(MethodView):
     @blp.response(201, UploadTicketSchema)
     def post(self, data: dict[str, Any]) -> UploadTicket:
         """Where to PUT a certificate's scan (JPEG, PNG, WebP or PDF, 10 MiB at most)."""
-        return services.plan_scan_upload(current_user, data["content_type"], data["size"])
+        return certificates.plan_scan_upload(current_user, data["content_type"], data["size"])
 
 
 @blp.route("/certificates")
@@ -95,8 +96,8 @@ class Certificates(MethodView):
     @blp.response(200, page_schema(CertificateSchema, "CertificatePage"))
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """Your organisation's certificates: pending review, or expiring soon (retraining)."""
-        days = services.warning_window(args.pop("expiring"), args.pop("expiring_within_days"))
-        query = services.visible_certificates(current_user, args.pop("status"), days)
+        days = certificates.warning_window(args.pop("expiring"), args.pop("expiring_within_days"))
+        query = certificates.visible_certificates(current_user, args.pop("status"), days)
         return paginate(query.order_by(Certificate.issued_at.desc()), **args)
 
 
@@ -107,7 +108,7 @@ class CertificateApproval(MethodView):
     @blp.response(200, CertificateSchema)
     def post(self, data: dict[str, Any], certificate_id: int) -> Certificate:
         """Approve a registered certificate: its credits are earned."""
-        return services.review(current_user, certificate_id, approve=True, note=data["note"])
+        return certificates.review(current_user, certificate_id, approve=True, note=data["note"])
 
 
 @blp.route("/certificates/<int:certificate_id>/reject")
@@ -117,7 +118,7 @@ class CertificateRejection(MethodView):
     @blp.response(200, CertificateSchema)
     def post(self, data: dict[str, Any], certificate_id: int) -> Certificate:
         """Reject a registered certificate, saying why."""
-        return services.review(current_user, certificate_id, approve=False, note=data["note"])
+        return certificates.review(current_user, certificate_id, approve=False, note=data["note"])
 
 
 @blp.route("/certificates/<int:certificate_id>/revoke")
@@ -127,7 +128,7 @@ class CertificateRevocation(MethodView):
     @blp.response(200, CertificateSchema)
     def post(self, data: dict[str, Any], certificate_id: int) -> Certificate:
         """Revoke a certificate; its credits go with a counter-transaction."""
-        return services.revoke_certificate(current_user, certificate_id, data["reason"])
+        return certificates.revoke_certificate(current_user, certificate_id, data["reason"])
 
 
 @blp.route("/credit-rules")
@@ -136,14 +137,14 @@ class CreditRules(MethodView):
     @blp.response(200, RuleSchema(many=True))
     def get(self) -> list[CreditRule]:
         """Your organisation's rules for turning achievements into credits."""
-        return services.rules_of(current_user)
+        return rules.rules_of(current_user)
 
     @blp.auth(Role.ADMIN)
     @blp.arguments(RuleCreateSchema)
     @blp.response(201, RuleSchema)
     def post(self, data: dict[str, Any]) -> CreditRule:
         """A rule: a certificate kind (and level) or a contest rank band earns N credits."""
-        return services.create_rule(current_user, data)
+        return rules.create_rule(current_user, data)
 
 
 @blp.route("/credit-rules/<int:rule_id>")
@@ -153,13 +154,13 @@ class CreditRulesById(MethodView):
     @blp.response(200, RuleSchema)
     def patch(self, changes: dict[str, Any], rule_id: int) -> CreditRule:
         """Change a rule (what it already earned stays)."""
-        return services.update_rule(current_user, rule_id, changes)
+        return rules.update_rule(current_user, rule_id, changes)
 
     @blp.auth(Role.ADMIN)
     @blp.response(204)
     def delete(self, rule_id: int) -> None:
         """Retire a rule (what it already earned stays)."""
-        services.delete_rule(current_user, rule_id)
+        rules.delete_rule(current_user, rule_id)
 
 
 @blp.route("/credit-adjustments")
@@ -169,7 +170,7 @@ class CreditAdjustments(MethodView):
     @blp.response(201, TransactionSchema)
     def post(self, data: dict[str, Any]) -> CreditTransaction:
         """Correct a learner's credits (±), with the reason; a new ledger line, never an edit."""
-        return services.adjust(current_user, data["user_id"], data["credits"], data["reason"])
+        return ledger.adjust(current_user, data["user_id"], data["credits"], data["reason"])
 
 
 @blp.route("/quiz-templates/<int:template_id>/awards")
@@ -178,4 +179,4 @@ class ContestAwards(MethodView):
     @blp.response(200, AwardSchema)
     def post(self, template_id: int) -> dict[str, int]:
         """After a contest closes, credit its entrants by rank band (again: nothing new)."""
-        return {"awarded": services.award_contest(current_user, template_id)}
+        return {"awarded": contests.award(current_user, template_id)}

@@ -11,7 +11,7 @@ from flask.views import MethodView
 
 from catalog.api import Blueprint
 from catalog.errors import ErrorResponseSchema, error_response
-from catalog.registry import services
+from catalog.runtime import runtime
 
 log = logging.getLogger("jiangyun.health")
 
@@ -46,7 +46,7 @@ class Ready(MethodView):
     def get(self) -> Any:
         """Every part the API depends on answers: database, task queue, storage, search."""
         results: dict[str, str] = {}
-        for name, check in services().readiness_checks.items():
+        for name, check in runtime().readiness_checks.items():
             try:
                 check()
             except Exception as exc:  # any failure of the part means "not ready"

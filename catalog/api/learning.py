@@ -9,7 +9,7 @@ from flask_jwt_extended import current_user
 
 from catalog.api import API_PREFIX, Blueprint, CursorArgsSchema, cursor_page_schema
 from catalog.api.paging import SortKey, keyset_page
-from catalog.learning import services
+from catalog.learning import history, recording
 from catalog.learning.models import Statement
 from catalog.learning.schemas import (
     MasterySchema,
@@ -35,7 +35,7 @@ class StatementsBatch(MethodView):
     def post(self, data: dict[str, Any]) -> dict[str, Any]:
         """Upload up to 500 statements (heartbeats) recorded offline; each is stored,
         duplicate or rejected with its reason."""
-        return {"results": services.record_batch(current_user, data["statements"])}
+        return {"results": recording.record_batch(current_user, data["statements"])}
 
 
 @blp.route("/statements/<string:statement_id>")
@@ -43,10 +43,10 @@ class StatementsById(MethodView):
     @blp.auth()
     @blp.arguments(StatementPutSchema)
     @blp.response(200, StatementOutcomeSchema)
-    def put(self, data: dict[str, Any], statement_id: str) -> services.Outcome:
+    def put(self, data: dict[str, Any], statement_id: str) -> recording.Outcome:
         """Store one statement under this id: again with the same content changes nothing;
         other content under the same id is a 409, a bad statement a 422."""
-        return services.record_one(current_user, {**data, "id": statement_id})
+        return recording.record_one(current_user, {**data, "id": statement_id})
 
 
 @blp.route("/history")
@@ -56,7 +56,7 @@ class History(MethodView):
     @blp.response(200, cursor_page_schema(StatementSchema, "StatementPage"))
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """Your learning timeline, newest first."""
-        query = services.history_query(current_user)
+        query = history.history_query(current_user)
         return keyset_page(query, NEWEST_FIRST, cursor=args["cursor"], limit=args["limit"])
 
 
@@ -66,7 +66,7 @@ class Progress(MethodView):
     @blp.response(200, ProgressSchema)
     def get(self) -> dict[str, Any]:
         """Honest progress: per course (its required microlectures) and per microlecture."""
-        return services.progress_of(current_user)
+        return history.progress_of(current_user)
 
 
 @blp.route("/mastery")
@@ -75,7 +75,7 @@ class Mastery(MethodView):
     @blp.response(200, MasterySchema(many=True))
     def get(self) -> list[dict[str, Any]]:
         """My mastery of each knowledge point, from my graded quiz answers."""
-        return services.mastery_of(current_user)
+        return history.mastery_of(current_user)
 
 
 @blp.route("/export")
@@ -85,4 +85,4 @@ class Export(MethodView):
     def get(self) -> dict[str, Any]:
         """All my learning data as one JSON document (history, progress, quizzes, mastery,
         certificates, credits)."""
-        return services.export_of(current_user)
+        return history.export_of(current_user)

@@ -8,7 +8,7 @@ from flask_jwt_extended import current_user
 from catalog.accounts.models import User
 from catalog.accounts.schemas import UserSchema
 from catalog.api import API_PREFIX, Blueprint
-from catalog.courses import services as courses
+from catalog.courses import enrolment
 from catalog.courses.models import Enrolment
 from catalog.courses.schemas import EnrolmentSchema, MyCoursesSchema
 
@@ -28,9 +28,9 @@ class Me(MethodView):
 class MyCourses(MethodView):
     @blp.auth()
     @blp.response(200, MyCoursesSchema)
-    def get(self) -> dict[str, list[courses.MyCourse]]:
+    def get(self) -> dict[str, list[enrolment.MyCourse]]:
         """Courses I enrolled in or was assigned (必修课 first, soonest due first)."""
-        return {"items": courses.my_courses(current_user)}
+        return {"items": enrolment.my_courses(current_user)}
 
 
 @blp.route("/courses/<int:course_id>")
@@ -39,10 +39,10 @@ class MyCoursesById(MethodView):
     @blp.response(200, EnrolmentSchema)
     def put(self, course_id: int) -> Enrolment:
         """Enrol in a published course (doing it again changes nothing)."""
-        return courses.enrol(current_user, course_id)
+        return enrolment.enrol(current_user, course_id)
 
     @blp.auth()
     @blp.response(204)
     def delete(self, course_id: int) -> None:
         """Leave a course I enrolled in (assignments stay)."""
-        courses.unenrol(current_user, course_id)
+        enrolment.unenrol(current_user, course_id)

@@ -9,7 +9,7 @@ from flask_jwt_extended import current_user
 
 from catalog.api import API_PREFIX, Blueprint, cursor_page_schema
 from catalog.api.paging import keyset_page, sort_keys
-from catalog.lectures import services
+from catalog.lectures import authoring, playback
 from catalog.lectures.models import Microlecture
 from catalog.lectures.schemas import (
     MicrolectureListItemSchema,
@@ -40,7 +40,7 @@ class Microlectures(MethodView):
     @blp.response(200, MicrolecturePageSchema)
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """Published microlectures, filtered by provider or instructor, sorted, cursor-paged."""
-        query = services.published_query(
+        query = authoring.published_query(
             provider=args["provider"], instructor_id=args["instructor_id"]
         )
         sort = SORTS[args["sort"]]
@@ -54,13 +54,13 @@ class MicrolecturesById(MethodView):
     @blp.response(200, MicrolectureSchema)
     def get(self, lecture_id: int) -> Microlecture:
         """A microlecture: published ones for learners, drafts for their authors and reviewers."""
-        return services.get_for_viewer(current_user, lecture_id)
+        return authoring.get_for_viewer(current_user, lecture_id)
 
 
 @blp.route("/<int:lecture_id>/playback")
 class MicrolecturePlayback(MethodView):
     @blp.auth()
     @blp.response(200, PlaybackSchema)
-    def get(self, lecture_id: int) -> services.Playback:
+    def get(self, lecture_id: int) -> playback.Playback:
         """Short-lived URLs of each rendition (size, bitrate, resolution), thumbnail, transcript."""
-        return services.playback(current_user, lecture_id)
+        return playback.playback(current_user, lecture_id)

@@ -12,9 +12,8 @@ from typing import Any
 
 from sqlalchemy import Select, and_, func, or_, select
 
-from catalog.columns import UTCDateTime
+from catalog.database import UTCDateTime, db
 from catalog.errors import Invalid
-from catalog.extensions import db
 
 
 def paginate(query: Select[Any], *, page: int, page_size: int) -> dict[str, Any]:

@@ -11,7 +11,16 @@ from flask_jwt_extended import current_user
 from catalog.accounts.models import Role
 from catalog.api import API_PREFIX, Blueprint, page_schema
 from catalog.api.paging import paginate
-from catalog.quiz import contests, marking, review, services, templates
+from catalog.quiz import (
+    answering,
+    contests,
+    marking,
+    review,
+    sessions,
+    submission,
+    templates,
+    view_models,
+)
 from catalog.quiz.models import QuizTemplate
 from catalog.quiz.schemas import (
     AnswerSchema,
@@ -69,9 +78,9 @@ class QuizTemplatesById(MethodView):
 class QuizTemplateSessions(MethodView):
     @blp.auth()
     @blp.response(201, SessionSchema)
-    def post(self, template_id: int) -> services.SessionView:
+    def post(self, template_id: int) -> view_models.SessionView:
         """Start a session (an exam's or contest's active attempt is returned, not doubled)."""
-        return services.view_of(services.start(current_user, template_id))
+        return view_models.view_of(sessions.start(current_user, template_id))
 
 
 @blp.route("/quiz-templates/<int:template_id>/leaderboard")
@@ -88,18 +97,18 @@ class QuizLeaderboard(MethodView):
 class DailyPractice(MethodView):
     @blp.auth()
     @blp.response(201, SessionSchema)
-    def post(self) -> services.SessionView:
+    def post(self) -> view_models.SessionView:
         """Today's daily practice (每日一练): started once, the same questions all day."""
-        return services.view_of(services.start_daily(current_user))
+        return view_models.view_of(sessions.start_daily(current_user))
 
 
 @blp.route("/me/review-sessions")
 class ReviewSessions(MethodView):
     @blp.auth()
     @blp.response(201, SessionSchema)
-    def post(self) -> services.SessionView:
+    def post(self) -> view_models.SessionView:
         """Review the mistakes that are due (错题重练); 409 when none is due."""
-        return services.view_of(services.start_review(current_user))
+        return view_models.view_of(sessions.start_review(current_user))
 
 
 @blp.route("/me/mistakes")
@@ -117,9 +126,9 @@ class Mistakes(MethodView):
 class QuizSessionsById(MethodView):
     @blp.auth()
     @blp.response(200, SessionSchema)
-    def get(self, session_id: str) -> services.SessionView:
+    def get(self, session_id: str) -> view_models.SessionView:
         """Resume: questions, saved answers, server time and the time left."""
-        return services.view(current_user, session_id)
+        return submission.view(current_user, session_id)
 
 
 @blp.route("/quiz-sessions/<string:session_id>/answers/<int:position>")
@@ -127,9 +136,9 @@ class QuizAnswers(MethodView):
     @blp.auth()
     @blp.arguments(AnswerSchema)
     @blp.response(200, ItemSchema)
-    def put(self, data: dict[str, Any], session_id: str, position: int) -> services.ItemView:
+    def put(self, data: dict[str, Any], session_id: str, position: int) -> view_models.ItemView:
         """Save an answer (idempotent by client_answer_id); 409 after the deadline."""
-        return services.save_answer(current_user, session_id, position, **data)
+        return answering.save_answer(current_user, session_id, position, **data)
 
 
 @blp.route("/quiz-sessions/<string:session_id>/answers/batch")
@@ -139,16 +148,16 @@ class QuizAnswersBatch(MethodView):
     @blp.response(200, BatchResultSchema)
     def post(self, data: dict[str, Any], session_id: str) -> dict[str, Any]:
         """Save up to 500 answers at once; each is saved, duplicate, stale or rejected (why)."""
-        return {"results": services.save_batch(current_user, session_id, data["answers"])}
+        return {"results": answering.save_batch(current_user, session_id, data["answers"])}
 
 
 @blp.route("/quiz-sessions/<string:session_id>/submit")
 class QuizSubmit(MethodView):
     @blp.auth()
     @blp.response(200, SessionSchema)
-    def post(self, session_id: str) -> services.SessionView:
+    def post(self, session_id: str) -> view_models.SessionView:
         """Submit and grade; submitting again returns the same result."""
-        return services.submit(current_user, session_id)
+        return submission.submit(current_user, session_id)
 
 
 @blp.route("/banks/<int:bank_id>/pending-answers")

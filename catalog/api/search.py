@@ -10,15 +10,15 @@ from flask_jwt_extended import current_user
 from catalog.accounts.models import Role
 from catalog.api import API_PREFIX, Blueprint
 from catalog.errors import ErrorResponseSchema
-from search import services
-from search.interfaces import SearchResult
-from search.schemas import (
+from catalog.indexing import services
+from catalog.indexing.schemas import (
     CatalogueSearchArgsSchema,
     CatalogueSearchSchema,
     QuestionSearchArgsSchema,
     SearchResultSchema,
     SynonymsSchema,
 )
+from search.interfaces import SearchResult
 
 blp = Blueprint("search", __name__, url_prefix=f"{API_PREFIX}/search", description="搜索 / Search")
 UNAVAILABLE = {"schema": ErrorResponseSchema, "description": "搜索暂不可用 / search is down"}

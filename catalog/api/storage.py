@@ -9,14 +9,14 @@ from __future__ import annotations
 from flask import Blueprint, Response, request, send_file
 
 from catalog.errors import error_response
-from catalog.registry import services
+from catalog.runtime import runtime
 from ingest.local_store import LocalObjectStore, SignatureExpired, SignatureInvalid
 
 blp = Blueprint("storage", __name__)
 
 
 def _store() -> LocalObjectStore:
-    store = services().object_store
+    store = runtime().object_store
     assert isinstance(store, LocalObjectStore)
     return store
 
@@ -64,7 +64,7 @@ def write_object(key: str) -> Response:
     if isinstance(params, Response):
         return params
     # Uploads are bounded by the media limit, not by the API's small request-body limit.
-    request.max_content_length = services().settings.media_max_bytes
+    request.max_content_length = runtime().settings.media_max_bytes
     if "uploadId" in params:
         part = store.put_part(key, params["uploadId"], int(params["partNumber"]), request.stream)
         etag = part.etag

@@ -9,8 +9,8 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from catalog.columns import UTCDateTime, enum_column, new_id, utcnow
-from catalog.extensions import db
+from catalog.clock import utcnow
+from catalog.database import UTCDateTime, db, enum_column, new_id
 
 
 class TaskStatus(enum.StrEnum):

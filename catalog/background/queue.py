@@ -19,8 +19,8 @@ from huey.api import TaskWrapper
 from huey.storage import RedisStorage, SqliteStorage
 
 from catalog.background.models import TaskRecord, TaskStatus
-from catalog.columns import new_id, utcnow
-from catalog.extensions import db
+from catalog.clock import utcnow
+from catalog.database import db, new_id
 from config import Settings
 
 log = logging.getLogger("jiangyun.tasks")

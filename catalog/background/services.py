@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from catalog.accounts.models import User
 from catalog.background.models import TaskRecord
+from catalog.database import db
 from catalog.errors import NotFound
-from catalog.extensions import db
 
 
 def get_task_for(actor: User, task_id: str) -> TaskRecord:

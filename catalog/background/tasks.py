@@ -11,8 +11,8 @@ from sqlalchemy import CursorResult, delete
 from catalog.accounts.models import AuthSession
 from catalog.background.models import TaskRecord, TaskStatus
 from catalog.background.queue import Progress, schedule, tracked_task
-from catalog.columns import utcnow
-from catalog.extensions import db
+from catalog.clock import utcnow
+from catalog.database import db
 
 FINISHED_TASK_RETENTION = timedelta(days=30)
 

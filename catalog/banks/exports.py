@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -10,13 +9,10 @@ from typing import Any
 
 from sqlalchemy import select
 
-from catalog.accounts.models import User
-from catalog.background.models import TaskRecord
 from catalog.banks.models import Bank, Question, QuestionStatus, QuestionVersion
-from catalog.banks.services import get_bank_for_editing
+from catalog.database import db
 from catalog.errors import NotFound
-from catalog.extensions import db
-from catalog.registry import services
+from catalog.runtime import runtime
 from ingest.questions import aiken, gift, moodle_xml, tabular
 
 EXPORT_FORMATS = {
@@ -48,7 +44,7 @@ def as_plain(version: QuestionVersion) -> dict[str, Any]:
     }
 
 
-def current_versions(
+def bank_versions(
     bank_id: int, statuses: list[QuestionStatus]
 ) -> Iterator[tuple[int, QuestionVersion]]:
     query = (
@@ -75,7 +71,7 @@ def export(bank_id: int, format: str, statuses: list[QuestionStatus], key: str) 
     why_not = WHY_NOT.get(format)
 
     def questions() -> Iterator[dict[str, Any]]:
-        for question_id, version in current_versions(bank_id, statuses):
+        for question_id, version in bank_versions(bank_id, statuses):
             plain = as_plain(version)
             reason = why_not(plain) if why_not else None
             if reason:
@@ -99,7 +95,7 @@ def export(bank_id: int, format: str, statuses: list[QuestionStatus], key: str) 
             text, count = writer(questions())
             path.write_text(text, encoding="utf-8")
         with path.open("rb") as source:
-            services().object_store.put(key, source, content_type=content_type)
+            runtime().object_store.put(key, source, content_type=content_type)
     return {
         "key": key,
         "file_name": f"{bank.name}{extension}",
@@ -107,33 +103,3 @@ def export(bank_id: int, format: str, statuses: list[QuestionStatus], key: str) 
         "skipped_count": len(skipped),
         "skipped": skipped[:200],
     }
-
-
-def start_export(
-    user: User, bank_id: int, format: str, statuses: list[QuestionStatus]
-) -> TaskRecord:
-    from ingest.tasks import export_questions
-
-    bank = get_bank_for_editing(user, bank_id)
-    return export_questions.enqueue(
-        bank.id, format, [s.value for s in statuses], created_by_id=user.id
-    )
-
-
-def download_url(user: User, bank_id: int, task_result: dict[str, Any]) -> str:
-    get_bank_for_editing(user, bank_id)
-    return (
-        services()
-        .object_store.presign_get(
-            task_result["key"],
-            expires_in=services().settings.playback_url_seconds,
-            download_name=task_result["file_name"],
-        )
-        .url
-    )
-
-
-def template_bytes() -> bytes:
-    buffer = io.BytesIO()
-    tabular.write_xlsx(tabular.TEMPLATE_SAMPLES, buffer, instructions=True)
-    return buffer.getvalue()

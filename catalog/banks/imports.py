@@ -10,11 +10,10 @@ import secrets
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from sqlalchemy import insert, select
 
-from catalog.accounts.models import User
 from catalog.banks.duplicates import near_duplicates
 from catalog.banks.models import (
     ImportStatus,
@@ -25,115 +24,31 @@ from catalog.banks.models import (
     QuestionTag,
     QuestionVersion,
 )
-from catalog.banks.services import get_bank_for_editing, near_duplicate_threshold
+from catalog.banks.services import near_duplicate_threshold
 from catalog.banks.validation import check, comparable_text, fingerprint
-from catalog.columns import new_id, utcnow
-from catalog.errors import Invalid, NotFound, UnsupportedMediaType
-from catalog.extensions import db
-from catalog.registry import services
+from catalog.clock import utcnow
+from catalog.database import db
+from catalog.errors import NotFound
+from catalog.indexing import outbox
+from catalog.runtime import runtime
 from ingest.questions import aiken, gift, moodle_xml, tabular
 from ingest.questions.common import Candidate, FileRefused, Location, Problem
-from search import outbox
 
-FORMATS = ("xlsx", "csv", "gift", "moodle_xml", "aiken")
-EXTENSIONS = {".xlsx": "xlsx", ".csv": "csv", ".gift": "gift", ".xml": "moodle_xml"}
 REPORT_LIMIT = 1000  # problems kept on the record; the whole report goes to object storage
 Progress = Callable[[int, str | None], None]
-
-
-def detect_format(file_name: str, requested: str | None) -> str:
-    if requested:
-        return requested
-    extension = posixpath.splitext(file_name.lower())[1]
-    if extension == ".txt":
-        raise Invalid(
-            ".txt 文件可能是 GIFT 或 Aiken，请指定 format / A .txt file may be GIFT or Aiken: "
-            "name the format",
-            details={"form": {"format": ["required for .txt files"]}},
-        )
-    if extension not in EXTENSIONS:
-        raise UnsupportedMediaType(
-            f"不支持的文件类型 {extension or '（无扩展名）'}；支持 .xlsx .csv .gift .xml .txt / "
-            f"unsupported file type {extension!r}",
-            details={"file_name": file_name},
-        )
-    return EXTENSIONS[extension]
-
-
-def start_import(
-    user: User,
-    bank_id: int,
-    stream: IO[bytes],
-    *,
-    file_name: str,
-    content_type: str,
-    format: str | None,
-    mode: str,
-    dry_run: bool,
-    publish: bool,
-) -> QuestionImport:
-    """Keep the uploaded file with the import record, and queue the import."""
-    from ingest.tasks import import_questions
-
-    bank = get_bank_for_editing(user, bank_id)
-    chosen = detect_format(file_name, format)
-    record = QuestionImport(
-        id=new_id(),
-        bank_id=bank.id,
-        created_by_id=user.id,
-        file_name=file_name[:255],
-        format=chosen,
-        mode=mode,
-        dry_run=dry_run,
-        file_key="",
-        file_size=0,
-        counts={"publish": int(publish)},
-    )
-    safe = re.sub(r"[^A-Za-z0-9._-]+", "_", posixpath.basename(file_name))[-80:] or "upload"
-    record.file_key = f"banks/{bank.id}/imports/{record.id}/{safe}"
-    info = services().object_store.put(record.file_key, stream, content_type=content_type)
-    record.file_size = info.size
-    record.task_id = new_id()
-    db.session.add(record)
-    db.session.commit()
-    import_questions.enqueue(record.id, task_id=record.task_id, created_by_id=user.id)
-    db.session.refresh(record)
-    return record
-
-
-def get_import(user: User, bank_id: int, import_id: str) -> QuestionImport:
-    get_bank_for_editing(user, bank_id)
-    record = db.session.get(QuestionImport, import_id)
-    if record is None or record.bank_id != bank_id:
-        raise NotFound("导入记录不存在 / No such import", details={"id": import_id})
-    return record
-
-
-def report_url(record: QuestionImport) -> str | None:
-    if not record.report_key:
-        return None
-    return (
-        services()
-        .object_store.presign_get(
-            record.report_key,
-            expires_in=services().settings.playback_url_seconds,
-            download_name=f"import-report-{record.id}.json",
-        )
-        .url
-    )
 
 
 # --- running ---------------------------------------------------------------------------------
 
 
 def _read(record: QuestionImport, folder: Path) -> Iterator[Candidate]:
-    store = services().object_store
+    store = runtime().object_store
     path = folder / "upload"
     with store.get(record.file_key) as body, path.open("wb") as out:
         for chunk in body.chunks():
             out.write(chunk)
     if record.format == "xlsx":
-        return tabular.read_xlsx(path, services().settings.import_max_unzipped_bytes)
+        return tabular.read_xlsx(path, runtime().settings.import_max_unzipped_bytes)
     raw = path.read_bytes()
     readers = {
         "csv": tabular.read_csv,
@@ -323,7 +238,7 @@ def _finish(
     if len(report) > REPORT_LIMIT:
         key = f"banks/{record.bank_id}/imports/{record.id}/report.json"
         body = json.dumps({"counts": record.counts, "problems": report}, ensure_ascii=False)
-        services().object_store.put(key, io.BytesIO(body.encode()), content_type="application/json")
+        runtime().object_store.put(key, io.BytesIO(body.encode()), content_type="application/json")
         record.report_key = key
     record.status = status
     record.finished_at = utcnow()
@@ -333,7 +248,7 @@ def _finish(
 
 def _insert(record: QuestionImport, kept: list[Checked], publish: bool) -> int:
     """Write every kept question in one transaction (committed by the caller), batch by batch."""
-    store = services().object_store
+    store = runtime().object_store
     status = QuestionStatus.PUBLISHED if publish else QuestionStatus.DRAFT
     now = utcnow()
     batch = 2000

@@ -21,9 +21,9 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from catalog.accounts.models import Organisation, User
-from catalog.columns import UTCDateTime, enum_column, new_id, utcnow
+from catalog.clock import utcnow
 from catalog.courses.models import Course
-from catalog.extensions import db
+from catalog.database import UTCDateTime, db, enum_column, new_id
 from catalog.reference.models import Industry, Occupation, SkillLevel
 
 

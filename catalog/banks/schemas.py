@@ -6,7 +6,7 @@ import marshmallow as ma
 from flask_smorest.fields import Upload
 from marshmallow import fields, validate
 
-from catalog.banks import imports, snapshots
+from catalog.banks import snapshots, transfers
 from catalog.banks.models import ImportStatus, QuestionStatus, QuestionType, QuestionUsage
 from catalog.banks.services import BULK_ACTIONS
 
@@ -223,7 +223,7 @@ class ImportSchema(ma.Schema):
     counts = fields.Dict(metadata={"description": "read, valid, errors, warnings, imported"})
     problem_count = fields.Integer()
     problems = fields.List(fields.Nested(ProblemSchema), metadata={"description": "first 1,000"})
-    report_url = fields.Function(imports.report_url, allow_none=True)
+    report_url = fields.Function(transfers.report_url, allow_none=True)
     created_at = fields.DateTime()
     finished_at = fields.DateTime(allow_none=True)
 

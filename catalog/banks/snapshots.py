@@ -17,14 +17,14 @@ from typing import Any
 from sqlalchemy import select
 
 from catalog.accounts.models import User
-from catalog.banks.exports import current_versions
+from catalog.banks.exports import bank_versions
 from catalog.banks.models import Bank, QuestionStatus, QuestionUsage
 from catalog.banks.services import get_bank_for_editing, may_edit_bank
-from catalog.columns import utcnow
+from catalog.clock import utcnow
 from catalog.courses.models import Course, CourseStatus
+from catalog.database import db
 from catalog.errors import Conflict, NotFound
-from catalog.extensions import db
-from catalog.registry import services
+from catalog.runtime import runtime
 
 PRACTICE = {QuestionUsage.PRACTICE, QuestionUsage.BOTH}
 
@@ -45,7 +45,7 @@ def publish(user: User, bank_id: int) -> Bank:
             "difficulty": version.difficulty,
             "knowledge_points": version.knowledge_points,
         }
-        for question_id, version in current_versions(bank.id, [QuestionStatus.PUBLISHED])
+        for question_id, version in bank_versions(bank.id, [QuestionStatus.PUBLISHED])
         if version.usage in PRACTICE
     ]
     content = json.dumps(questions, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
@@ -63,7 +63,7 @@ def publish(user: User, bank_id: int) -> Bank:
         json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode(), mtime=0
     )
     key = f"banks/{bank.id}/snapshots/v{version}.json.gz"
-    services().object_store.put(key, io.BytesIO(body), content_type="application/gzip")
+    runtime().object_store.put(key, io.BytesIO(body), content_type="application/gzip")
     bank.snapshot_version = version
     bank.snapshot_key = key
     bank.snapshot_hash = digest
@@ -105,9 +105,9 @@ def get(user: User, bank_id: int) -> Snapshot:
             "该题库还没有离线练习包 / This bank has no practice snapshot yet", code="no_snapshot"
         )
     url = (
-        services()
+        runtime()
         .object_store.presign_get(
-            bank.snapshot_key, expires_in=services().settings.playback_url_seconds
+            bank.snapshot_key, expires_in=runtime().settings.playback_url_seconds
         )
         .url
     )

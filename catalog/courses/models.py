@@ -21,8 +21,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from catalog.accounts.models import Organisation, User
-from catalog.columns import UTCDateTime, enum_column, utcnow
-from catalog.extensions import db
+from catalog.clock import utcnow
+from catalog.database import UTCDateTime, db, enum_column
 from catalog.lectures.models import Microlecture
 from catalog.reference.models import Industry, Occupation, SkillLevel
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import marshmallow as ma
+from flask import url_for
 from marshmallow import fields, validate
 
 from catalog.courses.models import CourseStatus
@@ -31,8 +32,6 @@ class ProviderSchema(ma.Schema):
 
 
 def _cover_link(release: object) -> str | None:
-    from flask import url_for
-
     if not getattr(release, "cover_key", None):
         return None
     return url_for("courses.CourseCover", course_id=release.course_id)  # type: ignore[attr-defined]

@@ -7,14 +7,13 @@ from marshmallow import fields, validate
 
 from catalog.credits.models import CertificateKind, CertificateStatus, RuleKind, TransactionKind
 from catalog.reference.services import occupation_code
+from catalog.runtime import runtime
 
 
 def _scan_url(key: str | None) -> str | None:
-    from catalog.registry import services
-
     if key is None:
         return None
-    store, seconds = services().object_store, services().settings.playback_url_seconds
+    store, seconds = runtime().object_store, runtime().settings.playback_url_seconds
     return store.presign_get(key, expires_in=seconds).url
 
 

@@ -8,8 +8,8 @@ from typing import Any
 from sqlalchemy import JSON, Date, Float, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from catalog.columns import UTCDateTime, utcnow
-from catalog.extensions import db
+from catalog.clock import utcnow
+from catalog.database import UTCDateTime, db
 
 
 class Statement(db.Model):  # type: ignore[name-defined,misc]

@@ -19,15 +19,14 @@ import xlsxwriter
 from sqlalchemy import Integer, case, cast, func, literal, select
 
 from catalog.accounts.models import Organisation, Role, User
-from catalog.columns import utcnow
+from catalog.clock import end_of, local_day, utcnow
 from catalog.courses.models import Course
-from catalog.days import end_of, local_day
+from catalog.database import db
 from catalog.errors import PermissionDenied
-from catalog.extensions import db
 from catalog.learning.models import Statement, TrainingActivity
 from catalog.quiz.models import FINISHED, QuizMode, QuizSession, QuizTemplate
 from catalog.reference.models import Industry
-from catalog.registry import services
+from catalog.runtime import runtime
 from catalog.security import effective_roles
 
 GROUPS = ("course", "industry", "organisation", "day", "month")
@@ -230,7 +229,7 @@ def _fact_key(group_by: str, course_id: Any, moment: Any) -> tuple[Any, bool]:
 def _folded(rows: Any, timed: bool, group_by: str) -> list[tuple[str, int, float]]:
     """Rows of (key, count, sum), their keys as report keys (hours folded into local days)."""
     folded: dict[str, list[float]] = {}
-    zone = ZoneInfo(services().settings.time_zone)
+    zone = ZoneInfo(runtime().settings.time_zone)
     for value, count, amount in rows:
         key = str(value)
         if timed:

@@ -8,8 +8,8 @@ import json
 from datetime import datetime
 from typing import Any
 
-from catalog.columns import upsert, utcnow
-from catalog.extensions import db
+from catalog.clock import utcnow
+from catalog.database import db, upsert
 from catalog.learning.models import Statement
 
 

@@ -10,8 +10,8 @@ from sqlalchemy import JSON, BigInteger, Boolean, Float, ForeignKey, Integer, St
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from catalog.accounts.models import Organisation, User
-from catalog.columns import UTCDateTime, enum_column, new_id, utcnow
-from catalog.extensions import db
+from catalog.clock import utcnow
+from catalog.database import UTCDateTime, db, enum_column, new_id
 
 
 class LectureStatus(enum.StrEnum):

@@ -5,7 +5,7 @@ import logging
 from alembic import context
 from flask import current_app
 
-from catalog.columns import UTCDateTime
+from catalog.database import UTCDateTime
 
 log = logging.getLogger("alembic.env")
 config = context.config

@@ -9,8 +9,11 @@ from datetime import datetime
 from sqlalchemy import and_, func, or_, select
 
 from catalog.accounts.models import User
-from catalog.errors import NotFound
-from catalog.extensions import db
+from catalog.clock import utcnow
+from catalog.credits import rules
+from catalog.credits.ledger import require_admin
+from catalog.database import db
+from catalog.errors import Conflict, NotFound
 from catalog.quiz.models import FINISHED, QuizMode, QuizSession
 from catalog.quiz.templates import get_template
 
@@ -95,3 +98,20 @@ def _standing(session: QuizSession, name: str, rank: int, user: User) -> Standin
         finished_at=session.submitted_at or session.started_at,
         is_me=session.user_id == user.id,
     )
+
+
+def award(admin: User, template_id: int) -> int:
+    """After a contest closes, its entrants earn credits by rank, as the organisation's rules
+    for rank bands say (以赛促评); returns how many earned something. Awarding again changes
+    nothing."""
+    require_admin(admin)
+    template = get_template(admin, template_id)
+    if template.closes_at is None or utcnow() < template.closes_at:
+        raise Conflict("竞赛尚未结束 / The contest has not closed", code="not_closed")
+    bands = rules.contest_bands(template.organisation_id)
+    widest = max((r.rank_to or 0 for r in bands), default=0)
+    board = leaderboard(admin, template_id, max(widest, 1))
+    ranks = [(standing.user_id, standing.rank) for standing in board.top]
+    awarded = rules.credit_contest_ranks(bands, template.id, template.title, ranks)
+    db.session.commit()
+    return awarded

@@ -28,11 +28,10 @@ from catalog.banks.models import (
     QuestionUsage,
     QuestionVersion,
 )
-from catalog.columns import upsert
+from catalog.database import db, upsert
 from catalog.errors import Conflict
-from catalog.extensions import db
 from catalog.quiz.models import QuizMode, QuizTemplate, SeenQuestion, TemplateSection
-from catalog.registry import services
+from catalog.runtime import runtime
 
 PRACTICE_USAGE = (QuestionUsage.PRACTICE, QuestionUsage.BOTH)
 EXAM_USAGE = (QuestionUsage.EXAM, QuestionUsage.BOTH)
@@ -146,7 +145,7 @@ def _cache() -> EligibleCache:
     extensions = current_app.extensions
     cache = extensions.get("jiangyun.quiz_draw_cache")
     if cache is None:
-        cache = EligibleCache(services().settings.quiz_draw_cache_seconds)
+        cache = EligibleCache(runtime().settings.quiz_draw_cache_seconds)
         extensions["jiangyun.quiz_draw_cache"] = cache
     return cache
 

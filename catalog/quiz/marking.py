@@ -11,11 +11,12 @@ from sqlalchemy import Select, select
 from catalog.accounts.models import User
 from catalog.banks.models import Bank, Question, QuestionVersion
 from catalog.banks.services import get_bank_for_editing, may_edit_bank
+from catalog.database import db
 from catalog.errors import Conflict, Invalid, NotFound
-from catalog.extensions import db
 from catalog.quiz import review
 from catalog.quiz.models import QuizSession, SessionItem, SessionStatus
-from catalog.quiz.services import conclude, follow_up, total_up
+from catalog.quiz.results import conclude, total_up
+from catalog.quiz.submission import follow_up
 
 
 def pending_query(user: User, bank_id: int) -> Select[Any]:

@@ -23,8 +23,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from catalog.banks.models import Question
-from catalog.columns import UTCDateTime, enum_column, new_id, utcnow
-from catalog.extensions import db
+from catalog.clock import utcnow
+from catalog.database import UTCDateTime, db, enum_column, new_id
 
 
 class QuizMode(enum.StrEnum):

@@ -17,8 +17,8 @@ from fsrs import Card, Rating, Scheduler, State
 from sqlalchemy import Select, select
 
 from catalog.banks.models import Question, QuestionStatus
-from catalog.columns import utcnow
-from catalog.extensions import db
+from catalog.clock import utcnow
+from catalog.database import db
 from catalog.quiz.drawing import PRACTICE_USAGE
 from catalog.quiz.models import ReviewCard, SessionItem
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from catalog.columns import utcnow
-from catalog.extensions import db
+from catalog.clock import utcnow
+from catalog.database import db
 from catalog.quiz.models import ItemStatistics, QuizSession
 
 

@@ -11,8 +11,8 @@ from catalog.accounts.models import Role, User
 from catalog.banks.models import Bank, Question, QuestionStatus
 from catalog.banks.services import may_edit_bank
 from catalog.courses.models import Course
+from catalog.database import db
 from catalog.errors import Invalid, NotFound, PermissionDenied
-from catalog.extensions import db
 from catalog.permissions import reviews_for
 from catalog.quiz import drawing
 from catalog.quiz.models import FeedbackPolicy, QuizMode, QuizTemplate, TemplateSection

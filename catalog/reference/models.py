@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from catalog.extensions import db
+from catalog.database import db
 
 
 class Industry(db.Model):  # type: ignore[name-defined,misc]

@@ -6,8 +6,8 @@ from typing import Any
 
 from sqlalchemy import select
 
+from catalog.database import db
 from catalog.errors import Conflict, Invalid, NotFound
-from catalog.extensions import db
 from catalog.reference.models import Industry, Occupation, SkillLevel
 
 

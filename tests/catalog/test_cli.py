@@ -8,8 +8,8 @@ from sqlalchemy import select
 from catalog.accounts.models import Organisation, Role, User
 from catalog.banks.models import Bank
 from catalog.courses.models import CourseRelease
+from catalog.database import db
 from catalog.demo import DEMO_USERS
-from catalog.extensions import db
 from catalog.lectures.models import LectureStatus, Microlecture
 
 
@@ -88,12 +88,12 @@ def test_demo_load_is_idempotent(app: Flask) -> None:
     assert bank.snapshot_version == 1 and bank.snapshot_count == 5
     assert [c.code for c in bank.courses] == ["DEMO-POWER-01"]
     # A power learner can practise, enter the contest and do today's daily practice.
-    from catalog.quiz import services as quiz
+    from catalog.quiz import sessions
     from catalog.quiz.models import QuizMode, QuizTemplate
 
     learner = db.session.scalar(select(User).where(User.username == "power-learner"))
     papers = {t.mode: t for t in db.session.scalars(select(QuizTemplate))}
     assert set(papers) == {QuizMode.PRACTICE, QuizMode.CONTEST}
     for paper in papers.values():
-        assert len(quiz.start(learner, paper.id).items) == 5
-    assert len(quiz.start_daily(learner).items) == 5
+        assert len(sessions.start(learner, paper.id).items) == 5
+    assert len(sessions.start_daily(learner).items) == 5

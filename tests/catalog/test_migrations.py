@@ -11,7 +11,7 @@ from alembic.migration import MigrationContext
 from flask import Flask
 from flask_migrate import downgrade, upgrade
 
-from catalog.extensions import db
+from catalog.database import db
 from config import Settings
 from tests.conftest import base_settings
 

@@ -25,12 +25,12 @@ from flask.testing import FlaskClient
 
 from catalog.accounts.models import Organisation, Role, User
 from catalog.banks.models import QuestionImport
-from catalog.extensions import db
+from catalog.database import db
+from catalog.indexing import services as search
+from catalog.indexing.models import OutboxEntry
 from catalog.learning.models import Statement
 from catalog.quiz.models import SessionItem
-from catalog.registry import services
-from search import services as search
-from search.models import OutboxEntry
+from catalog.runtime import runtime
 from tests.catalog.api.quizzing import answer, build_bank, label_of, template
 from tests.conftest import Weed, s3_settings
 
@@ -47,7 +47,7 @@ def question_file(stem: str) -> bytes:
 
 
 def heartbeat(lecture_id: int, start: float, end: float) -> dict[str, Any]:
-    from catalog.columns import utcnow
+    from catalog.clock import utcnow
 
     return {
         "id": str(uuid.uuid4()),
@@ -168,7 +168,7 @@ def test_object_store_killed_then_restarted(
         assert client.get("/readyz").status_code == 200
         # What was stored before the crash is still there; nothing of the outage is lost.
         kept_key = db.session.get(QuestionImport, before.get_json()["id"]).file_key
-        with services().object_store.get(kept_key) as kept:
+        with runtime().object_store.get(kept_key) as kept:
             assert b"".join(kept.chunks()) == question_file("倒闸操作前应核对什么？")
         assert stored(learner.id, beats) == 4
         resent = client.post(BATCH, json={"statements": beats}, headers=headers)
@@ -189,7 +189,7 @@ def _import(client: FlaskClient, editor: dict, bank: int, content: bytes) -> Any
 
 def test_search_engine_failing(client: FlaskClient, journey: dict[str, Any]) -> None:
     s = journey["s"]
-    folder = services().settings.search_path
+    folder = runtime().settings.search_path
     shutil.move(folder, folder.with_name("search-away"))
     folder.write_text("not a folder")  # every read and write of the engine now fails
 
@@ -265,7 +265,7 @@ def test_database_busy(busy_app: Flask, journey: dict[str, Any]) -> None:
         "stem": "验电前应先检查验电器",
         "answer": {"correct": True},
     }
-    url = services().settings.sqlalchemy_url
+    url = runtime().settings.sqlalchemy_url
     learner_id = journey["learner"].id
     db.session.remove()  # the test's own session holds no lock while the other writer does
 

@@ -31,8 +31,8 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from catalog import create_app
+from catalog.database import db
 from catalog.demo import DEMO_PASSWORD, load_demo_data
-from catalog.extensions import db
 from tests.conftest import base_settings
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "2"))

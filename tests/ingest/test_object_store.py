@@ -17,7 +17,7 @@ import pytest
 from flask import Flask
 
 from catalog import create_app
-from catalog.registry import services
+from catalog.runtime import runtime
 from ingest.interfaces import (
     InvalidRange,
     InvalidUpload,
@@ -249,7 +249,7 @@ def test_unreachable_s3_is_unavailable(tmp_path: Path) -> None:
         )
     )
     with app.app_context():
-        store = services().object_store
+        store = runtime().object_store
         with pytest.raises(StorageUnavailable):
             store.check()
         with pytest.raises(StorageUnavailable):

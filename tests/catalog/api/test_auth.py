@@ -14,8 +14,8 @@ from flask.testing import FlaskClient
 from flask_jwt_extended import create_access_token, create_refresh_token
 
 from catalog.accounts.models import AuthSession, Role, User
-from catalog.columns import utcnow
-from catalog.extensions import db
+from catalog.clock import utcnow
+from catalog.database import db
 from tests.conftest import TEST_PASSWORD
 
 TOKEN = "/api/v1/auth/token"

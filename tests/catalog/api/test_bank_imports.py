@@ -14,8 +14,8 @@ from flask.testing import FlaskClient
 
 from catalog.accounts.models import Role
 from catalog.banks.models import Question
-from catalog.extensions import db
-from catalog.registry import services
+from catalog.database import db
+from catalog.runtime import runtime
 from tests.conftest import call_url
 
 HEADER = "题型,题干,选项A,选项B,选项C,答案,解析,难度,知识点\n"
@@ -77,7 +77,7 @@ def test_a_clean_file_imports_everything(client: FlaskClient, editor: dict, bank
     task = client.get(f"/api/v1/tasks/{body['task_id']}", headers=editor).get_json()
     assert task["status"] == "done"
     # The uploaded file is kept with the import record.
-    with services().object_store.get(f"banks/{bank}/imports/{body['id']}/_.csv") as kept:
+    with runtime().object_store.get(f"banks/{bank}/imports/{body['id']}/_.csv") as kept:
         assert kept.read().decode() == HEADER + "\n".join(GOOD)
 
 
@@ -190,7 +190,7 @@ def test_moodle_images_are_stored(client: FlaskClient, editor: dict, bank: int) 
     qid = question.id
     view = client.get(f"/api/v1/questions/{qid}", headers=editor).get_json()
     [key] = view["stem_images"]
-    with services().object_store.get(key) as body:
+    with runtime().object_store.get(key) as body:
         assert body.read() == png
 
 

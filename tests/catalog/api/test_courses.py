@@ -12,8 +12,8 @@ from flask.testing import FlaskClient
 
 from catalog.accounts.models import Organisation, Role, User
 from catalog.courses.models import CourseRelease
-from catalog.extensions import db
-from catalog.registry import services
+from catalog.database import db
+from catalog.runtime import runtime
 
 AUTHORING = "/api/v1/authoring/courses"
 
@@ -161,7 +161,7 @@ def test_review_and_publish_writes_a_versioned_document(
     assert published.get_json()["status"] == "published"
     assert published.get_json()["published_version"] == 1
     release = db.session.scalars(db.select(CourseRelease)).one()
-    with services().object_store.get(release.document_key) as body:
+    with runtime().object_store.get(release.document_key) as body:
         document = json.loads(body.read())
     assert document["version"] == 1
     assert [c["title"] for c in document["chapters"]] == ["第一章 配电网结构", "第二章 倒闸操作"]

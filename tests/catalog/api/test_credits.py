@@ -12,9 +12,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from catalog.accounts.models import Organisation, Role, User
-from catalog.columns import utcnow
+from catalog.clock import utcnow
 from catalog.credits.models import CreditTransaction
-from catalog.extensions import db
+from catalog.database import db
 from catalog.quiz.models import QuizTemplate
 from tests.catalog.api.quizzing import answer_all, start, template
 from tests.conftest import at_once, call_url

@@ -9,8 +9,8 @@ from datetime import timedelta
 from flask.testing import FlaskClient
 
 from catalog.accounts.models import Organisation, Role, User
-from catalog.columns import utcnow
-from catalog.extensions import db
+from catalog.clock import utcnow
+from catalog.database import db
 from catalog.quiz.models import ReviewCard
 from tests.catalog.api.quizzing import answer, answer_all, label_of, template
 

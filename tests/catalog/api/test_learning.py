@@ -13,8 +13,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from catalog.accounts.models import Organisation, Role, User
-from catalog.columns import utcnow
-from catalog.extensions import db
+from catalog.clock import utcnow
+from catalog.database import db
 from catalog.learning.models import Statement
 from catalog.lectures.models import Microlecture
 from tests.conftest import at_once

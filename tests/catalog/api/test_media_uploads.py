@@ -16,12 +16,12 @@ from flask.testing import FlaskClient
 
 from catalog.accounts.models import Organisation, Role
 from catalog.background.models import TaskRecord, TaskStatus
-from catalog.columns import utcnow
-from catalog.extensions import db
+from catalog.clock import utcnow
+from catalog.database import db
 from catalog.lectures.models import LectureStatus, MediaUpload, Microlecture, UploadStatus
-from catalog.registry import services
+from catalog.lectures.tasks import expire_uploads
+from catalog.runtime import runtime
 from ingest.interfaces import ObjectNotFound
-from ingest.tasks import expire_uploads
 from tests.conftest import Samples, call_url, s3_settings, upload_media
 
 MIB = 1024 * 1024
@@ -57,7 +57,7 @@ def new_lecture(client: FlaskClient, headers: dict, title: str = "配电网倒�
 
 
 def objects_of(lecture_id: int) -> list[str]:
-    return [o.key for o in services().object_store.list(f"lectures/{lecture_id}/")]
+    return [o.key for o in runtime().object_store.list(f"lectures/{lecture_id}/")]
 
 
 def test_single_upload_is_processed_into_renditions(
@@ -273,7 +273,7 @@ def test_expired_upload_url_is_refused(
     data = samples.video_small.read_bytes()
     # The same store that signs upload plans, with a one-second lifetime.
     url = (
-        services()
+        runtime()
         .object_store.presign_put(f"lectures/{lecture_id}/x/original.mp4", expires_in=1)
         .url
     )
@@ -336,7 +336,7 @@ def test_abandoned_uploads_expire_and_are_cleaned(
     db.session.refresh(upload)
     assert upload.status is UploadStatus.EXPIRED
     with pytest.raises(ObjectNotFound):
-        services().object_store.list_parts(upload.key, upload.multipart_id)
+        runtime().object_store.list_parts(upload.key, upload.multipart_id)
     url = f"/api/v1/authoring/microlectures/{lecture_id}/media/uploads/{upload.id}/complete"
     assert client.post(url, json={}, headers=instructor).status_code == 409
 
@@ -378,7 +378,7 @@ def test_transcript_from_srt_is_stored_as_webvtt(
     assert response.get_json()["has_transcript"] is True
     lecture = db.session.get(Microlecture, lecture_id)
     assert lecture.transcript_text == "配电网运维的基本要求\n安全第一，预防为主"
-    with services().object_store.get(lecture.transcript_key) as body:
+    with runtime().object_store.get(lecture.transcript_key) as body:
         text = body.read().decode()
     assert text.startswith("WEBVTT")
     assert "00:00:01.000 --> 00:00:03.000" in text

@@ -9,8 +9,8 @@ from datetime import timedelta
 from flask.testing import FlaskClient
 
 from catalog.accounts.models import Organisation, Role, User
-from catalog.columns import utcnow
-from catalog.extensions import db
+from catalog.clock import utcnow
+from catalog.database import db
 from catalog.quiz.models import QuizSession
 from tests.catalog.api.quizzing import answer, label_of, start, template
 
@@ -255,7 +255,7 @@ def test_batch_answers_after_a_stretch_offline(client: FlaskClient, setup: dict)
 
 
 def test_overdue_sessions_are_graded_by_the_periodic_task(client: FlaskClient, setup: dict) -> None:
-    from catalog.quiz.services import expire_overdue
+    from catalog.quiz.results import expire_overdue
 
     tid = template(client, setup, mode="exam", time_limit_seconds=60).get_json()["id"]
     sid = start(client, setup, tid).get_json()["id"]

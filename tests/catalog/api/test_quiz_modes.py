@@ -12,8 +12,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from catalog.accounts.models import Organisation, Role, User
-from catalog.columns import utcnow
-from catalog.extensions import db
+from catalog.clock import utcnow
+from catalog.database import db
 from catalog.quiz.models import QuizSession, ReviewCard, SeenQuestion
 from tests.catalog.api.quizzing import answer, answer_all, label_of, start, template
 from tests.conftest import at_once

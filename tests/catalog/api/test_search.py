@@ -10,8 +10,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from catalog.accounts.models import Organisation, Role, User
-from catalog.courses import services as courses
-from catalog.extensions import db
+from catalog.courses import authoring, publishing
+from catalog.database import db
 from catalog.lectures.models import Microlecture
 
 
@@ -36,7 +36,7 @@ def catalogue(
         lecture = make_lecture(instructor, title=f"{title}·第一讲")
         lecture.transcript_text = f"本讲介绍{title}的要点，注意安全。"
         db.session.commit()
-        course = courses.create(
+        course = authoring.create(
             instructor,
             {
                 "code": code,
@@ -49,14 +49,14 @@ def catalogue(
                 "tags": ["安全"],
             },
         )
-        courses.set_chapters(
+        authoring.set_chapters(
             instructor,
             course.id,
             [{"title": "第一章", "items": [{"microlecture_id": lecture.id, "required": True}]}],
         )
-        courses.publish(editor, course.id)
+        publishing.publish(editor, course.id)
         made[code] = course.id
-    draft = courses.create(instructor, {"code": "D1", "title": "配电网草稿课程"})
+    draft = authoring.create(instructor, {"code": "D1", "title": "配电网草稿课程"})
     made["draft"] = draft.id
     return made
 
@@ -161,7 +161,7 @@ def test_reindex_and_status_commands(app: Flask, catalogue: dict) -> None:
     status = runner.invoke(args=["search", "status"])
     assert status.exit_code == 0
     assert "courses" in status.output and "pending" in status.output
-    from search import services as search
+    from catalog.indexing import services as search
 
     found = search.status()
     assert found["documents"]["courses"] == found["expected"]["courses"] == 3

@@ -21,8 +21,8 @@ from catalog.accounts.models import AuthSession, Role, User
 from catalog.background.models import TaskRecord, TaskStatus
 from catalog.background.queue import Progress, TaskFailure, huey, tracked_task
 from catalog.background.tasks import purge_expired
-from catalog.columns import utcnow
-from catalog.extensions import db
+from catalog.clock import utcnow
+from catalog.database import db
 from config import Settings
 
 PROJECT_ROOT = Path(__file__).resolve().parents[3]

@@ -12,7 +12,7 @@ from sqlalchemy import update
 
 from catalog.accounts.models import Organisation, Role, User
 from catalog.banks.models import Question, QuestionStatus
-from catalog.extensions import db
+from catalog.database import db
 from catalog.quiz.drawing import Seen, _pick, _sample
 from tests.catalog.api.quizzing import start, template
 

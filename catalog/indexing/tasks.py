@@ -1,11 +1,11 @@
-"""Search tasks: draining the outbox after commits and on a schedule, purging done rows."""
+"""Search-index tasks: draining the outbox after commits and on a schedule, purging done rows."""
 
 from __future__ import annotations
 
 from huey import crontab
 
 from catalog.background.queue import app_context, huey
-from search import outbox, services
+from catalog.indexing import drain, services
 
 
 @huey.task(name="drain_search_outbox")
@@ -32,4 +32,4 @@ def drain_on_schedule() -> None:
 @huey.periodic_task(crontab(minute="41", hour="4"), name="purge_search_outbox")
 def purge() -> None:
     with app_context():
-        outbox.purge_done()
+        drain.purge_done()

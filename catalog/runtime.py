@@ -1,4 +1,5 @@
-"""The implementations chosen from settings at app start, reachable from services."""
+"""What the running app chose at start (settings, object store, search engine, password
+hasher, readiness checks), reachable from services inside an app context."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ EXTENSION_KEY = "jiangyun"
 
 
 @dataclass
-class Services:
+class Runtime:
     settings: Settings
     password_hasher: PasswordHasher
     object_store: ObjectStore
@@ -26,7 +27,7 @@ class Services:
     readiness_checks: dict[str, Callable[[], None]] = field(default_factory=dict)
 
 
-def services() -> Services:
-    """The running app's services (inside an app context)."""
-    found: Services = current_app.extensions[EXTENSION_KEY]
+def runtime() -> Runtime:
+    """The running app's runtime (inside an app context)."""
+    found: Runtime = current_app.extensions[EXTENSION_KEY]
     return found

@@ -1,4 +1,5 @@
-"""Background tasks that bring content in: media processing and upload housekeeping."""
+"""Media processing after an upload (probe, thumbnail, renditions) and the clean-up of uploads
+that failed or were abandoned: the lectures' background jobs, which start no task themselves."""
 
 from __future__ import annotations
 
@@ -7,11 +8,11 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from huey import crontab
+from sqlalchemy import select
 
-from catalog.background.queue import Progress, TaskFailure, schedule, tracked_task
-from catalog.columns import utcnow
-from catalog.extensions import db
+from catalog.background.queue import Progress, TaskFailure
+from catalog.clock import utcnow
+from catalog.database import db
 from catalog.lectures.models import (
     AssetKind,
     LectureStatus,
@@ -20,15 +21,14 @@ from catalog.lectures.models import (
     Microlecture,
     UploadStatus,
 )
-from catalog.registry import services
+from catalog.runtime import runtime
 from ingest import media
 from ingest.interfaces import ObjectStore
 
 log = logging.getLogger("jiangyun.ingest")
 
 
-@tracked_task()
-def process_media(progress: Progress, upload_id: str) -> dict[str, Any]:
+def process_upload(upload_id: str, progress: Progress) -> dict[str, Any]:
     """Probe an uploaded file, make its thumbnail and renditions, and make it the lecture's media.
 
     Anything that is not audio or video, or is damaged, ends the upload ``failed`` with a
@@ -39,8 +39,8 @@ def process_media(progress: Progress, upload_id: str) -> dict[str, Any]:
         raise TaskFailure("上传记录不存在 / The upload record is gone")
     lecture = db.session.get(Microlecture, upload.microlecture_id)
     assert lecture is not None
-    store = services().object_store
-    settings = services().settings
+    store = runtime().object_store
+    settings = runtime().settings
     stored: list[str] = []
     try:
         with tempfile.TemporaryDirectory(prefix="jiangyun-media-") as folder:
@@ -144,6 +144,31 @@ def process_media(progress: Progress, upload_id: str) -> dict[str, Any]:
     }
 
 
+def end_upload(
+    upload: MediaUpload, reason: str, status: UploadStatus = UploadStatus.FAILED
+) -> None:
+    """End an upload and delete whatever it left in storage."""
+    store = runtime().object_store
+    if upload.multipart_id:
+        store.abort_multipart(upload.key, upload.multipart_id)
+    store.delete(upload.key)
+    upload.status = status
+    upload.failure_reason = reason
+    db.session.commit()
+
+
+def expire_abandoned_uploads() -> int:
+    """Abort uploads never completed in time, and delete what they left in storage."""
+    stale = db.session.scalars(
+        select(MediaUpload).where(
+            MediaUpload.status == UploadStatus.PENDING, MediaUpload.expires_at < utcnow()
+        )
+    ).all()
+    for upload in stale:
+        end_upload(upload, "上传超时未完成 / The upload expired", UploadStatus.EXPIRED)
+    return len(stale)
+
+
 def _asset(
     lecture: Microlecture,
     upload: MediaUpload,
@@ -211,53 +236,3 @@ def _discard(store: ObjectStore, upload: MediaUpload, stored: list[str], reason:
         lecture.status = LectureStatus.READY if lecture.active_upload_id else LectureStatus.FAILED
         lecture.failure_reason = reason
     db.session.commit()
-
-
-@tracked_task()
-def expire_uploads(progress: Progress) -> dict[str, int]:
-    """Abandon uploads not completed in time and delete what they left in storage."""
-    from catalog.lectures.services import expire_abandoned_uploads
-
-    return {"expired": expire_abandoned_uploads()}
-
-
-schedule(expire_uploads, crontab(minute="*/30"))
-
-
-@tracked_task()
-def import_questions(progress: Progress, import_id: str) -> dict[str, Any]:
-    """Import a question file into its bank (all or nothing unless asked to skip invalid rows)."""
-    from catalog.banks import imports
-    from catalog.banks.models import ImportStatus, QuestionImport
-
-    try:
-        counts = imports.run(import_id, progress)
-    except Exception:
-        db.session.rollback()
-        record = db.session.get(QuestionImport, import_id)
-        if record is not None:
-            record.status = ImportStatus.FAILED
-            record.finished_at = utcnow()
-            db.session.commit()
-        raise
-    if counts["status"] == "failed":
-        raise TaskFailure(
-            f"导入未完成：{counts['errors']} 处错误，未导入任何试题 / "
-            f"Import refused: {counts['errors']} problems, nothing imported"
-        )
-    return counts
-
-
-@tracked_task()
-def export_questions(
-    progress: Progress, bank_id: int, format: str, statuses: list[str]
-) -> dict[str, Any]:
-    """Write a bank's questions to a file in object storage."""
-    from catalog.banks.exports import EXPORT_FORMATS, export
-    from catalog.banks.models import QuestionStatus
-    from catalog.columns import new_id
-
-    extension = EXPORT_FORMATS[format][0]
-    key = f"banks/{bank_id}/exports/{new_id()}{extension}"
-    progress(10, "导出中 / exporting")
-    return export(bank_id, format, [QuestionStatus(s) for s in statuses], key)

@@ -7,8 +7,8 @@ from datetime import datetime
 from sqlalchemy import JSON, BigInteger, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from catalog.columns import UTCDateTime, utcnow
-from catalog.extensions import db
+from catalog.clock import utcnow
+from catalog.database import UTCDateTime, db
 
 
 class OutboxEntry(db.Model):  # type: ignore[name-defined,misc]

@@ -1,4 +1,4 @@
-"""Search services: the engine chosen from settings, learner and staff searches, reindexing."""
+"""Searching (learners' catalogue, editors' questions), synonyms, reindexing and index status."""
 
 from __future__ import annotations
 
@@ -10,12 +10,13 @@ from sqlalchemy import select
 
 from catalog.accounts.models import User
 from catalog.banks.models import bank_editors
-from catalog.columns import utcnow
-from catalog.extensions import db
-from catalog.registry import services
-from config import Settings
-from search import documents, outbox
-from search.embedded import EmbeddedSearchEngine
+from catalog.clock import utcnow
+from catalog.database import db
+from catalog.errors import Unavailable
+from catalog.indexing import documents
+from catalog.indexing import drain as outbox_drain
+from catalog.indexing.models import SearchSynonym
+from catalog.runtime import runtime
 from search.interfaces import (
     Eq,
     Filter,
@@ -29,23 +30,11 @@ from search.interfaces import (
     SearchResult,
     all_of,
 )
-from search.meili import MeilisearchEngine
-from search.models import SearchSynonym
 
 CATALOGUE_FACETS = {
     "course": ("industry", "occupation", "level", "tags", "provider"),
     "microlecture": ("provider", "knowledge_points"),
 }
-
-
-def engine_from(settings: Settings) -> SearchEngine:
-    if settings.search_engine == "meilisearch":
-        return MeilisearchEngine(
-            settings.meilisearch_url,
-            api_key=settings.meilisearch_api_key or None,
-            prefix=settings.search_prefix,
-        )
-    return EmbeddedSearchEngine(settings.search_path, prefix=settings.search_prefix)
 
 
 def synonyms() -> dict[str, list[str]]:
@@ -64,17 +53,26 @@ def ensure(engine: SearchEngine, index: str) -> None:
 
 
 def drain() -> dict[str, int]:
-    engine = services().search_engine
-    return outbox.drain(engine, lambda index: ensure(engine, index))
+    engine = runtime().search_engine
+    return outbox_drain.drain(engine, lambda index: ensure(engine, index))
 
 
 def _run(query: SearchQuery) -> SearchResult:
-    engine = services().search_engine
+    engine = runtime().search_engine
     try:
         return engine.search(query)
-    except IndexMissing:  # nothing indexed yet: an empty index answers
-        ensure(engine, query.index)
-        return engine.search(query)
+    except IndexMissing:
+        # Truly empty only while the database holds nothing for it; otherwise the index was
+        # lost or never built (another engine, a new server) and an empty answer would lie.
+        if documents.count(query.index):
+            raise Unavailable(
+                "搜索索引尚未建立，请稍后重试 / The search index is not built yet; retry later",
+                code="search_unavailable",
+                details={"index": query.index},
+            ) from None
+        return SearchResult(
+            hits=[], estimated_total=0, facets={}, offset=query.offset, limit=query.limit
+        )
 
 
 @dataclass
@@ -193,7 +191,7 @@ def set_synonyms(groups: list[list[str]]) -> list[list[str]]:
         if len(cleaned) > 1:
             db.session.add(SearchSynonym(terms=cleaned))
     db.session.commit()
-    engine = services().search_engine
+    engine = runtime().search_engine
     for index in documents.INDEXES:
         ensure(engine, index)
     return [g.terms for g in db.session.scalars(select(SearchSynonym).order_by(SearchSynonym.id))]
@@ -201,7 +199,7 @@ def set_synonyms(groups: list[list[str]]) -> list[list[str]]:
 
 def reindex(index: str, progress: Callable[[int], None] | None = None) -> int:
     """Rebuild an index from the database and swap it in; changes meanwhile are replayed."""
-    engine = services().search_engine
+    engine = runtime().search_engine
     started = utcnow()
 
     def batches() -> Any:
@@ -211,14 +209,14 @@ def reindex(index: str, progress: Callable[[int], None] | None = None) -> int:
                 progress(len(batch))
 
     count = engine.rebuild(settings_of(index), batches())
-    outbox.replay_since(started)
+    outbox_drain.replay_since(started)
     return count
 
 
 def status() -> dict[str, Any]:
-    engine = services().search_engine
+    engine = runtime().search_engine
     return {
         "documents": engine.stats(),
         "expected": {name: documents.count(name) for name in documents.INDEXES},
-        "outbox": outbox.lag(),
+        "outbox": outbox_drain.lag(),
     }

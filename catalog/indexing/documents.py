@@ -9,11 +9,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from sqlalchemy import and_, select
+from sqlalchemy import and_, func, select
 
 from catalog.banks.models import Bank, Question, QuestionStatus, QuestionVersion
 from catalog.courses.models import Course, CourseRelease, CourseStatus
-from catalog.extensions import db
+from catalog.database import db
 from catalog.lectures.models import LectureStatus, Microlecture
 from search.interfaces import IndexSettings
 
@@ -228,8 +228,6 @@ def all_documents(index: str, batch: int = 2000) -> Iterator[list[dict[str, Any]
 
 
 def count(index: str) -> int:
-    from sqlalchemy import func
-
     query = {
         "courses": _current_releases(),
         "microlectures": _published_lectures(),

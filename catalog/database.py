@@ -1,4 +1,4 @@
-"""Column types and defaults shared by every model."""
+"""The database: the SQLAlchemy object, column types every model shares, portable upserts."""
 
 from __future__ import annotations
 
@@ -7,17 +7,26 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime, Enum
+from flask_sqlalchemy import SQLAlchemy
+from sqlalchemy import DateTime, Enum, MetaData
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 
+# Explicit constraint names keep Alembic migrations identical on SQLite and PostgreSQL.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
 
-def utcnow() -> datetime:
-    return datetime.now(UTC)
+db = SQLAlchemy(metadata=MetaData(naming_convention=NAMING_CONVENTION))
 
 
 def new_id() -> str:
+    """A random primary key for rows the server makes (sessions, uploads, tasks, imports)."""
     return uuid.uuid4().hex
 
 
@@ -60,7 +69,5 @@ def enum_column(enum_class: type[enum.Enum]) -> Enum:
 def upsert(model: Any) -> Any:
     """An INSERT of ``model``'s table that can skip or merge on conflict (``on_conflict_do_*``),
     for the database in use: PostgreSQL in production, SQLite embedded."""
-    from catalog.extensions import db
-
     dialect = db.session.get_bind().dialect.name
     return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(model.__table__)

@@ -11,10 +11,12 @@ from sqlalchemy import func, select
 
 from catalog.accounts.models import Role
 from catalog.banks.models import Question, QuestionStatus, QuestionType
-from catalog.extensions import db
-from catalog.registry import services
-from search import services as search
-from search.models import OutboxEntry
+from catalog.database import db
+from catalog.indexing import drain
+from catalog.indexing import services as search
+from catalog.indexing.models import OutboxEntry
+from catalog.indexing.tasks import drain_outbox
+from catalog.runtime import runtime
 
 
 def _question(stem: str) -> dict:
@@ -65,7 +67,7 @@ def test_search_down_then_back_loses_nothing(
     assert len(found["hits"]) == 1
 
     # The engine breaks for real: its folder is replaced by a file.
-    folder = services().settings.search_path
+    folder = runtime().settings.search_path
     shutil.move(folder, folder.with_name("search-away"))
     folder.write_text("not a folder")
     created = client.post(
@@ -100,9 +102,6 @@ def test_search_down_then_back_loses_nothing(
 def test_a_long_outbox_is_drained_in_runs_that_continue(
     app: Flask, client: FlaskClient, login_as: Callable[..., dict]
 ) -> None:
-    from search import outbox
-    from search.tasks import drain_outbox
-
     editor = login_as(Role.EDITOR)
     bank = client.post("/api/v1/banks", json={"name": "题库"}, headers=editor).get_json()["id"]
     ids = [
@@ -117,8 +116,8 @@ def test_a_long_outbox_is_drained_in_runs_that_continue(
         [{"index": "questions", "doc_id": str(i), "attempts": 0} for i in ids],
     )
     db.session.commit()
-    engine = services().search_engine
-    first = outbox.drain(engine, lambda index: search.ensure(engine, index), batch=2, rounds=1)
+    engine = runtime().search_engine
+    first = drain.drain(engine, lambda index: search.ensure(engine, index), batch=2, rounds=1)
     assert first == {"applied": 2, "failed": 0, "more": 1}
     drain_outbox()  # runs inline here; it goes on until nothing is left
     assert (

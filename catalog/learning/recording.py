@@ -1,5 +1,5 @@
-"""Recording statements (idempotently, in batches from offline phones) and the progress,
-completions and history that follow from them."""
+"""Recording statements: idempotent batches from offline phones, each stored, a duplicate or
+rejected with its reason; heartbeats merged into honest progress and the completions it earns."""
 
 from __future__ import annotations
 
@@ -9,21 +9,20 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import marshmallow as ma
-from sqlalchemy import Select, func, select
+from sqlalchemy import select
 
 from catalog.accounts.models import User
-from catalog.columns import upsert, utcnow
-from catalog.courses.models import Chapter, ChapterItem, Course
-from catalog.courses.services import learner_course_ids
-from catalog.credits import services as credits
-from catalog.days import local_day
+from catalog.clock import local_day, utcnow
+from catalog.courses.enrolment import learner_course_ids
+from catalog.courses.models import Chapter, ChapterItem
+from catalog.database import db, upsert
 from catalog.errors import Conflict, Invalid
-from catalog.extensions import db
 from catalog.learning import progress, statements
+from catalog.learning.completion import complete_course_if_done
 from catalog.learning.models import LectureProgress, Statement, TrainingActivity
 from catalog.learning.schemas import StatementInSchema
 from catalog.lectures.models import Microlecture
-from catalog.registry import services
+from catalog.runtime import runtime
 
 IN_SCHEMA = StatementInSchema()
 
@@ -45,7 +44,7 @@ class _Accepted:
 
 def record_batch(user: User, raw: list[Any]) -> list[Outcome]:
     """Store each new statement once; answer for each (one bad one spoils no other)."""
-    settings = services().settings
+    settings = runtime().settings
     latest = utcnow() + timedelta(seconds=settings.statement_future_seconds)
     outcomes: list[Outcome | None] = [None] * len(raw)
     accepted: dict[str, _Accepted] = {}
@@ -177,7 +176,7 @@ def _advance(
 ) -> None:
     """Merge heartbeats into the learner's progress (row locked), completing it once;
     ``course_ids``: the learner's courses that hold the microlecture."""
-    settings = services().settings
+    settings = runtime().settings
     duration = float(lecture.duration_seconds or 0)
     db.session.execute(
         upsert(LectureProgress)
@@ -266,215 +265,3 @@ def _count_activity(user: User, course_ids: set[int], seconds: float, when: date
             ),
             rows,
         )
-
-
-def required_exams(course_id: int) -> list[int]:
-    """The exams a course requires (an exam template naming the course)."""
-    from catalog.quiz.models import QuizMode, QuizTemplate
-
-    return list(
-        db.session.scalars(
-            select(QuizTemplate.id).where(
-                QuizTemplate.course_id == course_id, QuizTemplate.mode == QuizMode.EXAM
-            )
-        )
-    )
-
-
-def _passed_any(user_id: int, template_ids: list[int]) -> bool:
-    from catalog.quiz.models import QuizSession
-
-    return (
-        db.session.scalar(
-            select(QuizSession.id)
-            .where(
-                QuizSession.user_id == user_id,
-                QuizSession.template_id.in_(template_ids),
-                QuizSession.passed.is_(True),
-            )
-            .limit(1)
-        )
-        is not None
-    )
-
-
-def complete_course_if_done(user_id: int, course_id: int, when: datetime) -> None:
-    """A course completes once its required microlectures are complete and, if it requires
-    an exam, the exam is passed; the completion and its credits are recorded once."""
-    required = _required_lectures(course_id)
-    if not required or not required <= _completed_lectures_of(user_id):
-        return
-    exams = required_exams(course_id)
-    if exams and not _passed_any(user_id, exams):
-        return
-    statements.record(
-        user_id, "completed", "course", course_id, when=when, result={"completion": True}
-    )
-    course = db.session.get(Course, course_id)
-    if course is not None and course.credits > 0:
-        credits.earn(user_id, course.credits, "course", course_id, reason=course.title)
-
-
-def _completed_lectures_of(user_id: int) -> set[int]:
-    return set(
-        db.session.scalars(
-            select(LectureProgress.microlecture_id).where(
-                LectureProgress.user_id == user_id, LectureProgress.completed_at.is_not(None)
-            )
-        )
-    )
-
-
-def _required_lectures(course_id: int) -> set[int]:
-    return set(
-        db.session.scalars(
-            select(ChapterItem.microlecture_id)
-            .join(Chapter, Chapter.id == ChapterItem.chapter_id)
-            .where(Chapter.course_id == course_id, ChapterItem.required.is_(True))
-        )
-    )
-
-
-def history_query(user: User) -> Select[Any]:
-    return select(Statement).where(Statement.user_id == user.id)
-
-
-@dataclass
-class CourseProgress:
-    course_id: int
-    title: str
-    required_lectures: int
-    completed_lectures: int
-    exam_required: bool
-    exam_passed: bool
-    completed: bool
-    lectures: list[LectureProgress]
-
-
-def progress_of(user: User) -> dict[str, Any]:
-    """Per course of the learner (required microlectures) and per microlecture started."""
-    rows = {
-        p.microlecture_id: p
-        for p in db.session.scalars(
-            select(LectureProgress).where(LectureProgress.user_id == user.id)
-        )
-    }
-    completed_courses = set(
-        db.session.scalars(
-            select(Statement.object_id).where(
-                Statement.user_id == user.id,
-                Statement.verb == "completed",
-                Statement.object_type == "course",
-            )
-        )
-    )
-    courses = []
-    for course in db.session.scalars(
-        select(Course).where(Course.id.in_(learner_course_ids(user))).order_by(Course.title)
-    ):
-        required = _required_lectures(course.id)
-        done = {m for m in required if m in rows and rows[m].completed_at is not None}
-        exams = required_exams(course.id)
-        courses.append(
-            CourseProgress(
-                course_id=course.id,
-                title=course.title,
-                required_lectures=len(required),
-                completed_lectures=len(done),
-                exam_required=bool(exams),
-                exam_passed=bool(exams) and _passed_any(user.id, exams),
-                completed=str(course.id) in completed_courses,
-                lectures=[rows[m] for m in sorted(required) if m in rows],
-            )
-        )
-    return {"courses": courses, "lectures": sorted(rows.values(), key=lambda p: p.microlecture_id)}
-
-
-def mastery_of(user: User) -> list[dict[str, Any]]:
-    """Per knowledge point, the share of the points earned in graded quiz answers."""
-    from catalog.banks.models import QuestionKnowledgePoint
-    from catalog.quiz.models import QuizSession, SessionItem
-
-    rows = db.session.execute(
-        select(
-            QuestionKnowledgePoint.point,
-            func.sum(SessionItem.score),
-            func.sum(SessionItem.points),
-            func.count(),
-        )
-        .join(SessionItem, SessionItem.question_id == QuestionKnowledgePoint.question_id)
-        .join(QuizSession, QuizSession.id == SessionItem.session_id)
-        .where(
-            QuizSession.user_id == user.id,
-            SessionItem.score.is_not(None),
-            SessionItem.pending.is_(False),
-        )
-        .group_by(QuestionKnowledgePoint.point)
-        .order_by(QuestionKnowledgePoint.point)
-    )
-    return [
-        {
-            "knowledge_point": point,
-            "mastery": round(float(earned or 0) / float(possible), 3) if possible else 0.0,
-            "answers": int(answers),
-        }
-        for point, earned, possible, answers in rows
-    ]
-
-
-def export_of(user: User) -> dict[str, Any]:
-    """Everything the platform holds about the learner's own learning, as plain JSON."""
-    from catalog.credits import services as credit_bank
-    from catalog.credits.models import CreditTransaction
-    from catalog.quiz.models import QuizSession
-
-    def plain(row: Any, *names: str) -> dict[str, Any]:
-        return {n: _json_value(getattr(row, n)) for n in names}
-
-    history = db.session.scalars(history_query(user).order_by(Statement.timestamp, Statement.id))
-    sessions = db.session.scalars(
-        select(QuizSession).where(QuizSession.user_id == user.id).order_by(QuizSession.started_at)
-    )
-    ledger = db.session.scalars(
-        credit_bank.ledger_query(user.id).order_by(CreditTransaction.created_at)
-    )
-    lectures = db.session.scalars(select(LectureProgress).where(LectureProgress.user_id == user.id))
-    return {
-        "exported_at": utcnow().isoformat(),
-        "user": plain(user, "id", "username", "display_name", "organisation_id", "created_at"),
-        "statements": [
-            plain(s, "statement_id", "verb", "object_type", "object_id", "result", "context")
-            | {"timestamp": s.timestamp.isoformat(), "stored": s.stored.isoformat()}
-            for s in history
-        ],
-        "progress": [
-            plain(p, "microlecture_id", "seconds_watched", "duration_seconds", "completed_at")
-            for p in lectures
-        ],
-        "quiz_sessions": [
-            plain(s, "id", "template_id", "mode", "status", "started_at", "submitted_at", "result")
-            for s in sessions
-        ],
-        "mastery": mastery_of(user),
-        "certificates": [
-            plain(c, "id", "kind", "status", "skill_level", "number", "issuer", "issued_on")
-            | plain(c, "expires_on", "verification_code")
-            for c in credit_bank.certificates_of(user)
-        ],
-        "credits": {
-            "balance": credit_bank.balance(user.id),
-            "ledger": [
-                plain(t, "id", "kind", "credits", "source_type", "source_id", "reason")
-                | plain(t, "created_at")
-                for t in ledger
-            ],
-        },
-    }
-
-
-def _json_value(value: Any) -> Any:
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    if hasattr(value, "value"):  # enums
-        return value.value
-    return value

@@ -1,0 +1,17 @@
+"""Plugs accounts into the app: sign-in, the signed-in user and their courses, organisations
+and users, and their command-line tools."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from catalog.accounts.cli import orgs_cli, users_cli
+from catalog.api import auth, me, organisations, users
+from catalog.extensions import api
+
+
+def register(app: Flask) -> None:
+    for blueprint in (auth.blp, me.blp, organisations.blp, users.blp):
+        api.register_blueprint(blueprint)
+    app.cli.add_command(orgs_cli)
+    app.cli.add_command(users_cli)

@@ -1,0 +1,43 @@
+"""The banks' background tasks: importing a question file, exporting a bank to one."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from catalog.background.queue import Progress, TaskFailure, tracked_task
+from catalog.banks import exports, imports
+from catalog.banks.models import ImportStatus, QuestionImport, QuestionStatus
+from catalog.clock import utcnow
+from catalog.database import db, new_id
+
+
+@tracked_task()
+def import_questions(progress: Progress, import_id: str) -> dict[str, Any]:
+    """Import a question file into its bank (all or nothing unless asked to skip invalid rows)."""
+    try:
+        counts = imports.run(import_id, progress)
+    except Exception:
+        db.session.rollback()
+        record = db.session.get(QuestionImport, import_id)
+        if record is not None:
+            record.status = ImportStatus.FAILED
+            record.finished_at = utcnow()
+            db.session.commit()
+        raise
+    if counts["status"] == "failed":
+        raise TaskFailure(
+            f"导入未完成：{counts['errors']} 处错误，未导入任何试题 / "
+            f"Import refused: {counts['errors']} problems, nothing imported"
+        )
+    return counts
+
+
+@tracked_task()
+def export_questions(
+    progress: Progress, bank_id: int, format: str, statuses: list[str]
+) -> dict[str, Any]:
+    """Write a bank's questions to a file in object storage."""
+    extension = exports.EXPORT_FORMATS[format][0]
+    key = f"banks/{bank_id}/exports/{new_id()}{extension}"
+    progress(10, "导出中 / exporting")
+    return exports.export(bank_id, format, [QuestionStatus(s) for s in statuses], key)

@@ -1,0 +1,220 @@
+"""Enrolment and assignment: learners enrol themselves; admins require courses of users or of
+a whole organisation, with due dates; each learner's courses."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import or_, select
+from sqlalchemy.exc import IntegrityError
+
+from catalog.accounts.models import Organisation, User
+from catalog.clock import local_day, utcnow
+from catalog.courses.catalogue import get_published, published_query
+from catalog.courses.models import (
+    Assignment,
+    Course,
+    CourseRelease,
+    CourseStatus,
+    Enrolment,
+)
+from catalog.database import db
+from catalog.errors import (
+    Conflict,
+    Invalid,
+    NotFound,
+    PermissionDenied,
+)
+
+
+def enrol(user: User, course_id: int) -> Enrolment:
+    """Enrol in a published course; enrolling twice changes nothing."""
+    release = get_published(course_id)
+    course = db.session.get(Course, course_id)
+    if course is not None and course.status is CourseStatus.ARCHIVED:
+        raise Conflict("课程已归档 / The course is archived", code="archived")
+    existing: Enrolment | None = db.session.scalar(
+        select(Enrolment).where(
+            Enrolment.user_id == user.id, Enrolment.course_id == release.course_id
+        )
+    )
+    if existing is not None:
+        return existing
+    enrolment = Enrolment(user_id=user.id, course_id=release.course_id)
+    db.session.add(enrolment)
+    try:
+        db.session.commit()
+    except IntegrityError:  # a concurrent retry won the race
+        db.session.rollback()
+        found: Enrolment | None = db.session.scalar(
+            select(Enrolment).where(Enrolment.user_id == user.id, Enrolment.course_id == course_id)
+        )
+        assert found is not None
+        return found
+    return enrolment
+
+
+def unenrol(user: User, course_id: int) -> None:
+    enrolment = db.session.scalar(
+        select(Enrolment).where(Enrolment.user_id == user.id, Enrolment.course_id == course_id)
+    )
+    if enrolment is not None:
+        db.session.delete(enrolment)
+        db.session.commit()
+
+
+def assign(
+    admin: User,
+    course_id: int,
+    *,
+    user_ids: list[int] | None,
+    due_date: date | None,
+    required: bool,
+    organisation_code: str | None = None,
+) -> list[Assignment]:
+    """Require a course of some users, or of the whole organisation (when no users are named)."""
+    get_published(course_id)
+    organisation_id = admin.organisation_id
+    if organisation_code is not None:
+        if not admin.is_platform_admin:
+            raise PermissionDenied("只能给本组织分配课程 / Admins assign within their organisation")
+        org = db.session.scalar(select(Organisation).where(Organisation.code == organisation_code))
+        if org is None:
+            raise NotFound(f"组织不存在 / No organisation {organisation_code!r}")
+        organisation_id = org.id
+    if organisation_id is None:
+        raise Invalid(
+            "请指定组织 / Name the organisation",
+            details={"json": {"organisation_code": ["required"]}},
+        )
+    targets: list[int | None] = [None]
+    if user_ids:
+        members = set(
+            db.session.scalars(
+                select(User.id).where(
+                    User.id.in_(user_ids), User.organisation_id == organisation_id
+                )
+            )
+        )
+        strangers = sorted(set(user_ids) - members)
+        if strangers:
+            raise Invalid(
+                "部分用户不属于本组织 / Some users are not in the organisation",
+                details={"json": {"user_ids": [f"user {u} is not a member" for u in strangers]}},
+            )
+        targets = list(dict.fromkeys(user_ids))
+    assignments = []
+    for target in targets:
+        existing = db.session.scalar(
+            select(Assignment).where(
+                Assignment.course_id == course_id,
+                Assignment.organisation_id == organisation_id,
+                Assignment.user_id.is_(None) if target is None else Assignment.user_id == target,
+            )
+        )
+        assignment = existing or Assignment(
+            course_id=course_id,
+            organisation_id=organisation_id,
+            user_id=target,
+            assigned_by_id=admin.id,
+        )
+        assignment.due_date = due_date
+        assignment.required = required
+        db.session.add(assignment)
+        assignments.append(assignment)
+    db.session.commit()
+    return assignments
+
+
+def assignments_of_course(admin: User, course_id: int) -> list[Assignment]:
+    query = select(Assignment).where(Assignment.course_id == course_id)
+    if not admin.is_platform_admin:
+        query = query.where(Assignment.organisation_id == admin.organisation_id)
+    return list(db.session.scalars(query.order_by(Assignment.id)))
+
+
+def delete_assignment(admin: User, assignment_id: int) -> None:
+    assignment = db.session.get(Assignment, assignment_id)
+    if assignment is None or (
+        not admin.is_platform_admin and assignment.organisation_id != admin.organisation_id
+    ):
+        raise NotFound("分配不存在 / No such assignment")
+    db.session.delete(assignment)
+    db.session.commit()
+
+
+@dataclass
+class MyCourse:
+    course: CourseRelease
+    enrolled_at: datetime | None
+    assigned: bool
+    required: bool
+    due_date: date | None
+    overdue: bool
+
+
+def my_courses(user: User) -> list[MyCourse]:
+    """Courses the learner enrolled in or was assigned, required and soonest due first."""
+    enrolled = {
+        e.course_id: e.enrolled_at
+        for e in db.session.scalars(select(Enrolment).where(Enrolment.user_id == user.id))
+    }
+    assignments = (
+        list(
+            db.session.scalars(
+                select(Assignment).where(
+                    Assignment.organisation_id == user.organisation_id,
+                    or_(Assignment.user_id.is_(None), Assignment.user_id == user.id),
+                )
+            )
+        )
+        if user.organisation_id
+        else []
+    )
+    by_course: dict[int, list[Assignment]] = {}
+    for assignment in assignments:
+        by_course.setdefault(assignment.course_id, []).append(assignment)
+    course_ids = set(enrolled) | set(by_course)
+    releases = (
+        {
+            r.course_id: r
+            for r in db.session.scalars(
+                published_query().where(CourseRelease.course_id.in_(course_ids))
+            )
+        }
+        if course_ids
+        else {}
+    )
+    today = local_day(utcnow())  # due dates are the learners' calendar days
+    result = []
+    for course_id, release in releases.items():
+        mine = by_course.get(course_id, [])
+        dues = [a.due_date for a in mine if a.due_date is not None]
+        due = min(dues) if dues else None
+        result.append(
+            MyCourse(
+                course=release,
+                enrolled_at=enrolled.get(course_id),
+                assigned=bool(mine),
+                required=any(a.required for a in mine),
+                due_date=due,
+                overdue=due is not None and due < today,
+            )
+        )
+    far = date.max - timedelta(days=1)
+    result.sort(key=lambda m: (not m.required, m.due_date or far, m.course.title))
+    return result
+
+
+def learner_course_ids(user: User) -> set[int]:
+    """Courses the learner enrolled in or was assigned (alone or with their organisation)."""
+    enrolled = select(Enrolment.course_id).where(Enrolment.user_id == user.id)
+    ids = set(db.session.scalars(enrolled))
+    if user.organisation_id is not None:
+        assigned = select(Assignment.course_id).where(
+            Assignment.organisation_id == user.organisation_id,
+            or_(Assignment.user_id.is_(None), Assignment.user_id == user.id),
+        )
+        ids |= set(db.session.scalars(assigned))
+    return ids

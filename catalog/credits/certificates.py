@@ -1,0 +1,200 @@
+"""Certificates: level certificates issued on a passed level exam, outside certificates
+registered with a scan and reviewed by admins, revocation, expiry."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import Select, select
+from sqlalchemy.exc import IntegrityError
+
+from catalog.accounts.models import User
+from catalog.clock import local_day, utcnow
+from catalog.credits.ledger import require_admin, revoke
+from catalog.credits.models import (
+    Certificate,
+    CertificateSource,
+    CertificateStatus,
+)
+from catalog.credits.rules import credit_certificate
+from catalog.database import db
+from catalog.errors import Conflict, Invalid, NotFound
+from catalog.reference.services import occupation_id
+from catalog.runtime import runtime
+from catalog.uploads import UploadTicket, accept_upload, plan_image
+
+SCAN_TYPES = {"image/jpeg", "image/png", "image/webp", "application/pdf"}
+
+
+SCAN_MAX_BYTES = 10 * 1024 * 1024
+
+
+def certificates_of(user: User) -> list[Certificate]:
+    return list(
+        db.session.scalars(
+            select(Certificate)
+            .where(Certificate.user_id == user.id)
+            .order_by(Certificate.issued_at.desc())
+        )
+    )
+
+
+def new_verification_code() -> str:
+    return secrets.token_hex(6).upper()
+
+
+def award_level_certificate(
+    user_id: int,
+    *,
+    occupation_id: int | None,
+    skill_level: int | None,
+    score: float,
+    session_id: str,
+) -> Certificate:
+    """The certificate of a passed level exam, with the credits its holder's organisation's
+    rules give (once per session: a unique key on the session). The caller commits."""
+    certificate = Certificate(
+        user_id=user_id,
+        occupation_id=occupation_id,
+        skill_level=skill_level,
+        score=score,
+        verification_code=new_verification_code(),
+        session_id=session_id,
+    )
+    db.session.add(certificate)
+    db.session.flush()
+    credit_certificate(certificate)
+    return certificate
+
+
+def plan_scan_upload(user: User, content_type: str, size: int) -> UploadTicket:
+    return plan_image(
+        f"certificates/{user.id}/scan-{secrets.token_hex(8)}",
+        content_type,
+        size,
+        allowed=SCAN_TYPES,
+        max_bytes=SCAN_MAX_BYTES,
+        what="证书扫描件",
+    )
+
+
+def register(user: User, data: dict[str, Any]) -> Certificate:
+    """A certificate issued elsewhere; it earns credits once an admin approves it."""
+    scan_key = data.pop("scan_key", None)
+    if scan_key is not None:
+        _check_scan(user, scan_key)
+    occupation = occupation_id(data.pop("occupation", None))
+    if data.get("expires_on") and data.get("issued_on") and data["expires_on"] < data["issued_on"]:
+        raise Invalid(details={"json": {"expires_on": ["早于发证日期 / before issued_on"]}})
+    certificate = Certificate(
+        **data,
+        user_id=user.id,
+        occupation_id=occupation,
+        scan_key=scan_key,
+        source=CertificateSource.REGISTERED,
+        status=CertificateStatus.PENDING,
+        verification_code=new_verification_code(),
+    )
+    db.session.add(certificate)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        raise Conflict("证书已登记 / Already registered") from None
+    return certificate
+
+
+def _check_scan(user: User, key: str) -> None:
+    if not key.startswith(f"certificates/{user.id}/scan-"):
+        raise Invalid(details={"json": {"scan_key": ["not issued to you"]}})
+    accept_upload(
+        key,
+        allowed=SCAN_TYPES,
+        max_bytes=SCAN_MAX_BYTES,
+        refusal="扫描件须为图片或 PDF / The scan must be an image or a PDF",
+    )
+
+
+def visible_certificates(
+    admin: User, status: CertificateStatus | None, expiring_within_days: int | None
+) -> Select[Any]:
+    """Certificates of the admin's organisation (all, for platform admins)."""
+    require_admin(admin)
+    query = select(Certificate).join(User, User.id == Certificate.user_id)
+    if not admin.is_platform_admin:
+        query = query.where(User.organisation_id == admin.organisation_id)
+    if status is not None:
+        query = query.where(Certificate.status == status)
+    if expiring_within_days is not None:
+        query = query.where(*_expiring(expiring_within_days))
+    return query
+
+
+def warning_window(expiring: bool, days: int | None) -> int | None:
+    """The expiry window asked for: explicit days, or the configured one, or none."""
+    if days is not None:
+        return days
+    return runtime().settings.certificate_warning_days if expiring else None
+
+
+def _expiring(days: int) -> list[Any]:
+    today = local_day(utcnow())
+    return [
+        Certificate.status == CertificateStatus.APPROVED,
+        Certificate.expires_on.is_not(None),
+        Certificate.expires_on <= today + timedelta(days=days),
+    ]
+
+
+def expiring_of(user: User, days: int) -> list[Certificate]:
+    """The learner's certificates that expire within ``days`` (or have expired): retrain."""
+    return list(
+        db.session.scalars(
+            select(Certificate)
+            .where(Certificate.user_id == user.id, *_expiring(days))
+            .order_by(Certificate.expires_on)
+        )
+    )
+
+
+def _reviewable(admin: User, certificate_id: int) -> Certificate:
+    require_admin(admin)
+    certificate = db.session.get(Certificate, certificate_id)
+    holder = db.session.get(User, certificate.user_id) if certificate else None
+    if certificate is None or holder is None:
+        raise NotFound("证书不存在 / No such certificate")
+    if not admin.is_platform_admin and holder.organisation_id != admin.organisation_id:
+        raise NotFound("证书不存在 / No such certificate")
+    return certificate
+
+
+def review(admin: User, certificate_id: int, *, approve: bool, note: str | None) -> Certificate:
+    certificate = _reviewable(admin, certificate_id)
+    if certificate.status is not CertificateStatus.PENDING:
+        raise Conflict(
+            "该证书已审核 / Already reviewed",
+            code="already_reviewed",
+            details={"status": certificate.status.value},
+        )
+    certificate.status = CertificateStatus.APPROVED if approve else CertificateStatus.REJECTED
+    certificate.reviewed_by_id, certificate.reviewed_at = admin.id, utcnow()
+    certificate.review_note = note
+    if approve:
+        credit_certificate(certificate)
+    db.session.commit()
+    return certificate
+
+
+def revoke_certificate(admin: User, certificate_id: int, note: str) -> Certificate:
+    """A revoked certificate's credits go with a counter-transaction."""
+    certificate = _reviewable(admin, certificate_id)
+    if certificate.status is CertificateStatus.REVOKED:
+        return certificate
+    certificate.status = CertificateStatus.REVOKED
+    certificate.reviewed_by_id, certificate.reviewed_at = admin.id, utcnow()
+    certificate.review_note = note
+    revoke(certificate.user_id, "certificate", certificate.id, reason=note, by=admin)
+    db.session.commit()
+    return certificate

@@ -1,0 +1,177 @@
+"""A session's result: every answer graded, the total, the pass, and what a final grade sets
+off (the passed or failed statement, a course's completion, a level exam's certificate); and
+the work that follows in the background (review cards, item statistics). Nothing here starts a
+task: ``submission`` queues the follow-up, ``tasks`` runs it."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import bindparam, select, update
+from sqlalchemy.orm.attributes import set_committed_value
+
+from catalog.clock import utcnow
+from catalog.credits import certificates
+from catalog.database import db
+from catalog.learning import completion, statements
+from catalog.quiz import review, statistics
+from catalog.quiz.grading import ChoicePolicy, grade
+from catalog.quiz.models import QuizSession, SessionItem, SessionStatus
+from catalog.quiz.view_models import Frozen, to_original, versions_of
+from catalog.runtime import runtime
+
+
+def grace() -> timedelta:
+    """How long after a deadline an answer still counts (the network's delay)."""
+    return timedelta(seconds=runtime().settings.quiz_deadline_grace_seconds)
+
+
+def is_overdue(session: QuizSession) -> bool:
+    return (
+        session.status is SessionStatus.IN_PROGRESS
+        and session.deadline_at is not None
+        and utcnow() > session.deadline_at + grace()
+    )
+
+
+def _score(item: SessionItem, version: Frozen, policy: ChoicePolicy) -> tuple[float, bool, bool]:
+    """(score, correct, pending) of one answer; selections are read back in the question's
+    own option labels."""
+    response = dict(item.response) if item.response else None
+    if response and isinstance(response.get("selected"), list):
+        response["selected"] = to_original(item, [str(x).upper() for x in response["selected"]])
+    result = grade(version.type.value, version.answer, response, points=item.points, policy=policy)
+    return result.score, result.correct, result.pending
+
+
+def _policy(session: QuizSession) -> ChoicePolicy:
+    rules = session.rules
+    return ChoicePolicy(partial=rules.choice_partial, share=rules.choice_share)
+
+
+def grade_item(session: QuizSession, item: SessionItem, version: Frozen) -> None:
+    """Grade one answer now (practice with feedback after each answer)."""
+    if item.graded_by_id is None:  # a person's mark is never overridden
+        item.score, item.correct, item.pending = _score(item, version, _policy(session))
+
+
+def grade_session(session: QuizSession, status: SessionStatus) -> dict[int, Frozen]:
+    """Grade every answer and total the session; the items' grades go out in one executemany.
+    The caller commits."""
+    versions = versions_of(session)
+    policy = _policy(session)
+    grades = []
+    for item in session.items:
+        if item.graded_by_id is not None:
+            continue
+        score, correct, pending = _score(item, versions[item.version_id], policy)
+        for name, value in (("score", score), ("correct", correct), ("pending", pending)):
+            set_committed_value(item, name, value)  # written below, not by the unit of work
+        grades.append({"item": item.id, "score": score, "correct": correct, "pending": pending})
+    if grades:
+        table = SessionItem.__table__
+        db.session.execute(
+            update(table)
+            .where(table.c.id == bindparam("item"))
+            .values(score=bindparam("score"), correct=bindparam("correct"))
+            .values(pending=bindparam("pending")),
+            grades,
+        )
+    session.status = status
+    session.submitted_at = utcnow()
+    session.time_used_seconds = round(
+        (session.submitted_at - session.started_at).total_seconds(), 1
+    )
+    total_up(session, versions)
+    if session.passed is not None:
+        conclude(session)
+    return versions
+
+
+def total_up(session: QuizSession, versions: dict[int, Frozen] | None = None) -> None:
+    """Score, pass (none while answers wait for a person) and result from the items' grades."""
+    versions = versions or versions_of(session)
+    points: dict[str, list[float]] = {}
+    for item in session.items:
+        for point in versions[item.version_id].knowledge_points:
+            earned = points.setdefault(point, [0.0, 0.0])
+            earned[0] += item.score or 0.0
+            earned[1] += item.points
+    pending = sum(1 for i in session.items if i.pending)
+    session.score = round(sum(i.score or 0 for i in session.items), 2)
+    session.passed = (
+        None
+        if pending
+        else session.max_score > 0
+        and 100 * session.score / session.max_score >= session.rules.pass_mark
+    )
+    session.result = {
+        "score": session.score,
+        "max_score": session.max_score,
+        "passed": session.passed,
+        "time_used_seconds": session.time_used_seconds,
+        "knowledge_points": {p: round(e / m, 3) if m else 0.0 for p, (e, m) in points.items()},
+        "pending_manual": pending,
+    }
+
+
+def conclude(session: QuizSession) -> None:
+    """A final grade: the passed or failed statement; the course an exam completes; a passed
+    level exam's certificate, awarded by the credit bank (once per session)."""
+    statements.record(
+        session.user_id,
+        "passed" if session.passed else "failed",
+        "quiz_session",
+        session.id,
+        when=session.submitted_at,
+        result={
+            "score": session.score,
+            "max_score": session.max_score,
+            "template_id": session.template_id,
+            "mode": session.mode.value,
+        },
+    )
+    template = session.template
+    if template is None or not session.passed:
+        return
+    if template.course_id is not None:
+        completion.complete_course_if_done(session.user_id, template.course_id, utcnow())
+    if template.occupation_id is not None or template.skill_level is not None:
+        certificates.award_level_certificate(
+            session.user_id,
+            occupation_id=template.occupation_id,
+            skill_level=template.skill_level,
+            score=session.score or 0.0,
+            session_id=session.id,
+        )
+
+
+def after_grading(session_id: str) -> None:
+    """The graded answers review the learner's cards; a final session counts once for item
+    statistics. Runs in the background: the learner waits only for their grade."""
+    session = db.session.get(QuizSession, session_id)
+    if session is None or session.status is SessionStatus.IN_PROGRESS:
+        return
+    review.record(session.user_id, session.items)
+    if session.passed is not None and not session.statistics_counted:
+        statistics.count_session(session)
+        session.statistics_counted = True
+    db.session.commit()
+
+
+def expire_overdue() -> int:
+    """Grade every timed session whose deadline (and grace) has passed, and what follows."""
+    overdue = list(
+        db.session.scalars(
+            select(QuizSession).where(
+                QuizSession.status == SessionStatus.IN_PROGRESS,
+                QuizSession.deadline_at < utcnow() - grace(),
+            )
+        )
+    )
+    for session in overdue:
+        grade_session(session, SessionStatus.EXPIRED)
+    db.session.commit()
+    for session in overdue:
+        after_grading(session.id)  # this already runs in the background
+    return len(overdue)

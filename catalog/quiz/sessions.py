@@ -1,0 +1,240 @@
+"""Starting quiz sessions in every mode: a template's paper (fixed or drawn, least seen
+first), today's daily practice, a review of due mistakes. Versions, question order and option
+order are frozen when a session opens."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlalchemy import insert, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import lazyload
+
+from catalog.accounts.models import User
+from catalog.banks.models import Question, QuestionVersion, bank_courses
+from catalog.clock import end_of, local_day, utcnow
+from catalog.courses.enrolment import learner_course_ids
+from catalog.database import db, new_id
+from catalog.errors import Conflict
+from catalog.learning import statements
+from catalog.quiz import drawing, review
+from catalog.quiz.models import QuizMode, QuizSession, SessionItem, SessionStatus
+from catalog.quiz.submission import settle_if_overdue
+from catalog.quiz.templates import get_template
+from catalog.runtime import runtime
+
+
+@dataclass(frozen=True)
+class Draft:
+    """A question chosen for a new session (its version too, when already fixed)."""
+
+    question_id: int
+    points: float
+    version_id: int | None = None
+
+
+def start(user: User, template_id: int) -> QuizSession:
+    """Open a session of a template: versions, question order and option order are frozen."""
+    template = get_template(user, template_id)
+    now = utcnow()
+    if (template.opens_at and now < template.opens_at) or (
+        template.closes_at and now > template.closes_at
+    ):
+        raise Conflict(
+            "不在答题时间内 / The quiz is not open now",
+            code="closed",
+            details={"opens_at": str(template.opens_at), "closes_at": str(template.closes_at)},
+        )
+    earlier = db.session.execute(
+        select(QuizSession.id, QuizSession.status).where(
+            QuizSession.user_id == user.id, QuizSession.template_id == template.id
+        )
+    ).all()
+    attempts = len(earlier)
+    running = [sid for sid, status in earlier if status is SessionStatus.IN_PROGRESS]
+    active = (
+        list(
+            db.session.scalars(
+                select(QuizSession)
+                .options(lazyload(QuizSession.items))  # loaded only if it must be graded now
+                .where(QuizSession.id.in_(running))
+            )
+        )
+        if running
+        else []
+    )
+    for session in active:
+        settle_if_overdue(session)
+    active = [s for s in active if s.status is SessionStatus.IN_PROGRESS]
+    if template.mode in (QuizMode.EXAM, QuizMode.CONTEST) and active:
+        return active[0]  # one active attempt: a retry from the phone resumes it
+    if template.attempts_allowed is not None and attempts >= template.attempts_allowed:
+        raise Conflict(
+            "答题次数已用完 / No attempts left",
+            code="no_attempts_left",
+            details={"attempts_allowed": template.attempts_allowed},
+        )
+    deadline = None
+    if template.time_limit_seconds:
+        deadline = now + timedelta(seconds=template.time_limit_seconds)
+        if template.closes_at is not None:
+            deadline = min(deadline, template.closes_at)  # nobody answers after the close
+    session = QuizSession(
+        id=new_id(),
+        user_id=user.id,
+        template_id=template.id,
+        mode=template.mode,
+        attempt=attempts + 1,
+        started_at=now,
+        deadline_at=deadline,
+    )
+    rng = random.Random(session.id)
+    if template.paper:
+        drafts = [Draft(int(q), float(p), int(v)) for q, v, p in template.paper]
+    else:
+        drafts = [
+            Draft(qid, points)
+            for qid, points in drawing.draw_template(template, drawing.Seen(user.id), rng)
+        ]
+    if template.shuffle_questions:
+        rng.shuffle(drafts)
+    return _open(session, drafts, rng, shuffle_options=template.shuffle_options)
+
+
+def _open(
+    session: QuizSession, drafts: list[Draft], rng: random.Random, *, shuffle_options: bool
+) -> QuizSession:
+    """Freeze the drafted questions into the session and save it."""
+    fixed = [d.version_id for d in drafts if d.version_id is not None]
+    loose = [d.question_id for d in drafts if d.version_id is None]
+    columns = (QuestionVersion.question_id, QuestionVersion.id, QuestionVersion.options)
+    by_version, by_question = {}, {}
+    if fixed:
+        rows = db.session.execute(select(*columns).where(QuestionVersion.id.in_(fixed)))
+        by_version = {vid: (vid, options) for _, vid, options in rows}
+    if loose:
+        rows = db.session.execute(
+            select(*columns)
+            .join(
+                Question,
+                (Question.id == QuestionVersion.question_id)
+                & (Question.version == QuestionVersion.version),
+            )
+            .where(Question.id.in_(loose))
+        )
+        by_question = {qid: (vid, options) for qid, vid, options in rows}
+    db.session.add(session)
+    session.max_score = sum(d.points for d in drafts)
+    db.session.flush()
+    items = []
+    for position, draft in enumerate(drafts, start=1):
+        version_id, options = (
+            by_version[draft.version_id]
+            if draft.version_id is not None
+            else by_question[draft.question_id]
+        )
+        order = [o["label"] for o in options]
+        if shuffle_options:
+            rng.shuffle(order)
+        items.append(
+            {
+                "session_id": session.id,
+                "position": position,
+                "question_id": draft.question_id,
+                "version_id": version_id,
+                "points": draft.points,
+                "option_order": order,
+            }
+        )
+    db.session.execute(insert(SessionItem.__table__), items)  # one executemany, no ORM
+    statements.record(
+        session.user_id,
+        "attempted",
+        "quiz_session",
+        session.id,
+        when=session.started_at,
+        result={"template_id": session.template_id, "mode": session.mode.value},
+    )
+    drawing.mark_seen(session.user_id, [d.question_id for d in drafts])
+    db.session.commit()
+    return session
+
+
+def start_daily(user: User) -> QuizSession:
+    """Today's daily practice (每日一练): the same questions all day, one session a day."""
+    now = utcnow()
+    today = local_day(now)
+    existing = _daily_of(user, today)
+    if existing is not None:
+        settle_if_overdue(existing)
+        return existing
+    course_ids = learner_course_ids(user)
+    bank_ids = (
+        sorted(
+            set(
+                db.session.scalars(
+                    select(bank_courses.c.bank_id).where(bank_courses.c.course_id.in_(course_ids))
+                )
+            )
+        )
+        if course_ids
+        else []
+    )
+    criteria = drawing.Criteria(tuple(bank_ids), drawing.PRACTICE_USAGE)
+    available = len(drawing.eligible_ids(criteria)) if bank_ids else 0
+    if not available:
+        raise Conflict(
+            "所选和分配的课程还没有练习题 / Your courses have no practice questions yet",
+            code="no_daily_questions",
+        )
+    # Seeded by learner and day: a repeated draw (two phones at once) picks the same set.
+    rng = random.Random(f"daily:{user.id}:{today.isoformat()}")
+    count = min(runtime().settings.daily_practice_questions, available)
+    (chosen,) = drawing.draw([(criteria, count)], drawing.Seen(user.id), rng)
+    session = QuizSession(
+        id=new_id(),
+        user_id=user.id,
+        mode=QuizMode.DAILY,
+        started_at=now,
+        deadline_at=end_of(today),
+        day=today,
+    )
+    try:
+        return _open(session, [Draft(q, 1.0) for q in chosen], rng, shuffle_options=False)
+    except IntegrityError:
+        db.session.rollback()  # the other phone opened it first
+        found = _daily_of(user, today)
+        assert found is not None
+        return found
+
+
+def _daily_of(user: User, day: date) -> QuizSession | None:
+    return db.session.scalar(
+        select(QuizSession).where(QuizSession.user_id == user.id, QuizSession.day == day)
+    )
+
+
+def start_review(user: User) -> QuizSession:
+    """A review of the mistakes FSRS says are due (错题重练); an unfinished one resumes."""
+    active: QuizSession | None = db.session.scalar(
+        select(QuizSession).where(
+            QuizSession.user_id == user.id,
+            QuizSession.mode == QuizMode.REVIEW,
+            QuizSession.status == SessionStatus.IN_PROGRESS,
+        )
+    )
+    if active is not None:
+        return active
+    due = review.due_question_ids(user.id, runtime().settings.review_session_questions)
+    if not due:
+        upcoming = review.next_due(user.id)
+        raise Conflict(
+            "暂无需要重练的错题 / No mistakes are due for review",
+            code="nothing_due",
+            details={"next_due_at": upcoming.isoformat() if upcoming else None},
+        )
+    session = QuizSession(id=new_id(), user_id=user.id, mode=QuizMode.REVIEW, started_at=utcnow())
+    rng = random.Random(session.id)
+    return _open(session, [Draft(q, 1.0) for q in due], rng, shuffle_options=True)

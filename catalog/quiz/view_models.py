@@ -1,0 +1,163 @@
+"""What a learner may see of a session now: plain view models (safe to read after commit),
+with keys, explanations and scores only when the feedback policy allows, and options in the
+order the session froze."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, Protocol, cast
+
+from sqlalchemy import select
+
+from catalog.banks.models import QuestionType, QuestionVersion
+from catalog.clock import utcnow
+from catalog.database import db
+from catalog.quiz.models import FeedbackPolicy, QuizMode, QuizSession, SessionItem, SessionStatus
+
+LABELS = "ABCDEFGHIJ"
+
+
+@dataclass(frozen=True)
+class ItemView:
+    """A question as the learner may see it now (plain values: safe to read after commit)."""
+
+    position: int
+    question_id: int
+    version: int
+    type: str
+    stem: str
+    options: list[dict[str, str]]
+    points: float
+    response: dict[str, Any] | None
+    client_answer_id: str | None
+    revealed: bool
+    answer: dict[str, Any] | None
+    explanation: str | None
+    score: float | None  # once revealed
+
+
+@dataclass(frozen=True)
+class SessionView:
+    """A session as its learner may see it now (plain values: safe to read after commit)."""
+
+    id: str
+    template_id: int | None
+    day: date | None
+    mode: QuizMode
+    status: SessionStatus
+    attempt: int
+    started_at: datetime
+    deadline_at: datetime | None
+    max_score: float
+    result: dict[str, Any] | None  # once graded
+    items: list[ItemView]
+    server_time: datetime
+    remaining_seconds: float | None
+
+
+class Frozen(Protocol):
+    """What a session reads of a question version it froze (an ORM object or a row)."""
+
+    id: int
+    version: int
+    type: QuestionType
+    stem: str
+    options: list[dict[str, str]]
+    answer: dict[str, Any]
+    explanation: str
+    knowledge_points: list[str]
+
+
+FROZEN_COLUMNS = [getattr(QuestionVersion, name) for name in Frozen.__annotations__]
+
+
+def versions_of(session: QuizSession) -> dict[int, Frozen]:
+    """The session's question versions, read as plain rows (no ORM objects to track)."""
+    ids = [i.version_id for i in session.items]
+    rows = db.session.execute(select(*FROZEN_COLUMNS).where(QuestionVersion.id.in_(ids)))
+    return {row.id: cast(Frozen, row) for row in rows}
+
+
+def to_display(item: SessionItem, labels: list[str]) -> list[str]:
+    """The question's own option labels as this session shows them (A, B, … in its order)."""
+    return sorted(
+        LABELS[item.option_order.index(label)] for label in labels if label in item.option_order
+    )
+
+
+def to_original(item: SessionItem, labels: list[str]) -> list[str]:
+    """Labels as this session showed them, read back as the question's own labels."""
+    return [
+        item.option_order[LABELS.index(label)]
+        for label in labels
+        if label in LABELS[: len(item.option_order)]
+    ]
+
+
+def revealed(session: QuizSession, item: SessionItem) -> bool:
+    """Whether the feedback policy lets the learner see this item's key now."""
+    rules = session.rules
+    if rules.feedback_policy is FeedbackPolicy.NEVER:
+        return False
+    if rules.feedback_policy is FeedbackPolicy.AFTER_EACH:
+        return item.response is not None or session.status is not SessionStatus.IN_PROGRESS
+    if rules.feedback_policy is FeedbackPolicy.AFTER_SUBMIT:
+        return session.status is not SessionStatus.IN_PROGRESS
+    return (
+        session.status is not SessionStatus.IN_PROGRESS
+        and rules.closes_at is not None
+        and utcnow() > rules.closes_at
+    )
+
+
+def item_view(session: QuizSession, item: SessionItem, version: Frozen) -> ItemView:
+    texts = {o["label"]: o["text"] for o in version.options}
+    options = [
+        {"label": LABELS[i], "text": texts[label]} for i, label in enumerate(item.option_order)
+    ]
+    shown = revealed(session, item)
+    answer = None
+    if shown:
+        answer = dict(version.answer)
+        if "correct" in answer and isinstance(answer["correct"], list):
+            answer["correct"] = to_display(item, answer["correct"])
+    return ItemView(
+        position=item.position,
+        question_id=item.question_id,
+        version=version.version,
+        type=version.type.value,
+        stem=version.stem,
+        options=options,
+        points=item.points,
+        response=item.response,
+        client_answer_id=item.client_answer_id,
+        revealed=shown,
+        answer=answer,
+        explanation=version.explanation if shown else None,
+        score=item.score if shown else None,
+    )
+
+
+def view_of(session: QuizSession, versions: dict[int, Frozen] | None = None) -> SessionView:
+    versions = versions or versions_of(session)
+    now = utcnow()
+    running = session.status is SessionStatus.IN_PROGRESS
+    remaining = None
+    if session.deadline_at is not None and running:
+        remaining = max(0.0, (session.deadline_at - now).total_seconds())
+    return SessionView(
+        id=session.id,
+        template_id=session.template_id,
+        day=session.day,
+        mode=session.mode,
+        status=session.status,
+        attempt=session.attempt,
+        started_at=session.started_at,
+        deadline_at=session.deadline_at,
+        max_score=session.max_score,
+        result=None if running else session.result,
+        items=[item_view(session, i, versions[i.version_id]) for i in session.items],
+        server_time=now,
+        remaining_seconds=remaining,
+    )
