@@ -12,6 +12,7 @@ from sqlalchemy import Select, exists, select
 from catalog.accounts.models import User
 from catalog.banks.duplicates import near_duplicates
 from catalog.banks.models import (
+    ItemStatistics,
     Question,
     QuestionKnowledgePoint,
     QuestionStatus,
@@ -29,7 +30,6 @@ from catalog.errors import (
     Invalid,
     NotFound,
 )
-from catalog.quiz.statistics import statistics_of
 from catalog.uploads import UploadTicket, plan_image, sniff
 from ingest.interfaces import ObjectNotFound
 
@@ -412,4 +412,13 @@ def _statistics(stats: Any) -> dict[str, Any] | None:
         "attempts": stats.attempts,
         "share_correct": stats.share_correct,
         "discrimination": stats.discrimination,
+    }
+
+
+def statistics_of(question_ids: list[int]) -> dict[int, ItemStatistics]:
+    return {
+        s.question_id: s
+        for s in db.session.scalars(
+            select(ItemStatistics).where(ItemStatistics.question_id.in_(question_ids))
+        )
     }

@@ -107,6 +107,7 @@ def mastery_of(user: User) -> list[dict[str, Any]]:
 
 def export_of(user: User) -> dict[str, Any]:
     """Everything the platform holds about the learner's own learning, as plain JSON."""
+
     def plain(row: Any, *names: str) -> dict[str, Any]:
         return {n: _json_value(getattr(row, n)) for n in names}
 

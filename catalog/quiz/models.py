@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import enum
-import math
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -208,44 +207,6 @@ class SeenQuestion(db.Model):  # type: ignore[name-defined,misc]
         ForeignKey("questions.id", ondelete="CASCADE"), primary_key=True
     )
     times: Mapped[int] = mapped_column(Integer, default=0)
-
-
-class ItemStatistics(db.Model):  # type: ignore[name-defined,misc]
-    """Running sums over graded sessions, from which difficulty and discrimination follow.
-
-    x is 1 when the answer earned full marks, y is the session's share of its points.
-    """
-
-    __tablename__ = "quiz_item_statistics"
-
-    question_id: Mapped[int] = mapped_column(
-        ForeignKey("questions.id", ondelete="CASCADE"), primary_key=True
-    )
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
-    sum_x: Mapped[float] = mapped_column(Float, default=0.0)
-    sum_y: Mapped[float] = mapped_column(Float, default=0.0)
-    sum_yy: Mapped[float] = mapped_column(Float, default=0.0)
-    sum_xy: Mapped[float] = mapped_column(Float, default=0.0)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-
-    @property
-    def share_correct(self) -> float | None:
-        """The difficulty index (难度系数): the share answering fully right."""
-        return round(self.sum_x / self.attempts, 3) if self.attempts else None
-
-    @property
-    def discrimination(self) -> float | None:
-        """Point-biserial correlation of being right with the session's score (区分度)."""
-        n, right = self.attempts, self.sum_x
-        if n < 2 or right in (0, n):
-            return None
-        variance = self.sum_yy / n - (self.sum_y / n) ** 2
-        if variance <= 1e-12:
-            return None
-        mean_right = self.sum_xy / right
-        mean_wrong = (self.sum_y - self.sum_xy) / (n - right)
-        p = right / n
-        return round((mean_right - mean_wrong) / math.sqrt(variance) * math.sqrt(p * (1 - p)), 3)
 
 
 class ReviewCard(db.Model):  # type: ignore[name-defined,misc]

@@ -1,12 +1,14 @@
-"""Item statistics for editors: attempts, difficulty index and discrimination per question."""
+"""Item statistics: each final session adds to its questions' running sums (attempts,
+difficulty index, discrimination), which editors read with the bank's questions."""
 
 from __future__ import annotations
 
 from sqlalchemy import select
 
+from catalog.banks.models import ItemStatistics
 from catalog.clock import utcnow
 from catalog.database import db
-from catalog.quiz.models import ItemStatistics, QuizSession
+from catalog.quiz.models import QuizSession
 
 
 def count_session(session: QuizSession) -> None:
@@ -40,12 +42,3 @@ def count_session(session: QuizSession) -> None:
         stats.sum_yy += share * share
         stats.sum_xy += right * share
         stats.updated_at = utcnow()
-
-
-def statistics_of(question_ids: list[int]) -> dict[int, ItemStatistics]:
-    return {
-        s.question_id: s
-        for s in db.session.scalars(
-            select(ItemStatistics).where(ItemStatistics.question_id.in_(question_ids))
-        )
-    }
