@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import enum
 import os
 import secrets
+import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import MISSING, Field, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 __all__ = [
@@ -64,6 +67,34 @@ def _parse_share(raw: str) -> float:
     if not 0 < value <= 1:
         raise ValueError(f"expected a share between 0 and 1, got {raw!r}")
     return value
+
+
+def _parse_seconds(raw: str) -> float:
+    value = float(raw)
+    if not 0 < value < 86400:  # also refuses nan and inf
+        raise ValueError(f"expected a number of seconds above 0, got {raw!r}")
+    return value
+
+
+def _parse_percent(raw: str) -> int:
+    value = int(raw)
+    if not 1 <= value <= 100:
+        raise ValueError(f"expected a whole percentage from 1 to 100, got {raw!r}")
+    return value
+
+
+def _parse_log_level(raw: str) -> str:
+    value = raw.strip().upper()
+    if value not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+        raise ValueError(f"expected DEBUG, INFO, WARNING, ERROR or CRITICAL, got {raw!r}")
+    return value
+
+
+def _parse_environment(raw: str) -> Environment:
+    try:
+        return Environment(raw.strip().lower())
+    except ValueError:
+        raise ValueError(f"expected development, test or production, got {raw!r}") from None
 
 
 def _parse_time_zone(raw: str) -> str:
@@ -122,7 +153,7 @@ class Settings:
     environment: Environment = setting(  # noqa: RUF009
         Environment.DEVELOPMENT,
         "JIANGYUN_ENV",
-        Environment,
+        _parse_environment,
         "development, test or production; production refuses unsafe settings",
     )
     debug: bool = setting(False, "DEBUG", _parse_bool, "Flask debug mode (never in production)")
@@ -154,7 +185,7 @@ class Settings:
     database_lock_timeout_seconds: float = setting(
         10.0,
         "DATABASE_LOCK_TIMEOUT_SECONDS",
-        float,
+        _parse_seconds,
         "longest wait for a lock held by another writer before answering 503 database_busy",
     )
     redis_url: str = setting(
@@ -209,7 +240,9 @@ class Settings:
     worker_count: int = setting(
         2, "WORKER_COUNT", _parse_positive_int, "threads of the background-task consumer"
     )
-    log_level: str = setting("INFO", "LOG_LEVEL", str.upper, "level of the JSON logs on stderr")
+    log_level: str = setting(
+        "INFO", "LOG_LEVEL", _parse_log_level, "level of the JSON logs on stderr"
+    )
     public_base_url: str = setting(
         "http://127.0.0.1:8000",
         "PUBLIC_BASE_URL",
@@ -313,7 +346,7 @@ class Settings:
     near_duplicate_threshold: int = setting(
         90,
         "NEAR_DUPLICATE_THRESHOLD",
-        _parse_positive_int,
+        _parse_percent,
         "similarity (0–100) from which questions are reported as near-duplicates",
     )
     search_engine: str = setting(
@@ -436,7 +469,7 @@ class Settings:
             problems.append("DEBUG: must be off in production")
         if self.tasks_immediate:
             problems.append("TASKS_IMMEDIATE: must be off in production")
-        if self.object_store == "local" and self.public_base_url.startswith("http://127."):
+        if self.object_store == "local" and _is_loopback(self.public_base_url):
             problems.append(
                 "PUBLIC_BASE_URL: set the address phones reach (local object URLs use it)"
             )
@@ -514,15 +547,31 @@ def _read(environ: Mapping[str, str], variable: _Variable) -> Any:
 _MISSING = object()
 
 
+def _is_loopback(url: str) -> bool:
+    host = urlsplit(url).hostname or ""
+    return host == "localhost" or host.startswith("127.") or host in {"::1", "0.0.0.0"}
+
+
 def _development_secret(var_dir: Path) -> str:
-    """A random secret generated on first use and kept under var/ so tokens survive restarts."""
+    """A random secret generated on first use and kept under var/ so tokens survive restarts.
+
+    Written whole under a temporary name and linked into place, so that two processes starting
+    together agree on one secret and none ever reads a half-written file.
+    """
     path = var_dir / "secret_key"
-    if path.exists():
-        return path.read_text(encoding="ascii").strip()
-    var_dir.mkdir(parents=True, exist_ok=True)
-    secret = secrets.token_urlsafe(48)
-    path.touch(mode=0o600)
-    path.write_text(secret, encoding="ascii")
+    if not path.exists():
+        var_dir.mkdir(parents=True, exist_ok=True)
+        fd, temporary = tempfile.mkstemp(dir=var_dir, prefix=".secret_key.")  # mode 0600
+        try:
+            with os.fdopen(fd, "w", encoding="ascii") as out:
+                out.write(secrets.token_urlsafe(48))
+            with contextlib.suppress(FileExistsError):  # another process linked its own first
+                os.link(temporary, path)
+        finally:
+            Path(temporary).unlink()
+    secret = path.read_text(encoding="ascii").strip()
+    if not secret:
+        raise ConfigError(f"SECRET_KEY: {path} is empty; delete it to generate a new secret")
     return secret
 
 
@@ -534,8 +583,10 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         value = _read(env, variable)
         if value is not _MISSING:
             values[variable.attribute] = value
-    if "var_dir" in values:
-        values["var_dir"] = values["var_dir"].resolve()
+    # Relative folders are resolved once, here: every process then agrees whatever its cwd.
+    for folder in ("var_dir", "queue_file", "object_dir", "search_dir"):
+        if folder in values:
+            values[folder] = values[folder].resolve()
     settings = Settings(**values)
     if not settings.secret_key and settings.environment is not Environment.PRODUCTION:
         settings = replace(

@@ -1,4 +1,7 @@
-"""Pages of a query: numbered pages for staff lists, keyset cursors for catalogue lists."""
+"""Pages of a query, in two styles on purpose: keyset cursors for long lists that grow while
+they are read (the catalogue, questions, history, the ledger: stable under inserts, never
+counted), and numbered pages with a total for bounded lists whose reader needs the total
+(staff tables, the mistakes book, an organisation's quiz papers)."""
 
 from __future__ import annotations
 

@@ -161,3 +161,60 @@ def test_documented_default_parses_to_the_fields_default(tmp_path: Path, name: s
     variable = VARIABLES_BY_NAME[name]
     loaded = load_settings({"VAR_DIR": str(tmp_path), name: variable.default})
     assert getattr(loaded, variable.attribute) == getattr(Settings(), variable.attribute)
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("NEAR_DUPLICATE_THRESHOLD", "250"),
+        ("NEAR_DUPLICATE_THRESHOLD", "0"),
+        ("LOG_LEVEL", "verbose"),
+        ("DATABASE_LOCK_TIMEOUT_SECONDS", "-1"),
+        ("DATABASE_LOCK_TIMEOUT_SECONDS", "nan"),
+        ("DATABASE_LOCK_TIMEOUT_SECONDS", "inf"),
+        ("JIANGYUN_ENV", "staging"),
+    ],
+)
+def test_values_out_of_their_range_are_refused_by_name(
+    tmp_path: Path, variable: str, value: str
+) -> None:
+    with pytest.raises(ConfigError, match=variable):
+        load_settings({"VAR_DIR": str(tmp_path), variable: value})
+
+
+def test_environment_and_log_level_are_read_leniently(tmp_path: Path) -> None:
+    settings = load_settings(
+        {"VAR_DIR": str(tmp_path), "JIANGYUN_ENV": " Test ", "LOG_LEVEL": "warning"}
+    )
+    assert settings.environment is Environment.TEST and settings.log_level == "WARNING"
+
+
+def test_relative_folders_are_resolved_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    settings = load_settings({"QUEUE_FILE": "q.db", "OBJECT_DIR": "objects", "SEARCH_DIR": "index"})
+    assert settings.queue_path == tmp_path / "q.db"
+    assert settings.objects_path == tmp_path / "objects"
+    assert settings.search_path == tmp_path / "index"
+
+
+def test_production_refuses_a_loopback_public_address(tmp_path: Path) -> None:
+    environ = {
+        "JIANGYUN_ENV": "production",
+        "VAR_DIR": str(tmp_path),
+        "SECRET_KEY": "s" * 40,
+        "DATABASE_URL": "postgresql+psycopg://db/jiangyun",
+        "PUBLIC_BASE_URL": "http://localhost:8000",
+    }
+    with pytest.raises(ConfigError, match="PUBLIC_BASE_URL"):
+        load_settings(environ)
+
+
+def test_the_development_secret_is_one_for_every_process(tmp_path: Path) -> None:
+    first = load_settings({"VAR_DIR": str(tmp_path)}).secret_key
+    assert load_settings({"VAR_DIR": str(tmp_path)}).secret_key == first
+    assert [p.name for p in tmp_path.iterdir()] == ["secret_key"]  # no temporary file left
+    (tmp_path / "secret_key").write_text("")  # a torn write from an older version
+    with pytest.raises(ConfigError, match="empty"):
+        load_settings({"VAR_DIR": str(tmp_path)})

@@ -166,3 +166,27 @@ def test_reindex_and_status_commands(app: Flask, catalogue: dict) -> None:
     found = search.status()
     assert found["documents"]["courses"] == found["expected"]["courses"] == 3
     assert found["outbox"]["pending"] == 0
+
+
+def test_an_empty_platform_answers_an_empty_result(
+    client: FlaskClient, login_as: Callable[..., dict]
+) -> None:
+    learner = login_as(Role.LEARNER)
+    found = client.get("/api/v1/search?q=配电", headers=learner)
+    assert found.status_code == 200, found.get_json()
+    assert found.get_json()["hits"] == [] and found.get_json()["estimated_total"] == 0
+
+
+def test_a_lost_index_is_503_not_an_empty_result(
+    app: Flask, client: FlaskClient, catalogue: dict, login_as: Callable[..., dict]
+) -> None:
+    learner = login_as(Role.LEARNER)
+    assert client.get("/api/v1/search?q=配电", headers=learner).get_json()["hits"]
+    # The index files are gone (a new disk, another engine) while the database holds courses:
+    # an empty answer would tell learners there is nothing to learn.
+    for index_file in app.extensions["jiangyun"].settings.search_path.glob("*.db"):
+        index_file.unlink()
+    lost = client.get("/api/v1/search?q=配电", headers=learner)
+    assert lost.status_code == 503
+    assert lost.get_json()["error"]["code"] == "search_unavailable"
+    assert lost.get_json()["error"]["details"] == {"index": "courses"}
