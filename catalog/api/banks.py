@@ -25,7 +25,7 @@ from catalog.api.paging import SortKey, keyset_page, paginate
 from catalog.background.models import TaskRecord
 from catalog.background.schemas import TaskSchema
 from catalog.background.services import get_task_for
-from catalog.banks import exports, questions, services, snapshots, transfers
+from catalog.banks import exports, listing, questions, services, snapshots, transfers
 from catalog.banks.models import Bank, Question, QuestionImport, QuestionVersion
 from catalog.banks.schemas import (
     BankCreateSchema,
@@ -114,9 +114,9 @@ class BankQuestions(MethodView):
         services.get_bank_for_editing(current_user, bank_id)
         cursor, limit = args.pop("cursor"), args.pop("limit")
         page = keyset_page(
-            questions.question_query(bank_id, **args), NEWEST_QUESTIONS, cursor=cursor, limit=limit
+            listing.question_query(bank_id, **args), NEWEST_QUESTIONS, cursor=cursor, limit=limit
         )
-        page["items"] = questions.with_current_versions(page["items"])
+        page["items"] = listing.with_current_versions(page["items"])
         return page
 
     @blp.auth(*STAFF)

@@ -24,6 +24,7 @@ from catalog.banks.models import (
     QuestionTag,
     QuestionVersion,
 )
+from catalog.banks.questions import comparable_texts
 from catalog.banks.services import near_duplicate_threshold
 from catalog.banks.validation import check, comparable_text, fingerprint
 from catalog.clock import utcnow
@@ -161,16 +162,7 @@ def _drop_duplicates(
 
 
 def _warn_near_duplicates(bank_id: int, kept: list[Checked], problems: list[Problem]) -> None:
-    rows = db.session.execute(
-        select(Question.id, QuestionVersion.stem, QuestionVersion.options)
-        .join(
-            QuestionVersion,
-            (QuestionVersion.question_id == Question.id)
-            & (QuestionVersion.version == Question.version),
-        )
-        .where(Question.bank_id == bank_id, Question.status != QuestionStatus.RETIRED)
-    ).all()
-    existing = [(("bank", qid), comparable_text({"stem": s, "options": o})) for qid, s, o in rows]
+    existing = [(("bank", qid), text) for qid, text in comparable_texts(bank_id)]
     new = [(("file", i), comparable_text(clean)) for i, (_c, clean, _p) in enumerate(kept)]
     for match in near_duplicates(new, existing, threshold=near_duplicate_threshold()):
         new_ref: tuple[str, int] = match.new  # type: ignore[assignment]

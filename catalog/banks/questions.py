@@ -4,15 +4,15 @@ question's content edit makes a new version), duplicates, stem images, bulk acti
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Select, exists, select
+from sqlalchemy import select
 
 from catalog.accounts.models import User
 from catalog.banks.duplicates import near_duplicates
 from catalog.banks.models import (
-    ItemStatistics,
     Question,
     QuestionKnowledgePoint,
     QuestionStatus,
@@ -66,25 +66,30 @@ def exact_duplicate(bank_id: int, print_: str, exclude: int | None = None) -> in
     return int(found) if found is not None else None
 
 
-def _near(bank_id: int, clean: dict[str, Any], exclude: int | None = None) -> list[dict[str, Any]]:
-    """Similar questions of the bank (reported, never blocked)."""
-    rows = db.session.execute(
+def comparable_texts(bank_id: int, type: QuestionType | None = None) -> list[tuple[int, str]]:
+    """(id, comparable text) of the bank's live questions, of one type when given: what new
+    questions are compared with for near-duplicates."""
+    query = (
         select(Question.id, QuestionVersion.stem, QuestionVersion.options)
         .join(
             QuestionVersion,
             (QuestionVersion.question_id == Question.id)
             & (QuestionVersion.version == Question.version),
         )
-        .where(
-            Question.bank_id == bank_id,
-            Question.type == clean["type"],
-            Question.status != QuestionStatus.RETIRED,
-        )
-    ).all()
+        .where(Question.bank_id == bank_id, Question.status != QuestionStatus.RETIRED)
+    )
+    if type is not None:
+        query = query.where(Question.type == type)
+    return [
+        (int(qid), comparable_text({"stem": stem, "options": options}))
+        for qid, stem, options in db.session.execute(query)
+    ]
+
+
+def _near(bank_id: int, clean: dict[str, Any], exclude: int | None = None) -> list[dict[str, Any]]:
+    """Similar questions of the bank (reported, never blocked)."""
     existing = [
-        (qid, comparable_text({"stem": stem, "options": options}))
-        for qid, stem, options in rows
-        if qid != exclude
+        (qid, text) for qid, text in comparable_texts(bank_id, clean["type"]) if qid != exclude
     ]
     matches = near_duplicates(
         [("new", comparable_text(clean))], existing, threshold=near_duplicate_threshold()
@@ -296,7 +301,9 @@ def bulk(user: User, bank_id: int, ids: list[int], action: str, value: Any) -> d
             details={"json": {"ids": [f"question {m} not in bank" for m in missing]}},
         )
     _check_bulk_value(action, value)
-    versions = current_versions(questions) if action not in {"publish", "retire"} else {}
+    versions = (
+        current_versions(q.id for q in questions) if action not in {"publish", "retire"} else {}
+    )
     changed = 0
     for question in questions:
         if question.status is QuestionStatus.RETIRED and action != "retire":
@@ -350,75 +357,18 @@ def _apply(question: Question, version: QuestionVersion | None, action: str, val
     return True
 
 
-def question_query(
-    bank_id: int,
-    *,
-    type: QuestionType | None = None,
-    difficulty: int | None = None,
-    knowledge_point: str | None = None,
-    tag: str | None = None,
-    status: QuestionStatus | None = None,
-    text: str | None = None,
-) -> Select[Any]:
-    query = select(Question).where(Question.bank_id == bank_id)
-    if type is not None:
-        query = query.where(Question.type == type)
-    if difficulty is not None:
-        query = query.where(Question.difficulty == difficulty)
-    if status is not None:
-        query = query.where(Question.status == status)
-    if tag:
-        query = query.where(
-            exists().where(QuestionTag.question_id == Question.id, QuestionTag.tag == tag)
-        )
-    if knowledge_point:
-        query = query.where(
-            exists().where(
-                QuestionKnowledgePoint.question_id == Question.id,
-                QuestionKnowledgePoint.point == knowledge_point,
+def current_versions(question_ids: Iterable[int]) -> dict[int, QuestionVersion]:
+    """The current version of each question, in one query."""
+    ids = list(question_ids)
+    return {
+        v.question_id: v
+        for v in db.session.scalars(
+            select(QuestionVersion)
+            .join(
+                Question,
+                (Question.id == QuestionVersion.question_id)
+                & (Question.version == QuestionVersion.version),
             )
-        )
-    if text:
-        escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        query = query.where(Question.stem_text.like(f"%{escaped}%", escape="\\"))
-    return query
-
-
-def current_versions(questions: list[Question]) -> dict[int, QuestionVersion]:
-    """Each question's current version, in one query."""
-    if not questions:
-        return {}
-    wanted = {(q.id, q.version) for q in questions}
-    found = db.session.scalars(
-        select(QuestionVersion).where(QuestionVersion.question_id.in_([q.id for q in questions]))
-    )
-    return {v.question_id: v for v in found if (v.question_id, v.version) in wanted}
-
-
-def with_current_versions(questions: list[Question]) -> list[QuestionView]:
-    if not questions:
-        return []
-    current = current_versions(questions)
-    stats = statistics_of([q.id for q in questions])
-    return [
-        QuestionView(q, current[q.id], statistics=_statistics(stats.get(q.id))) for q in questions
-    ]
-
-
-def _statistics(stats: Any) -> dict[str, Any] | None:
-    if stats is None:
-        return None
-    return {
-        "attempts": stats.attempts,
-        "share_correct": stats.share_correct,
-        "discrimination": stats.discrimination,
-    }
-
-
-def statistics_of(question_ids: list[int]) -> dict[int, ItemStatistics]:
-    return {
-        s.question_id: s
-        for s in db.session.scalars(
-            select(ItemStatistics).where(ItemStatistics.question_id.in_(question_ids))
+            .where(Question.id.in_(ids))
         )
     }

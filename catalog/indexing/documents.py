@@ -12,7 +12,8 @@ from typing import Any
 from sqlalchemy import and_, func, select
 
 from catalog.banks.models import Bank, Question, QuestionStatus, QuestionVersion
-from catalog.courses.models import Course, CourseRelease, CourseStatus
+from catalog.courses import catalogue
+from catalog.courses.models import CourseRelease
 from catalog.database import db
 from catalog.lectures.models import LectureStatus, Microlecture
 from search.interfaces import IndexSettings
@@ -70,20 +71,6 @@ def _stamp(value: Any) -> float | None:
 
 
 # --- courses ---------------------------------------------------------------------------------
-
-
-def _current_releases() -> Any:
-    return (
-        select(CourseRelease)
-        .join(
-            Course,
-            and_(
-                Course.id == CourseRelease.course_id,
-                Course.published_version == CourseRelease.version,
-            ),
-        )
-        .where(Course.status != CourseStatus.ARCHIVED)
-    )
 
 
 def course_document(release: CourseRelease) -> dict[str, Any]:
@@ -184,7 +171,7 @@ def documents(index: str, ids: list[str]) -> dict[str, dict[str, Any] | None]:
     numbers = [int(i) for i in ids]
     if index == "courses":
         for release in db.session.scalars(
-            _current_releases().where(CourseRelease.course_id.in_(numbers))
+            catalogue.published_query().where(CourseRelease.course_id.in_(numbers))
         ):
             found[str(release.course_id)] = course_document(release)
     elif index == "microlectures":
@@ -206,7 +193,9 @@ def all_documents(index: str, batch: int = 2000) -> Iterator[list[dict[str, Any]
     if index == "courses":
         rows: Any = (
             course_document(r)
-            for r in db.session.scalars(_current_releases().execution_options(yield_per=batch))
+            for r in db.session.scalars(
+                catalogue.published_query().execution_options(yield_per=batch)
+            )
         )
     elif index == "microlectures":
         rows = (
@@ -229,7 +218,7 @@ def all_documents(index: str, batch: int = 2000) -> Iterator[list[dict[str, Any]
 
 def count(index: str) -> int:
     query = {
-        "courses": _current_releases(),
+        "courses": catalogue.published_query(),
         "microlectures": _published_lectures(),
         "questions": _questions(),
     }[index]

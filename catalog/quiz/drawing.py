@@ -26,7 +26,6 @@ from catalog.banks.models import (
     QuestionStatus,
     QuestionTag,
     QuestionUsage,
-    QuestionVersion,
 )
 from catalog.database import db, upsert
 from catalog.errors import Conflict
@@ -348,20 +347,3 @@ def _having(
         for qid, word in rows:
             found[int(qid)].add(word)
     return {q: frozenset(words) for q, words in found.items()}
-
-
-def current_versions(question_ids: Iterable[int]) -> dict[int, QuestionVersion]:
-    """The current version of each question."""
-    ids = list(question_ids)
-    return {
-        v.question_id: v
-        for v in db.session.scalars(
-            select(QuestionVersion)
-            .join(
-                Question,
-                (Question.id == QuestionVersion.question_id)
-                & (Question.version == QuestionVersion.version),
-            )
-            .where(Question.id.in_(ids))
-        )
-    }

@@ -9,6 +9,7 @@ from sqlalchemy import Select, func, select
 
 from catalog.accounts.models import Role, User
 from catalog.banks.models import Bank, Question, QuestionStatus
+from catalog.banks.questions import current_versions
 from catalog.banks.services import may_edit_bank
 from catalog.courses.models import Course
 from catalog.database import db
@@ -134,7 +135,7 @@ def create_template(user: User, data: dict[str, Any]) -> QuizTemplate:
 def _paper(template: QuizTemplate) -> list[list[float]]:
     """A contest's one paper: its sections drawn once, at their current versions."""
     chosen = drawing.draw_template(template, drawing.Seen(None), random.Random())
-    versions = drawing.current_versions(qid for qid, _ in chosen)
+    versions = current_versions(qid for qid, _ in chosen)
     return [[qid, versions[qid].id, points] for qid, points in chosen]
 
 
