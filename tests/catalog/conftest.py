@@ -9,7 +9,7 @@ import pytest
 from flask.testing import FlaskClient
 
 from catalog.accounts.models import Organisation, Role, User
-from tests.catalog.api.quizzing import build_bank
+from tests.support.quizzing import build_bank
 
 
 @pytest.fixture
@@ -17,7 +17,7 @@ def setup(
     client: FlaskClient,
     make_org: Callable[..., Organisation],
     make_user: Callable[..., User],
-    login: Callable[[User], dict],
+    login: Callable[[User], dict[str, str]],
 ) -> dict[str, Any]:
     """An organisation with an editor, a learner and a published bank of questions."""
     org = make_org(code="quiz-org")

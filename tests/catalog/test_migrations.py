@@ -13,7 +13,7 @@ from flask_migrate import downgrade, upgrade
 
 from catalog.database import db
 from config import Settings
-from tests.conftest import base_settings
+from tests.support.database import base_settings
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

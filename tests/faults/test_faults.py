@@ -31,8 +31,8 @@ from catalog.indexing.models import OutboxEntry
 from catalog.learning.models import Statement
 from catalog.quiz.models import SessionItem
 from catalog.runtime import runtime
-from tests.catalog.api.quizzing import answer, build_bank, label_of, template
-from tests.conftest import Weed, s3_settings
+from tests.support.quizzing import answer, build_bank, label_of, template
+from tests.support.seaweedfs import Weed, s3_settings
 
 pytestmark = pytest.mark.slow
 

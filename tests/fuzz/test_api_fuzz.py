@@ -33,7 +33,7 @@ from schemathesis.specs.openapi.checks import (
 from catalog import create_app
 from catalog.database import db
 from catalog.demo import DEMO_PASSWORD, load_demo_data
-from tests.conftest import base_settings
+from tests.support.database import base_settings
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "2"))
 ROLES = {

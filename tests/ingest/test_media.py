@@ -8,7 +8,7 @@ import av
 import pytest
 
 from ingest import media
-from tests.conftest import Samples
+from tests.support.media import Samples
 
 
 def test_probe_reads_a_real_video(samples: Samples) -> None:

@@ -26,7 +26,10 @@ from ingest.interfaces import (
     PartInfo,
     StorageUnavailable,
 )
-from tests.conftest import Answer, S3Server, _free_ports, base_settings, call_url, s3_settings
+from tests.support.database import base_settings
+from tests.support.ports import free_ports
+from tests.support.presigned import Answer, call_url
+from tests.support.seaweedfs import S3Server, s3_settings
 
 MIB = 1024 * 1024
 
@@ -240,7 +243,7 @@ def test_check_answers(harness: Harness) -> None:
 
 
 def test_unreachable_s3_is_unavailable(tmp_path: Path) -> None:
-    (port,) = _free_ports(1)
+    (port,) = free_ports(1)
     app = create_app(
         base_settings(
             tmp_path,

@@ -16,7 +16,7 @@ from flask_jwt_extended import create_access_token, create_refresh_token
 from catalog.accounts.models import AuthSession, Role, User
 from catalog.clock import utcnow
 from catalog.database import db
-from tests.conftest import TEST_PASSWORD
+from tests.support.factories import TEST_PASSWORD
 
 TOKEN = "/api/v1/auth/token"
 

@@ -16,7 +16,7 @@ from catalog.accounts.models import Role
 from catalog.banks.models import Question
 from catalog.database import db
 from catalog.runtime import runtime
-from tests.conftest import call_url
+from tests.support.presigned import call_url
 
 HEADER = "题型,题干,选项A,选项B,选项C,答案,解析,难度,知识点\n"
 GOOD = [

@@ -13,7 +13,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from catalog.accounts.models import Organisation, Role, User
-from tests.conftest import call_url
+from tests.support.presigned import call_url
 
 
 @pytest.fixture

@@ -402,7 +402,7 @@ def test_admins_assign_required_courses_with_due_dates(
 def test_cover_upload_checks_the_image(
     client: FlaskClient, people: Any, ready_course: int, app: Any
 ) -> None:
-    from tests.conftest import call_url
+    from tests.support.presigned import call_url
 
     plan = client.post(
         f"{AUTHORING}/{ready_course}/cover/upload",

@@ -16,8 +16,9 @@ from catalog.clock import utcnow
 from catalog.credits.models import CreditTransaction
 from catalog.database import db
 from catalog.quiz.models import QuizTemplate
-from tests.catalog.api.quizzing import answer_all, start, template
-from tests.conftest import at_once, call_url
+from tests.support.concurrency import at_once
+from tests.support.presigned import call_url
+from tests.support.quizzing import answer_all, start, template
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 60
 

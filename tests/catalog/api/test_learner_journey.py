@@ -12,7 +12,7 @@ from catalog.accounts.models import Organisation, Role, User
 from catalog.clock import utcnow
 from catalog.database import db
 from catalog.quiz.models import ReviewCard
-from tests.catalog.api.quizzing import answer, answer_all, label_of, template
+from tests.support.quizzing import answer, answer_all, label_of, template
 
 SESSIONS = "/api/v1/quiz-sessions"
 

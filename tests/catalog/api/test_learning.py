@@ -17,7 +17,7 @@ from catalog.clock import utcnow
 from catalog.database import db
 from catalog.learning.models import Statement
 from catalog.lectures.models import Microlecture
-from tests.conftest import at_once
+from tests.support.concurrency import at_once
 
 BATCH = "/api/v1/me/statements:batch"
 
@@ -201,7 +201,7 @@ def test_concurrent_uploads_of_the_same_statements_store_them_once(
 def test_a_course_that_requires_an_exam_completes_when_it_is_passed(
     client: FlaskClient, setup: dict, make_course: Callable[..., int]
 ) -> None:
-    from tests.catalog.api.quizzing import answer_all, start, template
+    from tests.support.quizzing import answer_all, start, template
 
     org = db.session.get(Organisation, setup["org"])
     course = make_course(org)

@@ -22,7 +22,9 @@ from catalog.lectures.models import LectureStatus, MediaUpload, Microlecture, Up
 from catalog.lectures.tasks import expire_uploads
 from catalog.runtime import runtime
 from ingest.interfaces import ObjectNotFound
-from tests.conftest import Samples, call_url, s3_settings, upload_media
+from tests.support.media import Samples, upload_media
+from tests.support.presigned import call_url
+from tests.support.seaweedfs import s3_settings
 
 MIB = 1024 * 1024
 

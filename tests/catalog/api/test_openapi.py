@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from flask.testing import FlaskClient
+
+# One "METHOD /path" a line, sorted: adding or losing an operation means editing this file too.
+PINNED_OPERATIONS = Path(__file__).with_name("openapi_operations.txt")
 
 
 def test_openapi_document(client: FlaskClient) -> None:
@@ -18,7 +23,12 @@ def test_openapi_document(client: FlaskClient) -> None:
         for method, op in item.items()
         if method in {"get", "post", "put", "patch", "delete"}
     ]
-    assert len(operations) >= 9
+    documented = sorted(f"{method.upper()} {path}" for path, method, _ in operations)
+    pinned = PINNED_OPERATIONS.read_text(encoding="utf-8").splitlines()
+    assert pinned == sorted(set(pinned)), f"keep {PINNED_OPERATIONS.name} sorted, each line once"
+    missing, unexpected = set(pinned) - set(documented), set(documented) - set(pinned)
+    assert documented == pinned, f"missing: {sorted(missing)}; not pinned: {sorted(unexpected)}"
+    assert len(documented) == 109
     for path, method, op in operations:
         assert op.get("summary"), f"{method} {path} has no summary"
         # A success status: 2xx, or a 3xx for redirects (the cover image).

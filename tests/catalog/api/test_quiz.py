@@ -12,7 +12,7 @@ from catalog.accounts.models import Organisation, Role, User
 from catalog.clock import utcnow
 from catalog.database import db
 from catalog.quiz.models import QuizSession
-from tests.catalog.api.quizzing import answer, label_of, start, template
+from tests.support.quizzing import answer, label_of, start, template
 
 
 def test_templates_say_which_section_the_banks_cannot_fill(

@@ -15,8 +15,8 @@ from catalog.accounts.models import Organisation, Role, User
 from catalog.clock import utcnow
 from catalog.database import db
 from catalog.quiz.models import QuizSession, ReviewCard, SeenQuestion
-from tests.catalog.api.quizzing import answer, answer_all, label_of, start, template
-from tests.conftest import at_once
+from tests.support.concurrency import at_once
+from tests.support.quizzing import answer, answer_all, label_of, start, template
 
 SESSIONS = "/api/v1/quiz-sessions"
 

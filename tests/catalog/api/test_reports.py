@@ -18,7 +18,7 @@ from catalog.clock import utcnow
 from catalog.database import db
 from catalog.learning.models import TrainingActivity
 from catalog.lectures.models import Microlecture
-from tests.conftest import at_once
+from tests.support.concurrency import at_once
 
 REPORT = "/api/v1/reports/training"
 
@@ -110,7 +110,7 @@ def test_pass_rates_come_from_finished_exams(
     login: Callable,
     make_course: Callable[..., int],
 ) -> None:
-    from tests.catalog.api.quizzing import answer_all, start, template
+    from tests.support.quizzing import answer_all, start, template
 
     org = db.session.get(Organisation, setup["org"])
     admin = login(make_user(Role.ADMIN, organisation=org))

@@ -11,7 +11,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from catalog.accounts.models import Role
-from tests.conftest import call_url
+from tests.support.presigned import call_url
 
 SINGLE = {
     "type": "single_choice",

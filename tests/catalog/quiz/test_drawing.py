@@ -14,7 +14,7 @@ from catalog.accounts.models import Organisation, Role, User
 from catalog.banks.models import Question, QuestionStatus
 from catalog.database import db
 from catalog.quiz.drawing import Seen, _pick, _sample
-from tests.catalog.api.quizzing import start, template
+from tests.support.quizzing import start, template
 
 
 def _seen(counts: dict[int, int]) -> Seen:

@@ -1,16 +1,19 @@
-"""Helpers of the quiz tests: a bank with published questions, templates, sessions, answers."""
+"""Quizzes through the API: a bank of published questions, templates, sessions and answers."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from flask.testing import FlaskClient
+from werkzeug.test import TestResponse
 
 
-def build_bank(client: FlaskClient, editor: dict[str, str], name: str = "安全题库") -> dict:
+def build_bank(
+    client: FlaskClient, editor: dict[str, str], name: str = "安全题库"
+) -> dict[str, Any]:
     """Six single-choice questions (B, 断开电源, is right) and one multiple choice, published."""
     bank = client.post("/api/v1/banks", json={"name": name}, headers=editor).get_json()["id"]
-    ids = []
+    ids: list[int] = []
     for n in range(6):
         body = {
             "type": "single_choice",
@@ -50,7 +53,7 @@ def build_bank(client: FlaskClient, editor: dict[str, str], name: str = "安全�
     return {"bank": bank, "ids": ids, "multi": multi}
 
 
-def template(client: FlaskClient, s: dict, **options: Any) -> Any:
+def template(client: FlaskClient, s: dict[str, Any], **options: Any) -> TestResponse:
     body = {
         "title": "停电作业测试",
         "mode": "practice",
@@ -62,19 +65,21 @@ def template(client: FlaskClient, s: dict, **options: Any) -> Any:
     return client.post("/api/v1/quiz-templates", json=body, headers=s["editor"])
 
 
-def start(client: FlaskClient, s: dict, template_id: int, who: str = "learner") -> Any:
+def start(
+    client: FlaskClient, s: dict[str, Any], template_id: int, who: str = "learner"
+) -> TestResponse:
     return client.post(f"/api/v1/quiz-templates/{template_id}/sessions", headers=s[who])
 
 
 def answer(
     client: FlaskClient,
-    s: dict,
+    s: dict[str, Any],
     session: str,
     position: int,
     selected: list[str],
     client_id: str,
     who: str = "learner",
-) -> Any:
+) -> TestResponse:
     return client.put(
         f"/api/v1/quiz-sessions/{session}/answers/{position}",
         json={"response": {"selected": selected}, "client_answer_id": client_id},
@@ -82,12 +87,17 @@ def answer(
     )
 
 
-def label_of(item: dict, text: str) -> str:
-    return next(o["label"] for o in item["options"] if o["text"] == text)
+def label_of(item: dict[str, Any], text: str) -> str:
+    label: str = next(o["label"] for o in item["options"] if o["text"] == text)
+    return label
 
 
 def answer_all(
-    client: FlaskClient, s: dict, session: dict, right: bool, who: str = "learner"
+    client: FlaskClient,
+    s: dict[str, Any],
+    session: dict[str, Any],
+    right: bool,
+    who: str = "learner",
 ) -> None:
     """Answer every question of a session on this bank, all right or all wrong."""
     for item in session["items"]:

@@ -1,0 +1,1 @@
+"""What the tests share besides fixtures: the code that fixtures in tests/conftest.py wire up."""
