@@ -28,6 +28,7 @@ from catalog.courses import enrolment as course_enrolment
 from catalog.courses import publishing as course_publishing
 from catalog.courses.models import Course
 from catalog.database import db
+from catalog.indexing import services as indexing
 from catalog.lectures import authoring as lecture_authoring
 from catalog.lectures import uploads as lecture_uploads
 from catalog.lectures.models import Microlecture
@@ -191,6 +192,7 @@ def load_demo_data() -> list[str]:
     done += _load_catalogue()
     done += _load_bank()
     done += _load_quizzes()
+    done += _load_synonyms()
     if done:
         done.insert(0, "demo data loaded:")
     else:
@@ -323,6 +325,17 @@ DEMO_QUESTIONS = (
         "tags": ["安全"],
     },
 )
+
+
+DEMO_SYNONYMS = [["变电站", "变电所"], ["安全帽", "安全头盔"], ["倒闸", "倒闸操作"]]
+
+
+def _load_synonyms() -> list[str]:
+    """Trade terms searched as one (platform admins edit them at /api/v1/search/synonyms)."""
+    if indexing.synonyms():
+        return []
+    indexing.set_synonyms(DEMO_SYNONYMS)
+    return [f"search synonyms ({len(DEMO_SYNONYMS)} groups)"]
 
 
 def _load_bank() -> list[str]:

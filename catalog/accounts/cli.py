@@ -62,4 +62,5 @@ def create_user(
         )
     except DomainError as exc:
         raise _fail(exc) from exc
-    click.echo(f"user {user.username} created (id {user.id}, roles {sorted(user.roles)})")
+    granted = ", ".join(sorted(role.value for role in user.roles))
+    click.echo(f"user {user.username} created (id {user.id}, roles {granted})")

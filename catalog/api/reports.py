@@ -40,7 +40,7 @@ class TrainingReport(MethodView):
         )
         name = f"training-{report.group_by}-{report.date_from}-{report.date_to}"
         if args["format"] == "csv":
-            return _file(reports.to_csv(report), "text/csv; charset=utf-8", f"{name}.csv")
+            return _file(reports.to_csv(report), "text/csv", f"{name}.csv")  # werkzeug adds utf-8
         if args["format"] == "xlsx":
             return _file(reports.to_xlsx(report), XLSX, f"{name}.xlsx")
         return {

@@ -133,5 +133,5 @@ def describe(bank: Bank) -> dict[str, Any] | None:
         "version": bank.snapshot_version,
         "question_count": bank.snapshot_count,
         "size": bank.snapshot_size,
-        "published_at": bank.snapshot_at,
+        "published_at": bank.snapshot_at.isoformat() if bank.snapshot_at else None,
     }
