@@ -54,18 +54,22 @@ def sort_keys(id_column: Any, *columns: Any) -> dict[str, SortKey]:
     return keys
 
 
-def _encode(value: Any, item_id: int) -> str:
+def _encode(value: Any, item_id: int | str) -> str:
     raw = json.dumps([value.isoformat() if isinstance(value, datetime) else value, item_id])
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 
-def _decode(cursor: str, is_time: bool) -> tuple[Any, int]:
+def _decode(cursor: str, is_time: bool, id_type: type) -> tuple[Any, int | str]:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         value, item_id = json.loads(raw)
         if is_time:
             value = datetime.fromisoformat(value)
-        return value, int(item_id)
+            if value.tzinfo is None:
+                raise ValueError("the cursor's time has no offset")
+        if not isinstance(item_id, int | str) or type(item_id) is not id_type:
+            raise TypeError("the cursor's id is not of the list's kind")
+        return value, item_id
     except (ValueError, TypeError, binascii.Error, json.JSONDecodeError):
         raise Invalid(
             "翻页游标无效 / The cursor is not valid", details={"query": {"cursor": ["invalid"]}}
@@ -78,7 +82,7 @@ def keyset_page(
     """A page after ``cursor``, stable under inserts, and the cursor of the next page."""
     column, id_column = sort.column, sort.id_column
     if cursor:
-        value, last_id = _decode(cursor, sort.is_time)
+        value, last_id = _decode(cursor, sort.is_time, id_column.type.python_type)
         if sort.descending:
             query = query.where(or_(column < value, and_(column == value, id_column < last_id)))
         else:

@@ -9,8 +9,8 @@ from flask.views import MethodView
 from flask_jwt_extended import current_user
 
 from catalog.accounts.models import Role
-from catalog.api import API_PREFIX, Blueprint, page_schema
-from catalog.api.paging import paginate
+from catalog.api import API_PREFIX, Blueprint, cursor_page_schema, page_schema
+from catalog.api.paging import SortKey, keyset_page, paginate
 from catalog.quiz import (
     answering,
     contests,
@@ -21,19 +21,21 @@ from catalog.quiz import (
     templates,
     view_models,
 )
-from catalog.quiz.models import QuizTemplate
+from catalog.quiz.models import QuizSession, QuizTemplate
 from catalog.quiz.schemas import (
+    AnswerResultSchema,
     AnswerSchema,
     BatchResultSchema,
     BatchSchema,
-    ItemSchema,
     LeaderboardArgsSchema,
     LeaderboardSchema,
     ManualGradeSchema,
     MarkingSchema,
     MistakesArgsSchema,
     MistakeSchema,
+    MySessionsArgsSchema,
     SessionSchema,
+    SessionSummarySchema,
     TemplateCreateSchema,
     TemplateListArgsSchema,
     TemplateSchema,
@@ -43,6 +45,7 @@ blp = Blueprint("quiz", __name__, url_prefix=API_PREFIX, description="答题 / Q
 MistakePageSchema = page_schema(MistakeSchema, "MistakePage")
 MarkingPageSchema = page_schema(MarkingSchema, "MarkingPage")
 TemplatePageSchema = page_schema(TemplateSchema, "TemplatePage")
+NEWEST_SESSIONS = SortKey(QuizSession.started_at, QuizSession.id, descending=True)
 
 
 @blp.route("/quiz-templates")
@@ -118,8 +121,21 @@ class Mistakes(MethodView):
     @blp.response(200, MistakePageSchema)
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """Your mistakes book (错题本): what FSRS says is due, most overdue first."""
-        query = review.mistakes_query(current_user.id, due_only=args.pop("due_only"))
+        query = review.mistakes_query(current_user, due_only=args.pop("due_only"))
         return paginate(query, **args)
+
+
+@blp.route("/me/quiz-sessions")
+class MyQuizSessions(MethodView):
+    @blp.auth()
+    @blp.arguments(MySessionsArgsSchema, location="query")
+    @blp.response(200, cursor_page_schema(SessionSummarySchema, "SessionSummaryPage"))
+    def get(self, args: dict[str, Any]) -> dict[str, Any]:
+        """Your sessions, newest first: resume one in progress on any device, or look back."""
+        cursor, limit = args.pop("cursor"), args.pop("limit")
+        query = submission.sessions_query(current_user, **args)
+        page = keyset_page(query, NEWEST_SESSIONS, cursor=cursor, limit=limit)
+        return {**page, "items": [submission.summary_of(s) for s in page["items"]]}
 
 
 @blp.route("/quiz-sessions/<string:session_id>")
@@ -135,9 +151,9 @@ class QuizSessionsById(MethodView):
 class QuizAnswers(MethodView):
     @blp.auth()
     @blp.arguments(AnswerSchema)
-    @blp.response(200, ItemSchema)
-    def put(self, data: dict[str, Any], session_id: str, position: int) -> view_models.ItemView:
-        """Save an answer (idempotent by client_answer_id); 409 after the deadline."""
+    @blp.response(200, AnswerResultSchema)
+    def put(self, data: dict[str, Any], session_id: str, position: int) -> answering.AnswerView:
+        """Save an answer (idempotent; the last given stands); 422 if it misfits, 409 if late."""
         return answering.save_answer(current_user, session_id, position, **data)
 
 

@@ -19,6 +19,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -66,6 +67,15 @@ bank_courses = Table(
     Column("course_id", ForeignKey("courses.id", ondelete="CASCADE"), primary_key=True),
 )
 
+# An alliance's or a parent company's banks offered to member organisations: their editors use
+# the questions in their own quizzes and their learners practise them (never edit them).
+bank_shares = Table(
+    "bank_shares",
+    db.metadata,
+    Column("bank_id", ForeignKey("banks.id", ondelete="CASCADE"), primary_key=True),
+    Column("organisation_id", ForeignKey("organisations.id", ondelete="CASCADE"), primary_key=True),
+)
+
 
 class Bank(db.Model):  # type: ignore[name-defined,misc]
     __tablename__ = "banks"
@@ -87,6 +97,10 @@ class Bank(db.Model):  # type: ignore[name-defined,misc]
     snapshot_size: Mapped[int | None] = mapped_column(BigInteger)
     snapshot_count: Mapped[int | None] = mapped_column(Integer)
     snapshot_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Questions the snapshot left out because an exam or contest held them at the time.
+    snapshot_withheld: Mapped[list[int]] = mapped_column(
+        JSON, default=list, server_default=text("'[]'")
+    )
 
     industry: Mapped[Industry | None] = relationship(lazy="joined")
     occupation: Mapped[Occupation | None] = relationship(lazy="joined")
@@ -94,6 +108,7 @@ class Bank(db.Model):  # type: ignore[name-defined,misc]
     organisation: Mapped[Organisation] = relationship(lazy="joined")
     editors: Mapped[list[User]] = relationship(secondary=bank_editors, lazy="selectin")
     courses: Mapped[list[Course]] = relationship(secondary=bank_courses, lazy="selectin")
+    shared_with: Mapped[list[Organisation]] = relationship(secondary=bank_shares, lazy="selectin")
 
 
 class Question(db.Model):  # type: ignore[name-defined,misc]
@@ -248,3 +263,20 @@ class ItemStatistics(db.Model):  # type: ignore[name-defined,misc]
         mean_wrong = (self.sum_y - self.sum_xy) / (n - right)
         p = right / n
         return round((mean_right - mean_wrong) / math.sqrt(variance) * math.sqrt(p * (1 - p)), 3)
+
+
+class QuestionHold(db.Model):  # type: ignore[name-defined,misc]
+    """A question held back by an exam or contest until its window closes: meanwhile no
+    practice, review or snapshot serves it and its key shows nowhere but in that quiz's own
+    feedback. Written when a windowed exam or contest fixes or draws the question."""
+
+    __tablename__ = "question_holds"
+    __table_args__ = (Index("ix_question_holds_question_until", "question_id", "until"),)
+
+    question_id: Mapped[int] = mapped_column(
+        ForeignKey("questions.id", ondelete="CASCADE"), primary_key=True
+    )
+    template_id: Mapped[int] = mapped_column(
+        ForeignKey("quiz_templates.id", ondelete="CASCADE"), primary_key=True
+    )
+    until: Mapped[datetime] = mapped_column(UTCDateTime())

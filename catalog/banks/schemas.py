@@ -25,6 +25,10 @@ class BankSchema(ma.Schema):
     organisation_id = fields.Integer()
     editor_ids = fields.Function(lambda b: [u.id for u in b.editors])
     course_ids = fields.Function(lambda b: [c.id for c in b.courses])
+    shared_with = fields.Function(
+        lambda b: sorted(o.code for o in b.shared_with),
+        metadata={"description": "organisations that use this bank in their quizzes"},
+    )
     snapshot = fields.Function(snapshots.describe, allow_none=True)
     created_at = fields.DateTime()
     updated_at = fields.DateTime()
@@ -42,7 +46,15 @@ class BankCreateSchema(ma.Schema):
         metadata={"description": "users who may edit besides editors/admins"},
     )
     course_ids = fields.List(
-        fields.Integer(), load_default=list, metadata={"description": "courses this bank serves"}
+        fields.Integer(),
+        load_default=list,
+        metadata={"description": "courses of your organisation this bank serves"},
+    )
+    shared_with = fields.List(
+        fields.String(validate=validate.Length(min=1, max=64)),
+        load_default=list,
+        validate=validate.Length(max=500),
+        metadata={"description": "codes of organisations that may use it (an alliance's members)"},
     )
 
 
@@ -54,6 +66,9 @@ class BankUpdateSchema(ma.Schema):
     skill_level = fields.Integer(allow_none=True, validate=validate.Range(min=1, max=5))
     editor_ids = fields.List(fields.Integer())
     course_ids = fields.List(fields.Integer())
+    shared_with = fields.List(
+        fields.String(validate=validate.Length(min=1, max=64)), validate=validate.Length(max=500)
+    )
 
 
 class OptionSchema(ma.Schema):

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Select, exists, select
+from sqlalchemy import Select, or_, select
 
-from catalog.accounts.models import Role, User
+from catalog.accounts.models import Organisation, Role, User
+from catalog.banks import visibility
 from catalog.banks.models import (
     Bank,
-    bank_editors,
 )
 from catalog.courses.models import Course
 from catalog.database import db
@@ -18,7 +18,7 @@ from catalog.errors import (
     NotFound,
     PermissionDenied,
 )
-from catalog.permissions import reviews_for
+from catalog.permissions import may_edit, reviews_for
 from catalog.reference.models import Industry, Occupation
 from catalog.runtime import runtime
 from catalog.security import effective_roles
@@ -43,14 +43,20 @@ def get_bank_for_editing(user: User, bank_id: int) -> Bank:
 
 
 def banks_for_staff(user: User) -> Select[Any]:
+    """The banks staff work with: those they edit and those shared with their organisation
+    (which they use in quizzes, never edit)."""
     query = select(Bank).order_by(Bank.id)
     if not user.is_platform_admin:
-        named = exists().where(bank_editors.c.bank_id == Bank.id, bank_editors.c.user_id == user.id)
-        query = query.where((Bank.organisation_id == user.organisation_id) | named)
+        query = query.where(
+            or_(visibility.staff_banks(user), visibility.usable_banks(user.organisation_id))
+        )
     return query
 
 
-def _resolve(data: dict[str, Any]) -> dict[str, Any]:
+def _resolve(user: User, organisation_id: int, data: dict[str, Any]) -> dict[str, Any]:
+    """Codes and ids as rows; every link within what the user may edit: courses of the bank's
+    own organisation that the user edits, editors of that organisation, shares to other
+    organisations by its editors and admins. Refusals name no foreign record."""
     values = dict(data)
     problems: dict[str, list[str]] = {}
     for name, model in (("industry", Industry), ("occupation", Occupation)):
@@ -62,17 +68,44 @@ def _resolve(data: dict[str, Any]) -> dict[str, Any]:
             values[f"{name}_id"] = found
     if "course_ids" in values:
         ids = values.pop("course_ids")
-        courses = list(db.session.scalars(select(Course).where(Course.id.in_(ids))))
-        missing = sorted(set(ids) - {c.id for c in courses})
-        if missing:
-            problems["course_ids"] = [f"课程不存在 / no course {m}" for m in missing]
+        courses = [
+            c
+            for c in db.session.scalars(select(Course).where(Course.id.in_(ids)))
+            if c.provider_org_id == organisation_id
+            and may_edit(user, owner_id=c.owner_id, organisation_id=c.provider_org_id)
+        ]
+        refused = sorted(set(ids) - {c.id for c in courses})
+        if refused:
+            problems["course_ids"] = [
+                f"课程 {c} 不存在或不能关联 / no course {c} of yours to link" for c in refused
+            ]
         values["courses"] = courses
     if "editor_ids" in values:
         ids = values.pop("editor_ids")
-        editors = list(db.session.scalars(select(User).where(User.id.in_(ids))))
+        editors = list(
+            db.session.scalars(
+                select(User).where(User.id.in_(ids), User.organisation_id == organisation_id)
+            )
+        )
         if len(editors) != len(set(ids)):
-            problems["editor_ids"] = ["用户不存在 / unknown user"]
+            problems["editor_ids"] = [
+                "用户不存在或不属于本组织 / unknown user, or not of this organisation "
+                "(share the bank with other organisations instead)"
+            ]
         values["editors"] = editors
+    if "shared_with" in values:
+        codes = values.pop("shared_with")
+        if not reviews_for(user, organisation_id):
+            problems["shared_with"] = ["只有本组织的编辑或管理员可以共享题库 / editors and admins"]
+        partners = list(
+            db.session.scalars(select(Organisation).where(Organisation.code.in_(codes)))
+        )
+        unknown = sorted(set(codes) - {o.code for o in partners})
+        if unknown:
+            problems.setdefault("shared_with", []).append(
+                f"未知组织 / unknown organisations: {', '.join(unknown)}"
+            )
+        values["shared_with"] = [o for o in partners if o.id != organisation_id]
     if problems:
         raise Invalid(details={"json": problems})
     return values
@@ -83,7 +116,8 @@ def create_bank(user: User, data: dict[str, Any]) -> Bank:
         raise PermissionDenied(
             "只有组织的编辑或管理员可以创建题库 / Editors and admins create banks"
         )
-    bank = Bank(**_resolve(data), organisation_id=user.organisation_id, created_by_id=user.id)
+    values = _resolve(user, user.organisation_id, data)
+    bank = Bank(**values, organisation_id=user.organisation_id, created_by_id=user.id)
     db.session.add(bank)
     db.session.commit()
     return bank
@@ -91,7 +125,7 @@ def create_bank(user: User, data: dict[str, Any]) -> Bank:
 
 def update_bank(user: User, bank_id: int, changes: dict[str, Any]) -> Bank:
     bank = get_bank_for_editing(user, bank_id)
-    for name, value in _resolve(changes).items():
+    for name, value in _resolve(user, bank.organisation_id, changes).items():
         setattr(bank, name, value)
     db.session.commit()
     return bank

@@ -14,24 +14,31 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
-
 from catalog.accounts.models import User
+from catalog.banks import visibility
 from catalog.banks.exports import bank_versions
-from catalog.banks.models import Bank, QuestionStatus, QuestionUsage
+from catalog.banks.models import Bank, QuestionStatus
 from catalog.banks.services import get_bank_for_editing, may_edit_bank
+from catalog.banks.visibility import PRACTICE_USAGE
 from catalog.clock import utcnow
-from catalog.courses.models import Course, CourseStatus
 from catalog.database import db
 from catalog.errors import Conflict, NotFound
 from catalog.runtime import runtime
-
-PRACTICE = {QuestionUsage.PRACTICE, QuestionUsage.BOTH}
 
 
 def publish(user: User, bank_id: int) -> Bank:
     """Write the practice snapshot of the bank's published questions (a new version if changed)."""
     bank = get_bank_for_editing(user, bank_id)
+    _write(bank)
+    db.session.commit()
+    return bank
+
+
+def _write(bank: Bank) -> None:
+    """The snapshot as the bank stands now, without the questions an exam or contest holds;
+    a new version only when its content changed. The caller commits."""
+    withheld = visibility.held_in_banks([bank.id])
+    left_out = set(withheld)
     questions = [
         {
             "id": question_id,
@@ -46,12 +53,13 @@ def publish(user: User, bank_id: int) -> Bank:
             "knowledge_points": version.knowledge_points,
         }
         for question_id, version in bank_versions(bank.id, [QuestionStatus.PUBLISHED])
-        if version.usage in PRACTICE
+        if version.usage in PRACTICE_USAGE and question_id not in left_out
     ]
+    bank.snapshot_withheld = withheld
     content = json.dumps(questions, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     digest = hashlib.sha256(content.encode()).hexdigest()
     if digest == bank.snapshot_hash:
-        return bank  # nothing changed: same version, same ETag
+        return  # nothing changed: same version, same ETag
     version = bank.snapshot_version + 1
     document = {
         "bank": {"id": bank.id, "name": bank.name},
@@ -70,8 +78,6 @@ def publish(user: User, bank_id: int) -> Bank:
     bank.snapshot_size = len(body)
     bank.snapshot_count = len(questions)
     bank.snapshot_at = utcnow()
-    db.session.commit()
-    return bank
 
 
 @dataclass
@@ -85,25 +91,21 @@ class Snapshot:
     published_at: datetime
 
 
-def _may_practise(user: User, bank: Bank) -> bool:
-    if may_edit_bank(user, bank) or user.organisation_id == bank.organisation_id:
-        return True
-    published_course = select(Course.id).where(
-        Course.id.in_([c.id for c in bank.courses]),
-        Course.published_version.is_not(None),
-        Course.status != CourseStatus.ARCHIVED,
-    )
-    return db.session.scalar(published_course.limit(1)) is not None
-
-
 def get(user: User, bank_id: int) -> Snapshot:
+    """The snapshot of a bank the learner practises (or edits); rewritten first when an exam
+    or contest has taken or given back some of its questions since."""
     bank = db.session.get(Bank, bank_id)
-    if bank is None or not _may_practise(user, bank):
+    if bank is None or not (
+        may_edit_bank(user, bank) or visibility.practisable_bank_ids(user, [bank.id])
+    ):
         raise NotFound("题库不存在 / No such bank", details={"id": bank_id})
     if not bank.snapshot_key or bank.snapshot_at is None:
         raise Conflict(
             "该题库还没有离线练习包 / This bank has no practice snapshot yet", code="no_snapshot"
         )
+    if visibility.held_in_banks([bank.id]) != list(bank.snapshot_withheld or []):
+        _write(bank)
+        db.session.commit()
     url = (
         runtime()
         .object_store.presign_get(

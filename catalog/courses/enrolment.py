@@ -75,6 +75,11 @@ def assign(
 ) -> list[Assignment]:
     """Require a course of some users, or of the whole organisation (when no users are named)."""
     get_published(course_id)
+    course = db.session.get(Course, course_id)
+    if course is not None and course.status is CourseStatus.ARCHIVED:
+        raise Conflict(
+            "课程已归档，不能分配 / An archived course cannot be assigned", code="archived"
+        )
     organisation_id = admin.organisation_id
     if organisation_code is not None:
         if not admin.is_platform_admin:

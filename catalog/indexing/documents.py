@@ -15,7 +15,7 @@ from catalog.banks.models import Bank, Question, QuestionStatus, QuestionVersion
 from catalog.courses import catalogue
 from catalog.courses.models import CourseRelease
 from catalog.database import db
-from catalog.lectures.models import LectureStatus, Microlecture
+from catalog.lectures.models import Microlecture
 from search.interfaces import IndexSettings
 
 COURSES = IndexSettings(
@@ -104,9 +104,7 @@ def course_document(release: CourseRelease) -> dict[str, Any]:
 
 
 def _published_lectures() -> Any:
-    return select(Microlecture).where(
-        Microlecture.is_published.is_(True), Microlecture.status == LectureStatus.READY
-    )
+    return select(Microlecture).where(Microlecture.playable())
 
 
 def lecture_document(lecture: Microlecture) -> dict[str, Any]:

@@ -9,7 +9,8 @@ from typing import Any
 from sqlalchemy import select
 
 from catalog.accounts.models import User
-from catalog.banks.models import bank_editors
+from catalog.banks import visibility
+from catalog.banks.models import Bank
 from catalog.clock import utcnow
 from catalog.database import db
 from catalog.errors import Unavailable
@@ -23,7 +24,6 @@ from search.interfaces import (
     In,
     IndexMissing,
     IndexSettings,
-    Or,
     SearchEngine,
     SearchError,
     SearchQuery,
@@ -134,17 +134,11 @@ def search_catalogue(
 
 
 def question_scope(user: User) -> Filter | None:
-    """Questions of banks the user may edit (their organisation's, or naming them)."""
+    """Questions of the banks the user may edit (the one rule: catalog.banks.visibility)."""
     if user.is_platform_admin:
         return None
-    named = [
-        int(b)
-        for b in db.session.scalars(
-            select(bank_editors.c.bank_id).where(bank_editors.c.user_id == user.id)
-        )
-    ]
-    own = Eq("organisation_id", user.organisation_id or -1)
-    return Or((own, In("bank_id", tuple(named)))) if named else own
+    editable = db.session.scalars(select(Bank.id).where(visibility.staff_banks(user)))
+    return In("bank_id", tuple(int(b) for b in editable))
 
 
 def search_questions(

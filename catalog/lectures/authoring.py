@@ -39,7 +39,7 @@ def get_for_viewer(user: User, lecture_id: int) -> Microlecture:
     lecture = db.session.get(Microlecture, lecture_id)
     if lecture is None:
         raise NotFound("微课不存在 / No such microlecture", details={"id": lecture_id})
-    if lecture.is_published and lecture.status is LectureStatus.READY:
+    if lecture.is_playable:
         return lecture
     if lecture.instructor_id == user.id or reviews_for(user, lecture.organisation_id):
         return lecture
@@ -70,9 +70,7 @@ def authoring_query(user: User, status: LectureStatus | None = None) -> Select[A
 def published_query(
     *, provider: str | None = None, instructor_id: int | None = None
 ) -> Select[Any]:
-    query = select(Microlecture).where(
-        Microlecture.is_published.is_(True), Microlecture.status == LectureStatus.READY
-    )
+    query = select(Microlecture).where(Microlecture.playable())
     if provider:
         query = query.join(Organisation, Organisation.id == Microlecture.organisation_id).where(
             Organisation.code == provider

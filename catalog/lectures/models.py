@@ -6,7 +6,19 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Boolean, Float, ForeignKey, Integer, String, Text
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    ColumnElement,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    and_,
+    or_,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from catalog.accounts.models import Organisation, User
@@ -51,6 +63,21 @@ class Microlecture(db.Model):  # type: ignore[name-defined,misc]
     assets: Mapped[list[MediaAsset]] = relationship(
         back_populates="microlecture", cascade="all, delete-orphan", order_by="MediaAsset.id"
     )
+
+    @property
+    def is_playable(self) -> bool:
+        """Published, with media to play (a replacement being processed plays the old one)."""
+        return self.is_published and (
+            self.status is LectureStatus.READY or self.active_upload_id is not None
+        )
+
+    @classmethod
+    def playable(cls) -> ColumnElement[bool]:
+        """:attr:`is_playable` in SQL: what learners see and search finds."""
+        return and_(
+            cls.is_published.is_(True),
+            or_(cls.status == LectureStatus.READY, cls.active_upload_id.is_not(None)),
+        )
 
     @property
     def active_assets(self) -> list[MediaAsset]:

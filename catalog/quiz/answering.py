@@ -4,22 +4,35 @@ the answer given last stands) or in a batch recorded offline (one bad answer spo
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, fields
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import CursorResult, or_, select, update
+from sqlalchemy import CursorResult, and_, or_, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
 from catalog.accounts.models import User
 from catalog.banks.models import QuestionVersion
 from catalog.clock import utcnow
 from catalog.database import db
-from catalog.errors import Conflict, DomainError, NotFound
-from catalog.quiz import results, review
+from catalog.errors import Conflict, DomainError, Invalid, NotFound
+from catalog.quiz import responses, results, review
 from catalog.quiz.models import FeedbackPolicy, QuizSession, SessionItem, SessionStatus
 from catalog.quiz.submission import owned, settle_if_overdue
-from catalog.quiz.view_models import ItemView, item_view
+from catalog.quiz.view_models import ItemView, held_here, item_view
+from catalog.runtime import runtime
+
+
+@dataclass(frozen=True)
+class AnswerView(ItemView):
+    """The question after an answer was sent, and whether that answer is the one that stands
+    (false: another device's later answer does)."""
+
+    stands: bool
+
+
+def _answered(view: ItemView, stands: bool) -> AnswerView:
+    return AnswerView(**{f.name: getattr(view, f.name) for f in fields(ItemView)}, stands=stands)
 
 
 def save_answer(
@@ -29,7 +42,7 @@ def save_answer(
     response: dict[str, Any],
     client_answer_id: str,
     client_answered_at: datetime | None,
-) -> ItemView:
+) -> AnswerView:
     """Save one answer; the same answer id again changes nothing; past the deadline, 409.
 
     When two devices answer the same question, the answer given last on the device (by
@@ -52,7 +65,7 @@ def _save(
     response: dict[str, Any],
     client_answer_id: str,
     client_answered_at: datetime | None,
-) -> ItemView:
+) -> AnswerView:
     """Write one answer in the current transaction; a refusal raises before anything of this
     answer is written (so a batch can go on with the next)."""
     found = db.session.execute(
@@ -63,27 +76,37 @@ def _save(
     if found is None:
         raise NotFound(f"没有第 {position} 题 / No question {position}")
     item, version = found
-    if item.client_answer_id == client_answer_id:
-        return item_view(session, item, version)  # a retry from a flaky network
-    now = utcnow()
+    held = bool(held_here(session, [item.question_id]))
+    if item.client_answer_id == client_answer_id:  # a retry from a flaky network
+        return _answered(item_view(session, item, version, held=held), stands=True)
+    received = utcnow()
     if session.status is not SessionStatus.IN_PROGRESS or (
-        session.deadline_at is not None and now > session.deadline_at + results.grace()
+        session.deadline_at is not None and received > session.deadline_at + results.grace()
     ):
         raise Conflict(
             "答题已结束 / The session is over",
             code="session_closed",
-            details={"server_time": now.isoformat(), "status": session.status.value},
+            details={"server_time": received.isoformat(), "status": session.status.value},
         )
+    response = responses.checked(
+        version.type.value, version.answer, len(item.option_order), response
+    )
+    answered_at = device_time(session, client_answered_at, received)
     after_each = session.rules.feedback_policy is FeedbackPolicy.AFTER_EACH
-    # One conditional UPDATE decides between racing devices, on every database engine.
+    # One conditional UPDATE decides between racing devices, on every database engine: the
+    # answer given last stands, by (bounded device time, time received).
     conditions = [SessionItem.id == item.id]
     if after_each:
         conditions.append(SessionItem.client_answer_id.is_(None))  # keys shown: no changes
-    elif client_answered_at is not None:
+    else:
         conditions.append(
             or_(
                 SessionItem.client_answered_at.is_(None),
-                SessionItem.client_answered_at <= client_answered_at,
+                SessionItem.client_answered_at < answered_at,
+                and_(
+                    SessionItem.client_answered_at == answered_at,
+                    SessionItem.saved_at <= received,
+                ),
             )
         )
     result: CursorResult[Any] = db.session.execute(  # type: ignore[assignment]
@@ -92,8 +115,8 @@ def _save(
         .values(
             response=response,
             client_answer_id=client_answer_id,
-            client_answered_at=client_answered_at,
-            saved_at=now,
+            client_answered_at=answered_at,
+            saved_at=received,
         )
         .execution_options(synchronize_session=False)
     )
@@ -102,12 +125,12 @@ def _save(
         for name, value in (
             ("response", response),
             ("client_answer_id", client_answer_id),
-            ("client_answered_at", client_answered_at),
-            ("saved_at", now),
+            ("client_answered_at", answered_at),
+            ("saved_at", received),
         ):
             set_committed_value(item, name, value)
     else:
-        db.session.refresh(item)  # another device's newer answer
+        db.session.refresh(item)  # another device's later answer
     if not changed and after_each and item.client_answer_id != client_answer_id:
         raise Conflict(
             "本题已作答并已公布答案 / This question is answered and its key shown",
@@ -117,7 +140,16 @@ def _save(
     if changed and after_each:
         results.grade_item(session, item, version)  # practice: the verdict comes at once
         review.record(session.user_id, [item])
-    return item_view(session, item, version)  # unchanged: a newer answer from elsewhere
+    return _answered(item_view(session, item, version, held=held), stands=bool(changed))
+
+
+def device_time(session: QuizSession, claimed: datetime | None, received: datetime) -> datetime:
+    """When the learner answered, as far as the server can vouch for it: the device's time,
+    or the time received when it sent none, never before the session started nor later than
+    the time received plus the clock skew allowed to devices."""
+    skew = timedelta(seconds=runtime().settings.statement_future_seconds)
+    moment = claimed if claimed is not None else received
+    return min(max(moment, session.started_at), received + skew)
 
 
 @dataclass
@@ -154,11 +186,11 @@ def save_batch(user: User, session_id: str, answers: list[dict[str, Any]]) -> li
                 client_id,
                 entry.get("client_answered_at"),
             )
-        except (Conflict, NotFound) as exc:
-            outcomes.append(BatchOutcome(position, client_id, "rejected", exc.message))
+        except (Conflict, NotFound, Invalid) as exc:
+            outcomes.append(BatchOutcome(position, client_id, "rejected", _reason(exc)))
             continue
         known[position] = saved.client_answer_id
-        if saved.client_answer_id != client_id:
+        if not saved.stands:
             outcomes.append(
                 BatchOutcome(position, client_id, "stale", "另一台设备的作答更新 / newer elsewhere")
             )
@@ -166,3 +198,10 @@ def save_batch(user: User, session_id: str, answers: list[dict[str, Any]]) -> li
         outcomes.append(BatchOutcome(position, client_id, "saved"))
     db.session.commit()
     return outcomes
+
+
+def _reason(error: DomainError) -> str:
+    """A refusal in one line: the message, and what the field says when it names one."""
+    fields = error.details.get("json", {}).get("response", {}) if error.details else {}
+    said = [message for messages in fields.values() for message in messages]
+    return "; ".join([error.message, *said])

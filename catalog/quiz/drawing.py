@@ -20,6 +20,7 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import Select, exists, func, select
 
+from catalog.banks import visibility
 from catalog.banks.models import (
     Question,
     QuestionKnowledgePoint,
@@ -27,13 +28,12 @@ from catalog.banks.models import (
     QuestionTag,
     QuestionUsage,
 )
+from catalog.banks.visibility import EXAM_USAGE, PRACTICE_USAGE
 from catalog.database import db, upsert
 from catalog.errors import Conflict
 from catalog.quiz.models import QuizMode, QuizTemplate, SeenQuestion, TemplateSection
 from catalog.runtime import runtime
 
-PRACTICE_USAGE = (QuestionUsage.PRACTICE, QuestionUsage.BOTH)
-EXAM_USAGE = (QuestionUsage.EXAM, QuestionUsage.BOTH)
 USAGE = {
     QuizMode.PRACTICE: PRACTICE_USAGE,
     QuizMode.DAILY: PRACTICE_USAGE,
@@ -56,9 +56,14 @@ class Criteria:
     tags: tuple[str, ...] = ()
 
     @classmethod
-    def of_section(cls, section: TemplateSection, mode: QuizMode) -> Criteria:
+    def of_section(
+        cls, section: TemplateSection, mode: QuizMode, organisation_id: int | None
+    ) -> Criteria:
+        """The section's rule over the banks the organisation may use (a share withdrawn
+        since the template was made stops its questions coming)."""
+        usable = visibility.usable_bank_ids(organisation_id, section.bank_ids)
         return cls(
-            bank_ids=tuple(sorted(set(section.bank_ids))),
+            bank_ids=tuple(sorted(usable)),
             usage=USAGE[mode],
             types=tuple(sorted(section.types)),
             difficulty_min=section.difficulty_min,
@@ -243,7 +248,11 @@ def draw(
     exclude: frozenset[int] = frozenset(),
 ) -> list[list[int]]:
     """For each (criteria, count), ``count`` distinct published questions not in ``exclude``
-    (a template's fixed questions), or 409."""
+    (a template's fixed questions), or 409. Practice never draws a question an exam or contest
+    holds."""
+    if any(c.usage == PRACTICE_USAGE for c, _ in criteria_and_counts):
+        banks = {b for c, _ in criteria_and_counts for b in c.bank_ids}
+        exclude = exclude | frozenset(visibility.held_in_banks(banks))
     cache = _cache()
     stamps = banks_stamps(b for c, _ in criteria_and_counts for b in c.bank_ids)
     for _ in range(2):  # a second go after a stale cache entry
@@ -281,7 +290,9 @@ def draw_template(
     drawn (never repeating a fixed question)."""
     sections = template.sections
     rules = [
-        (Criteria.of_section(s, template.mode), s.count) for s in sections if not s.question_ids
+        (Criteria.of_section(s, template.mode, template.organisation_id), s.count)
+        for s in sections
+        if not s.question_ids
     ]
     fixed = frozenset(q for s in sections for q in s.question_ids)
     drawn = iter(draw(rules, seen, rng, fixed) if rules else [])

@@ -73,6 +73,12 @@ class QuizTemplate(db.Model):  # type: ignore[name-defined,misc]
         cascade="all, delete-orphan", order_by="TemplateSection.position"
     )
 
+    @property
+    def holds_questions(self) -> bool:
+        """An exam or contest with a window holds its questions until it closes (an exam
+        without one is open for good: its questions' usage alone decides where they go)."""
+        return self.mode in (QuizMode.EXAM, QuizMode.CONTEST) and self.closes_at is not None
+
 
 class TemplateSection(db.Model):  # type: ignore[name-defined,misc]
     """A fixed list of questions, or a rule drawing ``count`` of them from banks."""
@@ -124,6 +130,7 @@ class QuizSession(db.Model):  # type: ignore[name-defined,misc]
     __table_args__ = (
         Index("ix_quiz_sessions_user_template", "user_id", "template_id"),
         Index("ix_quiz_sessions_ranking", "template_id", "score", "time_used_seconds"),
+        Index("ix_quiz_sessions_user_started", "user_id", "started_at", "id"),  # my sessions
         # One daily practice per learner and day; other sessions have no day.
         UniqueConstraint("user_id", "day", name="uq_quiz_sessions_daily"),
     )

@@ -6,8 +6,9 @@ task: ``submission`` queues the follow-up, ``tasks`` runs it."""
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import CursorResult, bindparam, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
 from catalog.clock import utcnow
@@ -55,9 +56,29 @@ def grade_item(session: QuizSession, item: SessionItem, version: Frozen) -> None
         item.score, item.correct, item.pending = _score(item, version, _policy(session))
 
 
-def grade_session(session: QuizSession, status: SessionStatus) -> dict[int, Frozen]:
-    """Grade every answer and total the session; the items' grades go out in one executemany.
-    The caller commits."""
+def claim(session: QuizSession, status: SessionStatus) -> bool:
+    """Take the session out of progress, if nobody else has: one conditional UPDATE that a
+    concurrent submit (another phone, a retry, the expiry task) waits on and then finds done.
+    Its grading follows in the same transaction; the caller commits or rolls back both."""
+    now = utcnow()
+    taken: CursorResult[Any] = db.session.execute(  # type: ignore[assignment]
+        update(QuizSession)
+        .where(QuizSession.id == session.id, QuizSession.status == SessionStatus.IN_PROGRESS)
+        .values(status=status, submitted_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if not taken.rowcount:
+        return False
+    set_committed_value(session, "status", status)
+    set_committed_value(session, "submitted_at", now)
+    return True
+
+
+def grade_session(session: QuizSession, status: SessionStatus) -> dict[int, Frozen] | None:
+    """Claim the session and grade every answer and the total; the items' grades go out in
+    one executemany. None when another request graded it first. The caller commits."""
+    if not claim(session, status):
+        return None
     versions = versions_of(session)
     policy = _policy(session)
     grades = []
@@ -77,8 +98,7 @@ def grade_session(session: QuizSession, status: SessionStatus) -> dict[int, Froz
             .values(pending=bindparam("pending")),
             grades,
         )
-    session.status = status
-    session.submitted_at = utcnow()
+    assert session.submitted_at is not None
     session.time_used_seconds = round(
         (session.submitted_at - session.started_at).total_seconds(), 1
     )
@@ -169,9 +189,8 @@ def expire_overdue() -> int:
             )
         )
     )
-    for session in overdue:
-        grade_session(session, SessionStatus.EXPIRED)
+    graded = [s.id for s in overdue if grade_session(s, SessionStatus.EXPIRED) is not None]
     db.session.commit()
-    for session in overdue:
-        after_grading(session.id)  # this already runs in the background
-    return len(overdue)
+    for session_id in graded:
+        after_grading(session_id)  # this already runs in the background
+    return len(graded)

@@ -16,10 +16,12 @@ from typing import Any
 from fsrs import Card, Rating, Scheduler, State
 from sqlalchemy import Select, select
 
-from catalog.banks.models import Question, QuestionStatus
+from catalog.accounts.models import User
+from catalog.banks import visibility
+from catalog.banks.models import Question
+from catalog.banks.visibility import PRACTICE_USAGE
 from catalog.clock import utcnow
 from catalog.database import db
-from catalog.quiz.drawing import PRACTICE_USAGE
 from catalog.quiz.models import ReviewCard, SessionItem
 
 
@@ -114,33 +116,31 @@ def _aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-def due_query(user_id: int, *, due_only: bool = True) -> Select[Any]:
-    """The learner's cards on questions still published and usable in practice."""
-    query = (
-        select(ReviewCard)
-        .join(Question, Question.id == ReviewCard.question_id)
-        .where(
-            ReviewCard.user_id == user_id,
-            Question.status == QuestionStatus.PUBLISHED,
-            Question.usage.in_(PRACTICE_USAGE),
-        )
+def due_query(user: User, *, due_only: bool = True) -> Select[Any]:
+    """The learner's cards on questions practice may ask them now: published, of practice
+    usage, in a bank they practise, held by no exam or contest."""
+    query = select(ReviewCard).where(
+        ReviewCard.user_id == user.id,
+        ReviewCard.question_id.in_(
+            visibility.servable(user.organisation_id, PRACTICE_USAGE).where(visibility.not_held())
+        ),
     )
     if due_only:
         query = query.where(ReviewCard.due_at <= utcnow())
     return query
 
 
-def mistakes_query(user_id: int, *, due_only: bool) -> Select[Any]:
-    return due_query(user_id, due_only=due_only).order_by(ReviewCard.due_at, ReviewCard.id)
+def mistakes_query(user: User, *, due_only: bool) -> Select[Any]:
+    return due_query(user, due_only=due_only).order_by(ReviewCard.due_at, ReviewCard.id)
 
 
-def due_question_ids(user_id: int, limit: int) -> list[int]:
+def due_question_ids(user: User, limit: int) -> list[int]:
     """The questions a review asks: the most overdue first."""
-    query = due_query(user_id).order_by(ReviewCard.due_at, ReviewCard.id).limit(limit)
+    query = due_query(user).order_by(ReviewCard.due_at, ReviewCard.id).limit(limit)
     return [card.question_id for card in db.session.scalars(query)]
 
 
-def next_due(user_id: int) -> datetime | None:
-    query = due_query(user_id, due_only=False).order_by(ReviewCard.due_at).limit(1)
+def next_due(user: User) -> datetime | None:
+    query = due_query(user, due_only=False).order_by(ReviewCard.due_at).limit(1)
     card = db.session.scalar(query)
     return card.due_at if card else None

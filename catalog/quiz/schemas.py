@@ -102,6 +102,15 @@ class ItemSchema(ma.Schema):
     score = fields.Float(allow_none=True, metadata={"description": "only once allowed"})
 
 
+class AnswerResultSchema(ItemSchema):
+    stands = fields.Boolean(
+        metadata={
+            "description": "whether this answer is the one that stands (false: another device's "
+            "later answer does)"
+        }
+    )
+
+
 class SessionSchema(ma.Schema):
     id = fields.String()
     template_id = fields.Integer(
@@ -188,6 +197,33 @@ class TemplateListArgsSchema(ma.Schema):
     )
     page = fields.Integer(load_default=1, validate=validate.Range(min=1))
     page_size = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+
+
+class MySessionsArgsSchema(ma.Schema):
+    status = fields.Enum(SessionStatus, by_value=True, load_default=None)
+    mode = fields.Enum(QuizMode, by_value=True, load_default=None)
+    template_id = fields.Integer(load_default=None, validate=validate.Range(min=1))
+    cursor = fields.String(load_default=None)
+    limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
+
+
+class SessionSummarySchema(ma.Schema):
+    id = fields.String()
+    template_id = fields.Integer(allow_none=True)
+    title = fields.String()
+    mode = fields.Enum(QuizMode, by_value=True)
+    status = fields.Enum(SessionStatus, by_value=True)
+    attempt = fields.Integer()
+    day = fields.Date(allow_none=True)
+    started_at = fields.DateTime()
+    deadline_at = fields.DateTime(allow_none=True)
+    remaining_seconds = fields.Float(
+        allow_none=True, metadata={"description": "time left of a session in progress"}
+    )
+    submitted_at = fields.DateTime(allow_none=True)
+    score = fields.Float(allow_none=True, metadata={"description": "once finished"})
+    max_score = fields.Float()
+    passed = fields.Boolean(allow_none=True)
 
 
 class MistakesArgsSchema(ma.Schema):

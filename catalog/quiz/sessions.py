@@ -13,14 +13,16 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import lazyload
 
 from catalog.accounts.models import User
+from catalog.banks import visibility
 from catalog.banks.models import Question, QuestionVersion, bank_courses
+from catalog.banks.visibility import PRACTICE_USAGE
 from catalog.clock import end_of, local_day, utcnow
 from catalog.courses.enrolment import learner_course_ids
 from catalog.database import db, new_id
 from catalog.errors import Conflict
 from catalog.learning import statements
 from catalog.quiz import drawing, review
-from catalog.quiz.models import QuizMode, QuizSession, SessionItem, SessionStatus
+from catalog.quiz.models import QuizMode, QuizSession, QuizTemplate, SessionItem, SessionStatus
 from catalog.quiz.submission import settle_if_overdue
 from catalog.quiz.templates import get_template
 from catalog.runtime import runtime
@@ -76,11 +78,10 @@ def start(user: User, template_id: int) -> QuizSession:
             code="no_attempts_left",
             details={"attempts_allowed": template.attempts_allowed},
         )
-    deadline = None
+    deadline = template.closes_at  # nobody answers after the close, timed or not
     if template.time_limit_seconds:
-        deadline = now + timedelta(seconds=template.time_limit_seconds)
-        if template.closes_at is not None:
-            deadline = min(deadline, template.closes_at)  # nobody answers after the close
+        limit = now + timedelta(seconds=template.time_limit_seconds)
+        deadline = min(limit, deadline) if deadline is not None else limit
     session = QuizSession(
         id=new_id(),
         user_id=user.id,
@@ -90,6 +91,7 @@ def start(user: User, template_id: int) -> QuizSession:
         started_at=now,
         deadline_at=deadline,
     )
+    _check_fixed_questions(template)
     rng = random.Random(session.id)
     if template.paper:
         drafts = [Draft(int(q), float(p), int(v)) for q, v, p in template.paper]
@@ -98,9 +100,38 @@ def start(user: User, template_id: int) -> QuizSession:
             Draft(qid, points)
             for qid, points in drawing.draw_template(template, drawing.Seen(user.id), rng)
         ]
+    if template.holds_questions:  # what it drew stays out of practice until it closes
+        assert template.closes_at is not None
+        visibility.hold(template.id, [d.question_id for d in drafts], template.closes_at)
     if template.shuffle_questions:
         rng.shuffle(drafts)
     return _open(session, drafts, rng, shuffle_options=template.shuffle_options)
+
+
+def _check_fixed_questions(template: QuizTemplate) -> None:
+    """The questions a template fixed (its sections' lists, a contest's paper) may all still
+    be asked; one retired, unshared or (in practice) held since makes the paper unusable: 409,
+    and its editors see it listed as outdated."""
+    if outdated_questions(template):
+        raise Conflict(
+            "本试卷有试题已停用，请联系出卷老师 / This paper holds questions no longer in use; "
+            "its editors have been told",
+            code="template_outdated",
+        )
+
+
+def outdated_questions(template: QuizTemplate) -> list[int]:
+    """The template's fixed questions that it may no longer ask."""
+    fixed = {int(q) for section in template.sections for q in section.question_ids}
+    fixed |= {int(row[0]) for row in template.paper or []}
+    usable = visibility.servable_ids(
+        template.organisation_id,
+        fixed,
+        drawing.USAGE[template.mode],
+        practice=template.mode is QuizMode.PRACTICE,
+        except_template=template.id,
+    )
+    return sorted(fixed - usable)
 
 
 def _open(
@@ -182,8 +213,12 @@ def start_daily(user: User) -> QuizSession:
         if course_ids
         else []
     )
-    criteria = drawing.Criteria(tuple(bank_ids), drawing.PRACTICE_USAGE)
-    available = len(drawing.eligible_ids(criteria)) if bank_ids else 0
+    # Only banks the learner practises count (their organisation's, shared with it, or offered
+    # by a course's own organisation), whoever linked them to the course.
+    usable = sorted(visibility.practisable_bank_ids(user, bank_ids))
+    criteria = drawing.Criteria(tuple(usable), PRACTICE_USAGE)
+    held = set(visibility.held_in_banks(usable)) if usable else set()
+    available = len(set(drawing.eligible_ids(criteria)) - held) if usable else 0
     if not available:
         raise Conflict(
             "所选和分配的课程还没有练习题 / Your courses have no practice questions yet",
@@ -227,9 +262,9 @@ def start_review(user: User) -> QuizSession:
     )
     if active is not None:
         return active
-    due = review.due_question_ids(user.id, runtime().settings.review_session_questions)
+    due = review.due_question_ids(user, runtime().settings.review_session_questions)
     if not due:
-        upcoming = review.next_due(user.id)
+        upcoming = review.next_due(user)
         raise Conflict(
             "暂无需要重练的错题 / No mistakes are due for review",
             code="nothing_due",

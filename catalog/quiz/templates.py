@@ -5,12 +5,11 @@ from __future__ import annotations
 import random
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, select
 
 from catalog.accounts.models import Role, User
-from catalog.banks.models import Bank, Question, QuestionStatus
+from catalog.banks import visibility
 from catalog.banks.questions import current_versions
-from catalog.banks.services import may_edit_bank
 from catalog.courses.models import Course
 from catalog.database import db
 from catalog.errors import Invalid, NotFound, PermissionDenied
@@ -39,34 +38,29 @@ DEFAULT_FEEDBACK = {
 
 
 def _check_sections(user: User, sections: list[TemplateSection], mode: QuizMode) -> None:
-    """Every section can be filled: 422 says which section lacks how many questions."""
+    """Every section can be filled from what the organisation may ask in this mode: 422 says
+    which section lacks what (never whether a question exists elsewhere)."""
     problems: dict[str, list[str]] = {}
+    usage = drawing.USAGE[mode]
     for index, section in enumerate(sections, start=1):
         if section.question_ids:
-            found = db.session.scalar(
-                select(func.count()).select_from(
-                    select(Question.id)
-                    .where(
-                        Question.id.in_(section.question_ids),
-                        Question.status == QuestionStatus.PUBLISHED,
-                    )
-                    .subquery()
-                )
+            wanted = set(section.question_ids)
+            usable = visibility.servable_ids(
+                user.organisation_id, wanted, usage, practice=mode is QuizMode.PRACTICE
             )
-            missing = len(set(section.question_ids)) - int(found or 0)
-            if missing:
+            if len(usable) < len(wanted):
                 problems[f"section {index}"] = [
-                    f"第 {index} 部分有 {missing} 道题不存在或未发布 / {missing} questions are "
-                    "missing or not published"
+                    f"第 {index} 部分有 {len(wanted) - len(usable)} 道题不能用于本试卷（不在可用"
+                    f"题库中、未发布、用途不符或正被考试占用）/ {len(wanted) - len(usable)} "
+                    "questions cannot be used here (not in a bank you may use, not published, "
+                    "another usage, or held by an exam)"
                 ]
             continue
-        banks = list(db.session.scalars(select(Bank).where(Bank.id.in_(section.bank_ids))))
-        if len(banks) != len(set(section.bank_ids)) or not all(
-            may_edit_bank(user, b) for b in banks
-        ):
+        usable_banks = visibility.usable_bank_ids(user.organisation_id, section.bank_ids)
+        if len(usable_banks) != len(set(section.bank_ids)):
             problems[f"section {index}"] = ["题库不存在或无权使用 / unknown bank or not yours"]
             continue
-        available = drawing.Criteria.of_section(section, mode).count()
+        available = drawing.Criteria.of_section(section, mode, user.organisation_id).count()
         if available < section.count:
             problems[f"section {index}"] = [
                 f"第 {index} 部分需要 {section.count} 道题，题库只有 {available} 道，缺 "
@@ -128,6 +122,12 @@ def create_template(user: User, data: dict[str, Any]) -> QuizTemplate:
     if mode is QuizMode.CONTEST:
         template.paper = _paper(template)
     db.session.add(template)
+    db.session.flush()
+    if template.holds_questions:
+        fixed = [int(q) for section in sections for q in section.question_ids]
+        paper = [int(row[0]) for row in template.paper or []]
+        assert template.closes_at is not None
+        visibility.hold(template.id, [*fixed, *paper], template.closes_at)
     db.session.commit()
     return template
 

@@ -10,6 +10,7 @@ from typing import Any, Protocol, cast
 
 from sqlalchemy import select
 
+from catalog.banks import visibility
 from catalog.banks.models import QuestionType, QuestionVersion
 from catalog.clock import utcnow
 from catalog.database import db
@@ -111,12 +112,14 @@ def revealed(session: QuizSession, item: SessionItem) -> bool:
     )
 
 
-def item_view(session: QuizSession, item: SessionItem, version: Frozen) -> ItemView:
+def item_view(session: QuizSession, item: SessionItem, version: Frozen, *, held: bool) -> ItemView:
+    """``held``: another exam or contest holds the question, so its key stays hidden here
+    whatever this session's policy says (see :func:`held_here`)."""
     texts = {o["label"]: o["text"] for o in version.options}
     options = [
         {"label": LABELS[i], "text": texts[label]} for i, label in enumerate(item.option_order)
     ]
-    shown = revealed(session, item)
+    shown = revealed(session, item) and not held
     answer = None
     if shown:
         answer = dict(version.answer)
@@ -139,8 +142,15 @@ def item_view(session: QuizSession, item: SessionItem, version: Frozen) -> ItemV
     )
 
 
+def held_here(session: QuizSession, question_ids: list[int]) -> set[int]:
+    """Which of the session's questions another exam or contest holds now: their keys wait
+    until that window closes (the session's own quiz is governed by its own policy)."""
+    return visibility.held_ids(question_ids, except_template=session.template_id)
+
+
 def view_of(session: QuizSession, versions: dict[int, Frozen] | None = None) -> SessionView:
     versions = versions or versions_of(session)
+    held = held_here(session, [i.question_id for i in session.items])
     now = utcnow()
     running = session.status is SessionStatus.IN_PROGRESS
     remaining = None
@@ -157,7 +167,10 @@ def view_of(session: QuizSession, versions: dict[int, Frozen] | None = None) -> 
         deadline_at=session.deadline_at,
         max_score=session.max_score,
         result=None if running else session.result,
-        items=[item_view(session, i, versions[i.version_id]) for i in session.items],
+        items=[
+            item_view(session, i, versions[i.version_id], held=i.question_id in held)
+            for i in session.items
+        ],
         server_time=now,
         remaining_seconds=remaining,
     )

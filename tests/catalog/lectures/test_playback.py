@@ -100,13 +100,6 @@ def test_learners_play_only_published_lectures_whose_media_is_ready(
     assert playback.playback(people.instructor, people.lecture.id).renditions == played.renditions
 
 
-@pytest.mark.xfail(
-    reason="get_for_viewer() (and published_query()) show learners a published lecture only "
-    "while its status is ready: while a replacement upload is processed (status processing) "
-    "the lecture answers 404, though playback() plays its active media and the model says a "
-    "new upload replaces it only once ready",
-    strict=True,
-)
 def test_learners_keep_playing_a_published_lecture_while_its_replacement_is_processed(
     people: Any, samples: Any
 ) -> None:

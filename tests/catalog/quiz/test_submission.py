@@ -119,12 +119,6 @@ def test_only_its_learner_reaches_a_session(people: Any) -> None:
     assert [i.response for i in stored.items] == [None, None]
 
 
-@pytest.mark.xfail(
-    reason="submit() reads the session's status without a lock or a conditional update: two "
-    "submits at once (two phones) both grade it, and the second fails with an IntegrityError "
-    "on the level certificate's unique session instead of returning the same result",
-    strict=True,
-)
 def test_two_submits_at_once_return_the_same_result_and_one_certificate(
     app: Flask, people: Any, make_industry: Callable[..., Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:

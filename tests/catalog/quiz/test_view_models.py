@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import asdict, fields
 from datetime import datetime, timedelta
 from types import SimpleNamespace
 from typing import Any
@@ -31,7 +32,11 @@ def people(make_org: Callable[..., Organisation], make_user: Callable[..., User]
 @pytest.fixture
 def question_ids(people: Any) -> list[int]:
     """Two single-choice questions: 断开电源 (B) is right."""
-    bank = banks.create_bank(people.editor, {"name": "安全题库"})
+    return new_questions(people)
+
+
+def new_questions(people: Any, name: str = "安全题库") -> list[int]:
+    bank = banks.create_bank(people.editor, {"name": name})
     ids = [
         questions.create_question(
             people.editor,
@@ -107,18 +112,24 @@ def test_keys_show_only_when_the_feedback_policy_allows(
     observed: dict[FeedbackPolicy, list[tuple[bool, bool]]] = {}
     taken: dict[FeedbackPolicy, str] = {}
     for policy in POLICIES:
-        tid = template(people, question_ids, feedback_policy=policy)
+        # Questions of their own: an exam holds its questions until it closes, which would
+        # hide their keys in the other exams too (tested in test_visibility).
+        own = question_ids if policy is FeedbackPolicy.AFTER_EACH else new_questions(people, policy)
+        tid = template(people, own, feedback_policy=policy)
         sid = sessions.start(people.learner, tid).id
         first = submission.view(people.learner, sid).items[0]
         saved = answering.save_answer(
             people.learner, sid, 1, {"selected": [right_label(first)]}, "a1", None
         )
         running = submission.view(people.learner, sid)
-        assert saved == running.items[0], policy  # the answer's reply shows no more
+        shown = {f.name: getattr(saved, f.name) for f in fields(ItemView)}
+        assert shown == asdict(running.items[0]), policy  # the answer's reply shows no more
         observed[policy] = [seen(running), seen(submission.submit(people.learner, sid))]
         taken[policy] = sid
     closes = max(closes_at(sid) for sid in taken.values())
-    monkeypatch.setattr("catalog.quiz.view_models.utcnow", lambda: closes + timedelta(seconds=1))
+    after = closes + timedelta(seconds=1)
+    for module in ("catalog.quiz.view_models", "catalog.banks.visibility"):
+        monkeypatch.setattr(f"{module}.utcnow", lambda: after)
     for policy, sid in taken.items():
         final = submission.view(people.learner, sid)
         observed[policy].append(seen(final))
