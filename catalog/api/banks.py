@@ -63,7 +63,7 @@ class Banks(MethodView):
     @blp.arguments(PageArgsSchema, location="query")
     @blp.response(200, BankPageSchema)
     def get(self, args: dict[str, int]) -> dict[str, Any]:
-        """Banks you may edit: your organisation's, and those naming you as an editor."""
+        """Banks you edit, and those other organisations share with yours (to use, not edit)."""
         return paginate(services.banks_for_staff(current_user), **args)
 
     @blp.auth(Role.EDITOR, Role.ADMIN)
@@ -93,14 +93,14 @@ class BanksById(MethodView):
     @blp.auth(*STAFF)
     @blp.response(200, BankSchema)
     def get(self, bank_id: int) -> Bank:
-        """A bank you may edit."""
-        return services.get_bank_for_editing(current_user, bank_id)
+        """A bank you edit or your organisation uses."""
+        return services.get_bank(current_user, bank_id)
 
     @blp.auth(*STAFF)
     @blp.arguments(BankUpdateSchema)
     @blp.response(200, BankSchema)
     def patch(self, changes: dict[str, Any], bank_id: int) -> Bank:
-        """Change a bank's description, classification, editors or courses."""
+        """Change a bank's description, classification, editors, courses or sharing."""
         return services.update_bank(current_user, bank_id, changes)
 
 

@@ -42,6 +42,14 @@ def get_bank_for_editing(user: User, bank_id: int) -> Bank:
     return bank
 
 
+def get_bank(user: User, bank_id: int) -> Bank:
+    """A bank the user edits, or one their organisation uses (shared with it: read-only)."""
+    bank = db.session.get(Bank, bank_id)
+    if bank is None or not (may_edit_bank(user, bank) or visibility.may_use_bank(user, bank)):
+        raise NotFound("题库不存在 / No such bank", details={"id": bank_id})
+    return bank
+
+
 def banks_for_staff(user: User) -> Select[Any]:
     """The banks staff work with: those they edit and those shared with their organisation
     (which they use in quizzes, never edit)."""

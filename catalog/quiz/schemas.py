@@ -6,6 +6,7 @@ import marshmallow as ma
 from marshmallow import fields, validate
 
 from catalog.banks.models import QuestionType
+from catalog.quiz import sessions
 from catalog.quiz.models import FeedbackPolicy, QuizMode, SessionStatus
 from catalog.reference.services import occupation_code
 
@@ -85,6 +86,13 @@ class TemplateSchema(TemplateCreateSchema):
     id = fields.Integer()
     organisation_id = fields.Integer()
     created_at = fields.DateTime()
+    outdated_questions = fields.Function(
+        sessions.outdated_questions,
+        metadata={
+            "description": "fixed questions it may no longer ask (retired, unshared or held by "
+            "an exam): until its editors replace them, starting it answers 409"
+        },
+    )
 
 
 class ItemSchema(ma.Schema):
