@@ -9,9 +9,10 @@ from datetime import timedelta
 from flask.testing import FlaskClient
 
 from catalog.accounts.models import Organisation, Role, User
+from catalog.banks.models import QuestionHold
 from catalog.clock import utcnow
 from catalog.database import db
-from catalog.quiz.models import ReviewCard
+from catalog.quiz.models import QuizTemplate, ReviewCard
 from tests.support.quizzing import answer, answer_all, label_of, template
 
 SESSIONS = "/api/v1/quiz-sessions"
@@ -113,7 +114,16 @@ def test_a_learner_from_practice_to_certificate_to_contest_to_review(
     assert board["top"][0]["display_name"] == "李师傅"
     assert board["me"]["rank"] == 2 and board["me"]["score"] == 2
 
-    # 5. Review: the mistakes fall due; answered right, they leave the due list.
+    # 5. Review, once the contest is over (until then it holds its questions: a mistake made
+    # in it must not come back with its key while others still compete): the mistakes fall
+    # due; answered right, they leave the due list.
+    assert client.get("/api/v1/me/mistakes", headers=learner).get_json()["total"] == 0
+    over = utcnow() - timedelta(seconds=1)
+    db.session.execute(
+        db.update(QuizTemplate).where(QuizTemplate.id == contest_id).values(closes_at=over)
+    )
+    db.session.execute(db.update(QuestionHold).values(until=over))
+    db.session.commit()
     cards = db.session.scalars(db.select(ReviewCard).where(ReviewCard.user_id == me["id"]))
     for card in cards:
         card.due_at = utcnow() - timedelta(minutes=1)
