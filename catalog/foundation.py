@@ -16,6 +16,7 @@ from catalog.api import docs_assets, health, storage
 from catalog.background import queue
 from catalog.database import db
 from catalog.error_handlers import register_error_handlers
+from catalog.json_bodies import StrictJSONProvider
 from catalog.runtime import EXTENSION_KEY, Runtime
 from config import Settings
 from ingest.local_store import LocalObjectStore
@@ -37,8 +38,9 @@ class RowIdConverter(IntegerConverter):
 def flask_app(settings: Settings) -> Flask:
     """A Flask app with its settings, logging, extensions, error handling and app-wide routes."""
     app = Flask("catalog", static_folder=None)
+    app.json = StrictJSONProvider(app)
     app.url_map.converters["int"] = RowIdConverter
-    app.json.sort_keys = False  # type: ignore[attr-defined]
+    app.json.sort_keys = False
     app.config.update(_flask_config(settings))
     observability.configure_logging(settings.log_level)
     db.init_app(app)

@@ -14,13 +14,15 @@ from webargs.flaskparser import FlaskParser, abort
 
 from catalog.accounts.models import Role
 from catalog.errors import ErrorResponseSchema
+from catalog.json_bodies import BodyRefused, strict_loads
 from catalog.security import require_roles
 
 API_PREFIX = "/api/v1"
 
 
 class JsonBodyParser(FlaskParser):
-    """Refuses a request body that is not JSON with 415 instead of ignoring it."""
+    """Refuses a request body that is not JSON with 415 instead of ignoring it, and JSON we do
+    not accept (``catalog.json_bodies``) with 400."""
 
     def _raw_load_json(self, req: flask.Request) -> Any:
         if req.content_length or req.headers.get("Transfer-Encoding"):
@@ -34,7 +36,10 @@ class JsonBodyParser(FlaskParser):
                 )
         elif not core.is_json(req.mimetype):
             return core.missing
-        return super()._raw_load_json(req)
+        try:
+            return strict_loads(req.get_data(cache=True))
+        except BodyRefused as refusal:
+            abort(400, messages={"json": [str(refusal)]})
 
 
 class Blueprint(SmorestBlueprint):  # type: ignore[misc]
@@ -113,7 +118,7 @@ class UploadTicketSchema(ma.Schema):
     key = ma.fields.String()
     url = ma.fields.String()
     method = ma.fields.String()
-    expires_at = ma.fields.DateTime()
+    expires_at = ma.fields.AwareDateTime()
 
 
 class ImageUploadRequestSchema(ma.Schema):

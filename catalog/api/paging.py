@@ -10,7 +10,7 @@ import binascii
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Select, and_, func, or_, select
@@ -67,10 +67,15 @@ def _decode(cursor: str, is_time: bool, id_type: type) -> tuple[Any, int | str]:
             value = datetime.fromisoformat(value)
             if value.tzinfo is None:
                 raise ValueError("the cursor's time has no offset")
+            value = value.astimezone(UTC)  # out of range at the calendar's ends: refused
+        elif value is not None and (
+            isinstance(value, bool) or not isinstance(value, str | int | float)
+        ):
+            raise TypeError("the cursor's value is not a plain value")
         if not isinstance(item_id, int | str) or type(item_id) is not id_type:
             raise TypeError("the cursor's id is not of the list's kind")
         return value, item_id
-    except (ValueError, TypeError, binascii.Error, json.JSONDecodeError):
+    except (ValueError, TypeError, OverflowError, binascii.Error, json.JSONDecodeError):
         raise Invalid(
             "翻页游标无效 / The cursor is not valid", details={"query": {"cursor": ["invalid"]}}
         ) from None

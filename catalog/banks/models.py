@@ -266,12 +266,14 @@ class ItemStatistics(db.Model):  # type: ignore[name-defined,misc]
 
 
 class QuestionHold(db.Model):  # type: ignore[name-defined,misc]
-    """A question held back by an exam or contest until its window closes: meanwhile no
-    practice, review or snapshot serves it and its key shows nowhere but in that quiz's own
-    feedback. Written when a windowed exam or contest fixes or draws the question."""
+    """A question held back by an exam or contest until its window closes: meanwhile no other
+    quiz, practice, review or snapshot of its organisation serves it, and no key or score of it
+    shows there. Written when a windowed exam or contest fixes or draws the question."""
 
     __tablename__ = "question_holds"
-    __table_args__ = (Index("ix_question_holds_question_until", "question_id", "until"),)
+    __table_args__ = (
+        Index("ix_question_holds_question_until", "question_id", "organisation_id", "until"),
+    )
 
     question_id: Mapped[int] = mapped_column(
         ForeignKey("questions.id", ondelete="CASCADE"), primary_key=True
@@ -279,4 +281,7 @@ class QuestionHold(db.Model):  # type: ignore[name-defined,misc]
     template_id: Mapped[int] = mapped_column(
         ForeignKey("quiz_templates.id", ondelete="CASCADE"), primary_key=True
     )
+    # The quiz's organisation: the hold binds its own practice and quizzes, never the bank
+    # owner's or another member's (a member's exam cannot freeze an alliance's bank).
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"))
     until: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from catalog.accounts.models import User
 from catalog.banks.duplicates import near_duplicates
 from catalog.banks.models import (
+    Bank,
     Question,
     QuestionKnowledgePoint,
     QuestionStatus,
@@ -21,7 +22,7 @@ from catalog.banks.models import (
     QuestionUsage,
     QuestionVersion,
 )
-from catalog.banks.services import get_bank_for_editing, near_duplicate_threshold
+from catalog.banks.services import get_bank_for_editing, may_edit_bank, near_duplicate_threshold
 from catalog.banks.validation import check, comparable_text, fingerprint
 from catalog.clock import utcnow
 from catalog.database import db
@@ -29,6 +30,7 @@ from catalog.errors import (
     Conflict,
     Invalid,
     NotFound,
+    PermissionDenied,
 )
 from catalog.uploads import UploadTicket, plan_image, sniff
 from ingest.interfaces import ObjectNotFound
@@ -210,10 +212,18 @@ def _current(question: Question) -> QuestionVersion:
 
 
 def get_question(user: User, question_id: int) -> QuestionView:
+    """A question of a bank the user edits (404 alike for another organisation's and for none,
+    never naming its bank)."""
     question = db.session.get(Question, question_id)
-    if question is None:
+    bank = db.session.get(Bank, question.bank_id) if question is not None else None
+    if (
+        question is None
+        or bank is None
+        or not (may_edit_bank(user, bank) or user.organisation_id == bank.organisation_id)
+    ):
         raise NotFound("试题不存在 / No such question", details={"id": question_id})
-    get_bank_for_editing(user, question.bank_id)
+    if not may_edit_bank(user, bank):
+        raise PermissionDenied("无权查看该试题 / You may not read this question's key")
     numbers = list(
         db.session.scalars(
             select(QuestionVersion.version)

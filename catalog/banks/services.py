@@ -108,10 +108,9 @@ def _resolve(user: User, organisation_id: int, data: dict[str, Any]) -> dict[str
         partners = list(
             db.session.scalars(select(Organisation).where(Organisation.code.in_(codes)))
         )
-        unknown = sorted(set(codes) - {o.code for o in partners})
-        if unknown:
+        if len(partners) != len(set(codes)):  # which codes exist is not ours to tell
             problems.setdefault("shared_with", []).append(
-                f"未知组织 / unknown organisations: {', '.join(unknown)}"
+                "有的组织无法共享 / some of these organisations cannot be shared with"
             )
         values["shared_with"] = [o for o in partners if o.id != organisation_id]
     if problems:

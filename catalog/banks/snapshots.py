@@ -30,14 +30,14 @@ def publish(user: User, bank_id: int) -> Bank:
     """Write the practice snapshot of the bank's published questions (a new version if changed)."""
     bank = get_bank_for_editing(user, bank_id)
     _write(bank)
-    db.session.commit()
     return bank
 
 
 def _write(bank: Bank) -> None:
     """The snapshot as the bank stands now, without the questions an exam or contest holds;
-    a new version only when its content changed. The caller commits."""
-    withheld = visibility.held_in_banks([bank.id])
+    a new version only when its content changed. Committed here, then the version it replaces
+    is deleted, and its links die with it (a question held since may be in it)."""
+    withheld = visibility.held_in_banks([bank.id], bank.organisation_id)
     left_out = set(withheld)
     questions = [
         {
@@ -59,6 +59,7 @@ def _write(bank: Bank) -> None:
     content = json.dumps(questions, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     digest = hashlib.sha256(content.encode()).hexdigest()
     if digest == bank.snapshot_hash:
+        db.session.commit()  # what is withheld, if that alone changed
         return  # nothing changed: same version, same ETag
     version = bank.snapshot_version + 1
     document = {
@@ -71,13 +72,18 @@ def _write(bank: Bank) -> None:
         json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode(), mtime=0
     )
     key = f"banks/{bank.id}/snapshots/v{version}.json.gz"
-    runtime().object_store.put(key, io.BytesIO(body), content_type="application/gzip")
+    store = runtime().object_store
+    store.put(key, io.BytesIO(body), content_type="application/gzip")
+    replaced = bank.snapshot_key
     bank.snapshot_version = version
     bank.snapshot_key = key
     bank.snapshot_hash = digest
     bank.snapshot_size = len(body)
     bank.snapshot_count = len(questions)
     bank.snapshot_at = utcnow()
+    db.session.commit()
+    if replaced:
+        store.delete(replaced)
 
 
 @dataclass
@@ -103,9 +109,18 @@ def get(user: User, bank_id: int) -> Snapshot:
         raise Conflict(
             "该题库还没有离线练习包 / This bank has no practice snapshot yet", code="no_snapshot"
         )
-    if visibility.held_in_banks([bank.id]) != list(bank.snapshot_withheld or []):
+    if user.organisation_id != bank.organisation_id and visibility.held_in_banks(
+        [bank.id], user.organisation_id
+    ):
+        raise Conflict(
+            "本单位的考试或竞赛正在使用该题库，考完后才能下载练习包 / An exam or contest of "
+            "your organisation holds questions of this bank: its practice pack waits until then",
+            code="snapshot_withheld",
+        )
+    if visibility.held_in_banks([bank.id], bank.organisation_id) != list(
+        bank.snapshot_withheld or []
+    ):
         _write(bank)
-        db.session.commit()
     url = (
         runtime()
         .object_store.presign_get(

@@ -9,8 +9,10 @@ Within a usable bank a question is served only when it is published, at its curr
 and its usage fits: practice and everything built on it (daily practice, reviews, the offline
 snapshot) asks practice questions; exams and contests ask exam questions. The strictest live
 use wins: while an exam or contest window is open or yet to come, the questions it fixed or
-drew are *held*: no practice, review or snapshot serves them, and no key of theirs shows
-anywhere but in that quiz's own feedback, until the window closes.
+drew are *held* within its organisation: no other quiz, practice, review or snapshot there
+serves them, and no key or score of theirs shows anywhere but in that quiz's own feedback,
+until the window closes. A hold binds only the quiz's own organisation, so a member cannot
+freeze an alliance's bank for the others.
 
 Refusals never tell a question of another organisation from one that does not exist.
 """
@@ -21,7 +23,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, exists, false, or_, select
+from sqlalchemy import ColumnElement, Select, and_, exists, false, or_, select
 
 from catalog.accounts.models import Role, User
 from catalog.banks.models import (
@@ -129,7 +131,7 @@ def servable(
 ) -> Select[Any]:
     """Ids of the questions an organisation's quizzes may ask for this usage: published, in a
     bank it uses (or in ``banks``, a filter such as :func:`practisable_banks`). Held questions
-    are left out separately, where practice asks."""
+    are left out separately (:func:`not_held`)."""
     return (
         select(Question.id)
         .join(Bank, Bank.id == Question.bank_id)
@@ -146,11 +148,10 @@ def servable_ids(
     question_ids: Iterable[int],
     usage: tuple[QuestionUsage, ...],
     *,
-    practice: bool,
     except_template: int | None = None,
 ) -> set[int]:
-    """Which of these questions the organisation's quizzes may ask now (for practice, none that
-    an exam or contest holds)."""
+    """Which of these questions the organisation's quiz (``except_template``: the one asking)
+    may ask now: none that another of its exams or contests holds."""
     wanted = set(question_ids)
     if not wanted:
         return set()
@@ -158,54 +159,78 @@ def servable_ids(
         int(q)
         for q in db.session.scalars(servable(organisation_id, usage).where(Question.id.in_(wanted)))
     }
-    if practice:
-        found -= held_ids(found, except_template=except_template)
-    return found
+    return found - held_ids(found, organisation_id, except_template=except_template)
 
 
 # --- holds ---------------------------------------------------------------------------------
 
 
+def _holding(organisation_id: int | None, now: datetime | None) -> ColumnElement[bool]:
+    return and_(
+        QuestionHold.organisation_id == (organisation_id or -1),
+        QuestionHold.until > (now or utcnow()),
+    )
+
+
 def held_ids(
     question_ids: Iterable[int],
+    organisation_id: int | None,
     *,
     except_template: int | None = None,
     now: datetime | None = None,
 ) -> set[int]:
-    """Which of these questions an exam or contest holds now (``except_template``: the quiz
-    asking, whose own feedback policy governs its own keys)."""
+    """Which of these questions an exam or contest of the organisation holds now
+    (``except_template``: the quiz asking, whose own feedback policy governs its keys)."""
     wanted = set(question_ids)
     if not wanted:
         return set()
     query = select(QuestionHold.question_id).where(
-        QuestionHold.question_id.in_(wanted), QuestionHold.until > (now or utcnow())
+        QuestionHold.question_id.in_(wanted), _holding(organisation_id, now)
     )
     if except_template is not None:
         query = query.where(QuestionHold.template_id != except_template)
     return {int(q) for q in db.session.scalars(query)}
 
 
-def held_in_banks(bank_ids: Iterable[int], now: datetime | None = None) -> list[int]:
-    """The banks' questions held now, in id order (holds are few: one query)."""
+def held_in_banks(
+    bank_ids: Iterable[int],
+    organisation_id: int | None,
+    *,
+    except_template: int | None = None,
+    now: datetime | None = None,
+) -> list[int]:
+    """The banks' questions an exam or contest of the organisation holds now, in id order
+    (holds are few: one query)."""
     query = (
         select(QuestionHold.question_id)
         .join(Question, Question.id == QuestionHold.question_id)
-        .where(Question.bank_id.in_(set(bank_ids)), QuestionHold.until > (now or utcnow()))
+        .where(Question.bank_id.in_(set(bank_ids)), _holding(organisation_id, now))
         .distinct()
         .order_by(QuestionHold.question_id)
     )
+    if except_template is not None:
+        query = query.where(QuestionHold.template_id != except_template)
     return [int(q) for q in db.session.scalars(query)]
 
 
-def not_held() -> ColumnElement[bool]:
-    """A filter on ``Question``: not held by any exam or contest now."""
-    return ~exists().where(QuestionHold.question_id == Question.id, QuestionHold.until > utcnow())
+def not_held(organisation_id: int | None) -> ColumnElement[bool]:
+    """A filter on ``Question``: not held by an exam or contest of the organisation now."""
+    return ~exists().where(QuestionHold.question_id == Question.id, _holding(organisation_id, None))
 
 
-def hold(template_id: int, question_ids: Iterable[int], until: datetime) -> None:
-    """Hold these questions for a quiz until its window closes (again: no change)."""
+def hold(
+    template_id: int, organisation_id: int, question_ids: Iterable[int], until: datetime
+) -> None:
+    """Hold these questions for a quiz of the organisation until its window closes (again:
+    no change)."""
     rows = [
-        {"question_id": q, "template_id": template_id, "until": until} for q in set(question_ids)
+        {
+            "question_id": q,
+            "template_id": template_id,
+            "organisation_id": organisation_id,
+            "until": until,
+        }
+        for q in set(question_ids)
     ]
     if rows:
         statement = upsert(QuestionHold).on_conflict_do_nothing(

@@ -56,7 +56,7 @@ class CourseListItemSchema(ma.Schema):
     cover_url = fields.Function(
         _cover_link, metadata={"description": "redirects to the image", "nullable": True}
     )
-    published_at = fields.DateTime()
+    published_at = fields.AwareDateTime()
 
 
 class CourseDetailSchema(CourseListItemSchema):
@@ -125,8 +125,8 @@ class AuthoringCourseSchema(ma.Schema):
     review_note = fields.String(allow_none=True)
     has_cover = fields.Function(lambda course: bool(course.cover_key))
     chapters = fields.List(fields.Nested(ChapterSchema))
-    created_at = fields.DateTime()
-    updated_at = fields.DateTime()
+    created_at = fields.AwareDateTime()
+    updated_at = fields.AwareDateTime()
 
 
 class AuthoringCourseListItemSchema(ma.Schema):
@@ -135,7 +135,7 @@ class AuthoringCourseListItemSchema(ma.Schema):
     title = fields.String()
     status = fields.Enum(CourseStatus, by_value=True)
     published_version = fields.Integer(allow_none=True)
-    updated_at = fields.DateTime()
+    updated_at = fields.AwareDateTime()
 
 
 class CourseCreateSchema(ma.Schema):
@@ -191,7 +191,7 @@ class CoverSetSchema(ma.Schema):
 
 class EnrolmentSchema(ma.Schema):
     course_id = fields.Integer()
-    enrolled_at = fields.DateTime()
+    enrolled_at = fields.AwareDateTime()
 
 
 class AssignmentCreateSchema(ma.Schema):
@@ -214,12 +214,12 @@ class AssignmentSchema(ma.Schema):
     user_id = fields.Integer(allow_none=True, metadata={"description": "null: everyone"})
     due_date = fields.Date(allow_none=True)
     required = fields.Boolean()
-    created_at = fields.DateTime()
+    created_at = fields.AwareDateTime()
 
 
 class MyCourseSchema(ma.Schema):
     course = fields.Nested(CourseListItemSchema)
-    enrolled_at = fields.DateTime(allow_none=True)
+    enrolled_at = fields.AwareDateTime(allow_none=True)
     assigned = fields.Boolean()
     required = fields.Boolean(metadata={"description": "必修课"})
     due_date = fields.Date(allow_none=True)

@@ -36,10 +36,10 @@ class CertificateSchema(ma.Schema):
         allow_none=True,
         metadata={"description": "a short-lived link to the scan (holder and admins)"},
     )
-    issued_at = fields.DateTime()
+    issued_at = fields.AwareDateTime()
     verification_code = fields.String(metadata={"description": "quote it to verify"})
     session_id = fields.String(allow_none=True)
-    reviewed_at = fields.DateTime(allow_none=True)
+    reviewed_at = fields.AwareDateTime(allow_none=True)
     review_note = fields.String(allow_none=True)
 
 
@@ -109,7 +109,7 @@ class RuleUpdateSchema(ma.Schema):
 class RuleSchema(RuleCreateSchema):
     id = fields.Integer()
     active = fields.Boolean()
-    created_at = fields.DateTime()
+    created_at = fields.AwareDateTime()
 
 
 class TransactionSchema(ma.Schema):
@@ -120,7 +120,7 @@ class TransactionSchema(ma.Schema):
     source_id = fields.String()
     reason = fields.String()
     reverses_id = fields.Integer(allow_none=True)
-    created_at = fields.DateTime()
+    created_at = fields.AwareDateTime()
 
 
 class AdjustmentSchema(ma.Schema):

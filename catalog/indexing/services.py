@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from catalog.accounts.models import User
 from catalog.banks import visibility
@@ -134,11 +134,13 @@ def search_catalogue(
 
 
 def question_scope(user: User) -> Filter | None:
-    """Questions of the banks the user may edit (the one rule: catalog.banks.visibility)."""
+    """Questions of the banks staff read and those shared with their organisation (whose ids
+    they need to build papers; search never returns keys): catalog.banks.visibility."""
     if user.is_platform_admin:
         return None
-    editable = db.session.scalars(select(Bank.id).where(visibility.staff_banks(user)))
-    return In("bank_id", tuple(int(b) for b in editable))
+    readable = or_(visibility.staff_banks(user), visibility.usable_banks(user.organisation_id))
+    banks = db.session.scalars(select(Bank.id).where(readable))
+    return In("bank_id", tuple(int(b) for b in banks))
 
 
 def search_questions(

@@ -71,8 +71,8 @@ class StatementSchema(ma.Schema):
     object = fields.Function(lambda s: {"type": s.object_type, "id": s.object_id})
     result = fields.Dict(allow_none=True)
     context = fields.Dict(allow_none=True)
-    timestamp = fields.DateTime()
-    stored = fields.DateTime()
+    timestamp = fields.AwareDateTime()
+    stored = fields.AwareDateTime()
 
 
 class LectureProgressSchema(ma.Schema):
@@ -81,8 +81,8 @@ class LectureProgressSchema(ma.Schema):
     duration_seconds = fields.Float()
     share_watched = fields.Float()
     last_position = fields.Float()
-    completed_at = fields.DateTime(allow_none=True)
-    updated_at = fields.DateTime()
+    completed_at = fields.AwareDateTime(allow_none=True)
+    updated_at = fields.AwareDateTime()
 
 
 class CourseProgressSchema(ma.Schema):

@@ -4,11 +4,13 @@ the answer given last stands) or in a batch recorded offline (one bad answer spo
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import CursorResult, and_, or_, select, update
+import marshmallow as ma
+from sqlalchemy import CursorResult, and_, exists, or_, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
 from catalog.accounts.models import User
@@ -18,6 +20,7 @@ from catalog.database import db
 from catalog.errors import Conflict, DomainError, Invalid, NotFound
 from catalog.quiz import responses, results, review
 from catalog.quiz.models import FeedbackPolicy, QuizSession, SessionItem, SessionStatus
+from catalog.quiz.schemas import BatchAnswerSchema
 from catalog.quiz.submission import owned, settle_if_overdue
 from catalog.quiz.view_models import ItemView, held_here, item_view
 from catalog.runtime import runtime
@@ -76,21 +79,20 @@ def _save(
     if found is None:
         raise NotFound(f"没有第 {position} 题 / No question {position}")
     item, version = found
-    held = bool(held_here(session, [item.question_id]))
-    if item.client_answer_id == client_answer_id:  # a retry from a flaky network
-        return _answered(item_view(session, item, version, held=held), stands=True)
-    received = utcnow()
-    if session.status is not SessionStatus.IN_PROGRESS or (
-        session.deadline_at is not None and received > session.deadline_at + results.grace()
-    ):
-        raise Conflict(
-            "答题已结束 / The session is over",
-            code="session_closed",
-            details={"server_time": received.isoformat(), "status": session.status.value},
-        )
     response = responses.checked(
         version.type.value, version.answer, len(item.option_order), response
     )
+    held = bool(held_here(session, [item.question_id]))
+    if item.client_answer_id == client_answer_id:
+        if item.response != response:
+            raise Conflict(
+                "该作答编号已用于另一个答案 / This client_answer_id already carries another answer",
+                code="answer_id_reused",
+                details={"position": position},
+            )
+        return _answered(item_view(session, item, version, held=held), stands=True)  # a retry
+    received = utcnow()
+    _refuse_if_over(session, received)
     answered_at = device_time(session, client_answered_at, received)
     after_each = session.rules.feedback_policy is FeedbackPolicy.AFTER_EACH
     # One conditional UPDATE decides between racing devices, on every database engine: the
@@ -109,6 +111,12 @@ def _save(
                 ),
             )
         )
+    # Only while the session is in progress: a submit that claimed it meanwhile wins.
+    conditions.append(
+        exists().where(
+            QuizSession.id == session.id, QuizSession.status == SessionStatus.IN_PROGRESS
+        )
+    )
     result: CursorResult[Any] = db.session.execute(  # type: ignore[assignment]
         update(SessionItem)
         .where(*conditions)
@@ -130,6 +138,7 @@ def _save(
         ):
             set_committed_value(item, name, value)
     else:
+        _refuse_if_over(session, received)  # graded meanwhile: the answer came too late
         db.session.refresh(item)  # another device's later answer
     if not changed and after_each and item.client_answer_id != client_answer_id:
         raise Conflict(
@@ -143,6 +152,26 @@ def _save(
     return _answered(item_view(session, item, version, held=held), stands=bool(changed))
 
 
+def _refuse_if_over(session: QuizSession, received: datetime) -> None:
+    """409 once the session is no longer in progress (read now, under a shared lock that a
+    concurrent submit's claim waits for) or its deadline and grace have passed."""
+    status = db.session.scalar(
+        select(QuizSession.status).where(QuizSession.id == session.id).with_for_update(read=True)
+    )
+    deadline = session.deadline_at
+    if status is not SessionStatus.IN_PROGRESS or (
+        deadline is not None and received > deadline + results.grace()
+    ):
+        raise Conflict(
+            "答题已结束 / The session is over",
+            code="session_closed",
+            details={
+                "server_time": received.isoformat(),
+                "status": (status or session.status).value,
+            },
+        )
+
+
 def device_time(session: QuizSession, claimed: datetime | None, received: datetime) -> datetime:
     """When the learner answered, as far as the server can vouch for it: the device's time,
     or the time received when it sent none, never before the session started nor later than
@@ -150,6 +179,9 @@ def device_time(session: QuizSession, claimed: datetime | None, received: dateti
     skew = timedelta(seconds=runtime().settings.statement_future_seconds)
     moment = claimed if claimed is not None else received
     return min(max(moment, session.started_at), received + skew)
+
+
+BATCH_ANSWER = BatchAnswerSchema()
 
 
 @dataclass
@@ -173,7 +205,20 @@ def save_batch(user: User, session_id: str, answers: list[dict[str, Any]]) -> li
         ).all()
     )
     outcomes = []
-    for entry in answers:
+    for raw in answers:
+        try:
+            entry = BATCH_ANSWER.load(raw)
+        except ma.ValidationError as error:
+            position = raw.get("position")
+            outcomes.append(
+                BatchOutcome(
+                    position if isinstance(position, int) and not isinstance(position, bool) else 0,
+                    str(raw.get("client_answer_id") or "")[:64],
+                    "rejected",
+                    "答案格式不正确 / malformed: " + json.dumps(error.messages, ensure_ascii=False),
+                )
+            )
+            continue
         position, client_id = entry["position"], entry["client_answer_id"]
         if known.get(position) == client_id:
             outcomes.append(BatchOutcome(position, client_id, "duplicate"))

@@ -246,13 +246,16 @@ def draw(
     seen: Seen,
     rng: random.Random,
     exclude: frozenset[int] = frozenset(),
+    *,
+    organisation_id: int | None,
+    except_template: int | None = None,
 ) -> list[list[int]]:
     """For each (criteria, count), ``count`` distinct published questions not in ``exclude``
-    (a template's fixed questions), or 409. Practice never draws a question an exam or contest
-    holds."""
-    if any(c.usage == PRACTICE_USAGE for c, _ in criteria_and_counts):
-        banks = {b for c, _ in criteria_and_counts for b in c.bank_ids}
-        exclude = exclude | frozenset(visibility.held_in_banks(banks))
+    (a template's fixed questions), or 409. Nothing another exam or contest of the
+    organisation holds is drawn (``except_template``: the quiz drawing)."""
+    banks = {b for c, _ in criteria_and_counts for b in c.bank_ids}
+    held = visibility.held_in_banks(banks, organisation_id, except_template=except_template)
+    exclude = exclude | frozenset(held)
     cache = _cache()
     stamps = banks_stamps(b for c, _ in criteria_and_counts for b in c.bank_ids)
     for _ in range(2):  # a second go after a stale cache entry
@@ -295,7 +298,18 @@ def draw_template(
         if not s.question_ids
     ]
     fixed = frozenset(q for s in sections for q in s.question_ids)
-    drawn = iter(draw(rules, seen, rng, fixed) if rules else [])
+    drawn = iter(
+        draw(
+            rules,
+            seen,
+            rng,
+            fixed,
+            organisation_id=template.organisation_id,
+            except_template=template.id,
+        )
+        if rules
+        else []
+    )
     chosen: list[tuple[int, float]] = []
     for section in sections:
         ids = list(dict.fromkeys(section.question_ids)) if section.question_ids else next(drawn)

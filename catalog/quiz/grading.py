@@ -83,8 +83,7 @@ def _multiple(right: set[str], chosen: set[str], points: float, policy: ChoicePo
     return Grade(0.0, points, False, detail={"wrong": sorted(chosen - right)})
 
 
-def as_number(text: str) -> float | None:
-    """The number a blank holds (full-width digits and thousands commas folded), if any."""
+def _number(text: str) -> float | None:
     try:
         # Width and spaces folded, but not punctuation: the decimal point matters.
         value = float(fold(text).replace(" ", "").replace(",", ""))
@@ -96,7 +95,7 @@ def as_number(text: str) -> float | None:
 def _blank_matches(given: str, blank: dict[str, Any]) -> bool:
     tolerance = blank.get("tolerance")
     for accepted in blank["accepted"]:
-        key_number, given_number = as_number(accepted), as_number(given)
+        key_number, given_number = _number(accepted), _number(given)
         if key_number is not None and given_number is not None:
             if abs(key_number - given_number) <= (tolerance or 0) + 1e-9:
                 return True

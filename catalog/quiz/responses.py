@@ -1,15 +1,14 @@
 """What an answer must look like for the question it answers, checked before anything is
 saved: the labels the session showed, one label for a single choice, a set for a multiple
-choice, a boolean for true/false, as many blanks as the question has (numbers where the key is
-a number), text for a short answer. A malformed answer is a 422 naming the field; it is never
-stored, graded or allowed to lock a question."""
+choice, a boolean for true/false, as many blanks as the question has, text for a short answer.
+A malformed answer is a 422 naming the field; it is never stored, graded or allowed to lock a
+question."""
 
 from __future__ import annotations
 
 from typing import Any, NoReturn
 
 from catalog.errors import Invalid
-from catalog.quiz.grading import as_number
 from catalog.quiz.view_models import LABELS
 
 MAX_BLANK_CHARS = 200
@@ -70,22 +69,21 @@ def _labels(question_type: str, value: Any, option_count: int) -> list[str]:
 
 
 def _blanks(key: dict[str, Any], value: Any) -> list[str]:
+    """One text per blank (a number may come as a JSON number). Whether a blank takes a number
+    is not checked here: the refusal would tell what kind of key it holds."""
     blanks = key.get("blanks") or []
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+    if not isinstance(value, list) or not all(
+        isinstance(v, str) or (isinstance(v, int | float) and not isinstance(v, bool))
+        for v in value
+    ):
         _refuse("blanks", "应为文字列表，每空一项 / a list of texts, one per blank")
     if len(value) != len(blanks):
         _refuse("blanks", f"本题有 {len(blanks)} 个空 / this question has {len(blanks)} blanks")
-    for number, (given, blank) in enumerate(zip(value, blanks, strict=True), start=1):
+    texts = [v if isinstance(v, str) else repr(v) for v in value]
+    for number, given in enumerate(texts, start=1):
         if len(given) > MAX_BLANK_CHARS:
             _refuse("blanks", f"第 {number} 空过长 / blank {number} is too long")
-        if given.strip() and _numeric(blank) and as_number(given) is None:
-            _refuse("blanks", f"第 {number} 空应填数字 / blank {number} takes a number")
-    return list(value)
-
-
-def _numeric(blank: dict[str, Any]) -> bool:
-    accepted = blank.get("accepted") or []
-    return bool(accepted) and all(as_number(str(a)) is not None for a in accepted)
+    return texts
 
 
 def _refuse(field: str, message: str) -> NoReturn:

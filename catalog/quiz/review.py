@@ -122,7 +122,9 @@ def due_query(user: User, *, due_only: bool = True) -> Select[Any]:
     query = select(ReviewCard).where(
         ReviewCard.user_id == user.id,
         ReviewCard.question_id.in_(
-            visibility.servable(user.organisation_id, PRACTICE_USAGE).where(visibility.not_held())
+            visibility.servable(
+                user.organisation_id, PRACTICE_USAGE, visibility.practisable_banks(user)
+            ).where(visibility.not_held(user.organisation_id))
         ),
     )
     if due_only:

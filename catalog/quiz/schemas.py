@@ -65,8 +65,8 @@ class TemplateCreateSchema(ma.Schema):
         load_default=False, metadata={"description": "少选得分: partial credit"}
     )
     choice_share = fields.Float(load_default=0.5, validate=validate.Range(min=0, max=1))
-    opens_at = fields.DateTime(load_default=None)
-    closes_at = fields.DateTime(load_default=None)
+    opens_at = fields.AwareDateTime(load_default=None)
+    closes_at = fields.AwareDateTime(load_default=None)
     occupation = fields.String(load_default=None, metadata={"description": "a level exam's 工种"})
     skill_level = fields.Integer(load_default=None, validate=validate.Range(min=1, max=5))
     course_id = fields.Integer(
@@ -85,7 +85,7 @@ class TemplateSchema(TemplateCreateSchema):
     )
     id = fields.Integer()
     organisation_id = fields.Integer()
-    created_at = fields.DateTime()
+    created_at = fields.AwareDateTime()
     outdated_questions = fields.Function(
         sessions.outdated_questions,
         metadata={
@@ -128,9 +128,9 @@ class SessionSchema(ma.Schema):
     mode = fields.Enum(QuizMode, by_value=True)
     status = fields.Enum(SessionStatus, by_value=True)
     attempt = fields.Integer()
-    started_at = fields.DateTime()
-    deadline_at = fields.DateTime(allow_none=True)
-    server_time = fields.DateTime()
+    started_at = fields.AwareDateTime()
+    deadline_at = fields.AwareDateTime(allow_none=True)
+    server_time = fields.AwareDateTime()
     remaining_seconds = fields.Float(allow_none=True)
     max_score = fields.Float()
     result = fields.Dict(allow_none=True, metadata={"description": "once graded"})
@@ -145,7 +145,7 @@ class AnswerSchema(ma.Schema):
         },
     )
     client_answer_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
-    client_answered_at = fields.DateTime(load_default=None)
+    client_answered_at = fields.AwareDateTime(load_default=None)
 
 
 class BatchAnswerSchema(AnswerSchema):
@@ -153,8 +153,16 @@ class BatchAnswerSchema(AnswerSchema):
 
 
 class BatchSchema(ma.Schema):
+    # Each answer is checked on its own (BatchAnswerSchema) so that one malformed entry of an
+    # offline queue is rejected alone instead of refusing, over and over, all the others.
     answers = fields.List(
-        fields.Nested(BatchAnswerSchema), required=True, validate=validate.Length(min=1, max=500)
+        fields.Dict(),
+        required=True,
+        validate=validate.Length(min=1, max=500),
+        metadata={
+            "description": "each {position, response, client_answer_id, client_answered_at "
+            "(ISO 8601 with an offset, optional)}; a malformed one is rejected alone"
+        },
     )
 
 
@@ -181,7 +189,7 @@ class StandingSchema(ma.Schema):
     score = fields.Float()
     max_score = fields.Float()
     time_used_seconds = fields.Float()
-    finished_at = fields.DateTime()
+    finished_at = fields.AwareDateTime()
     is_me = fields.Boolean()
 
 
@@ -223,12 +231,12 @@ class SessionSummarySchema(ma.Schema):
     status = fields.Enum(SessionStatus, by_value=True)
     attempt = fields.Integer()
     day = fields.Date(allow_none=True)
-    started_at = fields.DateTime()
-    deadline_at = fields.DateTime(allow_none=True)
+    started_at = fields.AwareDateTime()
+    deadline_at = fields.AwareDateTime(allow_none=True)
     remaining_seconds = fields.Float(
         allow_none=True, metadata={"description": "time left of a session in progress"}
     )
-    submitted_at = fields.DateTime(allow_none=True)
+    submitted_at = fields.AwareDateTime(allow_none=True)
     score = fields.Float(allow_none=True, metadata={"description": "once finished"})
     max_score = fields.Float()
     passed = fields.Boolean(allow_none=True)
@@ -249,8 +257,8 @@ class MistakeSchema(ma.Schema):
     stem = fields.String(attribute="question.stem_text")
     wrong_count = fields.Integer(metadata={"description": "times answered wrongly"})
     reviews = fields.Integer(metadata={"description": "answers since the first mistake"})
-    last_wrong_at = fields.DateTime(allow_none=True)
-    due_at = fields.DateTime(metadata={"description": "when FSRS asks it again"})
+    last_wrong_at = fields.AwareDateTime(allow_none=True)
+    due_at = fields.AwareDateTime(metadata={"description": "when FSRS asks it again"})
 
 
 class MarkingSchema(ma.Schema):
@@ -261,7 +269,7 @@ class MarkingSchema(ma.Schema):
     answer = fields.Dict(attribute="version.answer", metadata={"description": "the key"})
     response = fields.Dict(attribute="item.response", allow_none=True)
     points = fields.Float(attribute="item.points")
-    answered_at = fields.DateTime(allow_none=True)
+    answered_at = fields.AwareDateTime(allow_none=True)
     pending = fields.Boolean(attribute="item.pending")
     score = fields.Float(attribute="item.score", allow_none=True)
     grader_comment = fields.String(attribute="item.grader_comment", allow_none=True)

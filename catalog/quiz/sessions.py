@@ -8,7 +8,7 @@ import random
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import lazyload
 
@@ -49,6 +49,8 @@ def start(user: User, template_id: int) -> QuizSession:
             code="closed",
             details={"opens_at": str(template.opens_at), "closes_at": str(template.closes_at)},
         )
+    _settle_overdue(user, template.id)  # an attempt whose time is up is graded first
+    lock_starts(user)  # this learner's starts one at a time, whatever the phones do at once
     earlier = db.session.execute(
         select(QuizSession.id, QuizSession.status).where(
             QuizSession.user_id == user.id, QuizSession.template_id == template.id
@@ -56,22 +58,10 @@ def start(user: User, template_id: int) -> QuizSession:
     ).all()
     attempts = len(earlier)
     running = [sid for sid, status in earlier if status is SessionStatus.IN_PROGRESS]
-    active = (
-        list(
-            db.session.scalars(
-                select(QuizSession)
-                .options(lazyload(QuizSession.items))  # loaded only if it must be graded now
-                .where(QuizSession.id.in_(running))
-            )
-        )
-        if running
-        else []
-    )
-    for session in active:
-        settle_if_overdue(session)
-    active = [s for s in active if s.status is SessionStatus.IN_PROGRESS]
-    if template.mode in (QuizMode.EXAM, QuizMode.CONTEST) and active:
-        return active[0]  # one active attempt: a retry from the phone resumes it
+    if template.mode in (QuizMode.EXAM, QuizMode.CONTEST) and running:
+        resumed = db.session.get(QuizSession, running[0])
+        assert resumed is not None
+        return resumed  # one active attempt: a retry from the phone resumes it
     if template.attempts_allowed is not None and attempts >= template.attempts_allowed:
         raise Conflict(
             "答题次数已用完 / No attempts left",
@@ -102,7 +92,12 @@ def start(user: User, template_id: int) -> QuizSession:
         ]
     if template.holds_questions:  # what it drew stays out of practice until it closes
         assert template.closes_at is not None
-        visibility.hold(template.id, [d.question_id for d in drafts], template.closes_at)
+        visibility.hold(
+            template.id,
+            template.organisation_id,
+            [d.question_id for d in drafts],
+            template.closes_at,
+        )
     if template.shuffle_questions:
         rng.shuffle(drafts)
     return _open(session, drafts, rng, shuffle_options=template.shuffle_options)
@@ -128,10 +123,35 @@ def outdated_questions(template: QuizTemplate) -> list[int]:
         template.organisation_id,
         fixed,
         drawing.USAGE[template.mode],
-        practice=template.mode is QuizMode.PRACTICE,
         except_template=template.id,
     )
     return sorted(fixed - usable)
+
+
+def lock_starts(user: User) -> None:
+    """Serialise the learner's session starts until this transaction ends, so two phones
+    starting at once cannot both take the last attempt: a row lock on the learner (a no-op
+    write on SQLite, whose one writer at a time does the same)."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(select(User.id).where(User.id == user.id).with_for_update())
+    else:
+        db.session.execute(update(User).where(User.id == user.id).values(id=User.id))
+
+
+def _settle_overdue(user: User, template_id: int) -> None:
+    """Grade the learner's sessions of this template whose time is up."""
+    query = (
+        select(QuizSession)
+        .options(lazyload(QuizSession.items))  # loaded only if it must be graded now
+        .where(
+            QuizSession.user_id == user.id,
+            QuizSession.status == SessionStatus.IN_PROGRESS,
+            QuizSession.deadline_at.is_not(None),
+        )
+    )
+    query = query.where(QuizSession.template_id == template_id)
+    for session in db.session.scalars(query).all():
+        settle_if_overdue(session)
 
 
 def _open(
@@ -217,7 +237,7 @@ def start_daily(user: User) -> QuizSession:
     # by a course's own organisation), whoever linked them to the course.
     usable = sorted(visibility.practisable_bank_ids(user, bank_ids))
     criteria = drawing.Criteria(tuple(usable), PRACTICE_USAGE)
-    held = set(visibility.held_in_banks(usable)) if usable else set()
+    held = set(visibility.held_in_banks(usable, user.organisation_id)) if usable else set()
     available = len(set(drawing.eligible_ids(criteria)) - held) if usable else 0
     if not available:
         raise Conflict(
@@ -227,7 +247,9 @@ def start_daily(user: User) -> QuizSession:
     # Seeded by learner and day: a repeated draw (two phones at once) picks the same set.
     rng = random.Random(f"daily:{user.id}:{today.isoformat()}")
     count = min(runtime().settings.daily_practice_questions, available)
-    (chosen,) = drawing.draw([(criteria, count)], drawing.Seen(user.id), rng)
+    (chosen,) = drawing.draw(
+        [(criteria, count)], drawing.Seen(user.id), rng, organisation_id=user.organisation_id
+    )
     session = QuizSession(
         id=new_id(),
         user_id=user.id,
@@ -253,6 +275,7 @@ def _daily_of(user: User, day: date) -> QuizSession | None:
 
 def start_review(user: User) -> QuizSession:
     """A review of the mistakes FSRS says are due (错题重练); an unfinished one resumes."""
+    lock_starts(user)
     active: QuizSession | None = db.session.scalar(
         select(QuizSession).where(
             QuizSession.user_id == user.id,

@@ -45,9 +45,7 @@ def _check_sections(user: User, sections: list[TemplateSection], mode: QuizMode)
     for index, section in enumerate(sections, start=1):
         if section.question_ids:
             wanted = set(section.question_ids)
-            usable = visibility.servable_ids(
-                user.organisation_id, wanted, usage, practice=mode is QuizMode.PRACTICE
-            )
+            usable = visibility.servable_ids(user.organisation_id, wanted, usage)
             if len(usable) < len(wanted):
                 problems[f"section {index}"] = [
                     f"第 {index} 部分有 {len(wanted) - len(usable)} 道题不能用于本试卷（不在可用"
@@ -127,7 +125,7 @@ def create_template(user: User, data: dict[str, Any]) -> QuizTemplate:
         fixed = [int(q) for section in sections for q in section.question_ids]
         paper = [int(row[0]) for row in template.paper or []]
         assert template.closes_at is not None
-        visibility.hold(template.id, [*fixed, *paper], template.closes_at)
+        visibility.hold(template.id, template.organisation_id, [*fixed, *paper], template.closes_at)
     db.session.commit()
     return template
 

@@ -10,6 +10,7 @@ from typing import Any, Protocol, cast
 
 from sqlalchemy import select
 
+from catalog.accounts.models import User
 from catalog.banks import visibility
 from catalog.banks.models import QuestionType, QuestionVersion
 from catalog.clock import utcnow
@@ -143,9 +144,15 @@ def item_view(session: QuizSession, item: SessionItem, version: Frozen, *, held:
 
 
 def held_here(session: QuizSession, question_ids: list[int]) -> set[int]:
-    """Which of the session's questions another exam or contest holds now: their keys wait
-    until that window closes (the session's own quiz is governed by its own policy)."""
-    return visibility.held_ids(question_ids, except_template=session.template_id)
+    """Which of the session's questions another exam or contest of its organisation holds
+    now: their keys, and the total that would betray them, wait until that window closes (the
+    session's own quiz is governed by its own policy)."""
+    organisation_id = (
+        session.template.organisation_id
+        if session.template is not None
+        else db.session.scalar(select(User.organisation_id).where(User.id == session.user_id))
+    )
+    return visibility.held_ids(question_ids, organisation_id, except_template=session.template_id)
 
 
 def view_of(session: QuizSession, versions: dict[int, Frozen] | None = None) -> SessionView:
@@ -166,7 +173,7 @@ def view_of(session: QuizSession, versions: dict[int, Frozen] | None = None) -> 
         started_at=session.started_at,
         deadline_at=session.deadline_at,
         max_score=session.max_score,
-        result=None if running else session.result,
+        result=None if running or held else session.result,
         items=[
             item_view(session, i, versions[i.version_id], held=i.question_id in held)
             for i in session.items

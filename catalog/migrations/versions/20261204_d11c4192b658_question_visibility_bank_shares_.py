@@ -29,13 +29,15 @@ def upgrade():
     op.create_table('question_holds',
     sa.Column('question_id', sa.Integer(), nullable=False),
     sa.Column('template_id', sa.Integer(), nullable=False),
+    sa.Column('organisation_id', sa.Integer(), nullable=False),
     sa.Column('until', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['question_id'], ['questions.id'], name=op.f('fk_question_holds_question_id_questions'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['template_id'], ['quiz_templates.id'], name=op.f('fk_question_holds_template_id_quiz_templates'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['organisation_id'], ['organisations.id'], name=op.f('fk_question_holds_organisation_id_organisations'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('question_id', 'template_id', name=op.f('pk_question_holds'))
     )
     with op.batch_alter_table('question_holds', schema=None) as batch_op:
-        batch_op.create_index('ix_question_holds_question_until', ['question_id', 'until'], unique=False)
+        batch_op.create_index('ix_question_holds_question_until', ['question_id', 'organisation_id', 'until'], unique=False)
 
     with op.batch_alter_table('banks', schema=None) as batch_op:
         batch_op.add_column(sa.Column('snapshot_withheld', sa.JSON(), nullable=False, server_default=sa.text("'[]'")))

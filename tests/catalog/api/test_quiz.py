@@ -102,9 +102,12 @@ def test_answers_from_flaky_networks_are_idempotent(client: FlaskClient, setup: 
     tid = template(client, setup, mode="exam").get_json()["id"]
     sid = start(client, setup, tid).get_json()["id"]
     first = answer(client, setup, sid, 1, ["A"], "same-id")
-    retry = answer(client, setup, sid, 1, ["C"], "same-id")  # a replay: nothing changes
+    retry = answer(client, setup, sid, 1, ["A"], "same-id")  # a replay: nothing changes
     assert first.status_code == retry.status_code == 200
-    assert retry.get_json()["response"] == {"selected": ["A"]}
+    assert retry.get_json()["response"] == {"selected": ["A"]} and retry.get_json()["stands"]
+    # Other content under the same id is no replay: refused, as statements are (409).
+    reused = answer(client, setup, sid, 1, ["C"], "same-id")
+    assert reused.status_code == 409 and reused.get_json()["error"]["code"] == "answer_id_reused"
     # Two devices saving the same position: the later save stands.
     answer(client, setup, sid, 1, ["B"], "phone")
     answer(client, setup, sid, 1, ["C"], "tablet")

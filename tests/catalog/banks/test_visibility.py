@@ -27,12 +27,14 @@ KINDS = ("own_practice", "own_exam", "shared", "unshared", "retired", "draft", "
 
 # Where each kind may reach learner A (of the home organisation).
 PRACTICE_FIXED = {"own_practice", "shared", "closed"}  # a practice paper may fix them
-EXAM_FIXED = {"own_exam", "shared", "live", "closed"}  # an exam paper may fix them
-EXAM_KEYS = {"own_exam", "shared", "closed"}  # …and show their keys after submit (live: held)
+# An exam paper may fix them and show their keys after submit; never one a live contest of the
+# organisation holds: even without its key, the total would tell whether an answer was right.
+EXAM_FIXED = {"own_exam", "shared", "closed"}
+EXAM_KEYS = EXAM_FIXED
 DAILY = {"own_practice", "closed"}  # drawn from the home bank linked to the learner's course
 REVIEW = {"own_practice", "shared", "closed"}  # mistakes book and review sessions
 HOME_SNAPSHOT = {"own_practice", "closed"}
-SEARCHED = {"own_practice", "own_exam", "draft", "live", "closed"}  # editor A's search
+SEARCHED = {"own_practice", "own_exam", "shared", "draft", "live", "closed"}  # editor A's search
 
 # Every operation whose reply can carry an answer key or explanation, and where it is tried.
 KEY_BEARING = {

@@ -65,11 +65,14 @@ def responses(people: Any, sid: str) -> list[Any]:
 def test_saving_the_same_client_answer_id_twice_changes_nothing(people: Any) -> None:
     sid = start(people)
     first = save(people, sid, 1, False, "phone-1")
-    replay = save(people, sid, 1, True, "phone-1")  # a retry carrying another response
+    replay = save(people, sid, 1, False, "phone-1")  # a retry of the same answer
     assert replay == first
+    with pytest.raises(Conflict) as reused:  # another answer under the same id is no retry
+        save(people, sid, 1, True, "phone-1")
+    assert reused.value.code == "answer_id_reused"
     assert responses(people, sid) == [{"value": False}, None, None]
     submission.submit(people.learner, sid)
-    assert save(people, sid, 1, True, "phone-1").response == {"value": False}  # even now
+    assert save(people, sid, 1, False, "phone-1").response == {"value": False}  # even now
     with pytest.raises(Conflict):
         save(people, sid, 1, True, "phone-2")
 

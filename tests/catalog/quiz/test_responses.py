@@ -102,7 +102,6 @@ def test_well_formed_answers_are_accepted_and_graded_within_the_points(
         ("multiple_choice", {"selected": ["A", "A"]}, "selected"),
         ("fill_blank", {"blanks": ["接地线", "10", "多余"]}, "blanks"),  # seen: full marks
         ("fill_blank", {"selected": ["A"]}, "blanks"),  # seen: 0 without a word
-        ("fill_blank", {"blanks": ["接地线", "十"]}, "blanks"),  # a number is asked
         ("true_false", {"value": "true"}, "value"),
         ("short_answer", {"text": 5}, "text"),
     ],
@@ -111,6 +110,14 @@ def test_the_refusals_seen_on_make_run(question_type: str, response: Any, field:
     with pytest.raises(Invalid) as refusal:
         checked(question_type, KEYS[question_type], OPTIONS, response)
     assert set(refusal.value.details["json"]["response"]) == {field}
+
+
+def test_a_blank_is_never_refused_for_its_kind() -> None:
+    """Refusing "十" where the key is 10 would tell that the key is a number: blanks take any
+    text (or a JSON number), and grading compares numbers as numbers."""
+    assert checked("fill_blank", KEYS["fill_blank"], OPTIONS, {"blanks": ["地线", "十"]})
+    clean = checked("fill_blank", KEYS["fill_blank"], OPTIONS, {"blanks": ["地线", 10]})
+    assert grade("fill_blank", KEYS["fill_blank"], clean, points=2).score == 2
 
 
 @settings(
