@@ -37,8 +37,8 @@ run: $(VENV)/.installed ## serve the API with demo data on http://127.0.0.1:8000
 	trap 'kill -TERM $$worker $$web 2>/dev/null; wait; exit 0' INT TERM; \
 	wait
 
-test: $(VENV)/.installed-dev ## run the whole suite (starts what it needs on loopback)
-	$(BIN)/pytest
+test: $(VENV)/.installed-dev ## run the whole suite on every core (starts what it needs on loopback)
+	$(BIN)/pytest -n auto
 
 lint: $(VENV)/.installed-dev ## ruff, ruff format --check and mypy
 	$(BIN)/ruff check .

@@ -11,7 +11,12 @@ from flask import Flask
 from sqlalchemy import event, text
 from werkzeug.routing import IntegerConverter, Map
 
-from catalog import extensions, observability, security
+from catalog import (
+    extensions,
+    observability,
+    rate_limits,  # noqa: F401  (its storage scheme joins limits on import)
+    security,
+)
 from catalog.api import docs_assets, health, storage
 from catalog.background import queue
 from catalog.database import db
@@ -121,6 +126,7 @@ def _flask_config(settings: Settings) -> dict[str, Any]:
         "RATELIMIT_HEADERS_ENABLED": True,
         "RATELIMIT_KEY_PREFIX": "jiangyun-limits",
         "LOGIN_RATE_LIMIT": settings.login_rate_limit,
+        "LOGIN_USER_RATE_LIMIT": settings.login_user_rate_limit,
         "API_TITLE": "匠云 Jiangyun API",
         "API_VERSION": "v1",
         "OPENAPI_VERSION": "3.0.3",

@@ -1,6 +1,6 @@
 """Request bodies read strictly, once for every endpoint: JSON that strict parsers on phones
 and in PostgreSQL would refuse never gets in. Refused: ``NaN`` and ``Infinity`` (not JSON),
-strings holding a lone UTF-16 surrogate (not text: they cannot be stored or sent back), and
+strings holding a lone UTF-16 surrogate or a NUL (not text we can store or send back), and
 nesting deeper than any of our documents (a parser's stack is not a place for an attack)."""
 
 from __future__ import annotations
@@ -65,6 +65,8 @@ def _text(text: str) -> None:
         raise BodyRefused(
             "文本中有无效字符（孤立的代理项）/ Text holds an invalid character (a lone surrogate)"
         ) from None
+    if "\x00" in text:  # PostgreSQL cannot store it; nothing we keep needs it
+        raise BodyRefused("文本中不能有空字符 / Text cannot hold a NUL character")
 
 
 class StrictJSONProvider(DefaultJSONProvider):

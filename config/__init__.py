@@ -199,14 +199,21 @@ class Settings:
         "",
         "RATE_LIMIT_STORAGE_URL",
         str,
-        "flask-limiter storage URI, overriding REDIS_URL for rate limits",
-        shown="REDIS_URL or memory://",
+        "flask-limiter storage URI, overriding REDIS_URL for rate limits (memory:// counts per "
+        "process: tests only)",
+        shown="REDIS_URL or var/limits.db",
     )
     login_rate_limit: str = setting(
         "10 per minute",
         "LOGIN_RATE_LIMIT",
         str,
-        "failed sign-ins allowed per client address and per user name",
+        "failed sign-ins allowed per user name from one client address, and per address",
+    )
+    login_user_rate_limit: str = setting(
+        "100 per hour",
+        "LOGIN_USER_RATE_LIMIT",
+        str,
+        "failed sign-ins allowed per user name from all addresses together (a slower ceiling)",
     )
     access_token_minutes: int = setting(
         15, "ACCESS_TOKEN_MINUTES", _parse_positive_int, "lifetime of an access token"
@@ -434,7 +441,9 @@ class Settings:
 
     @property
     def limiter_storage_uri(self) -> str:
-        return self.rate_limit_storage_url or self.redis_url or "memory://"
+        # Without Redis, a SQLite file: every web process of the machine counts together.
+        shared = f"jiangyun-sqlite://{self.var_dir / 'limits.db'}"
+        return self.rate_limit_storage_url or self.redis_url or shared
 
     @property
     def objects_path(self) -> Path:

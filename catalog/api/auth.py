@@ -7,6 +7,7 @@ from typing import Any
 from flask import current_app, request
 from flask.views import MethodView
 from flask_jwt_extended import current_user, get_jwt, verify_jwt_in_request
+from flask_limiter.util import get_remote_address
 
 from catalog.accounts import services
 from catalog.accounts.schemas import AccessTokenSchema, LoginSchema, TokenSchema
@@ -21,10 +22,22 @@ def _login_limit() -> str:
     return str(current_app.config["LOGIN_RATE_LIMIT"])
 
 
-def _username_key() -> str:
+def _ceiling() -> str:
+    return str(current_app.config["LOGIN_USER_RATE_LIMIT"])
+
+
+def _username() -> str:
     body = request.get_json(silent=True)
     username = body.get("username") if isinstance(body, dict) else None
-    return f"login-user:{str(username).strip().lower()}"
+    return str(username).strip().lower()[:200]
+
+
+def _user_at_address_key() -> str:
+    return f"login-user-at:{_username()}|{get_remote_address()}"
+
+
+def _user_key() -> str:
+    return f"login-user:{_username()}"
 
 
 def _failed(response: Any) -> bool:
@@ -34,9 +47,11 @@ def _failed(response: Any) -> bool:
 @blp.route("/token")
 class Tokens(MethodView):
     decorators = [
-        # Failed attempts count, per client address and per user name (credential stuffing).
-        limiter.limit(_login_limit, deduct_when=_failed),
-        limiter.limit(_login_limit, key_func=_username_key, deduct_when=_failed),
+        # Failed attempts count per user name from one address (so nobody locks a worker out
+        # from elsewhere), with slower ceilings per user name and per address (spraying).
+        limiter.limit(_login_limit, key_func=_user_at_address_key, deduct_when=_failed),
+        limiter.limit(_ceiling, key_func=_user_key, deduct_when=_failed),
+        limiter.limit(_ceiling, deduct_when=_failed),
     ]
 
     @blp.arguments(LoginSchema)

@@ -331,7 +331,9 @@ def _check_bulk_value(action: str, value: Any) -> None:
         isinstance(value, list) and value and all(isinstance(v, str) and v.strip() for v in value)
     ):
         raise Invalid(details={"json": {"value": ["应为非空文字列表 / a list of words"]}})
-    if action == "set_usage" and value not in {u.value for u in QuestionUsage}:
+    if action == "set_usage" and (
+        not isinstance(value, str) or value not in {u.value for u in QuestionUsage}
+    ):
         raise Invalid(details={"json": {"value": ["practice / exam / both"]}})
 
 

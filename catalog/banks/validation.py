@@ -28,6 +28,9 @@ BLANK_MARKER = re.compile(r"_{2,}|＿{2,}|（\s*）|\(\s*\)|\{\s*\}")
 Problems = dict[str, list[str]]
 
 
+MAX_NUMBER = 1e9  # a tolerance beyond this is no tolerance: refused, as NaN and 1e308 are
+
+
 def _add(problems: Problems, field: str, zh: str, en: str) -> None:
     problems.setdefault(field, []).append(f"{zh} / {en}")
 
@@ -186,7 +189,8 @@ def _check_fill_blank(stem: str, answer: Any, problems: Problems) -> dict[str, A
         values = [str(a).strip() for a in accepted if str(a).strip()]
         if tolerance is not None and (
             not isinstance(tolerance, int | float)
-            or tolerance < 0
+            or isinstance(tolerance, bool)
+            or not 0 <= tolerance <= MAX_NUMBER
             or not all(_is_number(v) for v in values)
         ):
             _add(
@@ -224,8 +228,8 @@ def _check_short_answer(answer: Any, problems: Problems) -> dict[str, Any]:
             _add(problems, "answer", "关键词格式不正确", "each keyword is {word, weight}")
             continue
         weight = item.get("weight", 1)
-        if not isinstance(weight, int | float) or weight <= 0:
-            _add(problems, "answer", "关键词权重应大于 0", "keyword weights are above 0")
+        if not isinstance(weight, int | float) or isinstance(weight, bool) or not 0 < weight <= 100:
+            _add(problems, "answer", "关键词权重应在 0–100 之间", "keyword weights are 0–100")
             weight = 1
         synonyms = [str(s).strip() for s in item.get("synonyms") or [] if str(s).strip()]
         keywords.append({"word": str(item["word"]).strip(), "weight": weight, "synonyms": synonyms})

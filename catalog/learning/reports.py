@@ -15,7 +15,6 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import xlsxwriter
 from sqlalchemy import Integer, case, cast, func, literal, select
 
 from catalog.accounts.models import Organisation, Role, User
@@ -28,6 +27,7 @@ from catalog.quiz.models import FINISHED, QuizMode, QuizSession, QuizTemplate
 from catalog.reference.models import Industry
 from catalog.runtime import runtime
 from catalog.security import effective_roles
+from ingest.spreadsheets import csv_cell, workbook
 
 GROUPS = ("course", "industry", "organisation", "day", "month")
 CLASS_HOUR_SECONDS = 45 * 60  # 学时: a 45-minute class hour
@@ -282,13 +282,13 @@ def to_csv(report: Report) -> bytes:
     writer.writerow([title for _, title in HEADERS])
     for row in [*report.rows, report.total]:
         data = row.as_dict()
-        writer.writerow(["" if data[k] is None else data[k] for k, _ in HEADERS])
+        writer.writerow([csv_cell("" if data[k] is None else data[k]) for k, _ in HEADERS])
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
 def to_xlsx(report: Report) -> bytes:
     out = io.BytesIO()
-    book = xlsxwriter.Workbook(out, {"in_memory": True})
+    book = workbook(out, in_memory=True)
     sheet = book.add_worksheet("培训统计")
     bold = book.add_format({"bold": True})
     percent = book.add_format({"num_format": "0.0%"})

@@ -17,9 +17,9 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
-import xlsxwriter
 from python_calamine import CalamineError, CalamineWorkbook
 
+from ingest import spreadsheets
 from ingest.questions.common import (
     Candidate,
     FileRefused,
@@ -225,7 +225,8 @@ def read_csv(raw: bytes) -> Iterator[Candidate]:
     text = decode_utf8(raw, "CSV ")
     first_line = text.split("\n", 1)[0]
     delimiter = "\t" if first_line.count("\t") > first_line.count(",") else ","
-    rows = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    rows = ([spreadsheets.csv_value(cell) for cell in row] for row in reader)
     seen = HeaderSeen()
     yield from read_rows(rows, sheet=None, sheet_type=None, seen=seen)
     if not seen.found:
@@ -441,9 +442,9 @@ def question_row(question: dict[str, Any]) -> list[Any]:
 def write_xlsx(
     questions: Iterable[dict[str, Any]], target: IO[bytes] | Path, *, instructions: bool = False
 ) -> int:
-    workbook = xlsxwriter.Workbook(target, {"constant_memory": True, "strings_to_numbers": False})
-    header_format = workbook.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1})
-    sheet = workbook.add_worksheet("试题")
+    book = spreadsheets.workbook(target, constant_memory=True)
+    header_format = book.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1})
+    sheet = book.add_worksheet("试题")
     sheet.write_row(0, 0, HEADERS, header_format)
     sheet.set_column(1, 1, 50)
     sheet.set_column(2, 2 + len(OPTION_LABELS), 18)
@@ -453,11 +454,11 @@ def write_xlsx(
             count, 0, [str(value) if value is not None else "" for value in question_row(question)]
         )
     if instructions:
-        notes = workbook.add_worksheet("说明")
+        notes = book.add_worksheet("说明")
         for number, line in enumerate(TEMPLATE_NOTES):
             notes.write(number, 0, line)
         notes.set_column(0, 0, 100)
-    workbook.close()
+    book.close()
     return count
 
 
@@ -468,7 +469,7 @@ def write_csv(questions: Iterable[dict[str, Any]], target: IO[bytes]) -> int:
     writer.writerow(HEADERS)
     count = 0
     for question in questions:
-        writer.writerow(question_row(question))
+        writer.writerow([spreadsheets.csv_cell(cell) for cell in question_row(question)])
         count += 1
     text.flush()
     text.detach()

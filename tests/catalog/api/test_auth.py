@@ -209,24 +209,42 @@ def test_successful_logins_are_not_limited(
         assert sign_in(client, user).status_code == 200
 
 
-def test_failed_logins_are_limited_per_user_name_across_addresses(
+def test_failures_from_elsewhere_do_not_lock_a_worker_out(
     make_app: Callable[..., Flask], make_user: Callable[..., User]
 ) -> None:
-    client = make_app(login_rate_limit="3 per minute").test_client()
+    """Ten failures from anywhere locked the real user out for a minute: now failures count
+    per user name from one address, with a slower ceiling per user name."""
+    client = make_app(
+        login_rate_limit="3 per minute", login_user_rate_limit="7 per hour"
+    ).test_client()
     user = make_user()
-    for i in range(3):
-        response = client.post(
-            TOKEN,
-            json={"username": user.username, "password": "guess"},
-            environ_base={"REMOTE_ADDR": f"10.0.0.{i + 1}"},
-        )
-        assert response.status_code == 401
-    response = client.post(
-        TOKEN,
-        json={"username": user.username, "password": TEST_PASSWORD},
-        environ_base={"REMOTE_ADDR": "10.0.0.99"},
-    )
-    assert response.status_code == 429
+    guess = {"username": user.username, "password": "guess"}
+
+    def attempt(address: str, body: dict[str, str]) -> int:
+        reply = client.post(TOKEN, json=body, environ_base={"REMOTE_ADDR": address})
+        return int(reply.status_code)
+
+    assert [attempt(f"10.0.0.{i}", guess) for i in range(1, 4)] == [401, 401, 401]
+    right = {"username": user.username, "password": TEST_PASSWORD}
+    assert attempt("10.0.0.99", right) == 200  # the worker on their own phone gets in
+    assert [attempt("10.0.1.1", guess) for _ in range(4)] == [401, 401, 401, 429]  # one address
+    assert attempt("10.0.2.1", guess) == 401  # a seventh failure in the hour…
+    assert attempt("10.0.3.1", right) == 429  # …reaches the ceiling for the user name
+
+
+def test_the_default_limits_are_shared_by_the_machines_processes(
+    make_app: Callable[..., Flask], make_user: Callable[..., User]
+) -> None:
+    """Counted in each process's memory, two workers let 19 of 24 failures through as 401s."""
+    options = {"login_rate_limit": "2 per minute", "rate_limit_storage_url": ""}
+    first, second = make_app(**options).test_client(), make_app(**options).test_client()
+    user = make_user()
+    bad = {"username": user.username, "password": "nope"}
+    address = {"REMOTE_ADDR": "10.9.9.9"}
+    assert first.post(TOKEN, json=bad, environ_base=address).status_code == 401
+    assert second.post(TOKEN, json=bad, environ_base=address).status_code == 401
+    assert first.post(TOKEN, json=bad, environ_base=address).status_code == 429
+    assert second.post(TOKEN, json=bad, environ_base=address).status_code == 429
 
 
 def _redis_answers() -> bool:

@@ -307,3 +307,32 @@ def test_stem_images_are_uploaded_to_storage_and_checked(
         headers=editor,
     )
     assert refused.status_code == 415
+
+
+@pytest.mark.parametrize(
+    ("action", "value"),
+    [("set_usage", ["exam"]), ("set_usage", 1), ("set_difficulty", "3"), ("add_tags", [1])],
+)
+def test_bulk_values_of_the_wrong_kind_are_422(
+    client: FlaskClient, editor: dict, bank: int, action: str, value: Any
+) -> None:
+    """set_usage with a list gave a 500 (unhashable)."""
+    qid = add(client, editor, bank, single()).get_json()["id"]
+    reply = client.post(
+        f"/api/v1/banks/{bank}/questions/bulk",
+        json={"ids": [qid], "action": action, "value": value},
+        headers=editor,
+    )
+    assert reply.status_code == 422
+
+
+@pytest.mark.parametrize("tolerance", [1e308, -1, True])
+def test_tolerances_beyond_reason_are_refused(
+    client: FlaskClient, editor: dict, bank: int, tolerance: Any
+) -> None:
+    body = {
+        "type": "fill_blank",
+        "stem": "额定电压为____千伏。",
+        "answer": {"blanks": [{"accepted": ["10"], "tolerance": tolerance}]},
+    }
+    assert add(client, editor, bank, body).status_code == 422

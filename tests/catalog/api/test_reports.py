@@ -15,6 +15,7 @@ from python_calamine import CalamineWorkbook
 
 from catalog.accounts.models import Organisation, Role, User
 from catalog.clock import utcnow
+from catalog.courses.models import Course
 from catalog.database import db
 from catalog.learning.models import TrainingActivity
 from catalog.lectures.models import Microlecture
@@ -174,3 +175,17 @@ def test_concurrent_uploads_add_up(app: Flask, client: FlaskClient, world: Any) 
     assert activity.seconds_watched == 120
     progress = client.get("/api/v1/me/progress", headers=world.first).get_json()
     assert progress["lectures"][0]["seconds_watched"] == 120
+
+
+def test_a_course_title_reaches_reports_as_text(client: FlaskClient, world: Any) -> None:
+    """A title beginning =HYPERLINK(…) reached admins' CSV and XLSX reports as a live formula."""
+    db.session.execute(
+        db.update(Course).where(Course.id == world.course_id).values(title='=HYPERLINK("x")')
+    )
+    db.session.commit()
+    upload(client, world.first, beats(world.lecture_id, 0, 30, utcnow(), "f"))
+    csv_body = client.get(f"{REPORT}?group_by=course&format=csv", headers=world.admin)
+    assert "'=HYPERLINK" in csv_body.get_data(as_text=True)
+    xlsx = client.get(f"{REPORT}?group_by=course&format=xlsx", headers=world.admin).get_data()
+    rows = CalamineWorkbook.from_filelike(io.BytesIO(xlsx)).get_sheet_by_index(0).to_python()
+    assert rows[1][0] == '=HYPERLINK("x")'
