@@ -1,4 +1,7 @@
-"""Direct-to-storage uploads shared by covers, stem images and media: plans and real types."""
+"""Direct-to-storage uploads shared by covers, scans, stem images and media: clients write to
+a staging key with a presigned URL of the announced size; the server reads the bytes' real
+type, and only a checked file moves to its final key, which no URL can write, served as the
+type the server decided. A swap after the check (same URL, other bytes) reaches nothing."""
 
 from __future__ import annotations
 
@@ -9,18 +12,24 @@ import puremagic
 
 from catalog.errors import PayloadTooLarge, UnsupportedMediaType
 from catalog.runtime import runtime
+from ingest.interfaces import ObjectInfo, ObjectNotFound
 
 UNKNOWN = "application/octet-stream"
+STAGING = "staging/"  # staging/<final key>: what clients may write; swept when abandoned
 
 
 @dataclass
 class UploadTicket:
-    """Where a client PUTs one file, until when."""
+    """Where a client PUTs one file, until when; ``key`` names it once it is there."""
 
     key: str
     url: str
     method: str
     expires_at: datetime
+
+
+def staging_key(key: str) -> str:
+    return STAGING + key
 
 
 def sniff(key: str, *, head_bytes: int = 8192) -> str:
@@ -37,7 +46,8 @@ def sniff(key: str, *, head_bytes: int = 8192) -> str:
 def plan_image(
     key: str, content_type: str, size: int, *, allowed: set[str], max_bytes: int, what: str
 ) -> UploadTicket:
-    """A presigned PUT for an image of an allowed type and size; ``what`` names it (Chinese)."""
+    """A presigned PUT of exactly ``size`` bytes for an image of an allowed type; ``what``
+    names it (Chinese). The client names ``key`` afterwards; the bytes go to its staging key."""
     if content_type not in allowed:
         raise UnsupportedMediaType(
             f"{what}须为图片（{'、'.join(sorted(allowed))}）/ Allowed image types: "
@@ -50,18 +60,25 @@ def plan_image(
             details={"max_bytes": max_bytes},
         )
     request = runtime().object_store.presign_put(
-        key, expires_in=runtime().settings.upload_url_seconds
+        staging_key(key), expires_in=runtime().settings.upload_url_seconds, size=size
     )
     return UploadTicket(key, request.url, request.method, request.expires_at)
 
 
 def accept_upload(key: str, *, allowed: set[str], max_bytes: int, refusal: str) -> str:
-    """The uploaded object's real type, if allowed and small enough; otherwise the object is
-    deleted and 415 says ``refusal`` (raises ObjectNotFound when nothing was uploaded)."""
+    """Check the file uploaded for ``key`` and move it there, served as its real type; then
+    its type. Accepting again reads the final object (no later upload replaces it). A refused
+    file is deleted and 415 says ``refusal``; ObjectNotFound when nothing was uploaded."""
     store = runtime().object_store
-    info = store.head(key)
-    detected = sniff(key)
+    try:
+        return store.head(key).content_type
+    except ObjectNotFound:
+        pass
+    staged = staging_key(key)
+    info = store.head(staged)
+    detected = sniff(staged)
     if detected not in allowed or info.size > max_bytes:
-        store.delete(key)
+        store.delete(staged)
         raise UnsupportedMediaType(refusal, details={"detected_type": detected})
-    return detected
+    promoted: ObjectInfo = store.promote(staged, key, content_type=detected)
+    return promoted.content_type

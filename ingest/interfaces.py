@@ -137,8 +137,17 @@ class ObjectStore(Protocol):
         """A URL that reads the object (Range requests included) until it expires."""
         ...
 
-    def presign_put(self, key: str, *, expires_in: int) -> PresignedRequest:
-        """A URL that stores one object at ``key`` with a single PUT until it expires."""
+    def presign_put(
+        self, key: str, *, expires_in: int, size: int | None = None
+    ) -> PresignedRequest:
+        """A URL that stores one object at ``key`` with a single PUT until it expires; with
+        ``size``, a body of any other length is refused."""
+        ...
+
+    def promote(self, source: str, target: str, *, content_type: str) -> ObjectInfo:
+        """Move a checked upload from ``source`` (a staging key clients wrote) to ``target``,
+        served from then on as ``content_type`` (the server's reading of its bytes) with the
+        disposition ``ingest.serving`` decides; no URL issued for ``source`` reaches it."""
         ...
 
     def create_multipart(self, key: str, *, content_type: str = "application/octet-stream") -> str:
@@ -146,9 +155,15 @@ class ObjectStore(Protocol):
         ...
 
     def presign_part(
-        self, key: str, upload_id: str, part_number: int, *, expires_in: int
+        self,
+        key: str,
+        upload_id: str,
+        part_number: int,
+        *,
+        expires_in: int,
+        size: int | None = None,
     ) -> PresignedRequest:
-        """A URL that PUTs part ``part_number`` (1–10000) of the upload."""
+        """A URL that PUTs part ``part_number`` (1–10000) of the upload (of ``size`` bytes)."""
         ...
 
     def list_parts(self, key: str, upload_id: str) -> builtins.list[PartInfo]:

@@ -42,6 +42,8 @@ MIN_PART_BYTES = 5 * 1024 * 1024  # as S3: every part but the last
 MAX_PART_NUMBER = 10_000
 _KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._\-/]{0,1023}$")
 _UPLOAD_ID = re.compile(r"^[a-f0-9]{32}$")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+SIGNED_PARAMETERS = frozenset({"expires", "download", "uploadId", "partNumber", "size"})
 
 
 class SignatureInvalid(StorageError):
@@ -125,6 +127,13 @@ class LocalObjectStore:
     ) -> ObjectInfo:
         return self._write(key, iter(lambda: stream.read(CHUNK), b""), content_type, None)
 
+    def put_bounded(
+        self, key: str, stream: IO[bytes], size: int, *, content_type: str
+    ) -> ObjectInfo:
+        """What a presigned PUT with a size does: exactly ``size`` bytes, or ``TooLarge`` /
+        ``InvalidUpload`` and nothing kept."""
+        return self._write(key, _bounded(stream, size), content_type, None)
+
     def head(self, key: str) -> ObjectInfo:
         path = self._path(key)
         try:
@@ -153,6 +162,22 @@ class LocalObjectStore:
         stream = self._path(key).open("rb")
         stream.seek(first)
         return ObjectBody(info, _Limited(stream, max(0, last - first + 1)), first, last)
+
+    def promote(self, source: str, target: str, *, content_type: str) -> ObjectInfo:
+        info = self.head(source)
+        path = self._path(target)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            # A rename: the staging file's URLs name a path that no longer exists.
+            self._path(source).replace(path)
+            meta = {"content_type": content_type, "etag": info.etag}
+            meta_path = self._meta_path(target)
+            meta_path.parent.mkdir(parents=True, exist_ok=True)
+            meta_path.write_text(json.dumps(meta), encoding="utf-8")
+            self._meta_path(source).unlink(missing_ok=True)
+        except OSError as exc:
+            raise StorageUnavailable(f"local store cannot move {source}: {exc}") from exc
+        return self.head(target)
 
     def delete(self, key: str) -> None:
         self._path(key).unlink(missing_ok=True)
@@ -208,17 +233,32 @@ class LocalObjectStore:
             raise ObjectNotFound(f"upload {upload_id!r} is not for {key!r}")
         return manifest
 
-    def put_part(self, key: str, upload_id: str, part_number: int, stream: IO[bytes]) -> PartInfo:
+    def put_part(
+        self,
+        key: str,
+        upload_id: str,
+        part_number: int,
+        stream: IO[bytes],
+        size: int | None = None,
+    ) -> PartInfo:
         """Store one part (what a presigned part URL does when it is called)."""
         self._manifest(key, upload_id)
         if not 1 <= part_number <= MAX_PART_NUMBER:
             raise InvalidUpload(f"part number {part_number} outside 1–{MAX_PART_NUMBER}")
         folder = self._upload_dir(upload_id)
         digest = hashlib.md5(usedforsecurity=False)
+        chunks = (
+            _bounded(stream, size) if size is not None else iter(lambda: stream.read(CHUNK), b"")
+        )
         with tempfile.NamedTemporaryFile(dir=folder, delete=False, prefix=".tmp-") as tmp:
-            for chunk in iter(lambda: stream.read(CHUNK), b""):
-                digest.update(chunk)
-                tmp.write(chunk)
+            try:
+                for chunk in chunks:
+                    digest.update(chunk)
+                    tmp.write(chunk)
+            except BaseException:
+                tmp.close()
+                Path(tmp.name).unlink(missing_ok=True)
+                raise
         Path(tmp.name).replace(folder / f"part-{part_number:05d}")
         (folder / f"part-{part_number:05d}.etag").write_text(digest.hexdigest(), encoding="ascii")
         return PartInfo(
@@ -279,9 +319,9 @@ class LocalObjectStore:
     # --- presigned URLs --------------------------------------------------------------------
 
     def _signature(self, method: str, key: str, params: Mapping[str, str]) -> str:
-        signed = "\n".join(
-            [method.upper(), key, *(f"{name}={params[name]}" for name in sorted(params))]
-        )
+        # One canonical form: a JSON list cannot be spliced the way joined lines could (a value
+        # holding "\nuploadId=…" signed like two parameters).
+        signed = json.dumps([method.upper(), key, sorted(params.items())], ensure_ascii=True)
         return hmac.new(self._signing_key, signed.encode(), hashlib.sha256).hexdigest()
 
     def _presign(self, method: str, key: str, expires_in: int, **extra: str) -> PresignedRequest:
@@ -302,18 +342,38 @@ class LocalObjectStore:
         extra = {"download": download_name} if download_name else {}
         return self._presign("GET", key, expires_in, **extra)
 
-    def presign_put(self, key: str, *, expires_in: int) -> PresignedRequest:
-        return self._presign("PUT", key, expires_in)
+    def presign_put(
+        self, key: str, *, expires_in: int, size: int | None = None
+    ) -> PresignedRequest:
+        extra = {"size": str(size)} if size is not None else {}
+        return self._presign("PUT", key, expires_in, **extra)
 
     def presign_part(
-        self, key: str, upload_id: str, part_number: int, *, expires_in: int
+        self,
+        key: str,
+        upload_id: str,
+        part_number: int,
+        *,
+        expires_in: int,
+        size: int | None = None,
     ) -> PresignedRequest:
+        extra = {"size": str(size)} if size is not None else {}
         return self._presign(
-            "PUT", key, expires_in, uploadId=upload_id, partNumber=str(part_number)
+            "PUT", key, expires_in, uploadId=upload_id, partNumber=str(part_number), **extra
         )
 
-    def verify(self, method: str, key: str, query: Mapping[str, str]) -> dict[str, str]:
-        """Check a presigned request; returns its signed parameters (upload id, part, …)."""
+    def verify(
+        self, method: str, key: str, query: Mapping[str, str], *, repeated: bool = False
+    ) -> dict[str, str]:
+        """Check a presigned request; returns its signed parameters (upload id, part, …).
+
+        Only the canonical form passes: known parameter names, each once (``repeated``: the
+        query held one twice), no control characters.
+        """
+        if repeated or set(query) - SIGNED_PARAMETERS - {"signature"}:
+            raise SignatureInvalid("unknown or repeated parameters")
+        if any(_CONTROL.search(value) for value in query.values()):
+            raise SignatureInvalid("control characters in the URL")
         params = {name: value for name, value in query.items() if name != "signature"}
         expected = self._signature("GET" if method == "HEAD" else method, key, params)
         if not hmac.compare_digest(expected, query.get("signature", "")):
@@ -325,6 +385,22 @@ class LocalObjectStore:
         if expires < time.time():
             raise SignatureExpired("the URL has expired")
         return params
+
+
+class TooLarge(InvalidUpload):
+    """A body longer than its presigned size (refused while it streams in)."""
+
+
+def _bounded(stream: IO[bytes], size: int) -> Iterator[bytes]:
+    """The stream's chunks, refusing it once it runs past ``size`` or ends short of it."""
+    seen = 0
+    for chunk in iter(lambda: stream.read(CHUNK), b""):
+        seen += len(chunk)
+        if seen > size:
+            raise TooLarge(f"more than the {size} bytes announced")
+        yield chunk
+    if seen != size:
+        raise InvalidUpload(f"{seen} bytes, not the {size} announced")
 
 
 class _Limited:

@@ -23,6 +23,7 @@ from ingest.interfaces import (
     StorageError,
     StorageUnavailable,
 )
+from ingest.serving import disposition
 
 T = TypeVar("T")
 
@@ -122,7 +123,10 @@ class S3ObjectStore:
             stream,
             self.bucket,
             key,
-            ExtraArgs={"ContentType": content_type},
+            ExtraArgs={
+                "ContentType": content_type,
+                "ContentDisposition": disposition(content_type),
+            },
             Config=TransferConfig(multipart_threshold=64 * 1024 * 1024, use_threads=False),
         )
         return self.head(key)
@@ -162,6 +166,24 @@ class S3ObjectStore:
             last_modified=response["LastModified"],
         )
         return ObjectBody(info, response["Body"], first, last)
+
+    def promote(self, source: str, target: str, *, content_type: str) -> ObjectInfo:
+        # A server-side copy under the server's type and disposition, then the staging object
+        # goes: URLs presigned for it cannot reach the target.
+        self._call(
+            self._client.copy,
+            {"Bucket": self.bucket, "Key": source},
+            self.bucket,
+            target,
+            ExtraArgs={
+                "ContentType": content_type,
+                "ContentDisposition": disposition(content_type),
+                "MetadataDirective": "REPLACE",
+            },
+            Config=TransferConfig(multipart_threshold=1024 * 1024 * 1024, use_threads=False),
+        )
+        self.delete(source)
+        return self.head(target)
 
     def delete(self, key: str) -> None:
         self._call(self._client.delete_object, Bucket=self.bucket, Key=key)
@@ -204,11 +226,14 @@ class S3ObjectStore:
     ) -> PresignedRequest:
         extra = {}
         if download_name:
-            extra["ResponseContentDisposition"] = f'attachment; filename="{download_name}"'
+            extra["ResponseContentDisposition"] = disposition("", download_name)
         return self._presign("get_object", expires_in, Key=key, **extra)
 
-    def presign_put(self, key: str, *, expires_in: int) -> PresignedRequest:
-        return self._presign("put_object", expires_in, Key=key)
+    def presign_put(
+        self, key: str, *, expires_in: int, size: int | None = None
+    ) -> PresignedRequest:
+        extra = {"ContentLength": size} if size is not None else {}
+        return self._presign("put_object", expires_in, Key=key, **extra)
 
     # --- multipart -------------------------------------------------------------------------
 
@@ -222,10 +247,17 @@ class S3ObjectStore:
         return str(response["UploadId"])
 
     def presign_part(
-        self, key: str, upload_id: str, part_number: int, *, expires_in: int
+        self,
+        key: str,
+        upload_id: str,
+        part_number: int,
+        *,
+        expires_in: int,
+        size: int | None = None,
     ) -> PresignedRequest:
+        extra = {"ContentLength": size} if size is not None else {}
         return self._presign(
-            "upload_part", expires_in, Key=key, UploadId=upload_id, PartNumber=part_number
+            "upload_part", expires_in, Key=key, UploadId=upload_id, PartNumber=part_number, **extra
         )
 
     def list_parts(self, key: str, upload_id: str) -> builtins.list[PartInfo]:

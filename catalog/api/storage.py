@@ -10,7 +10,8 @@ from flask import Blueprint, Response, request, send_file
 
 from catalog.errors import error_response
 from catalog.runtime import runtime
-from ingest.local_store import LocalObjectStore, SignatureExpired, SignatureInvalid
+from ingest.local_store import LocalObjectStore, SignatureExpired, SignatureInvalid, TooLarge
+from ingest.serving import SAFE_HEADERS, disposition
 
 blp = Blueprint("storage", __name__)
 
@@ -23,7 +24,8 @@ def _store() -> LocalObjectStore:
 
 def _verify(store: LocalObjectStore, key: str) -> dict[str, str] | Response:
     try:
-        return store.verify(request.method, key, request.args.to_dict())
+        repeated = any(len(values) > 1 for values in request.args.listvalues())
+        return store.verify(request.method, key, request.args.to_dict(), repeated=repeated)
     except SignatureExpired:
         return error_response(
             403, code="url_expired", message="链接已过期，请重新获取 / This URL has expired"
@@ -49,11 +51,12 @@ def read_object(key: str) -> Response:
         conditional=True,  # Range → 206 with Content-Range; a bad range → 416
         etag=info.etag,
         last_modified=info.last_modified,
-        as_attachment=bool(download),
-        download_name=download or None,
         max_age=300,
     )
     response.headers["Accept-Ranges"] = "bytes"
+    # The type the server decided when it checked the bytes; shown inline only when harmless.
+    response.headers["Content-Disposition"] = disposition(info.content_type, download or None)
+    response.headers.update(SAFE_HEADERS)
     return response
 
 
@@ -65,14 +68,32 @@ def write_object(key: str) -> Response:
         return params
     # Uploads are bounded by the media limit, not by the API's small request-body limit.
     request.max_content_length = runtime().settings.media_max_bytes
-    if "uploadId" in params:
-        part = store.put_part(key, params["uploadId"], int(params["partNumber"]), request.stream)
-        etag = part.etag
-    else:
-        info = store.put(
-            key, request.stream, content_type=request.mimetype or "application/octet-stream"
+    size = int(params["size"]) if "size" in params else None
+    if size is not None and request.content_length is not None and request.content_length > size:
+        return error_response(
+            413,
+            message="超出上传计划的大小 / Larger than the upload plan",
+            details={"max_bytes": size},
         )
-        etag = info.etag
+    try:
+        if "uploadId" in params:
+            part = store.put_part(
+                key, params["uploadId"], int(params["partNumber"]), request.stream, size
+            )
+            etag = part.etag
+        elif size is not None:
+            etag = store.put_bounded(
+                key, request.stream, size, content_type="application/octet-stream"
+            ).etag
+        else:
+            etag = store.put(key, request.stream, content_type="application/octet-stream").etag
+    except TooLarge:
+        return error_response(
+            413,
+            message="超出上传计划的大小 / Larger than the upload plan",
+            details={"max_bytes": size},
+        )
     response = Response(status=200)
     response.headers["ETag"] = f'"{etag}"'
+    response.headers.update(SAFE_HEADERS)
     return response

@@ -31,8 +31,9 @@ from catalog.errors import (
     Invalid,
     NotFound,
     PermissionDenied,
+    UnsupportedMediaType,
 )
-from catalog.uploads import UploadTicket, plan_image, sniff
+from catalog.uploads import UploadTicket, accept_upload, plan_image
 from ingest.interfaces import ObjectNotFound
 
 # A change to any of these is a change of content: a published question gets a new version.
@@ -150,18 +151,19 @@ def plan_image_upload(user: User, bank_id: int, content_type: str, size: int) ->
 
 
 def _check_images(bank_id: int, keys: list[str]) -> None:
-    """Stem images must be this bank's uploads, and really images."""
+    """Stem images must be this bank's uploads, and really images (accepted into place)."""
     problems = []
     for key in keys:
         if not key.startswith(f"banks/{bank_id}/images/"):
             problems.append(f"{key}: 不是本题库上传的图片 / not an image of this bank")
             continue
         try:
-            kind = sniff(key, head_bytes=64)
+            accept_upload(
+                key, allowed=IMAGE_TYPES, max_bytes=IMAGE_MAX_BYTES, refusal="not an image"
+            )
         except ObjectNotFound:
             problems.append(f"{key}: 图片尚未上传 / not uploaded")
-            continue
-        if kind not in IMAGE_TYPES:
+        except UnsupportedMediaType:
             problems.append(f"{key}: 不是图片 / not an image")
     if problems:
         raise _invalid({"stem_images": problems})

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import tempfile
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,7 @@ from catalog.lectures.models import (
     UploadStatus,
 )
 from catalog.runtime import runtime
+from catalog.uploads import STAGING, staging_key
 from ingest import media
 from ingest.interfaces import ObjectStore
 
@@ -149,8 +151,10 @@ def end_upload(
 ) -> None:
     """End an upload and delete whatever it left in storage."""
     store = runtime().object_store
+    staged = staging_key(upload.key)
     if upload.multipart_id:
-        store.abort_multipart(upload.key, upload.multipart_id)
+        store.abort_multipart(staged, upload.multipart_id)
+    store.delete(staged)
     store.delete(upload.key)
     upload.status = status
     upload.failure_reason = reason
@@ -166,7 +170,21 @@ def expire_abandoned_uploads() -> int:
     ).all()
     for upload in stale:
         end_upload(upload, "上传超时未完成 / The upload expired", UploadStatus.EXPIRED)
+    sweep_staging()
     return len(stale)
+
+
+def sweep_staging() -> int:
+    """Delete staging files older than an upload may live: covers, scans and images never
+    named, and bytes PUT again to a URL after its upload was accepted (they reach nothing)."""
+    store = runtime().object_store
+    cutoff = utcnow() - timedelta(hours=runtime().settings.upload_expiry_hours)
+    swept = 0
+    for info in store.list(STAGING):
+        if info.last_modified < cutoff:
+            store.delete(info.key)
+            swept += 1
+    return swept
 
 
 def _asset(

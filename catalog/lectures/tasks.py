@@ -27,4 +27,4 @@ def expire_uploads(progress: Progress) -> dict[str, int]:
     return {"expired": processing.expire_abandoned_uploads()}
 
 
-schedule(expire_uploads, crontab(minute="*/30"))
+schedule(expire_uploads, crontab(minute="*/30"))  # and staging files, at least hourly

@@ -31,7 +31,7 @@ from catalog.lectures.models import (
 )
 from catalog.lectures.tasks import process_media
 from catalog.runtime import runtime
-from catalog.uploads import sniff
+from catalog.uploads import sniff, staging_key
 from ingest.interfaces import InvalidUpload, ObjectNotFound, PartInfo, PresignedRequest
 
 SNIFF_BYTES = 8192
@@ -102,23 +102,27 @@ def plan_upload(
     db.session.add(upload)
     db.session.flush()
     upload.key = f"lectures/{lecture.id}/{upload.id}/original{_extension(file_name)}"
+    staged = staging_key(upload.key)  # clients write here; only the checked file moves on
     expires_in = settings.upload_url_seconds
     if size <= settings.upload_single_max_bytes:
-        request: PresignedRequest = store.presign_put(upload.key, expires_in=expires_in)
+        request: PresignedRequest = store.presign_put(staged, expires_in=expires_in, size=size)
         db.session.commit()
         return UploadPlan(
             upload, "single", request.expires_at, url=request.url, headers=request.headers
         )
     part_size = settings.upload_part_bytes
     count = math.ceil(size / part_size)
-    upload.multipart_id = store.create_multipart(upload.key, content_type=content_type)
+    upload.multipart_id = store.create_multipart(staged, content_type=content_type)
     upload.part_size = part_size
     parts = []
     expires_at = utcnow() + timedelta(seconds=expires_in)
     for number in range(1, count + 1):
-        request = store.presign_part(upload.key, upload.multipart_id, number, expires_in=expires_in)
+        part = min(part_size, size - (number - 1) * part_size)
+        request = store.presign_part(
+            staged, upload.multipart_id, number, expires_in=expires_in, size=part
+        )
         expires_at = request.expires_at
-        parts.append(PartPlan(number, request.url, min(part_size, size - (number - 1) * part_size)))
+        parts.append(PartPlan(number, request.url, part))
     db.session.commit()
     return UploadPlan(upload, "multipart", expires_at, part_size=part_size, parts=parts)
 
@@ -157,12 +161,13 @@ def complete_upload(
             "上传已过期，请重新开始 / The upload expired; start again", code="upload_expired"
         )
     store = runtime().object_store
+    staged = staging_key(upload.key)
     if upload.multipart_id:
         chosen = None
         if parts:
             chosen = [PartInfo(p["part_number"], 0, p["etag"].strip('"')) for p in parts]
         try:
-            store.complete_multipart(upload.key, upload.multipart_id, chosen)
+            store.complete_multipart(staged, upload.multipart_id, chosen)
         except InvalidUpload as exc:
             raise Invalid(
                 f"分片不完整或不匹配 / The parts do not add up: {exc}", code="invalid_upload"
@@ -170,7 +175,7 @@ def complete_upload(
         except ObjectNotFound:
             pass  # completed by an earlier call whose answer was lost; the head below decides
     try:
-        info = store.head(upload.key)
+        info = store.head(staged)
     except ObjectNotFound:
         raise Invalid(
             "文件尚未上传 / The file has not been uploaded yet", code="not_uploaded"
@@ -186,7 +191,7 @@ def complete_upload(
         )
     if upload.sha256:
         digest = hashlib.sha256()
-        with store.get(upload.key) as body:
+        with store.get(staged) as body:
             for chunk in body.chunks():
                 digest.update(chunk)
         if digest.hexdigest() != upload.sha256:
@@ -196,7 +201,7 @@ def complete_upload(
                 code="checksum_mismatch",
                 details={"announced": upload.sha256, "received": digest.hexdigest()},
             )
-    detected = sniff(upload.key, head_bytes=SNIFF_BYTES)
+    detected = sniff(staged, head_bytes=SNIFF_BYTES)
     if not detected.startswith(ACCEPTED_PREFIXES):
         processing.end_upload(
             upload, f"不是音视频文件（{detected}）/ not audio or video: {detected}"
@@ -205,6 +210,8 @@ def complete_upload(
             "上传的文件不是视频或音频 / The uploaded file is not video or audio",
             details={"detected_type": detected},
         )
+    # Checked: the bytes move where no URL reaches, served as what they are.
+    store.promote(staged, upload.key, content_type=detected)
     upload.detected_type = detected
     upload.status = UploadStatus.PROCESSING
     upload.completed_at = utcnow()

@@ -284,12 +284,12 @@ def test_practice_snapshot_versions_follow_the_content(
 def test_stem_images_are_uploaded_to_storage_and_checked(
     app: Flask, client: FlaskClient, editor: dict, bank: int
 ) -> None:
+    png = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 60
     plan = client.post(
         f"/api/v1/banks/{bank}/images",
-        json={"content_type": "image/png", "size": 100},
+        json={"content_type": "image/png", "size": len(png)},
         headers=editor,
     ).get_json()
-    png = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 60
     assert call_url(app, "PUT", plan["url"], png).status == 200
     created = add(client, editor, bank, single(stem="看图选择", stem_images=[plan["key"]]))
     assert created.status_code == 201

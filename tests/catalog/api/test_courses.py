@@ -406,7 +406,7 @@ def test_cover_upload_checks_the_image(
 
     plan = client.post(
         f"{AUTHORING}/{ready_course}/cover/upload",
-        json={"content_type": "image/png", "size": 100},
+        json={"content_type": "image/png", "size": 16},
         headers=people.instructor_h,
     )
     assert plan.status_code == 201

@@ -16,6 +16,7 @@ from catalog.database import db
 from catalog.errors import Conflict, Invalid, NotFound, PermissionDenied, UnsupportedMediaType
 from catalog.lectures import authoring as lectures
 from catalog.runtime import runtime
+from catalog.uploads import staging_key
 from ingest.interfaces import ObjectNotFound
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 100
@@ -202,7 +203,9 @@ def test_a_cover_must_be_a_real_image_uploaded_for_this_course(people: Any, cour
     store = runtime().object_store
     fake = authoring.plan_cover_upload(people.instructor, course, "image/png", 100)
     assert fake.key.startswith(f"courses/{course}/cover-")
-    store.put(fake.key, io.BytesIO(b"GIF89a, not a PNG at all"), content_type="image/png")
+    store.put(
+        staging_key(fake.key), io.BytesIO(b"GIF89a, not a PNG at all"), content_type="image/png"
+    )
     with pytest.raises(UnsupportedMediaType):
         authoring.set_cover(people.instructor, course, fake.key)
     with pytest.raises(ObjectNotFound):
@@ -210,6 +213,6 @@ def test_a_cover_must_be_a_real_image_uploaded_for_this_course(people: Any, cour
     with pytest.raises(Invalid):
         authoring.set_cover(people.instructor, course, f"courses/{course + 1}/cover-x")
     ticket = authoring.plan_cover_upload(people.instructor, course, "image/png", len(PNG))
-    store.put(ticket.key, io.BytesIO(PNG), content_type="image/png")
+    store.put(staging_key(ticket.key), io.BytesIO(PNG), content_type="image/png")
     covered = authoring.set_cover(people.instructor, course, ticket.key)
     assert covered.cover_key == ticket.key

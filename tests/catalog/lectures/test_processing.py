@@ -24,6 +24,7 @@ from catalog.lectures.models import (
     UploadStatus,
 )
 from catalog.runtime import runtime
+from catalog.uploads import staging_key
 from ingest.interfaces import ObjectNotFound
 from ingest.local_store import LocalObjectStore
 
@@ -144,7 +145,7 @@ def test_abandoned_uploads_expire_and_leave_nothing_in_storage(
         sha256=None,
     ).upload
     assert isinstance(store, LocalObjectStore) and parts.multipart_id  # the tests' store
-    store.put_part(parts.key, parts.multipart_id, 1, io.BytesIO(b"x" * 1024))
+    store.put_part(staging_key(parts.key), parts.multipart_id, 1, io.BytesIO(b"x" * 1024))
     assert processing.expire_abandoned_uploads() == 0  # not yet
     later = utcnow() + timedelta(hours=24, minutes=1)
     recent = uploaded(author, samples.video_small)  # planned later: still within its day

@@ -20,6 +20,7 @@ from catalog.errors import Conflict, Invalid, PayloadTooLarge, UnsupportedMediaT
 from catalog.lectures import uploads
 from catalog.lectures.models import LectureStatus, MediaUpload, Microlecture, UploadStatus
 from catalog.runtime import runtime
+from catalog.uploads import staging_key
 
 MIB = 1024 * 1024
 
@@ -43,7 +44,9 @@ def plan(author: Any, data: bytes, **changes: Any) -> uploads.UploadPlan:
 
 def send(planned: uploads.UploadPlan, data: bytes) -> None:
     """What the phone does with a single-PUT plan: the bytes land under the planned key."""
-    runtime().object_store.put(planned.upload.key, io.BytesIO(data), content_type="video/mp4")
+    runtime().object_store.put(
+        staging_key(planned.upload.key), io.BytesIO(data), content_type="video/mp4"
+    )
 
 
 def objects_of(lecture_id: int) -> list[str]:
