@@ -338,6 +338,7 @@ def _process(instructor: Any, lecture: Any, video: Path, seconds: float) -> None
     from catalog.database import db
     from catalog.lectures import uploads as lecture_uploads
     from catalog.runtime import runtime
+    from catalog.uploads import staging_key
     from ingest import media
 
     media.sample_video(video, seconds=seconds, width=160, height=90, fps=5, video_bitrate=30_000)
@@ -350,7 +351,7 @@ def _process(instructor: Any, lecture: Any, video: Path, seconds: float) -> None
         sha256=None,
     )
     with video.open("rb") as source:  # what the instructor's browser does with the URL
-        runtime().object_store.put(plan.upload.key, source, content_type="video/mp4")
+        runtime().object_store.put(staging_key(plan.upload.key), source, content_type="video/mp4")
     lecture_uploads.complete_upload(instructor, lecture.id, plan.upload.id, None)
     db.session.refresh(lecture)
 

@@ -47,6 +47,7 @@ _FIELD_MESSAGES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"^Not a valid list\.$", "应为列表"),
         (r"^Not a valid UUID\.$", "应为 UUID"),
         (r"^Not a valid datetime\.$", "应为日期时间"),
+        (r"^Not a valid aware datetime\.$", "日期时间须带时区，如 2026-12-05T08:00:00+08:00"),
         (r"^Not a valid date\.$", "应为日期"),
         (r"^Not a valid email address\.$", "邮箱格式不正确"),
         (r"^Invalid input type\.$", "数据类型不正确"),

@@ -92,6 +92,7 @@ def install_runtime(app: Flask, settings: Settings) -> None:
         readiness_checks={
             "database": _check_database,
             "task_queue": queue.check_queue,
+            "task_consumer": queue.check_consumer,
             "object_store": object_store.check,
             "search": search_engine.health,
         },

@@ -236,6 +236,25 @@ class Settings:
         _parse_bool,
         "run background tasks inline instead of queueing them (tests only)",
     )
+    tasks_isolated: bool = setting(
+        True,
+        "TASKS_ISOLATED",
+        _parse_bool,
+        "run imports, exports and media processing in a child process with the limits below, so "
+        "a hostile file fails its own task (off only to speed up tests)",
+    )
+    task_memory_mb: int = setting(
+        2048,
+        "TASK_MEMORY_MB",
+        _parse_positive_int,
+        "address space an isolated task may use; a file needing more fails its task",
+    )
+    task_timeout_seconds: int = setting(
+        3600,
+        "TASK_TIMEOUT_SECONDS",
+        _parse_positive_int,
+        "longest an isolated task may run before it is stopped and fails",
+    )
     queue_name: str = setting("jiangyun", "QUEUE_NAME", str, "name of the task queue")
     queue_file: Path | None = setting(  # noqa: RUF009
         None,
@@ -349,6 +368,12 @@ class Settings:
         "IMPORT_MAX_UNZIPPED_BYTES",
         _parse_positive_int,
         "largest unpacked size of an .xlsx (refuses zip bombs)",
+    )
+    import_max_rows: int = setting(
+        100_000,
+        "IMPORT_MAX_ROWS",
+        _parse_positive_int,
+        "most rows (questions) one import file may hold; larger files are refused at once",
     )
     near_duplicate_threshold: int = setting(
         90,

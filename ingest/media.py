@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fractions
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import cast
@@ -70,8 +71,14 @@ def probe(path: Path) -> Probe:
         raise
     except (av.error.FFmpegError, ValueError, StopIteration) as exc:
         raise MediaError(
-            f"无法识别的媒体文件或文件已损坏 / Not a readable media file: {exc}"
+            f"无法识别的媒体文件或文件已损坏 / Not a readable media file: {_why(exc)}"
         ) from exc
+
+
+def _why(exc: BaseException) -> str:
+    """What went wrong, without the server's paths or error numbers (instructors read it)."""
+    reason = getattr(exc, "strerror", None) or str(exc)
+    return re.sub(r"(/[^\s'\"]+)+", "…", str(reason)).strip()[:200] or type(exc).__name__
 
 
 def _duration(container: av.container.InputContainer, stream: av.stream.Stream) -> float:
@@ -109,7 +116,7 @@ def thumbnail(source: Path, target: Path, *, at_seconds: float, max_width: int =
                 for packet in encoder.encode(None):
                     output.mux(packet)
     except (av.error.FFmpegError, StopIteration, IndexError) as exc:
-        raise MediaError(f"无法生成缩略图 / Cannot make a thumbnail: {exc}") from exc
+        raise MediaError(f"无法生成缩略图 / Cannot make a thumbnail: {_why(exc)}") from exc
 
 
 def _fit(width: int, height: int, max_width: int, max_height: int) -> tuple[int, int]:
@@ -228,7 +235,7 @@ def _transcode(
     except MediaError:
         raise
     except (av.error.FFmpegError, ValueError, IndexError) as exc:
-        raise MediaError(f"转码失败 / Transcoding failed: {exc}") from exc
+        raise MediaError(f"转码失败 / Transcoding failed: {_why(exc)}") from exc
 
 
 def sample_video(

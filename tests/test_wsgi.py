@@ -8,6 +8,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -63,9 +64,33 @@ def test_gunicorn_serves_the_docs_and_health(tmp_path: Path, database_url: str) 
         with urllib.request.urlopen(f"{base}/api/docs", timeout=5) as response:
             assert response.status == 200
             assert b"swagger-ui" in response.read()
-        with urllib.request.urlopen(f"{base}/readyz", timeout=5) as response:
-            assert response.status == 200
+        # Not ready while no task consumer runs: tasks would wait for ever.
+        try:
+            urllib.request.urlopen(f"{base}/readyz", timeout=5)
+            raise AssertionError("ready without a task consumer")
+        except urllib.error.HTTPError as refusal:
+            assert refusal.code == 503 and b"task_consumer" in refusal.read()
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "flask", "--app", "wsgi", "tasks", "worker", "--no-periodic"],
+            cwd=PROJECT_ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(f"{base}/readyz", timeout=5) as response:
+                    assert response.status == 200
+                    break
+            except urllib.error.HTTPError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.3)
     finally:
+        if "worker" in locals():
+            worker.terminate()
+            worker.wait(timeout=20)
         server.send_signal(signal.SIGTERM)
         output, _ = server.communicate(timeout=20)
     assert server.returncode == 0, output.decode(errors="replace")

@@ -7,7 +7,7 @@ import logging
 import click
 from flask.cli import AppGroup
 
-from catalog.background.queue import huey, queue_backend_name
+from catalog.background.queue import consumer_seen, huey, queue_backend_name
 from catalog.observability import JsonFormatter
 from catalog.runtime import runtime
 
@@ -26,5 +26,6 @@ def worker(workers: int | None, no_periodic: bool) -> None:
     huey_log.setLevel(logging.INFO)
     count = workers or runtime().settings.worker_count
     click.echo(f"task consumer: {count} threads on {queue_backend_name()}", err=True)
+    consumer_seen()  # /readyz knows a consumer runs from its first moment
     consumer = huey.create_consumer(workers=count, worker_type="thread", periodic=not no_periodic)
     consumer.run()

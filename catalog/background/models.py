@@ -37,4 +37,5 @@ class TaskRecord(db.Model):  # type: ignore[name-defined,misc]
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # while running
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

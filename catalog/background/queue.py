@@ -9,14 +9,17 @@ from __future__ import annotations
 import contextlib
 import functools
 import logging
+import time
 from collections.abc import Callable, Iterator
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from flask import Flask
 from huey import Huey
 from huey.api import TaskWrapper
+from huey.constants import EmptyData
 from huey.storage import RedisStorage, SqliteStorage
+from sqlalchemy import func, select
 
 from catalog.background.models import TaskRecord, TaskStatus
 from catalog.clock import utcnow
@@ -38,7 +41,9 @@ class TaskFailure(Exception):
 
 
 class Progress(Protocol):
-    def __call__(self, percent: int, message: str | None = None) -> None: ...
+    """``progress(percent, message)``; ``progress(None)`` only says the task is alive."""
+
+    def __call__(self, percent: int | None, message: str | None = None) -> None: ...
 
 
 def configure_queue(app: Flask, settings: Settings) -> None:
@@ -106,18 +111,25 @@ class TrackedTask:
         return record
 
 
+# Per task name: what to do for the records of its runs when their worker is lost.
+ON_LOST: dict[str, Callable[[str], None]] = {}
+
+
 def tracked_task(
-    **huey_options: Any,
+    *, on_lost: Callable[[str], None] | None = None, **huey_options: Any
 ) -> Callable[[Callable[..., dict[str, Any] | None]], TrackedTask]:
     """Turn ``func(progress, *args)`` into a :class:`TrackedTask`.
 
     ``func`` reports with ``progress(percent, message)`` and returns a JSON-able result.
     A :class:`TaskFailure` ends the record ``failed`` with its message; any other exception
-    does too, with a generic message, and is logged with its stack trace.
+    does too, with a generic message, and is logged with its stack trace. ``on_lost(task_id)``
+    tidies the domain's own record when a run's worker died (see :func:`fail_lost`).
     """
 
     def decorator(func: Callable[..., dict[str, Any] | None]) -> TrackedTask:
         name = func.__name__
+        if on_lost is not None:
+            ON_LOST[name] = on_lost
 
         @huey.task(name=name, **huey_options)
         @functools.wraps(func)
@@ -128,6 +140,51 @@ def tracked_task(
         return TrackedTask(run, name)
 
     return decorator
+
+
+LOST_AFTER = timedelta(minutes=3)  # ~18 missed heartbeats of a waiting parent
+CONSUMER_KEY = "jiangyun:consumer-seen"
+CONSUMER_SILENT = timedelta(minutes=3)
+
+
+def fail_lost(now: datetime | None = None) -> list[str]:
+    """End ``failed`` every run whose worker stopped beating (a crash, a kill, a restart), and
+    let its domain tidy up: nothing stays ``running`` forever."""
+    cutoff = (now or utcnow()) - LOST_AFTER
+    lost = db.session.scalars(
+        select(TaskRecord).where(
+            TaskRecord.status == TaskStatus.RUNNING,
+            func.coalesce(TaskRecord.heartbeat_at, TaskRecord.started_at) < cutoff,
+        )
+    ).all()
+    ids = [record.id for record in lost]
+    for record in lost:
+        record.status = TaskStatus.FAILED
+        record.message = "处理任务的进程已停止，请重试 / The worker running it stopped; start again"
+        record.finished_at = utcnow()
+    db.session.commit()
+    for record in lost:
+        tidy = ON_LOST.get(record.name)
+        if tidy is not None:
+            tidy(record.id)
+    return ids
+
+
+def consumer_seen() -> None:
+    """The consumer is alive (written by it, at start and every minute)."""
+    huey.storage.put_data(CONSUMER_KEY, str(time.time()).encode())
+
+
+def check_consumer() -> None:
+    """Raise unless a task consumer was seen lately (for /readyz; not with inline tasks)."""
+    if huey.immediate:
+        return
+    seen = huey.storage.peek_data(CONSUMER_KEY)
+    if seen is EmptyData or seen is None:
+        raise RuntimeError("no task consumer has been seen (flask --app wsgi tasks worker)")
+    silent = time.time() - float(seen)
+    if silent > CONSUMER_SILENT.total_seconds():
+        raise RuntimeError(f"the task consumer was last seen {int(silent)} s ago")
 
 
 def schedule(task: TrackedTask, when: crontab_type) -> None:
@@ -158,13 +215,15 @@ def _run_tracked(
         log.error("task record %s is missing; the task does not run", task_id)
         return
     record.status = TaskStatus.RUNNING
-    record.started_at = utcnow()
+    record.started_at = record.heartbeat_at = utcnow()
     db.session.commit()
 
-    def progress(percent: int, message: str | None = None) -> None:
-        record.progress = max(0, min(100, int(percent)))
+    def progress(percent: int | None, message: str | None = None) -> None:
+        if percent is not None:
+            record.progress = max(0, min(100, int(percent)))
         if message is not None:
             record.message = message
+        record.heartbeat_at = utcnow()  # the lease: a task silent for long lost its worker
         db.session.commit()
 
     try:

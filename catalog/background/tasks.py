@@ -1,4 +1,5 @@
-"""Housekeeping tasks run by the consumer on a schedule."""
+"""Housekeeping tasks run by the consumer on a schedule: old records purged, lost runs failed,
+the consumer's own heartbeat."""
 
 from __future__ import annotations
 
@@ -10,7 +11,15 @@ from sqlalchemy import CursorResult, delete
 
 from catalog.accounts.models import AuthSession
 from catalog.background.models import TaskRecord, TaskStatus
-from catalog.background.queue import Progress, schedule, tracked_task
+from catalog.background.queue import (
+    Progress,
+    app_context,
+    consumer_seen,
+    fail_lost,
+    huey,
+    schedule,
+    tracked_task,
+)
 from catalog.clock import utcnow
 from catalog.database import db
 
@@ -36,3 +45,11 @@ def purge_expired(progress: Progress) -> dict[str, int]:
 
 
 schedule(purge_expired, crontab(minute="17", hour="3"))
+
+
+@huey.periodic_task(crontab(minute="*"), name="tasks_housekeeping")
+def every_minute() -> None:
+    """The consumer says it is alive; runs whose worker was lost end failed."""
+    consumer_seen()
+    with app_context():
+        fail_lost()

@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from catalog.background.queue import Progress
 from catalog.banks.models import Bank, Question, QuestionStatus, QuestionVersion
 from catalog.database import db
 from catalog.errors import NotFound
@@ -60,6 +61,13 @@ def bank_versions(
     )
     for question_id, version in db.session.execute(query):
         yield int(question_id), version
+
+
+def export_job(
+    bank_id: int, format: str, statuses: list[str], key: str, progress: Progress
+) -> dict[str, Any]:
+    """:func:`export` as a background job (run isolated: a bank's text is untrusted too)."""
+    return export(bank_id, format, [QuestionStatus(s) for s in statuses], key)
 
 
 def export(bank_id: int, format: str, statuses: list[QuestionStatus], key: str) -> dict[str, Any]:

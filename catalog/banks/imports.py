@@ -48,11 +48,13 @@ def _read(record: QuestionImport, folder: Path) -> Iterator[Candidate]:
     with store.get(record.file_key) as body, path.open("wb") as out:
         for chunk in body.chunks():
             out.write(chunk)
+    settings = runtime().settings
     if record.format == "xlsx":
-        return tabular.read_xlsx(path, runtime().settings.import_max_unzipped_bytes)
+        return tabular.read_xlsx(path, settings.import_max_unzipped_bytes, settings.import_max_rows)
+    if record.format == "csv":  # streamed: a long file stops at the row limit, unread
+        return tabular.read_csv(path)
     raw = path.read_bytes()
     readers = {
-        "csv": tabular.read_csv,
         "gift": gift.read,
         "moodle_xml": moodle_xml.read,
         "aiken": aiken.read,
@@ -71,8 +73,14 @@ def run(import_id: str, progress: Progress) -> dict[str, Any]:
     candidates: list[Candidate] = []
     with tempfile.TemporaryDirectory(prefix="jiangyun-import-") as folder:
         try:
+            limit = runtime().settings.import_max_rows
             for candidate in _read(record, Path(folder)):
                 candidates.append(candidate)
+                if len(candidates) > limit:  # every format: nobody checks a million rows
+                    raise FileRefused(
+                        f"文件超过 {limit} 题，请拆分后分批导入 / More than {limit} questions: "
+                        "split the file"
+                    )
                 if len(candidates) % 5000 == 0:
                     progress(min(45, 5 + len(candidates) // 2000), f"已读取 {len(candidates)} 题")
         except FileRefused as exc:

@@ -4,18 +4,29 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import select
+
+from catalog.background.isolation import run_job
 from catalog.background.queue import Progress, TaskFailure, tracked_task
-from catalog.banks import exports, imports
-from catalog.banks.models import ImportStatus, QuestionImport, QuestionStatus
+from catalog.banks import exports
+from catalog.banks.models import ImportStatus, QuestionImport
 from catalog.clock import utcnow
 from catalog.database import db, new_id
 
 
-@tracked_task()
+def _lost_import(task_id: str) -> None:
+    record = db.session.scalar(select(QuestionImport).where(QuestionImport.task_id == task_id))
+    if record is not None and record.status is ImportStatus.RUNNING:
+        record.status = ImportStatus.FAILED
+        record.finished_at = utcnow()
+        db.session.commit()
+
+
+@tracked_task(on_lost=_lost_import)
 def import_questions(progress: Progress, import_id: str) -> dict[str, Any]:
     """Import a question file into its bank (all or nothing unless asked to skip invalid rows)."""
     try:
-        counts = imports.run(import_id, progress)
+        counts = run_job("catalog.banks.imports:run", (import_id,), progress)
     except Exception:
         db.session.rollback()
         record = db.session.get(QuestionImport, import_id)
@@ -40,4 +51,4 @@ def export_questions(
     extension = exports.EXPORT_FORMATS[format][0]
     key = f"banks/{bank_id}/exports/{new_id()}{extension}"
     progress(10, "导出中 / exporting")
-    return exports.export(bank_id, format, [QuestionStatus(s) for s in statuses], key)
+    return run_job("catalog.banks.exports:export_job", (bank_id, format, statuses, key), progress)

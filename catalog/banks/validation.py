@@ -28,6 +28,9 @@ BLANK_MARKER = re.compile(r"_{2,}|＿{2,}|（\s*）|\(\s*\)|\{\s*\}")
 Problems = dict[str, list[str]]
 
 
+MAX_OPTION = 1000
+MAX_EXPLANATION = 5000
+COMPARED = 1000  # near-duplicate similarity reads this much: its cost stays bounded
 MAX_NUMBER = 1e9  # a tolerance beyond this is no tolerance: refused, as NaN and 1e308 are
 
 
@@ -70,6 +73,13 @@ def check(data: dict[str, Any]) -> tuple[dict[str, Any], Problems]:
         _add(problems, "stem", "题干不能为空", "the stem is empty")
     elif len(stem) > MAX_STEM:
         _add(problems, "stem", f"题干最多 {MAX_STEM} 字", f"the stem exceeds {MAX_STEM} characters")
+    if len(str(data.get("explanation") or "")) > MAX_EXPLANATION:
+        _add(
+            problems,
+            "explanation",
+            f"解析最多 {MAX_EXPLANATION} 字",
+            f"the explanation exceeds {MAX_EXPLANATION} characters",
+        )
     difficulty = data.get("difficulty", 3)
     if difficulty is None:
         difficulty = 3
@@ -114,6 +124,14 @@ def _check_choice(
     if not isinstance(options, list):
         _add(problems, "options", "选择题需要选项", "a choice question needs options")
         return [], {"correct": []}
+    if len(options) > MAX_OPTIONS:  # refused before any work: the rest is proportional
+        _add(
+            problems,
+            "options",
+            f"选项应为 {MIN_OPTIONS}–{MAX_OPTIONS} 个",
+            f"{MIN_OPTIONS}–{MAX_OPTIONS} options, not {len(options)}",
+        )
+        return [], {"correct": []}
     cleaned = []
     for option in options:
         if not isinstance(option, dict):
@@ -123,6 +141,13 @@ def _check_choice(
         text = str(option.get("text") or "").strip()
         if not text:
             _add(problems, "options", f"选项 {label} 内容为空", f"option {label} is empty")
+        elif len(text) > MAX_OPTION:
+            _add(
+                problems,
+                "options",
+                f"选项 {label[:2]} 超过 {MAX_OPTION} 字",
+                f"option {label[:2]} exceeds {MAX_OPTION} characters",
+            )
         cleaned.append({"label": label, "text": text})
     labels = [o["label"] for o in cleaned]
     if not MIN_OPTIONS <= len(cleaned) <= MAX_OPTIONS:
@@ -258,4 +283,4 @@ def fingerprint(question: dict[str, Any]) -> str:
 def comparable_text(question: dict[str, Any]) -> str:
     """What near-duplicate detection compares: the squeezed stem and options."""
     options = " ".join(squeeze(o["text"]) for o in question.get("options") or [])
-    return f"{squeeze(question['stem'])} {options}".strip()
+    return f"{squeeze(question['stem'])} {options}".strip()[:COMPARED]

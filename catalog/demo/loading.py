@@ -46,6 +46,7 @@ from catalog.quiz import templates
 from catalog.quiz.models import QuizTemplate
 from catalog.reference.models import Industry, Occupation
 from catalog.runtime import runtime
+from catalog.uploads import staging_key
 from config import Environment
 from ingest import media
 
@@ -147,7 +148,7 @@ def _demo_lecture(instructor: User, title: str, lines: list[str], video: Path) -
         sha256=None,
     )
     with video.open("rb") as source:  # what the phone does with the presigned URL
-        runtime().object_store.put(plan.upload.key, source, content_type="video/mp4")
+        runtime().object_store.put(staging_key(plan.upload.key), source, content_type="video/mp4")
     lecture_uploads.complete_upload(instructor, lecture.id, plan.upload.id, None)
     cues = "\n".join(
         f"{i + 1}\n00:00:0{i * 2},000 --> 00:00:0{i * 2 + 2},000\n{line}\n"

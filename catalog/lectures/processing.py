@@ -146,6 +146,19 @@ def process_upload(upload_id: str, progress: Progress) -> dict[str, Any]:
     }
 
 
+def fail_upload(upload_id: str, reason: str) -> None:
+    """An upload whose processing died (memory, time, a crash): it fails with the reason and
+    everything under its folder goes (again: no change)."""
+    db.session.rollback()
+    upload = db.session.get(MediaUpload, upload_id)
+    if upload is None or upload.status is not UploadStatus.PROCESSING:
+        return
+    store = runtime().object_store
+    for info in store.list(upload.key.rsplit("/", 1)[0] + "/"):
+        store.delete(info.key)
+    _discard(store, upload, [], reason)
+
+
 def end_upload(
     upload: MediaUpload, reason: str, status: UploadStatus = UploadStatus.FAILED
 ) -> None:

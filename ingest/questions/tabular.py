@@ -10,13 +10,17 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import re
 import unicodedata
 import zipfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any
+from xml.etree.ElementTree import ParseError
 
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import iterparse
 from python_calamine import CalamineError, CalamineWorkbook
 
 from ingest import spreadsheets
@@ -25,7 +29,6 @@ from ingest.questions.common import (
     FileRefused,
     Location,
     cell_text,
-    decode_utf8,
     parse_difficulty,
     parse_letters,
     parse_true_false,
@@ -199,8 +202,54 @@ def check_xlsx_container(path: Path, max_unzipped: int) -> None:
         raise FileRefused("不是有效的 .xlsx 文件 / Not a valid .xlsx file", status=415) from None
 
 
-def read_xlsx(path: Path, max_unzipped: int) -> Iterator[Candidate]:
+MAX_COLUMNS = 64  # the template has 16; far-off cells make readers allocate the whole range
+_CELL = re.compile(r"^([A-Z]{1,3})(\d{1,7})$")
+
+
+def check_sheet_extent(path: Path, max_rows: int) -> None:
+    """Read where each sheet's cells really are (never its declared dimension), refusing a
+    sheet too wide or too long before any reader sizes its grid by it."""
+    with zipfile.ZipFile(path) as archive:
+        sheets = [n for n in archive.namelist() if re.match(r"xl/worksheets/[^/]+\.xml$", n)]
+        for name in sheets:
+            rows = 0
+            with archive.open(name) as stream:
+                try:
+                    for _event, element in iterparse(stream, events=("end",)):
+                        tag = element.tag.rsplit("}", 1)[-1]
+                        if tag == "c":
+                            match = _CELL.match(element.get("r") or "")
+                            if match and _column(match.group(1)) > MAX_COLUMNS:
+                                raise FileRefused(
+                                    f"工作表有超过 {MAX_COLUMNS} 列的单元格（{match.group(0)}）/ "
+                                    f"A sheet has cells beyond column {MAX_COLUMNS} "
+                                    f"({match.group(0)})"
+                                )
+                            if match and int(match.group(2)) > max_rows + 10:
+                                raise FileRefused(_too_many_rows(max_rows))
+                        elif tag == "row":
+                            rows += 1
+                            if rows > max_rows + 10:  # header and notes rows on top
+                                raise FileRefused(_too_many_rows(max_rows))
+                            element.clear()
+                except (ParseError, DefusedXmlException) as exc:
+                    raise FileRefused(f"工作表格式不正确 / A sheet cannot be read: {exc}") from exc
+
+
+def _column(letters: str) -> int:
+    number = 0
+    for letter in letters:
+        number = number * 26 + ord(letter) - ord("A") + 1
+    return number
+
+
+def _too_many_rows(max_rows: int) -> str:
+    return f"文件超过 {max_rows} 行，请拆分后分批导入 / More than {max_rows} rows: split the file"
+
+
+def read_xlsx(path: Path, max_unzipped: int, max_rows: int = 100_000) -> Iterator[Candidate]:
     check_xlsx_container(path, max_unzipped)
+    check_sheet_extent(path, max_rows)
     try:
         workbook = CalamineWorkbook.from_path(str(path))
         names = workbook.sheet_names
@@ -221,16 +270,39 @@ def read_xlsx(path: Path, max_unzipped: int) -> Iterator[Candidate]:
         raise FileRefused("没有找到表头（题型、题干、答案…）/ No header row (题型, 题干, 答案, …)")
 
 
-def read_csv(raw: bytes) -> Iterator[Candidate]:
-    text = decode_utf8(raw, "CSV ")
-    first_line = text.split("\n", 1)[0]
-    delimiter = "\t" if first_line.count("\t") > first_line.count(",") else ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    rows = ([spreadsheets.csv_value(cell) for cell in row] for row in reader)
+def read_csv(source: bytes | Path) -> Iterator[Candidate]:
+    """Questions of a CSV (or tab-separated) file, read as a stream: a file of a million rows
+    is never held whole, and reading stops as soon as its reader stops asking."""
     seen = HeaderSeen()
-    yield from read_rows(rows, sheet=None, sheet_type=None, seen=seen)
+    with io.BytesIO(source) if isinstance(source, bytes) else source.open("rb") as binary:
+        lines = _utf8_lines(binary)
+        first_line = next(lines, "")
+        delimiter = "\t" if first_line.count("\t") > first_line.count(",") else ","
+        reader = csv.reader(itertools.chain([first_line], lines), delimiter=delimiter)
+        rows = ([spreadsheets.csv_value(cell) for cell in row] for row in reader)
+        try:
+            yield from read_rows(rows, sheet=None, sheet_type=None, seen=seen)
+        except csv.Error as exc:  # a field over csv's size limit, a stray quote
+            line = reader.line_num
+            raise FileRefused(
+                f"CSV 第 {line} 行无法读取：{exc} / CSV line {line} cannot be read: {exc}",
+                status=422,
+            ) from None
     if not seen.found:
         raise FileRefused("没有找到表头（题型、题干、答案…）/ No header row (题型, 题干, 答案, …)")
+
+
+def _utf8_lines(binary: IO[bytes]) -> Iterator[str]:
+    """Each line of a UTF-8 file (a BOM is allowed), or the number of the first that is not."""
+    for number, raw in enumerate(binary, start=1):
+        try:
+            yield raw.decode("utf-8-sig" if number == 1 else "utf-8")
+        except UnicodeDecodeError:
+            raise FileRefused(
+                f"CSV 文件第 {number} 行不是 UTF-8 编码，请用 UTF-8 另存后再导入 / Line {number} "
+                "of the CSV file is not UTF-8; save the file as UTF-8 and retry",
+                status=422,
+            ) from None
 
 
 class HeaderSeen:

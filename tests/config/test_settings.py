@@ -17,7 +17,8 @@ def test_defaults_need_no_server(tmp_path: Path) -> None:
     settings = load_settings({"VAR_DIR": str(tmp_path)})
     assert settings.environment is Environment.DEVELOPMENT
     assert settings.sqlalchemy_url == f"sqlite:///{tmp_path / 'jiangyun.db'}"
-    assert settings.limiter_storage_uri == "memory://"
+    # Rate limits shared by the machine's processes, in a file under var/ (no Redis needed).
+    assert settings.limiter_storage_uri == f"jiangyun-sqlite://{settings.var_dir / 'limits.db'}"
     assert settings.queue_path == tmp_path / "tasks.db"
     assert settings.redis_url == ""
 

@@ -12,15 +12,10 @@ schema, the documented content type.
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 import schemathesis
 from flask import Flask
-from flask_migrate import upgrade
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
 from schemathesis.checks import load_all_checks, not_a_server_error
@@ -30,58 +25,14 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from catalog import create_app
-from catalog.database import db
-from catalog.demo import DEMO_PASSWORD, load_demo_data
-from tests.support.database import base_settings
+from tests.fuzz.roles import ROLES, fuzz_settings
 
-EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "2"))
-ROLES = {
-    "anonymous": None,
-    "learner": "power-learner",
-    "instructor": "power-instructor",
-    "editor": "power-editor",
-    "admin": "power-admin",
-    "platform_admin": "platform",
-}
 CHECKS = [
     not_a_server_error,
     status_code_conformance,
     content_type_conformance,
     response_schema_conformance,
 ]
-
-
-@pytest.fixture(scope="module")
-def fuzz_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
-    """The demo platform on SQLite: real ids for the generated paths to hit now and then."""
-    var: Path = tmp_path_factory.mktemp("fuzz")
-    app = create_app(
-        base_settings(var, f"sqlite:///{var / 'fuzz.db'}", login_rate_limit="100000 per minute")
-    )
-    with app.app_context():
-        upgrade()
-        load_demo_data()
-        db.session.remove()
-    yield app
-    with app.app_context():
-        db.engine.dispose()
-
-
-@pytest.fixture(scope="module")
-def signed_in(fuzz_app: Flask) -> dict[str, dict[str, str]]:
-    client = fuzz_app.test_client()
-    signed: dict[str, dict[str, str]] = {}
-    for role, username in ROLES.items():
-        if username is None:
-            signed[role] = {}
-            continue
-        answer = client.post(
-            "/api/v1/auth/token", json={"username": username, "password": DEMO_PASSWORD}
-        )
-        assert answer.status_code == 200, answer.get_json()
-        signed[role] = {"Authorization": f"Bearer {answer.get_json()['access_token']}"}
-    return signed
 
 
 @pytest.mark.slow
@@ -99,13 +50,7 @@ def test_no_server_error_and_answers_match_the_document(
         operations += 1
 
         @given(case=operation.as_strategy(generation_mode=mode))
-        @settings(
-            max_examples=EXAMPLES,
-            deadline=None,
-            derandomize=True,
-            database=None,
-            suppress_health_check=list(HealthCheck),
-        )
+        @fuzz_settings()
         def call(case: schemathesis.Case) -> None:
             case.call_and_validate(headers=signed_in[role], checks=CHECKS)
 

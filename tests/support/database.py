@@ -30,6 +30,9 @@ def base_settings(var_dir: Path, database_url: str, **overrides: Any) -> Setting
         "secret_key": "test-secret-" + "x" * 40,
         "database_url": database_url,
         "tasks_immediate": True,
+        # A child process per import, export and upload costs ~2 s: the suite runs them in
+        # process; tests/catalog/background/test_isolation.py runs them isolated.
+        "tasks_isolated": False,
         "queue_name": f"jiangyun-test-{uuid.uuid4().hex[:8]}",
         "rate_limit_storage_url": "memory://",
         "log_level": "WARNING",

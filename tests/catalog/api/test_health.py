@@ -26,7 +26,13 @@ def test_readyz_checks_each_part(client: FlaskClient) -> None:
     response = client.get("/readyz")
     assert response.status_code == 200
     checks = response.get_json()["checks"]
-    assert checks == {"database": "ok", "task_queue": "ok", "object_store": "ok", "search": "ok"}
+    assert checks == {
+        "database": "ok",
+        "task_queue": "ok",
+        "task_consumer": "ok",  # tasks run inline here
+        "object_store": "ok",
+        "search": "ok",
+    }
 
 
 def test_readyz_names_a_database_that_does_not_answer(make_app: Callable[..., Flask]) -> None:
@@ -43,7 +49,19 @@ def test_readyz_names_a_queue_that_does_not_answer(make_app: Callable[..., Flask
     app = make_app(tasks_immediate=False, redis_url=f"redis://127.0.0.1:{_closed_port()}/0")
     response = app.test_client().get("/readyz")
     assert response.status_code == 503
-    assert response.get_json()["error"]["details"]["failing"] == ["task_queue"]
+    assert response.get_json()["error"]["details"]["failing"] == ["task_consumer", "task_queue"]
+
+
+def test_readyz_says_when_no_consumer_runs(make_app: Callable[..., Flask]) -> None:
+    """/readyz said ok while the only consumer was dead and every task waited."""
+    from catalog.background.queue import consumer_seen
+
+    app = make_app(tasks_immediate=False)
+    silent = app.test_client().get("/readyz")
+    assert silent.status_code == 503
+    assert silent.get_json()["error"]["details"]["failing"] == ["task_consumer"]
+    consumer_seen()  # what the consumer writes at start and every minute
+    assert app.test_client().get("/readyz").status_code == 200
 
 
 def test_readyz_names_an_object_store_that_cannot_write(

@@ -234,6 +234,37 @@ def test_csv_that_is_not_utf8_is_refused() -> None:
         list(tabular.read_csv(text.encode("gbk")))
 
 
+def test_csv_bytes_that_turn_bad_halfway_are_refused_with_their_line(tmp_path: Path) -> None:
+    good = "题型,题干,答案\n" + "".join(f"判断,第{n}题说法正确,对\n" for n in range(3000))
+    path = tmp_path / "mixed.csv"
+    path.write_bytes(good.encode("utf-8") + "判断,坏的一行,对\n".encode("gbk"))
+    with pytest.raises(FileRefused, match="UTF-8") as raised:
+        list(tabular.read_csv(path))
+    assert raised.value.status == 422
+    assert "第 3002 行" in str(raised.value)  # the header, 3000 good rows, then the bad one
+
+
+def test_a_csv_field_too_large_to_read_is_refused_with_its_line() -> None:
+    """csv's field limit (128 K characters) raised csv.Error: the task failed unexplained."""
+    text = "题型,题干,答案\n判断,短题,对\n判断," + "长" * 200_000 + ",对\n"
+    with pytest.raises(FileRefused, match="第 3 行") as raised:
+        list(tabular.read_csv(text.encode("utf-8")))
+    assert raised.value.status == 422
+
+
+def test_a_csv_is_read_as_a_stream(tmp_path: Path) -> None:
+    """Reading stops where its reader stops: a file of a million rows is not read whole first."""
+    path = tmp_path / "long.csv"
+    with path.open("w", encoding="utf-8") as out:
+        out.write("题型,题干,答案\n")
+        for n in range(200_000):
+            out.write(f"判断,第{n}题说法正确,对\n")
+    rows = tabular.read_csv(path)
+    first = [next(rows) for _ in range(3)]
+    assert [c.location.row for c in first] == [2, 3, 4]
+    rows.close()
+
+
 def test_a_file_without_header_is_refused(tmp_path: Path) -> None:
     with pytest.raises(FileRefused, match="表头"):
         list(tabular.read_csv("随便,写点\n什么,东西\n".encode()))

@@ -1,0 +1,186 @@
+"""Hostile files fail their own task (issue 15): imports, exports and media run isolated in a
+child process with memory and time limits; a task whose worker died is noticed and failed."""
+
+from __future__ import annotations
+
+import io
+import os
+import time
+from collections.abc import Callable, Iterator
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+import xlsxwriter
+from flask import Flask
+from flask.testing import FlaskClient
+
+from catalog.accounts.models import Role
+from catalog.background.isolation import run_isolated
+from catalog.background.models import TaskRecord, TaskStatus
+from catalog.background.queue import TaskFailure, fail_lost
+from catalog.banks.models import ImportStatus, QuestionImport
+from catalog.clock import utcnow
+from catalog.database import db
+from catalog.runtime import runtime
+from ingest.questions import tabular
+
+API = "/api/v1"
+
+
+# Jobs for the child process (imported there by name).
+def hog(progress: Any) -> dict[str, Any]:
+    progress(10, "allocating")
+    blocks = [bytearray(256 * 1024 * 1024) for _ in range(64)]  # 16 GiB, far past the ceiling
+    return {"blocks": len(blocks)}
+
+
+def crash(progress: Any) -> dict[str, Any]:
+    os.abort()  # what a native reader's failed allocation does (Rust's abort)
+
+
+def stall(progress: Any) -> dict[str, Any]:
+    time.sleep(60)
+    return {}
+
+
+def fine(value: int, progress: Any) -> dict[str, Any]:
+    progress(50, "half")
+    return {"twice": value * 2, "pid": os.getpid()}
+
+
+@pytest.fixture
+def isolated(make_app: Callable[..., Flask]) -> Iterator[Flask]:
+    app = make_app(tasks_isolated=True, task_memory_mb=1024, task_timeout_seconds=30)
+    with app.app_context():
+        yield app
+
+
+def _seen() -> tuple[list[tuple[int | None, str | None]], Any]:
+    said: list[tuple[int | None, str | None]] = []
+    return said, lambda percent, message=None: said.append((percent, message))
+
+
+def test_a_job_runs_in_a_child_and_reports_progress(isolated: Flask) -> None:
+    said, progress = _seen()
+    job = "tests.catalog.background.test_isolation:fine"
+    result = run_isolated(job, (21,), progress, settings=runtime().settings)
+    assert result["twice"] == 42 and result["pid"] != os.getpid()
+    assert (50, "half") in said
+
+
+@pytest.mark.parametrize("job", ["hog", "crash"])
+def test_memory_and_crashes_fail_the_task_not_the_worker(isolated: Flask, job: str) -> None:
+    _, progress = _seen()
+    with pytest.raises(TaskFailure) as failure:
+        run_isolated(
+            f"tests.catalog.background.test_isolation:{job}",
+            (),
+            progress,
+            settings=runtime().settings,
+        )
+    assert "1024 MB" in str(failure.value)
+    assert "/tmp" not in str(failure.value)
+
+
+def test_a_job_past_its_time_is_stopped(isolated: Flask) -> None:
+    _, progress = _seen()
+    settings = runtime().settings.with_overrides(task_timeout_seconds=3)
+    started = time.monotonic()
+    with pytest.raises(TaskFailure, match="3 s"):
+        run_isolated(
+            "tests.catalog.background.test_isolation:stall", (), progress, settings=settings
+        )
+    assert time.monotonic() - started < 25
+
+
+def _dimension_bomb(path: Path) -> bytes:
+    """Cells only at A1 and XFD1048576: 5 KB that asked the reader for 512 GiB."""
+    book = xlsxwriter.Workbook(str(path))
+    sheet = book.add_worksheet()
+    sheet.write(0, 0, "题型")
+    sheet.write(1048575, 16383, "x")
+    book.close()
+    return path.read_bytes()
+
+
+def test_the_dimension_bomb_fails_its_import_and_the_next_one_works(
+    isolated: Flask, login_as: Callable[..., dict], tmp_path: Path
+) -> None:
+    client = isolated.test_client()
+    editor = login_as(Role.EDITOR)
+    bank = client.post(f"{API}/banks", json={"name": "炸弹"}, headers=editor).get_json()["id"]
+
+    def upload(name: str, body: bytes) -> dict[str, Any]:
+        reply = client.post(
+            f"{API}/banks/{bank}/imports",
+            data={"file": (io.BytesIO(body), name)},
+            headers=editor,
+            content_type="multipart/form-data",
+        )
+        return dict(reply.get_json())
+
+    bomb = _dimension_bomb(tmp_path / "bomb.xlsx")
+    assert len(bomb) < 10_000
+    refused = upload("bomb.xlsx", bomb)
+    assert refused["status"] == "failed"
+    assert any("XFD1048576" in p["message"] for p in refused["problems"]), refused["problems"]
+    good = io.BytesIO()
+    tabular.write_xlsx(tabular.TEMPLATE_SAMPLES, good)
+    done = upload("good.xlsx", good.getvalue())  # the same worker, no restart
+    assert done["status"] == "done" and done["counts"]["imported"] == 2
+
+
+def test_more_rows_than_allowed_are_refused_early(
+    make_app: Callable[..., Flask], login_as: Callable[..., dict]
+) -> None:
+    app = make_app(import_max_rows=50)
+    client = app.test_client()
+    with app.app_context():
+        editor = login_as(Role.EDITOR)
+        bank = client.post(f"{API}/banks", json={"name": "大表"}, headers=editor).get_json()["id"]
+        rows = "题型,题干,答案\n" + "".join(f"判断,第{n}题说法正确,对\n" for n in range(60))
+        reply = client.post(
+            f"{API}/banks/{bank}/imports",
+            data={"file": (io.BytesIO(rows.encode()), "big.csv")},
+            headers=editor,
+            content_type="multipart/form-data",
+        ).get_json()
+    assert reply["status"] == "failed"
+    assert any("50" in p["message"] for p in reply["problems"])
+
+
+def test_a_run_whose_worker_died_ends_failed(app: Flask, client: FlaskClient, setup: dict) -> None:
+    """The import stayed running forever after its worker was killed, even after a restart."""
+    record = TaskRecord(
+        id="a" * 32,
+        name="import_questions",
+        status=TaskStatus.RUNNING,
+        started_at=utcnow() - timedelta(minutes=10),
+        heartbeat_at=utcnow() - timedelta(minutes=10),
+    )
+    db.session.add(record)
+    db.session.add(
+        QuestionImport(
+            id="b" * 32,
+            bank_id=setup["bank"],
+            file_name="x.csv",
+            format="csv",
+            mode="all_or_nothing",
+            dry_run=False,
+            file_key="banks/x",
+            file_size=1,
+            status=ImportStatus.RUNNING,
+            task_id=record.id,
+        )
+    )
+    alive = TaskRecord(id="c" * 32, name="import_questions", status=TaskStatus.RUNNING)
+    alive.started_at = alive.heartbeat_at = utcnow()
+    db.session.add(alive)
+    db.session.commit()
+    assert fail_lost() == [record.id]
+    db.session.expire_all()
+    assert db.session.get(TaskRecord, record.id).status is TaskStatus.FAILED
+    assert db.session.get(QuestionImport, "b" * 32).status is ImportStatus.FAILED
+    assert db.session.get(TaskRecord, alive.id).status is TaskStatus.RUNNING
