@@ -57,6 +57,7 @@ def probe(path: Path) -> Probe:
             bitrate = container.bit_rate or int(path.stat().st_size * 8 / duration)
             # Decode the first frame: a header that parses over a broken body is caught here.
             _first_frame(container, main)
+            _whole(container, main, duration)
             rate = float(video.average_rate) if video is not None and video.average_rate else None
             return Probe(
                 duration_seconds=round(duration, 3),
@@ -93,6 +94,27 @@ def _first_frame(container: av.container.InputContainer, stream: av.stream.Strea
     for _frame in container.decode(stream):
         return
     raise MediaError("文件无法解码 / The file cannot be decoded")
+
+
+def _whole(
+    container: av.container.InputContainer, stream: VideoStream | AudioStream, duration: float
+) -> None:
+    """Read every packet of ``stream`` (without decoding): a file cut short in transfer has a
+    header promising more than its packets hold, and would stop playing part way."""
+    first: float | None = None
+    end = 0.0
+    for packet in container.demux(stream):
+        if packet.pts is None or packet.time_base is None:
+            continue
+        start = float(packet.pts * packet.time_base)
+        first = start if first is None else min(first, start)
+        end = max(end, float((packet.pts + (packet.duration or 0)) * packet.time_base))
+    covered = end - (first or 0.0)
+    if covered < duration - max(1.0, duration * 0.02):
+        raise MediaError(
+            f"文件不完整：只有 {covered:.0f} 秒可播放，应有 {duration:.0f} 秒，请重新上传 / "
+            f"The file is incomplete: {covered:.0f} s of {duration:.0f} s can play; upload it again"
+        )
 
 
 def thumbnail(source: Path, target: Path, *, at_seconds: float, max_width: int = 640) -> None:

@@ -70,3 +70,24 @@ def test_non_media_gets_a_readable_reason(samples: Samples, which: str) -> None:
         media.probe(getattr(samples, which))
     assert "/" in str(raised.value)  # Chinese / English
     assert "无法识别" in str(raised.value) or "损坏" in str(raised.value)
+
+
+@pytest.mark.parametrize("share", [0.3, 0.7])
+def test_a_video_cut_short_in_transfer_is_refused(
+    samples: Samples, tmp_path: Path, share: float
+) -> None:
+    """A truncated MP4 (fast-start: the index first, then part of the media) was accepted and
+    would have stopped playing part way; its header promises more than its packets hold."""
+    whole = samples.video_720p.read_bytes()
+    cut = tmp_path / "cut.mp4"
+    cut.write_bytes(whole[: int(len(whole) * share)])
+    with pytest.raises(media.MediaError, match="不完整"):
+        media.probe(cut)
+
+
+def test_a_whole_video_with_audio_only_is_read(tmp_path: Path) -> None:
+    sound = tmp_path / "sound.mp4"
+    media.sample_video(sound, seconds=4, with_audio=True)
+    media.audio_rendition(sound, tmp_path / "sound.m4a")
+    info = media.probe(tmp_path / "sound.m4a")
+    assert 3.8 < info.duration_seconds < 4.3 and not info.has_video
