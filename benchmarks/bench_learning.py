@@ -152,7 +152,10 @@ def _heartbeats(bench: object, courses: list[int], lectures: list[int]) -> Heart
                         "position_to": (round_ * 100 + k) * 6 % 600 + 6,
                         "wall_seconds": 6,
                     },
-                    "timestamp": (now - timedelta(seconds=k)).isoformat(),
+                    # played back to back: each beat ends 6 s of device time after the last
+                    "timestamp": (
+                        now - timedelta(seconds=6 * (1000 - (round_ * 100 + k)))
+                    ).isoformat(),
                 }
                 for k in range(100)
             ]

@@ -51,7 +51,7 @@ from catalog.demo import DEMO_INDUSTRIES as INDUSTRIES
 
 ORGANISATIONS, COURSES, LECTURES, QUESTIONS, LEARNERS = 20, 39, 3_530, 50_317, 10_000
 PASSWORD = "jiangyun-bench"  # every generated user's; hashed once
-HISTORY_DAYS = 60
+HISTORY_DAYS = 28  # within STATEMENT_PAST_DAYS (30): older heartbeats are refused
 MEDIA_CLIPS = 4  # 3, 7, 11 and 15 minutes long
 
 TOPICS = {

@@ -449,6 +449,12 @@ class Settings:
         _parse_positive_int,
         "how far ahead of the server's clock a statement's timestamp may be before it is refused",
     )
+    statement_past_days: int = setting(
+        30,
+        "STATEMENT_PAST_DAYS",
+        _parse_positive_int,
+        "how long a phone may keep statements offline: older timestamps are refused",
+    )
     certificate_warning_days: int = setting(
         90,
         "CERTIFICATE_WARNING_DAYS",

@@ -24,6 +24,7 @@ from catalog.learning.schemas import (
 blp = Blueprint(
     "learning", __name__, url_prefix=f"{API_PREFIX}/me", description="学习记录 / Learning history"
 )
+PUT_SCHEMA = StatementPutSchema()
 NEWEST_FIRST = SortKey(Statement.timestamp, Statement.id, descending=True)
 
 
@@ -46,7 +47,8 @@ class StatementsById(MethodView):
     def put(self, data: dict[str, Any], statement_id: str) -> recording.Outcome:
         """Store one statement under this id: again with the same content changes nothing;
         other content under the same id is a 409, a bad statement a 422."""
-        return recording.record_one(current_user, {**data, "id": statement_id})
+        # checked here for the document's sake, then recorded as sent, like any in a batch
+        return recording.record_one(current_user, {**PUT_SCHEMA.dump(data), "id": statement_id})
 
 
 @blp.route("/history")

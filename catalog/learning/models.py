@@ -65,6 +65,18 @@ class LectureProgress(db.Model):  # type: ignore[name-defined,misc]
         return round(min(1.0, self.seconds_watched / self.duration_seconds), 3)
 
 
+class WatchClock(db.Model):  # type: ignore[name-defined,misc]
+    """The stretches of a learner's device time (epoch seconds, merged) that heartbeats have
+    already spent, over the window statements may come from: each moment earns once."""
+
+    __tablename__ = "watch_clocks"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    spent: Mapped[list[list[float]]] = mapped_column(JSON, default=list)
+
+
 class TrainingActivity(db.Model):  # type: ignore[name-defined,misc]
     """One learner's study of one course on one day (a 人次, person-time), with the unique
     seconds watched that day; kept as statements arrive so reports need not read them."""

@@ -19,7 +19,7 @@ from catalog.database import db, upsert
 from catalog.errors import Conflict, Invalid
 from catalog.learning import progress, statements
 from catalog.learning.completion import complete_course_if_done
-from catalog.learning.models import LectureProgress, Statement, TrainingActivity
+from catalog.learning.models import LectureProgress, Statement, TrainingActivity, WatchClock
 from catalog.learning.schemas import StatementInSchema
 from catalog.lectures.models import Microlecture
 from catalog.runtime import runtime
@@ -46,6 +46,7 @@ def record_batch(user: User, raw: list[Any]) -> list[Outcome]:
     """Store each new statement once; answer for each (one bad one spoils no other)."""
     settings = runtime().settings
     latest = utcnow() + timedelta(seconds=settings.statement_future_seconds)
+    earliest = utcnow() - timedelta(days=settings.statement_past_days)
     outcomes: list[Outcome | None] = [None] * len(raw)
     accepted: dict[str, _Accepted] = {}
     for index, item in enumerate(raw):
@@ -58,6 +59,14 @@ def record_batch(user: User, raw: list[Any]) -> list[Outcome]:
         if data["timestamp"] > latest:
             outcomes[index] = Outcome(
                 data["id"], "rejected", "时间在未来 / timestamp in the future"
+            )
+            continue
+        if data["timestamp"] < earliest:
+            outcomes[index] = Outcome(
+                data["id"],
+                "rejected",
+                f"时间早于 {settings.statement_past_days} 天前 / timestamp more than "
+                f"{settings.statement_past_days} days ago",
             )
             continue
         digest = statements.digest(data)
@@ -87,14 +96,20 @@ def record_batch(user: User, raw: list[Any]) -> list[Outcome]:
         for statement_id, entry in accepted.items():
             if statement_id not in stored:
                 outcomes[entry.index] = _repeat(statement_id, known.get(statement_id), entry.digest)
-    beats: dict[int, list[tuple[progress.Heartbeat, datetime]]] = defaultdict(list)
+    beats = [
+        Beat(
+            progress.Heartbeat(**accepted[i].data["result"]),
+            accepted[i].data["timestamp"],
+            i,
+            accepted[i].data["object"]["id"],
+        )
+        for i in stored
+    ]
     for statement_id in stored:
-        entry = accepted[statement_id]
-        outcomes[entry.index] = Outcome(statement_id, "stored")
-        beat = progress.Heartbeat(**entry.data["result"])
-        beats[entry.data["object"]["id"]].append((beat, entry.data["timestamp"]))
-    courses = _courses_by_lecture(user, set(beats))
-    for lecture_id, lecture_beats in beats.items():
+        outcomes[accepted[statement_id].index] = Outcome(statement_id, "stored")
+    counted = _spend_watch_clock(user, beats, lectures)
+    courses = _courses_by_lecture(user, set(counted))
+    for lecture_id, lecture_beats in counted.items():
         _advance(user, lectures[lecture_id], lecture_beats, courses.get(lecture_id, set()))
     db.session.commit()
     return [o if o is not None else Outcome(None, "rejected", "?") for o in outcomes]
@@ -168,14 +183,61 @@ def _insert(user: User, entries: list[_Accepted]) -> set[str]:
     return set(db.session.scalars(statement, rows))
 
 
+@dataclass(frozen=True)
+class Beat:
+    heartbeat: progress.Heartbeat
+    when: datetime
+    statement_id: str
+    lecture_id: int
+
+
+Counted = tuple[tuple[float, float] | None, progress.Heartbeat, datetime]
+
+
+def _spend_watch_clock(
+    user: User, beats: list[Beat], lectures: dict[int, Microlecture]
+) -> dict[int, list[Counted]]:
+    """What each new heartbeat earns, by lecture: its own countable stretch, cut to twice the
+    device time it spends that no earlier heartbeat spent (the learner's watch clock, row
+    locked, so two phones uploading at once take turns)."""
+    settings = runtime().settings
+    gap = settings.heartbeat_max_gap_seconds
+    db.session.execute(
+        upsert(WatchClock)
+        .values(user_id=user.id, spent=[])
+        .on_conflict_do_nothing(index_elements=["user_id"])
+    )
+    clock = db.session.scalar(
+        select(WatchClock)
+        .where(WatchClock.user_id == user.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    assert clock is not None
+    since = (utcnow() - timedelta(days=settings.statement_past_days, seconds=gap)).timestamp()
+    spent: list[list[float]] = [list(i) for i in clock.spent]
+    counted: dict[int, list[Counted]] = defaultdict(list)
+    # Oldest first (then by id: the same order on every retry), so an offline batch earns what
+    # it would have earned had each heartbeat been sent as it was recorded.
+    for beat in sorted(beats, key=lambda b: (b.when, b.statement_id)):
+        duration = float(lectures[beat.lecture_id].duration_seconds or 0)
+        span = progress.wall_span(beat.heartbeat, beat.when.timestamp(), gap)
+        spent, fresh = progress.spend(spent, span, since)
+        own = progress.countable(beat.heartbeat, duration, gap)
+        interval = progress.within(own, fresh * progress.MAX_RATE) if own else None
+        counted[beat.lecture_id].append((interval, beat.heartbeat, beat.when))
+    clock.spent = spent
+    return counted
+
+
 def _advance(
     user: User,
     lecture: Microlecture,
-    beats: list[tuple[progress.Heartbeat, datetime]],
+    beats: list[Counted],
     course_ids: set[int],
 ) -> None:
-    """Merge heartbeats into the learner's progress (row locked), completing it once;
-    ``course_ids``: the learner's courses that hold the microlecture."""
+    """Merge the counted stretches into the learner's progress (row locked), completing it
+    once; ``course_ids``: the learner's courses that hold the microlecture."""
     settings = runtime().settings
     duration = float(lecture.duration_seconds or 0)
     db.session.execute(
@@ -200,19 +262,19 @@ def _advance(
     assert row is not None
     before = row.seconds_watched
     intervals = [list(i) for i in row.intervals]
-    for beat, _ in sorted(beats, key=lambda b: b[1]):
-        counted = progress.countable(beat, duration, settings.heartbeat_max_gap_seconds)
-        if counted is not None:
-            intervals = progress.merge(intervals, counted)
+    for interval, _, _ in beats:
+        if interval is not None:
+            intervals = progress.merge(intervals, interval)
     row.intervals = intervals
     row.seconds_watched = progress.covered(intervals)
-    row.last_position = max(beats, key=lambda b: b[1])[0].position_to
+    latest = max(beats, key=lambda b: b[2])
+    row.last_position = min(max(latest[1].position_to, 0.0), duration)
     row.updated_at = utcnow()
     gained = row.seconds_watched - before
     if gained > 0:
-        _count_activity(user, course_ids, gained, max(when for _, when in beats))
+        _count_activity(user, course_ids, gained, latest[2])
     if row.completed_at is None and row.share_watched >= settings.lecture_completion_share:
-        row.completed_at = max(when for _, when in beats)
+        row.completed_at = latest[2]
         statements.record(
             user.id,
             "completed",

@@ -5,16 +5,38 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import fields, validate
 
+from catalog.extensions import CheckedEach
+
 CLIENT_VERBS = ("progressed",)  # completions, quiz results and credits are the server's to record
 
 
 class HeartbeatSchema(ma.Schema):
-    """A stretch of continuous playback (at least one every 15 s while playing)."""
+    """A stretch of continuous playback (one at least every 15 s while playing, and one when
+    playing stops); what it earns is said in the README ("What counts as watched")."""
 
-    position_from = fields.Float(required=True, validate=validate.Range(min=0))
-    position_to = fields.Float(required=True, validate=validate.Range(min=0))
-    playback_rate = fields.Float(load_default=1.0, validate=validate.Range(min=0.25, max=16))
-    wall_seconds = fields.Float(required=True, validate=validate.Range(min=0, max=86400))
+    position_from = fields.Float(
+        required=True,
+        validate=validate.Range(min=0),
+        metadata={"description": "media second where the stretch began"},
+    )
+    position_to = fields.Float(
+        required=True,
+        validate=validate.Range(min=0),
+        metadata={"description": "media second where it ended (a jump ahead is a seek)"},
+    )
+    playback_rate = fields.Float(
+        load_default=1.0,
+        validate=validate.Range(min=0.25, max=16),
+        metadata={"description": "the player's speed; what counts is capped at 2×"},
+    )
+    wall_seconds = fields.Float(
+        required=True,
+        validate=validate.Range(min=0, max=86400),
+        metadata={
+            "description": "how long the stretch took by the device's clock, ending at "
+            "the statement's timestamp"
+        },
+    )
 
 
 class ObjectSchema(ma.Schema):
@@ -35,23 +57,29 @@ class StatementInSchema(ma.Schema):
     object = fields.Nested(ObjectSchema, required=True)
     result = fields.Nested(HeartbeatSchema, required=True)
     context = fields.Dict(load_default=None, metadata={"description": "device, app version…"})
-    timestamp = fields.AwareDateTime(required=True, default_timezone=None)
+    timestamp = fields.AwareDateTime(
+        required=True,
+        default_timezone=None,
+        metadata={
+            "description": "when the stretch ended, by the device (at most STATEMENT_PAST_DAYS "
+            "back and STATEMENT_FUTURE_SECONDS ahead)"
+        },
+    )
 
 
 class StatementBatchSchema(ma.Schema):
     statements = fields.List(
-        fields.Raw(),  # each is checked on its own: one bad statement spoils no other
+        CheckedEach(StatementInSchema),  # each checked on its own: one bad one spoils no other
         required=True,
         validate=validate.Length(min=1, max=500),
         metadata={"description": "up to 500 statements recorded offline, in any order"},
     )
 
 
-class StatementPutSchema(ma.Schema):
-    """One statement (its id is in the path); checked like any in a batch."""
+class StatementPutSchema(StatementInSchema):
+    """One statement; its id is the path's (an id in the body is ignored)."""
 
-    class Meta:
-        unknown = ma.INCLUDE
+    id = fields.String(validate=validate.Length(min=8, max=64))
 
 
 class StatementOutcomeSchema(ma.Schema):

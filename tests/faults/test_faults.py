@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import io
 import shutil
-import uuid
 from collections.abc import Callable, Iterator
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -31,6 +31,7 @@ from catalog.indexing.models import OutboxEntry
 from catalog.learning.models import Statement
 from catalog.quiz.models import SessionItem
 from catalog.runtime import runtime
+from tests.support.heartbeats import played
 from tests.support.quizzing import answer, build_bank, label_of, template
 from tests.support.seaweedfs import Weed, s3_settings
 
@@ -47,15 +48,12 @@ def question_file(stem: str) -> bytes:
 
 
 def heartbeat(lecture_id: int, start: float, end: float) -> dict[str, Any]:
+    """``start``→``end`` played at 1×, as if position 0 was played an hour ago."""
     from catalog.clock import utcnow
 
-    return {
-        "id": str(uuid.uuid4()),
-        "verb": "progressed",
-        "object": {"type": "microlecture", "id": lecture_id},
-        "result": {"position_from": start, "position_to": end, "wall_seconds": end - start},
-        "timestamp": utcnow().isoformat(),
-    }
+    began = utcnow() - timedelta(hours=1) + timedelta(seconds=start)
+    [beat] = played(lecture_id, start, end, step=end - start, began=began)
+    return beat
 
 
 def stored(user_id: int, sent: list[dict[str, Any]]) -> int:

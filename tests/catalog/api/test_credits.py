@@ -17,6 +17,7 @@ from catalog.credits.models import CreditTransaction
 from catalog.database import db
 from catalog.quiz.models import QuizTemplate
 from tests.support.concurrency import at_once
+from tests.support.heartbeats import played
 from tests.support.presigned import call_url
 from tests.support.quizzing import answer_all, start, template
 
@@ -266,16 +267,7 @@ def test_a_completed_course_earns_its_credits_once(
     course = make_course(people.organisation)  # 0.5 credits
     client.put(f"/api/v1/me/courses/{course}", headers=people.learner_h)
     lecture = db.session.scalars(db.select(Microlecture)).one()
-    beats = [
-        {
-            "id": f"beat-{t:06d}",
-            "verb": "progressed",
-            "object": {"type": "microlecture", "id": lecture.id},
-            "result": {"position_from": t, "position_to": t + 15, "wall_seconds": 15},
-            "timestamp": utcnow().isoformat(),
-        }
-        for t in range(0, int(lecture.duration_seconds), 15)
-    ]
+    beats = played(lecture.id, 0, lecture.duration_seconds, prefix="beat")
     for _ in range(2):
         client.post(
             "/api/v1/me/statements:batch", json={"statements": beats}, headers=people.learner_h

@@ -53,7 +53,11 @@ def beat(
             "playback_rate": extra.pop("rate", 1.0),
             "wall_seconds": end - start if wall is None else wall,
         },
-        "timestamp": extra.pop("timestamp", utcnow().isoformat()),
+        # by default played an hour ago at 1× from position 0: the device's clock moves on
+        # with the media, so each moment of it is spent once
+        "timestamp": extra.pop(
+            "timestamp", (utcnow() - timedelta(hours=1) + timedelta(seconds=end)).isoformat()
+        ),
         **extra,
     }
 
@@ -239,3 +243,70 @@ def test_one_statement_by_its_id(client: FlaskClient, learner: dict, lecture: Mi
     assert clash.status_code == 409 and clash.get_json()["error"]["code"] == "statement_conflict"
     bad = client.put(path + "x", json={"verb": "completed"}, headers=learner["headers"])
     assert bad.status_code == 422
+
+
+def _lecture_row(client: FlaskClient, headers: dict, lecture_id: int) -> dict:
+    rows = client.get("/api/v1/me/progress", headers=headers).get_json()["lectures"]
+    return next(r for r in rows if r["microlecture_id"] == lecture_id)
+
+
+def test_heartbeats_stamped_with_one_moment_earn_that_moment_once(
+    client: FlaskClient, learner: dict, make_user: Callable[..., User], make_lecture: Any
+) -> None:
+    """Twenty heartbeats of one second each, with wall_seconds 0.01 and the same timestamp,
+    gave 20 s and completed the lecture (issue 16, finding 1)."""
+    short = make_lecture(make_user(Role.INSTRUCTOR), duration=20.0)
+    short.is_published = True
+    db.session.commit()
+    moment = utcnow().isoformat()
+    forged = [beat(short.id, n, n + 1, wall=0.01, timestamp=moment) for n in range(20)]
+    assert {r["status"] for r in send(client, learner["headers"], forged)} == {"stored"}
+    row = _lecture_row(client, learner["headers"], short.id)
+    assert row["seconds_watched"] <= 0.02 + 1e-9
+    assert row["completed_at"] is None
+
+
+def test_a_seek_earns_nothing_and_positions_stay_within_the_lecture(
+    client: FlaskClient, learner: dict, make_user: Callable[..., User], make_lecture: Any
+) -> None:
+    """A 0→4 s seek in 0.3 s counted 1.3 s; a heartbeat claiming 0→400 s on a 4 s lecture
+    stored last_position 400 (issue 16, finding 1)."""
+    short = make_lecture(make_user(Role.INSTRUCTOR), duration=4.0)
+    short.is_published = True
+    db.session.commit()
+    send(client, learner["headers"], [beat(short.id, 0, 4, wall=0.3)])
+    assert _lecture_row(client, learner["headers"], short.id)["seconds_watched"] == 0
+    send(client, learner["headers"], [beat(short.id, 0, 400, wall=15)])
+    row = _lecture_row(client, learner["headers"], short.id)
+    assert row["seconds_watched"] == 0 and row["last_position"] == 4
+
+
+def test_two_lectures_played_at_once_share_one_clock(
+    client: FlaskClient,
+    learner: dict,
+    lecture: Microlecture,
+    make_user: Callable[..., User],
+    make_lecture: Any,
+) -> None:
+    other = make_lecture(make_user(Role.INSTRUCTOR), duration=100.0)
+    other.is_published = True
+    db.session.commit()
+    send(client, learner["headers"], [beat(lecture.id, t, t + 15) for t in range(0, 90, 15)])
+    # the same 90 s of device time, claimed again for another lecture
+    send(client, learner["headers"], [beat(other.id, t, t + 15) for t in range(0, 90, 15)])
+    first = _lecture_row(client, learner["headers"], lecture.id)["seconds_watched"]
+    second = _lecture_row(client, learner["headers"], other.id)["seconds_watched"]
+    assert first == 90
+    assert first + second <= 90 * 2  # 2× the time spent, across all lectures
+    assert second <= 90
+
+
+def test_statements_from_long_ago_are_refused_and_a_null_spoils_no_other(
+    client: FlaskClient, learner: dict, lecture: Microlecture
+) -> None:
+    """Statements dated 1900 were stored; a null among 500 rejected the whole batch (issue 16,
+    finding 7)."""
+    old = beat(lecture.id, 0, 15, timestamp="1900-01-01T08:00:00+08:00")
+    results = send(client, learner["headers"], [old, None, beat(lecture.id, 15, 30)])
+    assert [r["status"] for r in results] == ["rejected", "rejected", "stored"]
+    assert "days ago" in results[0]["reason"]

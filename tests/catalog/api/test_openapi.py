@@ -51,3 +51,22 @@ def test_docs_page_is_served(client: FlaskClient) -> None:
         assert script.status_code == 200
         assert len(script.get_data()) > 100_000
     assert client.get("/api/docs/assets/../../../etc/passwd").status_code == 404
+
+
+def test_statements_and_heartbeats_are_described(client: FlaskClient) -> None:
+    """The batch's items were ``{}`` and the single statement had no fields (issue 16,
+    finding 8): a phone's developer reads the heartbeat's shape from the document."""
+    spec = client.get("/api/openapi.json").get_json()
+    schemas = spec["components"]["schemas"]
+    batch = spec["paths"]["/api/v1/me/statements:batch"]["post"]["requestBody"]
+    batch_schema = schemas[batch["content"]["application/json"]["schema"]["$ref"].split("/")[-1]]
+    items = batch_schema["properties"]["statements"]["items"]
+    assert items["allOf"] == [{"$ref": "#/components/schemas/StatementIn"}]
+    put = spec["paths"]["/api/v1/me/statements/{statement_id}"]["put"]["requestBody"]
+    put_schema = schemas[put["content"]["application/json"]["schema"]["$ref"].split("/")[-1]]
+    for statement in (schemas["StatementIn"], put_schema):
+        assert statement["properties"]["verb"]["enum"] == ["progressed"]
+        assert statement["properties"]["result"] == {"$ref": "#/components/schemas/Heartbeat"}
+    heartbeat = schemas["Heartbeat"]["properties"]
+    assert set(heartbeat) == {"position_from", "position_to", "playback_rate", "wall_seconds"}
+    assert all(field.get("description") for field in heartbeat.values())

@@ -20,21 +20,16 @@ from catalog.database import db
 from catalog.learning.models import TrainingActivity
 from catalog.lectures.models import Microlecture
 from tests.support.concurrency import at_once
+from tests.support.heartbeats import played
 
 REPORT = "/api/v1/reports/training"
 
 
 def beats(lecture_id: int, start: int, end: int, when: Any, prefix: str) -> list[dict]:
-    return [
-        {
-            "id": f"{prefix}-{t:06d}",
-            "verb": "progressed",
-            "object": {"type": "microlecture", "id": lecture_id},
-            "result": {"position_from": t, "position_to": t + 15, "wall_seconds": 15},
-            "timestamp": when.isoformat(),
-        }
-        for t in range(start, end, 15)
-    ]
+    """``start``→``end`` played at 1×, the last heartbeat at ``when``."""
+    return played(
+        lecture_id, start, end, began=when - timedelta(seconds=end - start), prefix=prefix
+    )
 
 
 @pytest.fixture
@@ -163,7 +158,10 @@ def test_only_admins_see_reports_and_only_their_own(client: FlaskClient, world: 
 
 def test_concurrent_uploads_add_up(app: Flask, client: FlaskClient, world: Any) -> None:
     now = utcnow()
-    halves = [beats(world.lecture_id, 0, 60, now, "g"), beats(world.lecture_id, 60, 120, now, "h")]
+    halves = [
+        beats(world.lecture_id, 0, 60, now - timedelta(seconds=60), "g"),
+        beats(world.lecture_id, 60, 120, now, "h"),
+    ]
 
     def phone(statements: list[dict]) -> Any:
         return app.test_client().post(
