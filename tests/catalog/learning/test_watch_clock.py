@@ -120,4 +120,3 @@ def test_credited_time_never_exceeds_elapsed_time_at_the_speed_cap(
     for row in rows:
         assert row.seconds_watched <= durations[row.microlecture_id] + 1e-6
         assert 0 <= row.last_position <= durations[row.microlecture_id]
-
