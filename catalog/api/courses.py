@@ -21,6 +21,7 @@ from catalog.courses.schemas import (
     CourseListItemSchema,
     CourseQueryArgsSchema,
 )
+from catalog.learning import completion
 
 blp = Blueprint(
     "courses", __name__, url_prefix=f"{API_PREFIX}/courses", description="课程 / Courses"
@@ -80,7 +81,16 @@ class CourseAssignments(MethodView):
     @blp.response(201, AssignmentSchema(many=True))
     def post(self, data: dict[str, Any], course_id: int) -> list[Assignment]:
         """Require the course of some users, or of the whole organisation, with a due date."""
-        return enrolment.assign(current_user, course_id, **data)
+        assignments = enrolment.assign(current_user, course_id, **data)
+        # what the assigned learners did before counts, at once
+        completion.catch_up(
+            course_id,
+            user_ids=[a.user_id for a in assignments if a.user_id is not None],
+            organisation_id=next(
+                (a.organisation_id for a in assignments if a.user_id is None), None
+            ),
+        )
+        return assignments
 
 
 assignments_blp = Blueprint(

@@ -11,6 +11,7 @@ from catalog.api import API_PREFIX, Blueprint
 from catalog.courses import enrolment
 from catalog.courses.models import Enrolment
 from catalog.courses.schemas import EnrolmentSchema, MyCoursesSchema
+from catalog.learning import completion, history
 
 blp = Blueprint("me", __name__, url_prefix=f"{API_PREFIX}/me", description="我的 / Me")
 
@@ -28,9 +29,10 @@ class Me(MethodView):
 class MyCourses(MethodView):
     @blp.auth()
     @blp.response(200, MyCoursesSchema)
-    def get(self) -> dict[str, list[enrolment.MyCourse]]:
-        """Courses I enrolled in or was assigned (必修课 first, soonest due first)."""
-        return {"items": enrolment.my_courses(current_user)}
+    def get(self) -> dict[str, list[history.MyCourseProgress]]:
+        """Courses I enrolled in or was assigned (必修课 first, soonest due first), each with
+        its status and my progress in it."""
+        return {"items": history.my_courses(current_user)}
 
 
 @blp.route("/courses/<int:course_id>")
@@ -39,7 +41,9 @@ class MyCoursesById(MethodView):
     @blp.response(200, EnrolmentSchema)
     def put(self, course_id: int) -> Enrolment:
         """Enrol in a published course (doing it again changes nothing)."""
-        return enrolment.enrol(current_user, course_id)
+        taken = enrolment.enrol(current_user, course_id)
+        completion.catch_up(course_id, user_ids=[current_user.id])  # what I did before counts
+        return taken
 
     @blp.auth()
     @blp.response(204)

@@ -8,7 +8,6 @@ from flask import Response
 from flask.views import MethodView
 from flask_jwt_extended import current_user
 
-from catalog.accounts import services as accounts
 from catalog.accounts.models import Role
 from catalog.api import API_PREFIX, Blueprint
 from catalog.learning import reports
@@ -28,15 +27,12 @@ class TrainingReport(MethodView):
     @blp.alt_response(200, description="format=csv or xlsx: the same table as a file")
     def get(self, args: dict[str, Any]) -> Any:
         """Person-times, learners, study hours, completions and pass rates, grouped."""
-        organisation_id = None
-        if args["organisation"] and current_user.is_platform_admin:
-            organisation_id = accounts.get_organisation_by_code(args["organisation"]).id
         report = reports.training_report(
             current_user,
             group_by=args["group_by"],
             date_from=args["date_from"],
             date_to=args["date_to"],
-            organisation_id=organisation_id,
+            organisation_code=args["organisation"],
         )
         name = f"training-{report.group_by}-{report.date_from}-{report.date_to}"
         if args["format"] == "csv":

@@ -223,7 +223,17 @@ class MyCourseSchema(ma.Schema):
     assigned = fields.Boolean()
     required = fields.Boolean(metadata={"description": "必修课"})
     due_date = fields.Date(allow_none=True)
-    overdue = fields.Boolean()
+    overdue = fields.Boolean(metadata={"description": "due before today and not done"})
+    status = fields.String(
+        metadata={"description": "not_started, in_progress, done or overdue"},
+    )
+    lectures_done = fields.Integer(metadata={"description": "required microlectures completed"})
+    lectures_total = fields.Integer(metadata={"description": "required microlectures"})
+    share = fields.Float(metadata={"description": "lectures_done / lectures_total"})
+    next_lecture = fields.Dict(
+        allow_none=True,
+        metadata={"description": "the next required microlecture to watch: {id, title}"},
+    )
 
 
 class MyCoursesSchema(ma.Schema):

@@ -3,15 +3,17 @@ it requires is passed, whichever comes last; recorded once, with its credits."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
+from catalog.accounts.models import User
 from catalog.courses.models import Chapter, ChapterItem, Course
 from catalog.credits import ledger
-from catalog.database import db
+from catalog.database import db, upsert
 from catalog.learning import statements
-from catalog.learning.models import LectureProgress
+from catalog.learning.models import LectureProgress, StudyTime, TrainingActivity
 from catalog.quiz.models import QuizMode, QuizSession, QuizTemplate
 
 
@@ -75,4 +77,97 @@ def required_lectures(course_id: int) -> set[int]:
             .join(Chapter, Chapter.id == ChapterItem.chapter_id)
             .where(Chapter.course_id == course_id, ChapterItem.required.is_(True))
         )
+    )
+
+
+def course_lectures(course_id: int) -> set[int]:
+    """Every microlecture of the course, required or not."""
+    return set(
+        db.session.scalars(
+            select(ChapterItem.microlecture_id)
+            .join(Chapter, Chapter.id == ChapterItem.chapter_id)
+            .where(Chapter.course_id == course_id)
+        )
+    )
+
+
+def catch_up(
+    course_id: int, *, user_ids: Iterable[int] = (), organisation_id: int | None = None
+) -> None:
+    """A course just taken (enrolled in, or assigned to users or a whole organisation) counts
+    what its learners did before: their days of study of its microlectures in the training
+    reports, and, when its required microlectures are done (and any exam passed), its
+    completion and credits, once. Order does not matter: the same as had they taken it first."""
+    lectures = course_lectures(course_id)
+    if not lectures:
+        return
+    learners = set(user_ids)
+    if organisation_id is not None:
+        learners |= set(
+            db.session.scalars(
+                select(StudyTime.user_id)
+                .distinct()
+                .join(User, User.id == StudyTime.user_id)
+                .where(
+                    StudyTime.microlecture_id.in_(lectures),
+                    User.organisation_id == organisation_id,
+                )
+            )
+        )
+        learners |= set(
+            db.session.scalars(
+                select(LectureProgress.user_id)
+                .distinct()
+                .join(User, User.id == LectureProgress.user_id)
+                .where(
+                    LectureProgress.microlecture_id.in_(lectures),
+                    LectureProgress.completed_at.is_not(None),
+                    User.organisation_id == organisation_id,
+                )
+            )
+        )
+    required = required_lectures(course_id)
+    for user_id in sorted(learners):
+        _count_past_days(user_id, course_id, lectures)
+        finished = db.session.scalar(
+            select(func.max(LectureProgress.completed_at)).where(
+                LectureProgress.user_id == user_id,
+                LectureProgress.microlecture_id.in_(required),
+            )
+        )
+        if finished is not None:
+            complete_course_if_done(user_id, course_id, finished)
+    db.session.commit()
+
+
+def _count_past_days(user_id: int, course_id: int, lectures: set[int]) -> None:
+    """The course's person-time on each day the learner studied its microlectures: the sum of
+    those days' study (what it would hold had the course been theirs all along)."""
+    days = db.session.execute(
+        select(
+            StudyTime.day,
+            func.max(StudyTime.organisation_id),
+            func.sum(StudyTime.seconds_watched),
+        )
+        .where(StudyTime.user_id == user_id, StudyTime.microlecture_id.in_(lectures))
+        .group_by(StudyTime.day)
+    ).all()
+    if not days:
+        return
+    statement = upsert(TrainingActivity)
+    db.session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["user_id", "course_id", "day"],
+            set_={"seconds_watched": statement.excluded.seconds_watched},
+        ),
+        [
+            {
+                "user_id": user_id,
+                "course_id": course_id,
+                "day": day,
+                "organisation_id": organisation,
+                "seconds_watched": round(float(seconds or 0), 3),
+            }
+            for day, organisation, seconds in days
+        ],
     )

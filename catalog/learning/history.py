@@ -11,13 +11,15 @@ from sqlalchemy import Select, func, select
 from catalog.accounts.models import User
 from catalog.banks.models import QuestionKnowledgePoint
 from catalog.clock import utcnow
-from catalog.courses.enrolment import learner_course_ids
-from catalog.courses.models import Course
+from catalog.courses import enrolment
+from catalog.courses.enrolment import MyCourse, learner_course_ids
+from catalog.courses.models import Chapter, ChapterItem, Course
 from catalog.credits import certificates, ledger
 from catalog.credits.models import CreditTransaction
 from catalog.database import db
 from catalog.learning.completion import passed_any, required_exams, required_lectures
 from catalog.learning.models import LectureProgress, Statement
+from catalog.lectures.models import Microlecture
 from catalog.quiz.models import QuizSession, SessionItem
 
 
@@ -45,15 +47,7 @@ def progress_of(user: User) -> dict[str, Any]:
             select(LectureProgress).where(LectureProgress.user_id == user.id)
         )
     }
-    completed_courses = set(
-        db.session.scalars(
-            select(Statement.object_id).where(
-                Statement.user_id == user.id,
-                Statement.verb == "completed",
-                Statement.object_type == "course",
-            )
-        )
-    )
+    completed_courses = _completed_courses(user)
     courses = []
     for course in db.session.scalars(
         select(Course).where(Course.id.in_(learner_course_ids(user))).order_by(Course.title)
@@ -74,6 +68,94 @@ def progress_of(user: User) -> dict[str, Any]:
             )
         )
     return {"courses": courses, "lectures": sorted(rows.values(), key=lambda p: p.microlecture_id)}
+
+
+@dataclass
+class MyCourseProgress:
+    """A course of the learner's (enrolment and assignment) with where they are in it."""
+
+    mine: MyCourse
+    status: str  # not_started, in_progress, done or overdue
+    lectures_done: int
+    lectures_total: int
+    share: float
+    next_lecture: dict[str, Any] | None
+
+    def __getattr__(self, name: str) -> Any:  # the course, enrolment and due date fields
+        return getattr(self.mine, name)
+
+
+def my_courses(user: User) -> list[MyCourseProgress]:
+    """The learner's courses with their real progress: done when completed (never overdue
+    then), overdue when due before today and not done, in progress once anything of it was
+    watched, and the next required microlecture to watch."""
+    mine = enrolment.my_courses(user)
+    ids = [m.course.course_id for m in mine]
+    if not ids:
+        return []
+    items = db.session.execute(
+        select(Chapter.course_id, ChapterItem.microlecture_id, Microlecture.title)
+        .join(ChapterItem, ChapterItem.chapter_id == Chapter.id)
+        .join(Microlecture, Microlecture.id == ChapterItem.microlecture_id)
+        .where(Chapter.course_id.in_(ids), ChapterItem.required.is_(True))
+        .order_by(Chapter.course_id, Chapter.position, ChapterItem.position)
+    ).all()
+    progress = {
+        p.microlecture_id: p
+        for p in db.session.scalars(
+            select(LectureProgress).where(
+                LectureProgress.user_id == user.id,
+                LectureProgress.microlecture_id.in_({i.microlecture_id for i in items}),
+            )
+        )
+    }
+    done_courses = _completed_courses(user)
+    result = []
+    for course in mine:
+        course_id = course.course.course_id
+        lectures = [i for i in items if i.course_id == course_id]
+        finished = [i for i in lectures if _done(progress.get(i.microlecture_id))]
+        following = next((i for i in lectures if not _done(progress.get(i.microlecture_id))), None)
+        started = any(i.microlecture_id in progress for i in lectures)
+        done = str(course_id) in done_courses
+        if done:
+            status = "done"
+        elif course.overdue:
+            status = "overdue"
+        else:
+            status = "in_progress" if started else "not_started"
+        course.overdue = status == "overdue"
+        result.append(
+            MyCourseProgress(
+                mine=course,
+                status=status,
+                lectures_done=len(finished),
+                lectures_total=len(lectures),
+                share=round(len(finished) / len(lectures), 3) if lectures else 0.0,
+                next_lecture=(
+                    {"id": following.microlecture_id, "title": following.title}
+                    if following is not None and not done
+                    else None
+                ),
+            )
+        )
+    return result
+
+
+def _done(row: LectureProgress | None) -> bool:
+    return row is not None and row.completed_at is not None
+
+
+def _completed_courses(user: User) -> set[str]:
+    return set(
+        db.session.scalars(
+            select(Statement.object_id).where(
+                Statement.user_id == user.id,
+                Statement.verb == "completed",
+                Statement.object_type == "course",
+            )
+        )
+    )
 
 
 def mastery_of(user: User) -> list[dict[str, Any]]:

@@ -77,6 +77,24 @@ class WatchClock(db.Model):  # type: ignore[name-defined,misc]
     spent: Mapped[list[list[float]]] = mapped_column(JSON, default=list)
 
 
+class StudyTime(db.Model):  # type: ignore[name-defined,misc]
+    """The unique seconds of a microlecture a learner earned on one (local) day, whatever
+    course they took then: a course taken later counts these days at once."""
+
+    __tablename__ = "study_time"
+    __table_args__ = (Index("ix_study_time_lecture", "microlecture_id", "user_id"),)
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    microlecture_id: Mapped[int] = mapped_column(
+        ForeignKey("microlectures.id", ondelete="CASCADE"), primary_key=True
+    )
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))
+    seconds_watched: Mapped[float] = mapped_column(Float, default=0.0)
+
+
 class TrainingActivity(db.Model):  # type: ignore[name-defined,misc]
     """One learner's study of one course on one day (a 人次, person-time), with the unique
     seconds watched that day; kept as statements arrive so reports need not read them."""

@@ -19,7 +19,13 @@ from catalog.database import db, upsert
 from catalog.errors import Conflict, Invalid
 from catalog.learning import progress, statements
 from catalog.learning.completion import complete_course_if_done
-from catalog.learning.models import LectureProgress, Statement, TrainingActivity, WatchClock
+from catalog.learning.models import (
+    LectureProgress,
+    Statement,
+    StudyTime,
+    TrainingActivity,
+    WatchClock,
+)
 from catalog.learning.schemas import StatementInSchema
 from catalog.lectures.models import Microlecture
 from catalog.runtime import runtime
@@ -272,7 +278,7 @@ def _advance(
     row.updated_at = utcnow()
     gained = row.seconds_watched - before
     if gained > 0:
-        _count_activity(user, course_ids, gained, latest[2])
+        _count_activity(user, lecture.id, course_ids, gained, latest[2])
     if row.completed_at is None and row.share_watched >= settings.lecture_completion_share:
         row.completed_at = latest[2]
         statements.record(
@@ -302,15 +308,35 @@ def _courses_by_lecture(user: User, lecture_ids: set[int]) -> dict[int, set[int]
     return found
 
 
-def _count_activity(user: User, course_ids: set[int], seconds: float, when: datetime) -> None:
-    """Add newly watched seconds to the day's person-time of each course they serve (an
-    atomic increment: concurrent uploads add up)."""
+def _count_activity(
+    user: User, lecture_id: int, course_ids: set[int], seconds: float, when: datetime
+) -> None:
+    """Add newly earned seconds to the day's study of the microlecture and to the day's
+    person-time of each course of the learner's that holds it (atomic increments: concurrent
+    uploads add up)."""
+    day = local_day(when)
+    study = upsert(StudyTime)
+    db.session.execute(
+        study.values(
+            user_id=user.id,
+            microlecture_id=lecture_id,
+            day=day,
+            organisation_id=user.organisation_id,
+            seconds_watched=round(seconds, 3),
+        ).on_conflict_do_update(
+            index_elements=["user_id", "microlecture_id", "day"],
+            set_={
+                "seconds_watched": StudyTime.__table__.c.seconds_watched
+                + study.excluded.seconds_watched
+            },
+        )
+    )
     table = TrainingActivity.__table__
     rows = [
         {
             "user_id": user.id,
             "course_id": course_id,
-            "day": local_day(when),
+            "day": day,
             "organisation_id": user.organisation_id,
             "seconds_watched": round(seconds, 3),
         }

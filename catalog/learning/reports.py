@@ -21,7 +21,7 @@ from catalog.accounts.models import Organisation, Role, User
 from catalog.clock import end_of, local_day, utcnow
 from catalog.courses.models import Course
 from catalog.database import db
-from catalog.errors import PermissionDenied
+from catalog.errors import Invalid, PermissionDenied
 from catalog.learning.models import Statement, TrainingActivity
 from catalog.quiz.models import FINISHED, QuizMode, QuizSession, QuizTemplate
 from catalog.reference.models import Industry
@@ -84,16 +84,19 @@ def training_report(
     group_by: str,
     date_from: date | None,
     date_to: date | None,
-    organisation_id: int | None,
+    organisation_code: str | None = None,
 ) -> Report:
-    """The report in the admin's scope: their organisation (platform admins: any or all)."""
-    if not admin.is_platform_admin:
-        if Role.ADMIN not in effective_roles(admin):
-            raise PermissionDenied("只有管理员可以查看培训统计 / Admins only")
-        organisation_id = admin.organisation_id
+    """The report in the admin's scope: their organisation (platform admins: any or all).
+    Every row is a part of the total: the additive columns of the rows sum to it."""
+    organisation_id = _organisation_in_scope(admin, organisation_code)
     # The learners' day (TIME_ZONE), not UTC's: after 16:00 UTC it is already tomorrow in Beijing.
     date_to = date_to or local_day(utcnow())
     date_from = date_from or date_to - timedelta(days=30)
+    if date_from > date_to:
+        raise Invalid(
+            "开始日期晚于结束日期 / from is later than to",
+            details={"query": {"from": ["须不晚于 to / must not be later than to"]}},
+        )
     rows: dict[str, Row] = {}
     total = Row("total", "合计 / Total")
     scope = Scope(group_by, date_from, date_to, organisation_id)
@@ -102,11 +105,47 @@ def training_report(
     _exams(rows, total, scope)
     labels = _labels(group_by, list(rows))
     for key, row in rows.items():
-        row.label = labels.get(key, row.label)
+        row.label = labels.get(key, NO_GROUP.get(key, row.label))
+    _apportion(list(rows.values()), total, "study_hours")
+    _apportion(list(rows.values()), total, "course_hours")
     ordered = sorted(
         rows.values(), key=lambda r: r.key if group_by in ("day", "month") else r.label
     )
     return Report(group_by, date_from, date_to, organisation_id, ordered, total)
+
+
+NO_GROUP = {"None": "无（不属于任何课程或行业）/ None"}
+
+
+def _organisation_in_scope(admin: User, code: str | None) -> int | None:
+    """The organisation a report covers: an admin's own (naming another is a 422, as naming
+    one that does not exist: nobody learns which codes exist); a platform admin's choice."""
+    if not admin.is_platform_admin and Role.ADMIN not in effective_roles(admin):
+        raise PermissionDenied("只有管理员可以查看培训统计 / Admins only")
+    if code is None:
+        return None if admin.is_platform_admin else admin.organisation_id
+    found = db.session.scalar(select(Organisation.id).where(Organisation.code == code))
+    if found is None or (not admin.is_platform_admin and found != admin.organisation_id):
+        raise Invalid(
+            "无权查看该组织的统计 / You cannot report on that organisation",
+            details={"query": {"organisation": [f"不可用的组织 / not available: {code}"]}},
+        )
+    return int(found)
+
+
+def _apportion(rows: list[Row], total: Row, name: str) -> None:
+    """Round a column to two places so the rows still sum to the (rounded) total: each row
+    gets its floor, and the hundredths left go to the largest remainders."""
+    exact = [getattr(row, name) * 100 for row in rows]
+    target = round(sum(exact) if rows else getattr(total, name) * 100)
+    floors = [int(value // 1) for value in exact]
+    left = target - sum(floors)
+    order = sorted(range(len(rows)), key=lambda i: exact[i] - floors[i], reverse=True)
+    for i in order[: max(left, 0)]:
+        floors[i] += 1
+    for row, value in zip(rows, floors, strict=True):
+        setattr(row, name, value / 100)
+    setattr(total, name, target / 100)
 
 
 def _key_column(group_by: str) -> Any:
@@ -149,8 +188,6 @@ def _activity(rows: dict[str, Row], total: Row, scope: Scope) -> None:
     ).one()
     total.person_times, total.learners = int(totals[0]), int(totals[1])
     total.study_hours = float(totals[2] or 0) / CLASS_HOUR_SECONDS
-    for row in [*rows.values(), total]:
-        row.study_hours = round(row.study_hours, 2)
 
 
 def _completions(rows: dict[str, Row], total: Row, scope: Scope) -> None:
@@ -175,12 +212,12 @@ def _completions(rows: dict[str, Row], total: Row, scope: Scope) -> None:
     for value, count, hours in _folded(db.session.execute(query), timed, scope.group_by):
         for row in (_row(rows, value), total):
             row.completions += count
-            row.course_hours = round(row.course_hours + hours, 2)
+            row.course_hours += hours
 
 
 def _exams(rows: dict[str, Row], total: Row, scope: Scope) -> None:
     """Exams and contests finished in the period. By course or industry, an exam counts for
-    the course that requires it; exams of no course count in the total only."""
+    the course that requires it; exams of no course in a row of their own."""
     start, end = scope.window
     conditions: list[Any] = [
         QuizSession.mode.in_([QuizMode.EXAM, QuizMode.CONTEST]),
@@ -203,8 +240,7 @@ def _exams(rows: dict[str, Row], total: Row, scope: Scope) -> None:
         .group_by(key)
     )
     for value, count, passed in _folded(db.session.execute(query), timed, scope.group_by):
-        targets = [total] if value == "None" else [total, _row(rows, value)]
-        for row in targets:
+        for row in (total, _row(rows, value)):  # exams of no course: the "None" row
             row.exams += count
             row.passes += int(passed or 0)
 

@@ -23,6 +23,7 @@ from tests.support.concurrency import at_once
 from tests.support.heartbeats import played
 
 REPORT = "/api/v1/reports/training"
+NO_GROUP = "无（不属于任何课程或行业）/ None"
 
 
 def beats(lecture_id: int, start: int, end: int, when: Any, prefix: str) -> list[dict]:
@@ -126,11 +127,15 @@ def test_pass_rates_come_from_finished_exams(
     assert by_org["total"]["exams"] == 3 and by_org["total"]["passes"] == 2
     assert by_org["rows"][0]["pass_rate"] == 0.667
     by_course = client.get(f"{REPORT}?group_by=course", headers=admin).get_json()
-    [row] = by_course["rows"]  # the exam of no course counts in the total only
+    # the exam of no course has a row of its own: the rows add up to the total (they did not)
+    row, none = sorted(by_course["rows"], key=lambda r: r["key"] == "None")
     assert (row["key"], row["exams"], row["pass_rate"]) == (str(course), 2, 0.5)
+    assert (none["key"], none["exams"], none["label"]) == ("None", 1, NO_GROUP)
     assert by_course["total"]["exams"] == 3
     by_industry = client.get(f"{REPORT}?group_by=industry", headers=admin).get_json()
-    assert [(r["label"], r["exams"]) for r in by_industry["rows"]] == [("电力", 2)]
+    assert sorted((r["label"], r["exams"]) for r in by_industry["rows"]) == sorted(
+        [("电力", 2), (NO_GROUP, 1)]
+    )
 
 
 def test_csv_and_xlsx_carry_the_same_table(client: FlaskClient, world: Any) -> None:
@@ -151,8 +156,18 @@ def test_csv_and_xlsx_carry_the_same_table(client: FlaskClient, world: Any) -> N
 def test_only_admins_see_reports_and_only_their_own(client: FlaskClient, world: Any) -> None:
     upload(client, world.first, beats(world.lecture_id, 0, 45, utcnow(), "f"))
     assert client.get(REPORT, headers=world.first).status_code == 403
-    theirs = client.get(f"{REPORT}?organisation=grid-a", headers=world.other_admin).get_json()
-    assert theirs["total"]["person_times"] == 0  # the organisation asked for is ignored
+    # another organisation was silently ignored (a 200 of their own figures): now a 422
+    theirs = client.get(f"{REPORT}?organisation=grid-a", headers=world.other_admin)
+    assert theirs.status_code == 422
+    assert "organisation" in theirs.get_json()["error"]["details"]["query"]
+    unknown = client.get(f"{REPORT}?organisation=no-such-org", headers=world.other_admin)
+    assert unknown.status_code == 422  # the same refusal: which codes exist is not told
+    assert unknown.get_json()["error"]["message"] == theirs.get_json()["error"]["message"]
+    own = client.get(f"{REPORT}?organisation=grid-a", headers=world.admin)
+    assert own.status_code == 200 and own.get_json()["total"]["person_times"] == 1
+    backwards = client.get(f"{REPORT}?from=2026-05-02&to=2026-05-01", headers=world.admin)
+    assert backwards.status_code == 422  # an empty 200 before
+    assert "from" in backwards.get_json()["error"]["details"]["query"]
     assert client.get(f"{REPORT}?group_by=week", headers=world.admin).status_code == 422
 
 
