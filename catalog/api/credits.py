@@ -20,10 +20,13 @@ from catalog.api import (
     page_schema,
 )
 from catalog.api.paging import SortKey, keyset_page, paginate
-from catalog.credits import certificates, ledger, rules
-from catalog.credits.models import Certificate, CreditRule, CreditTransaction
+from catalog.credits import audit, certificates, ledger, rules
+from catalog.credits.models import Certificate, CreditAudit, CreditRule, CreditTransaction
 from catalog.credits.schemas import (
     AdjustmentSchema,
+    AppliedRuleSchema,
+    ApplyRuleSchema,
+    AuditEntrySchema,
     AwardSchema,
     CertificateQueryArgsSchema,
     CertificateRegisterSchema,
@@ -41,6 +44,13 @@ from catalog.uploads import UploadTicket
 
 blp = Blueprint("credits", __name__, url_prefix=API_PREFIX, description="学分银行 / Credit bank")
 NEWEST_FIRST = SortKey(CreditTransaction.created_at, CreditTransaction.id, descending=True)
+AUDIT_NEWEST = SortKey(CreditAudit.created_at, CreditAudit.id, descending=True)
+
+
+class AuditQuerySchema(CursorArgsSchema):
+    user_id = fields.Integer(
+        load_default=None, metadata={"description": "only actions on this learner's credits"}
+    )
 
 
 class MyCreditsSchema(cursor_page_schema(TransactionSchema, "TransactionPage")):  # type: ignore[misc]
@@ -161,6 +171,38 @@ class CreditRulesById(MethodView):
     def delete(self, rule_id: int) -> None:
         """Retire a rule (what it already earned stays)."""
         rules.delete_rule(current_user, rule_id)
+
+
+@blp.route("/credit-rules/<int:rule_id>/apply")
+class CreditRuleApplication(MethodView):
+    @blp.auth(Role.ADMIN)
+    @blp.arguments(ApplyRuleSchema)
+    @blp.response(200, AppliedRuleSchema)
+    def post(self, data: dict[str, Any], rule_id: int) -> dict[str, Any]:
+        """Apply a rule to past events (approved certificates, closed contests) that earned
+        nothing yet: a dry run first (the default) says who would get what; each award is
+        made once."""
+        awards = rules.apply_to_past(
+            current_user,
+            rule_id,
+            dry_run=data["dry_run"],
+            contest_ranks=contests.closed_contest_ranks,
+        )
+        total = round(sum(a.credits for a in awards), 2)
+        return {"dry_run": data["dry_run"], "awards": awards, "credits": total}
+
+
+@blp.route("/credit-audit")
+class CreditAuditLog(MethodView):
+    @blp.auth(Role.ADMIN)
+    @blp.arguments(AuditQuerySchema, location="query")
+    @blp.response(200, cursor_page_schema(AuditEntrySchema, "CreditAuditPage"))
+    def get(self, args: dict[str, Any]) -> dict[str, Any]:
+        """The credit bank's audit log, newest first: every rule change, review, revocation,
+        adjustment and award, with who, when and the state before and after (platform
+        admins: all; admins: their organisation's)."""
+        query = audit.audit_query(current_user, args["user_id"])
+        return keyset_page(query, AUDIT_NEWEST, cursor=args["cursor"], limit=args["limit"])
 
 
 @blp.route("/credit-adjustments")

@@ -12,8 +12,11 @@ from sqlalchemy.exc import IntegrityError
 
 from catalog.accounts.models import User
 from catalog.clock import local_day, utcnow
-from catalog.credits.ledger import require_admin, revoke
+from catalog.credits import audit
+from catalog.credits.audit import require_admin
+from catalog.credits.ledger import revoke
 from catalog.credits.models import (
+    AuditAction,
     Certificate,
     CertificateSource,
     CertificateStatus,
@@ -172,6 +175,7 @@ def _reviewable(admin: User, certificate_id: int) -> Certificate:
 
 def review(admin: User, certificate_id: int, *, approve: bool, note: str | None) -> Certificate:
     certificate = _reviewable(admin, certificate_id)
+    audit.not_for_oneself(admin, certificate.user_id, "审核")
     if certificate.status is not CertificateStatus.PENDING:
         raise Conflict(
             "该证书已审核 / Already reviewed",
@@ -181,8 +185,15 @@ def review(admin: User, certificate_id: int, *, approve: bool, note: str | None)
     certificate.status = CertificateStatus.APPROVED if approve else CertificateStatus.REJECTED
     certificate.reviewed_by_id, certificate.reviewed_at = admin.id, utcnow()
     certificate.review_note = note
+    _audit(
+        admin,
+        certificate,
+        AuditAction.CERTIFICATE_APPROVED if approve else AuditAction.CERTIFICATE_REJECTED,
+        before=CertificateStatus.PENDING,
+        reason=note,
+    )
     if approve:
-        credit_certificate(certificate)
+        credit_certificate(certificate, by=admin)
     db.session.commit()
     return certificate
 
@@ -190,11 +201,36 @@ def review(admin: User, certificate_id: int, *, approve: bool, note: str | None)
 def revoke_certificate(admin: User, certificate_id: int, note: str) -> Certificate:
     """A revoked certificate's credits go with a counter-transaction."""
     certificate = _reviewable(admin, certificate_id)
+    audit.not_for_oneself(admin, certificate.user_id, "撤销")
     if certificate.status is CertificateStatus.REVOKED:
         return certificate
+    before = certificate.status
     certificate.status = CertificateStatus.REVOKED
     certificate.reviewed_by_id, certificate.reviewed_at = admin.id, utcnow()
     certificate.review_note = note
+    _audit(admin, certificate, AuditAction.CERTIFICATE_REVOKED, before=before, reason=note)
     revoke(certificate.user_id, "certificate", certificate.id, reason=note, by=admin)
     db.session.commit()
     return certificate
+
+
+def _audit(
+    admin: User,
+    certificate: Certificate,
+    action: AuditAction,
+    *,
+    before: CertificateStatus,
+    reason: str | None,
+) -> None:
+    holder = db.session.get(User, certificate.user_id)
+    audit.record(
+        action,
+        actor=admin,
+        organisation_id=holder.organisation_id if holder else None,
+        target_type="certificate",
+        target_id=certificate.id,
+        subject_user_id=certificate.user_id,
+        before={"status": before.value},
+        after={"status": certificate.status.value},
+        reason=reason,
+    )

@@ -7,22 +7,30 @@ from typing import Any
 
 from sqlalchemy import Select, func, select
 
-from catalog.accounts.models import Role, User
+from catalog.accounts.models import User
 from catalog.clock import utcnow
+from catalog.credits import audit
 from catalog.credits.models import (
+    AuditAction,
     CreditTransaction,
     TransactionKind,
 )
 from catalog.database import db, new_id, upsert
-from catalog.errors import NotFound, PermissionDenied
+from catalog.errors import Invalid, NotFound
 from catalog.learning import statements
-from catalog.security import effective_roles
 
 
 def earn(
-    user_id: int, credits: float, source_type: str, source_id: int | str, *, reason: str
+    user_id: int,
+    credits: float,
+    source_type: str,
+    source_id: int | str,
+    *,
+    reason: str,
+    by: User | None = None,
 ) -> bool:
-    """Credit an achievement once (a second call for the same source changes nothing)."""
+    """Credit an achievement once (a second call for the same source changes nothing); the
+    award goes to the audit log (``by``: the admin whose act earned it, else the service)."""
     if credits <= 0:
         return False
     done = db.session.execute(
@@ -40,6 +48,16 @@ def earn(
         .returning(CreditTransaction.__table__.c.id)
     ).scalar()
     if done is not None:
+        audit.record(
+            AuditAction.AWARD,
+            actor=by,
+            organisation_id=_organisation_of(user_id),
+            target_type=source_type,
+            target_id=source_id,
+            subject_user_id=user_id,
+            after={"credits": round(credits, 2), "transaction": done},
+            reason=reason[:500],
+        )
         statements.record(
             user_id,
             "earned",
@@ -62,7 +80,7 @@ def revoke(user_id: int, source_type: str, source_id: int | str, *, reason: str,
     )
     if earned is None:
         return
-    db.session.execute(
+    done = db.session.execute(
         upsert(CreditTransaction)
         .values(
             user_id=user_id,
@@ -76,12 +94,30 @@ def revoke(user_id: int, source_type: str, source_id: int | str, *, reason: str,
             created_at=utcnow(),
         )
         .on_conflict_do_nothing(index_elements=["user_id", "kind", "source_type", "source_id"])
-    )
+        .returning(CreditTransaction.__table__.c.id)
+    ).scalar()
+    if done is not None:
+        audit.record(
+            AuditAction.REVOCATION,
+            actor=by,
+            organisation_id=_organisation_of(user_id),
+            target_type=source_type,
+            target_id=source_id,
+            subject_user_id=user_id,
+            before={"credits": earned.credits, "transaction": earned.id},
+            after={"credits": 0.0, "transaction": done},
+            reason=reason[:500],
+        )
 
 
 def adjust(admin: User, user_id: int, credits: float, reason: str) -> CreditTransaction:
-    """An admin's correction of a learner of their organisation, with its reason."""
+    """An admin's correction of a learner of their organisation, with its reason (never of
+    their own credits)."""
     learner = member_of(admin, user_id)
+    audit.not_for_oneself(admin, learner.id, "调整")
+    if not reason.strip():
+        raise Invalid(details={"json": {"reason": ["须说明原因 / say why"]}})
+    before = balance(learner.id)
     entry = CreditTransaction(
         user_id=learner.id,
         kind=TransactionKind.ADJUST,
@@ -92,6 +128,18 @@ def adjust(admin: User, user_id: int, credits: float, reason: str) -> CreditTran
         created_by_id=admin.id,
     )
     db.session.add(entry)
+    db.session.flush()
+    audit.record(
+        AuditAction.ADJUSTMENT,
+        actor=admin,
+        organisation_id=learner.organisation_id,
+        target_type="transaction",
+        target_id=entry.id,
+        subject_user_id=learner.id,
+        before={"balance": before},
+        after={"balance": round(before + entry.credits, 2), "credits": entry.credits},
+        reason=reason,
+    )
     db.session.commit()
     return entry
 
@@ -118,6 +166,5 @@ def member_of(admin: User, user_id: int) -> User:
     return learner
 
 
-def require_admin(user: User) -> None:
-    if not (user.is_platform_admin or Role.ADMIN in effective_roles(user)):
-        raise PermissionDenied("只有管理员可以这样做 / Admins only")
+def _organisation_of(user_id: int) -> int | None:
+    return db.session.scalar(select(User.organisation_id).where(User.id == user_id))

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import enum
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import (
+    JSON,
     Boolean,
     Date,
     Float,
@@ -16,6 +18,8 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    event,
+    func,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -96,6 +100,9 @@ class CreditRule(db.Model):  # type: ignore[name-defined,misc]
     rank_to: Mapped[int | None] = mapped_column(Integer)
     credits: Mapped[float] = mapped_column(Float)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # events from this (local) day on earn by the rule as they happen; earlier ones only when
+    # an admin applies it to the past
+    effective_from: Mapped[date] = mapped_column(Date, server_default=func.current_date())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
@@ -125,3 +132,46 @@ class CreditTransaction(db.Model):  # type: ignore[name-defined,misc]
     reverses_id: Mapped[int | None] = mapped_column(ForeignKey("credit_transactions.id"))
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class AuditAction(enum.StrEnum):
+    RULE_CREATED = "rule_created"
+    RULE_CHANGED = "rule_changed"
+    RULE_RETIRED = "rule_retired"
+    RULE_APPLIED = "rule_applied"  # to past events
+    CERTIFICATE_APPROVED = "certificate_approved"
+    CERTIFICATE_REJECTED = "certificate_rejected"
+    CERTIFICATE_REVOKED = "certificate_revoked"
+    ADJUSTMENT = "adjustment"
+    AWARD = "award"  # credits earned (by the service, or by an admin's award or application)
+    REVOCATION = "revocation"  # an earning's counter-transaction
+
+
+class CreditAudit(db.Model):  # type: ignore[name-defined,misc]
+    """One credit-bank action, appended and never changed: who (none: the service), when,
+    what, for whom, and the state before and after."""
+
+    __tablename__ = "credit_audit"
+    __table_args__ = (Index("ix_credit_audit_org", "organisation_id", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organisations.id", ondelete="CASCADE")
+    )
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    action: Mapped[AuditAction] = mapped_column(enum_column(AuditAction))
+    subject_user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    target_type: Mapped[str] = mapped_column(String(32))
+    target_id: Mapped[str] = mapped_column(String(64))
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    reason: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+@event.listens_for(CreditAudit, "before_update")
+@event.listens_for(CreditAudit, "before_delete")
+def _append_only(mapper: Any, connection: Any, target: CreditAudit) -> None:
+    raise RuntimeError("the credit audit log is append-only")

@@ -5,7 +5,13 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import fields, validate
 
-from catalog.credits.models import CertificateKind, CertificateStatus, RuleKind, TransactionKind
+from catalog.credits.models import (
+    AuditAction,
+    CertificateKind,
+    CertificateStatus,
+    RuleKind,
+    TransactionKind,
+)
 from catalog.reference.services import occupation_code
 from catalog.runtime import runtime
 
@@ -93,6 +99,13 @@ class RuleCreateSchema(ma.Schema):
     rank_from = fields.Integer(load_default=None, validate=validate.Range(min=1))
     rank_to = fields.Integer(load_default=None, validate=validate.Range(min=1))
     credits = fields.Float(required=True, validate=validate.Range(min=0.01, max=1000))
+    effective_from = fields.Date(
+        load_default=None,
+        metadata={
+            "description": "events from this day on earn by the rule (today by default); "
+            "earlier ones only when the rule is applied to the past"
+        },
+    )
 
 
 class RuleUpdateSchema(ma.Schema):
@@ -104,6 +117,7 @@ class RuleUpdateSchema(ma.Schema):
     rank_to = fields.Integer(allow_none=True, validate=validate.Range(min=1))
     credits = fields.Float(validate=validate.Range(min=0.01, max=1000))
     active = fields.Boolean()
+    effective_from = fields.Date()
 
 
 class RuleSchema(RuleCreateSchema):
@@ -133,3 +147,38 @@ class AdjustmentSchema(ma.Schema):
 
 class AwardSchema(ma.Schema):
     awarded = fields.Integer(metadata={"description": "entrants credited now"})
+
+
+class ApplyRuleSchema(ma.Schema):
+    dry_run = fields.Boolean(
+        load_default=True, metadata={"description": "only say who would get what (the default)"}
+    )
+
+
+class AwardLineSchema(ma.Schema):
+    user_id = fields.Integer()
+    username = fields.String()
+    source_type = fields.String(metadata={"description": "certificate or contest"})
+    source_id = fields.String()
+    credits = fields.Float()
+    reason = fields.String()
+
+
+class AppliedRuleSchema(ma.Schema):
+    dry_run = fields.Boolean()
+    awards = fields.List(fields.Nested(AwardLineSchema))
+    credits = fields.Float(metadata={"description": "the awards' sum"})
+
+
+class AuditEntrySchema(ma.Schema):
+    id = fields.Integer()
+    organisation_id = fields.Integer(allow_none=True)
+    actor_id = fields.Integer(allow_none=True, metadata={"description": "none: the service"})
+    action = fields.Enum(AuditAction, by_value=True)
+    subject_user_id = fields.Integer(allow_none=True)
+    target_type = fields.String()
+    target_id = fields.String()
+    before = fields.Dict(allow_none=True)
+    after = fields.Dict(allow_none=True)
+    reason = fields.String(allow_none=True)
+    created_at = fields.AwareDateTime()

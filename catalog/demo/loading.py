@@ -9,6 +9,7 @@ from __future__ import annotations
 import tempfile
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import click
 from flask.cli import AppGroup
@@ -25,6 +26,8 @@ from catalog.courses import authoring as course_authoring
 from catalog.courses import enrolment as course_enrolment
 from catalog.courses import publishing as course_publishing
 from catalog.courses.models import Course
+from catalog.credits import rules as credit_rules
+from catalog.credits.models import CertificateKind, CreditRule, RuleKind
 from catalog.database import db
 from catalog.demo.content import (
     DEMO_CONTEST_QUESTIONS,
@@ -74,6 +77,7 @@ def load_demo_data() -> list[str]:
     done += _load_catalogue()
     done += _load_bank()
     done += _load_quizzes()
+    done += _load_credit_rules()
     done += _load_synonyms()
     if done:
         done.insert(0, "demo data loaded:")
@@ -230,6 +234,33 @@ def _load_quizzes() -> list[str]:
         _user("power-admin"), course.id, user_ids=None, due_date=None, required=True
     )
     return ["quizzes: a practice paper, a contest; DEMO-POWER-01 required of demo-power"]
+
+
+DEMO_CREDIT_RULES: list[dict[str, Any]] = [
+    {"kind": RuleKind.CERTIFICATE, "certificate_kind": CertificateKind.SKILL, "credits": 2.0},
+    {
+        "kind": RuleKind.CERTIFICATE,
+        "certificate_kind": CertificateKind.SKILL,
+        "skill_level": 2,
+        "credits": 4.0,
+    },
+    {"kind": RuleKind.CERTIFICATE, "certificate_kind": CertificateKind.TRAINING, "credits": 0.5},
+    {"kind": RuleKind.CONTEST_AWARD, "rank_from": 1, "rank_to": 3, "credits": 1.0},
+]
+
+
+def _load_credit_rules() -> list[str]:
+    """The power company's rules, so level exams, certificates and contests earn credits
+    from the first run (skill certificates 2, 技师 4, training certificates 0.5, contest top
+    three 1)."""
+    admin = _user("power-admin")
+    if db.session.scalar(
+        select(CreditRule.id).where(CreditRule.organisation_id == admin.organisation_id)
+    ):
+        return []
+    for rule in DEMO_CREDIT_RULES:
+        credit_rules.create_rule(admin, dict(rule))
+    return [f"credit rules: {len(DEMO_CREDIT_RULES)} for demo-power"]
 
 
 demo_cli = AppGroup("demo", help="Demo data for development.")

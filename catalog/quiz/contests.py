@@ -11,10 +11,10 @@ from sqlalchemy import and_, func, or_, select
 from catalog.accounts.models import User
 from catalog.clock import utcnow
 from catalog.credits import rules
-from catalog.credits.ledger import require_admin
+from catalog.credits.audit import require_admin
 from catalog.database import db
 from catalog.errors import Conflict, NotFound
-from catalog.quiz.models import FINISHED, QuizMode, QuizSession
+from catalog.quiz.models import FINISHED, QuizMode, QuizSession, QuizTemplate
 from catalog.quiz.templates import get_template
 
 
@@ -43,25 +43,7 @@ def leaderboard(user: User, template_id: int, limit: int) -> Leaderboard:
     if template.mode is not QuizMode.CONTEST:
         raise NotFound("该试卷不是竞赛，没有排行榜 / Not a contest: no leaderboard")
     finished = (QuizSession.template_id == template.id, QuizSession.status.in_(FINISHED))
-    rows = db.session.execute(
-        select(QuizSession, User.display_name)
-        .join(User, User.id == QuizSession.user_id)
-        .where(*finished)
-        .order_by(
-            QuizSession.score.desc(),
-            QuizSession.time_used_seconds,
-            QuizSession.submitted_at,
-            QuizSession.id,
-        )
-        .limit(limit)
-    ).all()
-    top: list[Standing] = []
-    for index, (session, name) in enumerate(rows):
-        tied = top and (top[-1].score, top[-1].time_used_seconds) == (
-            session.score,
-            session.time_used_seconds,
-        )
-        top.append(_standing(session, name, top[-1].rank if tied else index + 1, user))
+    top = [_standing(s, name, rank, user) for s, name, rank in _ranked(template.id, limit)]
     entrants = int(db.session.scalar(select(func.count()).where(*finished)) or 0)
     mine = db.session.scalar(
         select(QuizSession)
@@ -85,6 +67,49 @@ def leaderboard(user: User, template_id: int, limit: int) -> Leaderboard:
         )
         me = _standing(mine, user.display_name, int(ahead or 0) + 1, user)
     return Leaderboard(template.id, entrants, top, me)
+
+
+def _ranked(template_id: int, limit: int | None) -> list[tuple[QuizSession, str, int]]:
+    """Finished entrants best first, each with their rank (ties share one: 1, 2, 2, 4)."""
+    query = (
+        select(QuizSession, User.display_name)
+        .join(User, User.id == QuizSession.user_id)
+        .where(QuizSession.template_id == template_id, QuizSession.status.in_(FINISHED))
+        .order_by(
+            QuizSession.score.desc(),
+            QuizSession.time_used_seconds,
+            QuizSession.submitted_at,
+            QuizSession.id,
+        )
+    )
+    ranked: list[tuple[QuizSession, str, int]] = []
+    for index, (session, name) in enumerate(db.session.execute(query.limit(limit)).all()):
+        previous = ranked[-1][0] if ranked else None
+        tied = previous is not None and (previous.score, previous.time_used_seconds) == (
+            session.score,
+            session.time_used_seconds,
+        )
+        ranked.append((session, name, ranked[-1][2] if tied else index + 1))
+    return ranked
+
+
+def closed_contest_ranks(organisation_id: int) -> list[tuple[int, str, int, str, int]]:
+    """(contest, title, user, username, rank) of every closed contest of the organisation:
+    what a contest rule applied to the past credits."""
+    contests = db.session.scalars(
+        select(QuizTemplate).where(
+            QuizTemplate.organisation_id == organisation_id,
+            QuizTemplate.mode == QuizMode.CONTEST,
+            QuizTemplate.closes_at.is_not(None),
+            QuizTemplate.closes_at <= utcnow(),
+        )
+    ).all()
+    found = []
+    for contest in contests:
+        for session, _, rank in _ranked(contest.id, None):
+            username = db.session.scalar(select(User.username).where(User.id == session.user_id))
+            found.append((contest.id, contest.title, session.user_id, username or "", rank))
+    return found
 
 
 def _standing(session: QuizSession, name: str, rank: int, user: User) -> Standing:

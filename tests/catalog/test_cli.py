@@ -97,3 +97,20 @@ def test_demo_load_is_idempotent(app: Flask) -> None:
     for paper in papers.values():
         assert len(sessions.start(learner, paper.id).items) == 5
     assert len(sessions.start_daily(learner).items) == 5
+    # Credits flow out of the box: the power company has rules, so an approved skill
+    # certificate earns (a passed level exam makes one) — there were none (issue 16, finding 5).
+    from catalog.credits import certificates, ledger
+    from catalog.credits.models import CertificateKind, CreditRule
+
+    rules = db.session.scalars(select(CreditRule)).all()
+    assert {(r.kind.value, r.certificate_kind) for r in rules} >= {
+        ("certificate", CertificateKind.SKILL),
+        ("contest_award", None),
+    }
+    admin = db.session.scalar(select(User).where(User.username == "power-admin"))
+    registered = certificates.register(
+        learner,
+        {"kind": CertificateKind.SKILL, "skill_level": 4, "number": "D-1", "issuer": "鉴定中心"},
+    )
+    certificates.review(admin, registered.id, approve=True, note=None)
+    assert ledger.balance(learner.id) == 2.0

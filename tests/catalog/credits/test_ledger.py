@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from catalog.accounts.models import Organisation, Role, User
-from catalog.credits import ledger
+from catalog.credits import audit, ledger
 from catalog.credits.models import CreditTransaction, TransactionKind
 from catalog.database import db
 from catalog.errors import NotFound, PermissionDenied
@@ -103,6 +103,6 @@ def test_adjustments_are_new_lines_by_admins_of_the_learners_organisation(
     ledger.adjust(platform, people.learner.id, -1, "平台更正")
     assert ledger.balance(people.learner.id) == 3
     with pytest.raises(PermissionDenied):
-        ledger.require_admin(people.learner)
-    ledger.require_admin(people.admin)
-    ledger.require_admin(platform)
+        audit.require_admin(people.learner)
+    audit.require_admin(people.admin)
+    audit.require_admin(platform)
