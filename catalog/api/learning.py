@@ -6,6 +6,7 @@ from typing import Any
 
 from flask.views import MethodView
 from flask_jwt_extended import current_user
+from marshmallow import fields
 
 from catalog.api import API_PREFIX, Blueprint, CursorArgsSchema, cursor_page_schema
 from catalog.api.paging import SortKey, keyset_page
@@ -25,6 +26,14 @@ blp = Blueprint(
     "learning", __name__, url_prefix=f"{API_PREFIX}/me", description="学习记录 / Learning history"
 )
 PUT_SCHEMA = StatementPutSchema()
+
+
+class HistoryArgsSchema(CursorArgsSchema):
+    heartbeats = fields.Boolean(
+        load_default=False, metadata={"description": "true: the player's heartbeats too"}
+    )
+
+
 NEWEST_FIRST = SortKey(Statement.timestamp, Statement.id, descending=True)
 
 
@@ -54,12 +63,15 @@ class StatementsById(MethodView):
 @blp.route("/history")
 class History(MethodView):
     @blp.auth()
-    @blp.arguments(CursorArgsSchema, location="query")
+    @blp.arguments(HistoryArgsSchema, location="query")
     @blp.response(200, cursor_page_schema(StatementSchema, "StatementPage"))
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
-        """Your learning timeline, newest first."""
-        query = history.history_query(current_user)
-        return keyset_page(query, NEWEST_FIRST, cursor=args["cursor"], limit=args["limit"])
+        """Your learning timeline, newest first, each entry with the title of what it is
+        about: completions, quiz results, certificates and credits (and, when asked, the
+        player's heartbeats)."""
+        query = history.history_query(current_user, heartbeats=args["heartbeats"])
+        page = keyset_page(query, NEWEST_FIRST, cursor=args["cursor"], limit=args["limit"])
+        return {**page, "items": history.titled(page["items"])}
 
 
 @blp.route("/progress")

@@ -120,9 +120,11 @@ class Mistakes(MethodView):
     @blp.arguments(MistakesArgsSchema, location="query")
     @blp.response(200, MistakePageSchema)
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
-        """Your mistakes book (错题本): what FSRS says is due, most overdue first."""
+        """Your mistakes book (错题本): every open mistake, what FSRS says is due first; each
+        with its key and explanation once a quiz's feedback policy has shown them to you."""
         query = review.mistakes_query(current_user, due_only=args.pop("due_only"))
-        return paginate(query, **args)
+        page = paginate(query, **args)
+        return {**page, "items": review.mistakes_of(current_user, page["items"])}
 
 
 @blp.route("/me/quiz-sessions")

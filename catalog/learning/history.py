@@ -15,16 +15,71 @@ from catalog.courses import enrolment
 from catalog.courses.enrolment import MyCourse, learner_course_ids
 from catalog.courses.models import Chapter, ChapterItem, Course
 from catalog.credits import certificates, ledger
+from catalog.credits import rules as credit_rules
 from catalog.credits.models import CreditTransaction
 from catalog.database import db
 from catalog.learning.completion import passed_any, required_exams, required_lectures
 from catalog.learning.models import LectureProgress, Statement
 from catalog.lectures.models import Microlecture
-from catalog.quiz.models import QuizSession, SessionItem
+from catalog.quiz.models import QuizSession, QuizTemplate, SessionItem
 
 
-def history_query(user: User) -> Select[Any]:
-    return select(Statement).where(Statement.user_id == user.id)
+def history_query(user: User, *, heartbeats: bool = True) -> Select[Any]:
+    query = select(Statement).where(Statement.user_id == user.id)
+    if not heartbeats:
+        query = query.where(Statement.verb != "progressed")
+    return query
+
+
+@dataclass
+class Titled:
+    """A statement of the learner's timeline with the title of what it is about."""
+
+    statement: Statement
+    title: str | None
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.statement, name)
+
+
+def titled(items: list[Statement]) -> list[Titled]:
+    """Each statement with its object's title: the microlecture, course, quiz, certificate or
+    what a credit was earned for (looked up once per kind for the page)."""
+    wanted: dict[str, set[int]] = {}
+    for item in items:
+        if item.object_type in TITLES and item.object_id.isdigit():
+            wanted.setdefault(item.object_type, set()).add(int(item.object_id))
+    sessions = {i.object_id for i in items if i.object_type == "quiz_session"}
+    titles: dict[tuple[str, str], str] = {}
+    for kind, ids in wanted.items():
+        id_column, title_column = TITLES[kind]
+        for found, name in db.session.execute(
+            select(id_column, title_column).where(id_column.in_(ids))
+        ):
+            titles[(kind, str(found))] = name
+    if sessions:
+        for session_id, paper, mode in db.session.execute(
+            select(QuizSession.id, QuizTemplate.title, QuizSession.mode)
+            .outerjoin(QuizTemplate, QuizTemplate.id == QuizSession.template_id)
+            .where(QuizSession.id.in_(sessions))
+        ):
+            titles[("quiz_session", session_id)] = paper or MODE_TITLES.get(mode.value, "")
+    result = []
+    for item in items:
+        title = titles.get((item.object_type, item.object_id))
+        if item.object_type == "credit" and item.result:
+            title = str(item.result.get("reason") or "") or None
+        if item.object_type == "certificate" and title is None and item.result:
+            title = credit_rules.LABELS.get(item.result.get("kind", ""))
+        result.append(Titled(item, title))
+    return result
+
+
+TITLES = {
+    "microlecture": (Microlecture.id, Microlecture.title),
+    "course": (Course.id, Course.title),
+}
+MODE_TITLES = {"daily": "每日一练", "review": "错题重练"}
 
 
 @dataclass

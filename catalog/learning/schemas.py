@@ -94,6 +94,9 @@ class StatementBatchResultSchema(ma.Schema):
 
 class StatementSchema(ma.Schema):
     id = fields.String(attribute="statement_id")
+    title = fields.String(
+        allow_none=True, metadata={"description": "the title of what the statement is about"}
+    )
     actor = fields.Function(lambda s: {"account": {"name": str(s.user_id)}})
     verb = fields.String()
     object = fields.Function(lambda s: {"type": s.object_type, "id": s.object_id})

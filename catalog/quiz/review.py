@@ -18,10 +18,11 @@ from sqlalchemy import Select, select
 
 from catalog.accounts.models import User
 from catalog.banks import visibility
-from catalog.banks.models import Question
+from catalog.banks.models import Question, QuestionVersion
 from catalog.banks.visibility import PRACTICE_USAGE
 from catalog.clock import utcnow
 from catalog.database import db
+from catalog.quiz import view_models
 from catalog.quiz.models import ReviewCard, SessionItem
 
 
@@ -133,7 +134,51 @@ def due_query(user: User, *, due_only: bool = True) -> Select[Any]:
 
 
 def mistakes_query(user: User, *, due_only: bool) -> Select[Any]:
+    """Every open mistake (or only the due ones), the most overdue first: what is due comes
+    before what is not."""
     return due_query(user, due_only=due_only).order_by(ReviewCard.due_at, ReviewCard.id)
+
+
+@dataclass
+class Mistake:
+    """A card of the mistakes book, with the question as it is now and — once a quiz's
+    feedback policy has shown it to the learner — the key and explanation they saw."""
+
+    card: ReviewCard
+    question: Question
+    options: list[dict[str, str]]
+    answer: dict[str, Any] | None
+    explanation: str | None
+
+    def __getattr__(self, name: str) -> Any:  # the card's own fields
+        return getattr(self.card, name)
+
+
+def mistakes_of(user: User, cards: list[ReviewCard]) -> list[Mistake]:
+    ids = [card.question_id for card in cards]
+    current = {
+        version.question_id: version
+        for version in db.session.scalars(
+            select(QuestionVersion)
+            .join(Question, Question.id == QuestionVersion.question_id)
+            .where(Question.id.in_(ids), QuestionVersion.version == Question.version)
+        )
+    }
+    keys = view_models.revealed_keys(user.id, ids)
+    made = []
+    for card in cards:
+        shown = keys.get(card.question_id)
+        version = current.get(card.question_id)
+        made.append(
+            Mistake(
+                card=card,
+                question=card.question,
+                options=list(version.options) if version else [],
+                answer=dict(shown.answer) if shown else None,
+                explanation=shown.explanation if shown else None,
+            )
+        )
+    return made
 
 
 def due_question_ids(user: User, limit: int) -> list[int]:

@@ -6,6 +6,7 @@ import marshmallow as ma
 from marshmallow import fields, validate
 
 from catalog.banks.models import QuestionType
+from catalog.clock import utcnow
 from catalog.quiz import sessions
 from catalog.quiz.models import FeedbackPolicy, QuizMode, SessionStatus
 from catalog.reference.services import occupation_code
@@ -244,7 +245,8 @@ class SessionSummarySchema(ma.Schema):
 
 class MistakesArgsSchema(ma.Schema):
     due_only = fields.Boolean(
-        load_default=True, metadata={"description": "false: every mistake, due or not"}
+        load_default=False,
+        metadata={"description": "true: only what is due (every open mistake otherwise)"},
     )
     page = fields.Integer(load_default=1, validate=validate.Range(min=1))
     page_size = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
@@ -259,6 +261,18 @@ class MistakeSchema(ma.Schema):
     reviews = fields.Integer(metadata={"description": "answers since the first mistake"})
     last_wrong_at = fields.AwareDateTime(allow_none=True)
     due_at = fields.AwareDateTime(metadata={"description": "when FSRS asks it again"})
+    due = fields.Function(
+        lambda m: m.due_at <= utcnow(), metadata={"description": "due for review now"}
+    )
+    options = fields.List(fields.Dict(), metadata={"description": "the question's options now"})
+    answer = fields.Dict(
+        allow_none=True,
+        metadata={
+            "description": "the key, in the question's own labels, once a quiz's feedback "
+            "policy has shown it to you (null until then)"
+        },
+    )
+    explanation = fields.String(allow_none=True)
 
 
 class MarkingSchema(ma.Schema):

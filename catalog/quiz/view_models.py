@@ -181,3 +181,25 @@ def view_of(session: QuizSession, versions: dict[int, Frozen] | None = None) -> 
         server_time=now,
         remaining_seconds=remaining,
     )
+
+
+def revealed_keys(user_id: int, question_ids: list[int]) -> dict[int, Frozen]:
+    """For each question, the version whose key and explanation a quiz of the learner's has
+    already shown them (by its feedback policy), if any: the newest such."""
+    if not question_ids:
+        return {}
+    rows = db.session.execute(
+        select(QuizSession, SessionItem)
+        .join(SessionItem, SessionItem.session_id == QuizSession.id)
+        .where(QuizSession.user_id == user_id, SessionItem.question_id.in_(question_ids))
+        .order_by(QuizSession.started_at.desc())
+    ).all()
+    shown: dict[int, int] = {}
+    for session, item in rows:
+        if item.question_id not in shown and revealed(session, item):
+            shown[item.question_id] = item.version_id
+    versions = db.session.execute(
+        select(*FROZEN_COLUMNS).where(QuestionVersion.id.in_(set(shown.values())))
+    )
+    by_id = {row.id: cast(Frozen, row) for row in versions}
+    return {question: by_id[version] for question, version in shown.items() if version in by_id}

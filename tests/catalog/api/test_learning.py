@@ -14,6 +14,7 @@ from flask.testing import FlaskClient
 
 from catalog.accounts.models import Organisation, Role, User
 from catalog.clock import utcnow
+from catalog.courses.models import Course
 from catalog.database import db
 from catalog.learning.models import Statement
 from catalog.lectures.models import Microlecture
@@ -165,15 +166,17 @@ def test_history_is_a_private_newest_first_timeline(
             for t in range(5)
         ],
     )
-    page = client.get("/api/v1/me/history?limit=3", headers=learner["headers"]).get_json()
+    history = "/api/v1/me/history?heartbeats=true&limit=3"
+    page = client.get(history, headers=learner["headers"]).get_json()
     assert len(page["items"]) == 3 and page["next_cursor"]
     stamps = [s["timestamp"] for s in page["items"]]
     assert stamps == sorted(stamps, reverse=True)
     rest = client.get(
-        f"/api/v1/me/history?limit=3&cursor={page['next_cursor']}", headers=learner["headers"]
+        f"{history}&cursor={page['next_cursor']}", headers=learner["headers"]
     ).get_json()
     assert len(rest["items"]) == 2 and rest["next_cursor"] is None
     assert page["items"][0]["verb"] == "progressed"
+    assert page["items"][0]["title"] == lecture.title
     stranger = login_as(Role.LEARNER)
     assert client.get("/api/v1/me/history", headers=stranger).get_json()["items"] == []
     assert client.get("/api/v1/me/history").status_code == 401
@@ -310,3 +313,21 @@ def test_statements_from_long_ago_are_refused_and_a_null_spoils_no_other(
     results = send(client, learner["headers"], [old, None, beat(lecture.id, 15, 30)])
     assert [r["status"] for r in results] == ["rejected", "rejected", "stored"]
     assert "days ago" in results[0]["reason"]
+
+
+def test_history_names_what_each_entry_is_about_without_heartbeats(
+    client: FlaskClient, learner: dict, make_course: Callable[..., int]
+) -> None:
+    """/me/history listed raw heartbeats without titles (issue 16, finding 9)."""
+    course = make_course(learner["org"])
+    client.put(f"/api/v1/me/courses/{course}", headers=learner["headers"])
+    lecture = db.session.scalars(db.select(Microlecture)).one()
+    beats = [beat(lecture.id, t, t + 15) for t in range(0, int(lecture.duration_seconds), 15)]
+    send(client, learner["headers"], beats)
+    items = client.get("/api/v1/me/history", headers=learner["headers"]).get_json()["items"]
+    assert "progressed" not in {i["verb"] for i in items}
+    titled = {(i["verb"], i["object"]["type"]): i["title"] for i in items}
+    assert titled[("completed", "microlecture")] == lecture.title
+    course_title = db.session.get(Course, course).title
+    assert titled[("completed", "course")] == course_title
+    assert course_title in (titled[("earned", "credit")] or "")

@@ -262,7 +262,7 @@ def test_mistakes_are_scheduled_with_fsrs_and_reviewed(client: FlaskClient, setu
             wrong.append(item["question_id"])
 
     # FSRS asks a fresh mistake again after a short learning step, not at once.
-    assert client.get("/api/v1/me/mistakes", headers=learner).get_json()["total"] == 0
+    assert client.get("/api/v1/me/mistakes?due_only=true", headers=learner).get_json()["total"] == 0
     book = client.get("/api/v1/me/mistakes?due_only=false", headers=learner).get_json()
     assert sorted(m["question_id"] for m in book["items"]) == sorted(wrong)
     assert all(m["wrong_count"] == 1 and m["stem"] for m in book["items"])
@@ -270,7 +270,7 @@ def test_mistakes_are_scheduled_with_fsrs_and_reviewed(client: FlaskClient, setu
     assert later["error"]["details"]["next_due_at"]
 
     _make_due(learner, client)
-    due = client.get("/api/v1/me/mistakes", headers=learner).get_json()
+    due = client.get("/api/v1/me/mistakes?due_only=true", headers=learner).get_json()
     assert due["total"] == 2
     review = client.post("/api/v1/me/review-sessions", headers=learner)
     assert review.status_code == 201
@@ -284,7 +284,7 @@ def test_mistakes_are_scheduled_with_fsrs_and_reviewed(client: FlaskClient, setu
     client.post(f"{SESSIONS}/{session['id']}/submit", headers=learner)
 
     # Right this time: FSRS pushes them out; the book remembers the mistake.
-    assert client.get("/api/v1/me/mistakes", headers=learner).get_json()["total"] == 0
+    assert client.get("/api/v1/me/mistakes?due_only=true", headers=learner).get_json()["total"] == 0
     book = client.get("/api/v1/me/mistakes?due_only=false", headers=learner).get_json()
     assert all(m["reviews"] == 2 and m["wrong_count"] == 1 for m in book["items"])
     assert all(m["due_at"] > utcnow().isoformat() for m in book["items"])
@@ -535,3 +535,40 @@ def test_no_key_leaves_before_its_policy_allows(
     again = client.get(f"{SESSIONS}/{sid}", headers=learner)
     if not after_submit:
         assert "解析" not in again.get_data(as_text=True)
+
+
+def test_the_mistakes_book_lists_every_mistake_with_its_key_once_shown(
+    client: FlaskClient, setup: dict
+) -> None:
+    """The book was empty by default (only due cards) and never showed the key, even after
+    practice had revealed it (issue 16, finding 9)."""
+    learner = setup["learner"]
+    after_submit = template(client, setup, feedback_policy="after_submit").get_json()["id"]
+    session = start(client, setup, after_submit).get_json()
+    answer_all(client, setup, session, right=False)
+    client.post(f"{SESSIONS}/{session['id']}/submit", headers=learner)
+    book = client.get("/api/v1/me/mistakes", headers=learner).get_json()
+    assert book["total"] == 3  # every mistake, not only what is due
+    assert all(m["due"] is False and len(m["options"]) >= 2 for m in book["items"])
+    shown = book["items"]
+    for mistake in shown:
+        texts = {o["label"]: o["text"] for o in mistake["options"]}
+        assert [texts[label] for label in mistake["answer"]["correct"]] == ["断开电源"]
+        assert mistake["explanation"] is not None
+    _make_due(learner, client)
+    one = db.session.scalars(db.select(ReviewCard)).first()
+    one.due_at = utcnow() + timedelta(days=3)
+    db.session.commit()
+    ordered = client.get("/api/v1/me/mistakes", headers=learner).get_json()["items"]
+    assert [m["due"] for m in ordered] == [True, True, False]  # what is due first
+
+
+def test_a_mistake_made_where_keys_are_never_shown_keeps_its_key(
+    client: FlaskClient, setup: dict
+) -> None:
+    never = template(client, setup, feedback_policy="never").get_json()["id"]
+    session = start(client, setup, never).get_json()
+    answer_all(client, setup, session, right=False)
+    client.post(f"{SESSIONS}/{session['id']}/submit", headers=setup["learner"])
+    book = client.get("/api/v1/me/mistakes", headers=setup["learner"]).get_json()["items"]
+    assert book and all(m["answer"] is None and m["explanation"] is None for m in book)
