@@ -60,7 +60,6 @@ def main() -> None:
                     group_by=group_by,
                     date_from=utcnow().date() - timedelta(days=DAYS),
                     date_to=utcnow().date(),
-                    organisation_id=None,
                 )
                 samples.append((time.perf_counter() - started) * 1000)
             timings.append(Result(f"report by {group_by}", samples, "≤ 1000 ms"))
