@@ -44,6 +44,7 @@ KEY_BEARING = {
     "POST /api/v1/quiz-sessions/{session_id}/submit": "learner: test_papers",
     "POST /api/v1/me/daily-practice": "learner: test_daily_practice",
     "POST /api/v1/me/review-sessions": "learner: test_reviews_and_mistakes",
+    "GET /api/v1/me/mistakes": "learner: test_reviews_and_mistakes",
     "GET /api/v1/banks/{bank_id}/questions": "staff: test_staff_paths",
     "POST /api/v1/banks/{bank_id}/questions": "staff: test_staff_paths",
     "GET /api/v1/questions/{question_id}": "staff: test_staff_paths",
