@@ -9,6 +9,7 @@ from typing import Any
 
 from flask import Flask
 from sqlalchemy import event, text
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter, Map
 
 from catalog import (
@@ -43,6 +44,9 @@ class RowIdConverter(IntegerConverter):
 def flask_app(settings: Settings) -> Flask:
     """A Flask app with its settings, logging, extensions, error handling and app-wide routes."""
     app = Flask("catalog", static_folder=None)
+    if settings.trusted_proxies:  # the client's address and scheme, as the proxies say
+        proxies = settings.trusted_proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)  # type: ignore[method-assign]
     app.json = StrictJSONProvider(app)
     app.url_map.converters["int"] = RowIdConverter
     app.json.sort_keys = False

@@ -1,16 +1,19 @@
 """Request bodies read strictly, once for every endpoint: JSON that strict parsers on phones
-and in PostgreSQL would refuse never gets in. Refused: ``NaN`` and ``Infinity`` (not JSON),
-strings holding a lone UTF-16 surrogate or a NUL (not text we can store or send back), and
-nesting deeper than any of our documents (a parser's stack is not a place for an attack)."""
+and in PostgreSQL would refuse never gets in. Refused: ``NaN`` and ``Infinity`` (not JSON,
+even when spelled ``1e999``), integers of more than 30 digits, strings holding a lone UTF-16
+surrogate or a NUL (not text we can store or send back), and nesting deeper than any of our
+documents (a parser's stack is not a place for an attack)."""
 
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 
 from flask.json.provider import DefaultJSONProvider
 
 MAX_DEPTH = 32
+MAX_INT_DIGITS = 30  # no id, count or amount of ours needs more
 
 
 class BodyRefused(ValueError):
@@ -21,10 +24,27 @@ def _no_constants(name: str) -> Any:
     raise BodyRefused(f"JSON 中不能有 {name} / {name} is not JSON")
 
 
+def _finite(text: str) -> float:
+    value = float(text)
+    if math.isinf(value):  # 1e999: not NaN or Infinity by name, but the same once parsed
+        raise BodyRefused(f"数值超出范围：{text[:40]} / Number out of range: {text[:40]}")
+    return value
+
+
+def _bounded_int(text: str) -> int:
+    if len(text.lstrip("-")) > MAX_INT_DIGITS:
+        raise BodyRefused(
+            f"整数超过 {MAX_INT_DIGITS} 位 / An integer longer than {MAX_INT_DIGITS} digits"
+        )
+    return int(text)
+
+
 def strict_loads(data: str | bytes) -> Any:
     """Parse a request body, or raise :class:`BodyRefused`."""
     try:
-        value = json.loads(data, parse_constant=_no_constants)
+        value = json.loads(
+            data, parse_constant=_no_constants, parse_float=_finite, parse_int=_bounded_int
+        )
     except RecursionError:
         raise BodyRefused(
             f"JSON 嵌套过深（最多 {MAX_DEPTH} 层）/ JSON nested deeper than {MAX_DEPTH} levels"
@@ -33,6 +53,10 @@ def strict_loads(data: str | bytes) -> Any:
         raise BodyRefused("请求体须为 UTF-8 / The body must be UTF-8") from None
     except json.JSONDecodeError as error:
         raise BodyRefused(f"JSON 格式不正确 / Invalid JSON: {error.msg}") from None
+    except BodyRefused:
+        raise
+    except ValueError:  # whatever else the parser refuses: never a 500
+        raise BodyRefused("JSON 格式不正确 / Invalid JSON") from None
     _check(value)
     return value
 

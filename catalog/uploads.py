@@ -12,7 +12,7 @@ import puremagic
 
 from catalog.errors import PayloadTooLarge, UnsupportedMediaType
 from catalog.runtime import runtime
-from ingest.interfaces import ObjectInfo, ObjectNotFound
+from ingest.interfaces import InvalidRange, ObjectNotFound
 
 UNKNOWN = "application/octet-stream"
 STAGING = "staging/"  # staging/<final key>: what clients may write; swept when abandoned
@@ -34,10 +34,20 @@ def staging_key(key: str) -> str:
 
 def sniff(key: str, *, head_bytes: int = 8192) -> str:
     """The stored object's real type from its first bytes (raises ObjectNotFound)."""
-    with runtime().object_store.get(key, start=0, end=head_bytes - 1) as body:
-        head = body.read()
     try:
-        matches = puremagic.magic_string(head)
+        with runtime().object_store.get(key, start=0, end=head_bytes - 1) as body:
+            head = body.read()
+    except InvalidRange:  # an empty file is no type of ours
+        return UNKNOWN
+    return sniff_bytes(head)
+
+
+def sniff_bytes(head: bytes) -> str:
+    """The real type of bytes from their first ones (never from a name or a client's word)."""
+    if not head:
+        return UNKNOWN
+    try:
+        matches = puremagic.magic_string(head[:8192])
     except puremagic.PureError:
         return UNKNOWN
     return next((str(m.mime_type) for m in matches if m.mime_type), UNKNOWN)
@@ -66,19 +76,28 @@ def plan_image(
 
 
 def accept_upload(key: str, *, allowed: set[str], max_bytes: int, refusal: str) -> str:
-    """Check the file uploaded for ``key`` and move it there, served as its real type; then
-    its type. Accepting again reads the final object (no later upload replaces it). A refused
-    file is deleted and 415 says ``refusal``; ObjectNotFound when nothing was uploaded."""
+    """Move the file uploaded for ``key`` there and check it there, served as its real type;
+    then its type. The bytes are checked where no URL can write (checking the staging copy
+    and then moving it let a client swap the bytes in between). Accepting again reads the
+    final object, whose type must still be allowed. A refused file is deleted and 415 says
+    ``refusal``; ObjectNotFound when nothing was uploaded."""
     store = runtime().object_store
     try:
-        return store.head(key).content_type
+        existing = store.head(key)
     except ObjectNotFound:
         pass
+    else:
+        if existing.content_type not in allowed:  # put there by another path (an import)
+            raise UnsupportedMediaType(refusal, details={"detected_type": existing.content_type})
+        return existing.content_type
     staged = staging_key(key)
-    info = store.head(staged)
     detected = sniff(staged)
-    if detected not in allowed or info.size > max_bytes:
+    if detected not in allowed:
         store.delete(staged)
         raise UnsupportedMediaType(refusal, details={"detected_type": detected})
-    promoted: ObjectInfo = store.promote(staged, key, content_type=detected)
-    return promoted.content_type
+    store.promote(staged, key, content_type=detected)
+    info, confirmed = store.head(key), sniff(key)
+    if confirmed != detected or info.size > max_bytes:
+        store.delete(key)
+        raise UnsupportedMediaType(refusal, details={"detected_type": confirmed})
+    return detected

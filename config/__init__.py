@@ -62,6 +62,13 @@ def _parse_positive_int(raw: str) -> int:
     return value
 
 
+def _parse_proxy_count(raw: str) -> int:
+    value = int(raw)
+    if not 0 <= value <= 5:
+        raise ValueError(f"expected 0 to 5 proxies, got {raw!r}")
+    return value
+
+
 def _parse_share(raw: str) -> float:
     value = float(raw)
     if not 0 < value <= 1:
@@ -223,6 +230,14 @@ class Settings:
         "REFRESH_TOKEN_DAYS",
         _parse_positive_int,
         "lifetime of a refresh token (a login session)",
+    )
+    trusted_proxies: int = setting(
+        0,
+        "TRUSTED_PROXIES",
+        _parse_proxy_count,
+        "how many proxies in front of the app set X-Forwarded-For/-Proto (0: the connection's "
+        "address is the client's; behind a load balancer set 1, or every user shares its "
+        "address in sign-in limits)",
     )
     max_request_bytes: int = setting(
         16 * 1024 * 1024,

@@ -115,9 +115,7 @@ class LocalObjectStore:
                     raise
             Path(tmp.name).replace(path)
             meta = {"content_type": content_type, "etag": etag or digest.hexdigest()}
-            meta_path = self._meta_path(key)
-            meta_path.parent.mkdir(parents=True, exist_ok=True)
-            meta_path.write_text(json.dumps(meta), encoding="utf-8")
+            _replace_text(self._meta_path(key), json.dumps(meta))
         except OSError as exc:
             raise StorageUnavailable(f"local store cannot write {key}: {exc}") from exc
         return self.head(key)
@@ -171,9 +169,7 @@ class LocalObjectStore:
             # A rename: the staging file's URLs name a path that no longer exists.
             self._path(source).replace(path)
             meta = {"content_type": content_type, "etag": info.etag}
-            meta_path = self._meta_path(target)
-            meta_path.parent.mkdir(parents=True, exist_ok=True)
-            meta_path.write_text(json.dumps(meta), encoding="utf-8")
+            _replace_text(self._meta_path(target), json.dumps(meta))
             self._meta_path(source).unlink(missing_ok=True)
         except OSError as exc:
             raise StorageUnavailable(f"local store cannot move {source}: {exc}") from exc
@@ -219,7 +215,7 @@ class LocalObjectStore:
         folder = self._upload_dir(upload_id)
         folder.mkdir(parents=True)
         manifest = {"key": key, "content_type": content_type, "created": time.time()}
-        (folder / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+        _replace_text(folder / "manifest.json", json.dumps(manifest))
         return upload_id
 
     def _manifest(self, key: str, upload_id: str) -> dict[str, object]:
@@ -260,7 +256,7 @@ class LocalObjectStore:
                 Path(tmp.name).unlink(missing_ok=True)
                 raise
         Path(tmp.name).replace(folder / f"part-{part_number:05d}")
-        (folder / f"part-{part_number:05d}.etag").write_text(digest.hexdigest(), encoding="ascii")
+        _replace_text(folder / f"part-{part_number:05d}.etag", digest.hexdigest())
         return PartInfo(
             part_number, (folder / f"part-{part_number:05d}").stat().st_size, digest.hexdigest()
         )
@@ -389,6 +385,17 @@ class LocalObjectStore:
 
 class TooLarge(InvalidUpload):
     """A body longer than its presigned size (refused while it streams in)."""
+
+
+def _replace_text(path: Path, text: str) -> None:
+    """Write a small file whole or not at all: a reader at the same moment sees the old
+    content or the new, never an empty file (two PUTs at once gave 500s)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile(
+        "w", dir=path.parent, delete=False, prefix=".tmp-", encoding="utf-8"
+    ) as tmp:
+        tmp.write(text)
+    Path(tmp.name).replace(path)
 
 
 def _bounded(stream: IO[bytes], size: int) -> Iterator[bytes]:

@@ -87,3 +87,6 @@ class AuthSession(db.Model):  # type: ignore[name-defined,misc]
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     user_agent: Mapped[str | None] = mapped_column(String(255))
+    # where the sign-in came from, hashed with the secret (no addresses are kept): a place a
+    # user has signed in from is not locked out by failures from elsewhere
+    address_hash: Mapped[str | None] = mapped_column(String(64), index=True)

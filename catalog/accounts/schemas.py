@@ -6,6 +6,7 @@ import marshmallow as ma
 from marshmallow import fields, validate
 
 from catalog.accounts.models import OrganisationKind, Role
+from catalog.fields import AwareDateTime
 
 USERNAME = validate.Regexp(
     r"^[A-Za-z0-9_.@+\-]{3,64}$",
@@ -29,7 +30,7 @@ class OrganisationSchema(ma.Schema):
     code = fields.String(required=True, validate=ORG_CODE)
     name = fields.String(required=True, validate=validate.Length(min=1, max=200))
     kind = fields.Enum(OrganisationKind, by_value=True, required=True)
-    created_at = fields.AwareDateTime(dump_only=True)
+    created_at = AwareDateTime(dump_only=True)
 
 
 class OrganisationCreateSchema(OrganisationSchema):
@@ -49,7 +50,7 @@ class UserSchema(ma.Schema):
     organisation = fields.Nested(OrganisationBriefSchema, allow_none=True)
     roles = fields.Method("_roles", metadata={"type": "array", "items": {"type": "string"}})
     is_active = fields.Boolean()
-    created_at = fields.AwareDateTime()
+    created_at = AwareDateTime()
 
     def _roles(self, user: object) -> list[str]:
         return sorted(role.value for role in user.roles)  # type: ignore[attr-defined]

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import hmac
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 
 from argon2.exceptions import InvalidHashError, VerificationError
+from flask import current_app
 from flask_jwt_extended import create_access_token, create_refresh_token
 from sqlalchemy import Select, select
 
@@ -141,6 +144,11 @@ def create_user_as(
             raise PermissionDenied(
                 "无权授予平台管理员角色 / Only a platform admin grants that role"
             )
+        if Role.ADMIN in roles:  # else one admin makes a second to approve their own credits
+            raise PermissionDenied(
+                "只有平台管理员可以任命管理员 / Only a platform admin appoints admins",
+                code="four_eyes",
+            )
     return create_user(
         username=username,
         display_name=display_name,
@@ -160,7 +168,36 @@ def users_visible_to(actor: User) -> Select[tuple[User]]:
 # --- logins --------------------------------------------------------------------------------
 
 
-def authenticate(username: str, password: str, *, user_agent: str | None) -> TokenPair:
+KNOWN_ADDRESS_DAYS = 90
+
+
+def address_hash(address: str) -> str:
+    """An address as kept: a keyed hash, so the database holds no addresses."""
+    key = current_app.config["SECRET_KEY"].encode()
+    return hmac.new(key, address.encode(), hashlib.sha256).hexdigest()[:64]
+
+
+def known_address(username: str, address: str) -> bool:
+    """The user signed in from this address within the last 90 days."""
+    since = utcnow() - timedelta(days=KNOWN_ADDRESS_DAYS)
+    return (
+        db.session.scalar(
+            select(AuthSession.id)
+            .join(User, User.id == AuthSession.user_id)
+            .where(
+                User.username == username.strip(),
+                AuthSession.address_hash == address_hash(address),
+                AuthSession.created_at >= since,
+            )
+            .limit(1)
+        )
+        is not None
+    )
+
+
+def authenticate(
+    username: str, password: str, *, user_agent: str | None, address: str | None = None
+) -> TokenPair:
     """Check a password and open a login session with an access and a refresh token."""
     hasher = runtime().password_hasher
     user = db.session.scalar(select(User).where(User.username == username.strip()))
@@ -179,6 +216,7 @@ def authenticate(username: str, password: str, *, user_agent: str | None) -> Tok
         user_id=user.id,
         expires_at=utcnow() + timedelta(days=settings.refresh_token_days),
         user_agent=(user_agent or "")[:255] or None,
+        address_hash=address_hash(address) if address else None,
     )
     db.session.add(session)
     db.session.commit()

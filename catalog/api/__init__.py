@@ -14,6 +14,7 @@ from webargs.flaskparser import FlaskParser, abort
 
 from catalog.accounts.models import Role
 from catalog.errors import ErrorResponseSchema
+from catalog.fields import AwareDateTime
 from catalog.json_bodies import BodyRefused, strict_loads
 from catalog.security import require_roles
 
@@ -118,7 +119,7 @@ class UploadTicketSchema(ma.Schema):
     key = ma.fields.String()
     url = ma.fields.String()
     method = ma.fields.String()
-    expires_at = ma.fields.AwareDateTime()
+    expires_at = AwareDateTime()
 
 
 class ImageUploadRequestSchema(ma.Schema):

@@ -44,13 +44,22 @@ def _failed(response: Any) -> bool:
     return bool(response.status_code == 401)
 
 
+def _from_a_known_place() -> bool:
+    """The user has signed in from this address before: the per-user ceiling, which others'
+    failures can fill, does not lock them out here (their own address's limit still holds)."""
+    return services.known_address(_username(), get_remote_address())
+
+
 @blp.route("/token")
 class Tokens(MethodView):
     decorators = [
         # Failed attempts count per user name from one address (so nobody locks a worker out
-        # from elsewhere), with slower ceilings per user name and per address (spraying).
+        # from elsewhere), with slower ceilings per user name — which never shuts out an
+        # address the user signed in from before — and per address (spraying).
         limiter.limit(_login_limit, key_func=_user_at_address_key, deduct_when=_failed),
-        limiter.limit(_ceiling, key_func=_user_key, deduct_when=_failed),
+        limiter.limit(
+            _ceiling, key_func=_user_key, deduct_when=_failed, exempt_when=_from_a_known_place
+        ),
         limiter.limit(_ceiling, deduct_when=_failed),
     ]
 
@@ -64,6 +73,7 @@ class Tokens(MethodView):
             credentials["username"],
             credentials["password"],
             user_agent=request.headers.get("User-Agent"),
+            address=get_remote_address(),
         )
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask.views import MethodView
 from flask_jwt_extended import current_user
 
@@ -9,7 +11,6 @@ from catalog.accounts.models import User
 from catalog.accounts.schemas import UserSchema
 from catalog.api import API_PREFIX, Blueprint
 from catalog.courses import enrolment
-from catalog.courses.models import Enrolment
 from catalog.courses.schemas import EnrolmentSchema, MyCoursesSchema
 from catalog.learning import completion, history
 
@@ -39,9 +40,11 @@ class MyCourses(MethodView):
 class MyCoursesById(MethodView):
     @blp.auth()
     @blp.response(200, EnrolmentSchema)
-    def put(self, course_id: int) -> Enrolment:
+    def put(self, course_id: int) -> dict[str, Any]:
         """Enrol in a published course (doing it again changes nothing)."""
-        taken = enrolment.enrol(current_user, course_id)
+        # read before catching up: a leave racing this enrolment may delete the row meanwhile
+        enrolled = enrolment.enrol(current_user, course_id)
+        taken = {"course_id": enrolled.course_id, "enrolled_at": enrolled.enrolled_at}
         completion.catch_up(course_id, user_ids=[current_user.id])  # what I did before counts
         return taken
 

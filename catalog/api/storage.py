@@ -7,6 +7,7 @@ for its method and key; no session or token is involved, exactly as with S3's pr
 from __future__ import annotations
 
 from flask import Blueprint, Response, request, send_file
+from werkzeug.http import parse_range_header
 
 from catalog.errors import error_response
 from catalog.runtime import runtime
@@ -45,6 +46,9 @@ def read_object(key: str) -> Response:
     path = store.path_for(key)
     info = store.head(key)
     download = params.get("download")
+    if "Range" in request.headers and parse_range_header(request.headers["Range"]) is None:
+        # a Range that does not parse (bytes=5-2) is ignored, as S3 does: the whole object
+        request.environ.pop("HTTP_RANGE", None)
     response = send_file(
         path,
         mimetype=info.content_type or "application/octet-stream",

@@ -6,6 +6,7 @@ import marshmallow as ma
 from marshmallow import fields
 
 from catalog.background.models import TaskStatus
+from catalog.fields import AwareDateTime
 
 
 class TaskSchema(ma.Schema):
@@ -15,6 +16,6 @@ class TaskSchema(ma.Schema):
     progress = fields.Integer(metadata={"description": "0–100"})
     message = fields.String(allow_none=True, metadata={"description": "中文 / English"})
     result = fields.Dict(allow_none=True)
-    created_at = fields.AwareDateTime()
-    started_at = fields.AwareDateTime(allow_none=True)
-    finished_at = fields.AwareDateTime(allow_none=True)
+    created_at = AwareDateTime()
+    started_at = AwareDateTime(allow_none=True)
+    finished_at = AwareDateTime(allow_none=True)

@@ -24,7 +24,7 @@ from catalog.banks.models import (
     QuestionTag,
     QuestionVersion,
 )
-from catalog.banks.questions import comparable_texts
+from catalog.banks.questions import IMAGE_MAX_BYTES, IMAGE_TYPES, comparable_texts
 from catalog.banks.services import near_duplicate_threshold
 from catalog.banks.validation import check, comparable_text, fingerprint
 from catalog.clock import utcnow
@@ -32,6 +32,7 @@ from catalog.database import db
 from catalog.errors import NotFound
 from catalog.indexing import outbox
 from catalog.runtime import runtime
+from catalog.uploads import sniff_bytes
 from ingest.questions import aiken, gift, moodle_xml, tabular
 from ingest.questions.common import Candidate, FileRefused, Location, Problem
 
@@ -124,7 +125,9 @@ def _check_all(candidates: list[Candidate], problems: list[Problem]) -> list[Che
                     Problem(candidate.location, message, candidate.columns.get(field), field)
                 )
         candidate.data = {}  # the normalised copy is kept; the raw one is not needed again
-        if not found and not candidate.problems:
+        image_problems = _check_images(candidate)
+        problems.extend(image_problems)
+        if not found and not candidate.problems and not image_problems:
             checked.append((candidate, clean, fingerprint(clean)))
     return checked
 
@@ -257,7 +260,7 @@ def _insert(record: QuestionImport, kept: list[Checked], publish: bool) -> int:
         for candidate, clean, _print in chunk:
             for name, data in candidate.images:
                 key = f"banks/{record.bank_id}/images/{secrets.token_hex(8)}-{_safe(name)}"
-                store.put(key, io.BytesIO(data), content_type=_image_type(name))
+                store.put(key, io.BytesIO(data), content_type=sniff_bytes(data))  # checked
                 clean["stem_images"].append(key)
         ids = db.session.scalars(
             insert(Question).returning(Question.id, sort_by_parameter_order=True),
@@ -323,13 +326,26 @@ def _safe(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "_", posixpath.basename(name))[-60:] or "image"
 
 
-def _image_type(name: str) -> str:
-    extension = posixpath.splitext(name.lower())[1]
-    return {
-        ".png": "image/png",
-        ".jpg": "image/jpeg",
-        ".jpeg": "image/jpeg",
-        ".gif": "image/gif",
-        ".webp": "image/webp",
-        ".svg": "image/svg+xml",
-    }.get(extension, "application/octet-stream")
+def _check_images(candidate: Candidate) -> list[Problem]:
+    """A question's embedded files are images of the types a stem may show, read from their
+    bytes (an SVG with a script, or HTML named .png, are refused by name), none too large."""
+    found = []
+    for name, data in candidate.images:
+        detected = sniff_bytes(data)
+        if detected not in IMAGE_TYPES:
+            found.append(
+                Problem(
+                    candidate.location,
+                    f"附件 {name} 不是允许的图片（JPEG、PNG、GIF、WebP），实为 {detected} / "
+                    f"The file {name} is not an allowed image (JPEG, PNG, GIF, WebP): {detected}",
+                )
+            )
+        elif len(data) > IMAGE_MAX_BYTES:
+            found.append(
+                Problem(
+                    candidate.location,
+                    f"图片 {name} 超过 {IMAGE_MAX_BYTES // 1024 // 1024} MB / The image {name} is "
+                    f"larger than {IMAGE_MAX_BYTES // 1024 // 1024} MB",
+                )
+            )
+    return found

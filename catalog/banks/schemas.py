@@ -9,6 +9,7 @@ from marshmallow import fields, validate
 from catalog.banks import snapshots, transfers
 from catalog.banks.models import ImportStatus, QuestionStatus, QuestionType, QuestionUsage
 from catalog.banks.services import BULK_ACTIONS
+from catalog.fields import AwareDateTime
 
 NAME = validate.Length(min=1, max=200)
 
@@ -30,8 +31,8 @@ class BankSchema(ma.Schema):
         metadata={"description": "organisations that use this bank in their quizzes"},
     )
     snapshot = fields.Function(snapshots.describe, allow_none=True)
-    created_at = fields.AwareDateTime()
-    updated_at = fields.AwareDateTime()
+    created_at = AwareDateTime()
+    updated_at = AwareDateTime()
 
 
 class BankCreateSchema(ma.Schema):
@@ -153,7 +154,7 @@ class QuestionSchema(ma.Schema):
         fields.Nested(NearDuplicateSchema),
         metadata={"description": "similar questions (not blocked)"},
     )
-    updated_at = fields.AwareDateTime(attribute="question.updated_at")
+    updated_at = AwareDateTime(attribute="question.updated_at")
 
 
 class QuestionVersionSchema(ma.Schema):
@@ -168,7 +169,7 @@ class QuestionVersionSchema(ma.Schema):
     difficulty = fields.Integer()
     knowledge_points = fields.List(fields.String())
     tags = fields.List(fields.String())
-    created_at = fields.AwareDateTime()
+    created_at = AwareDateTime()
 
 
 class QuestionQueryArgsSchema(ma.Schema):
@@ -239,8 +240,8 @@ class ImportSchema(ma.Schema):
     problem_count = fields.Integer()
     problems = fields.List(fields.Nested(ProblemSchema), metadata={"description": "first 1,000"})
     report_url = fields.Function(transfers.report_url, allow_none=True)
-    created_at = fields.AwareDateTime()
-    finished_at = fields.AwareDateTime(allow_none=True)
+    created_at = AwareDateTime()
+    finished_at = AwareDateTime(allow_none=True)
 
 
 class ExportRequestSchema(ma.Schema):
@@ -260,4 +261,4 @@ class SnapshotSchema(ma.Schema):
     url = fields.String(metadata={"description": "short-lived URL of the gzip JSON"})
     size = fields.Integer()
     question_count = fields.Integer()
-    published_at = fields.AwareDateTime()
+    published_at = AwareDateTime()

@@ -12,14 +12,24 @@ from catalog.banks import exports
 from catalog.banks.models import ImportStatus, QuestionImport
 from catalog.clock import utcnow
 from catalog.database import db, new_id
+from ingest.questions.common import Location, Problem
+
+LOST = "处理该文件的进程已停止 / The process reading the file stopped"
+
+
+def _fail(record: QuestionImport, why: str) -> None:
+    """The import ends failed and its report says why (the task's reason, as a problem)."""
+    record.status = ImportStatus.FAILED
+    record.finished_at = utcnow()
+    if not record.problems:
+        record.problems = [Problem(Location(), why).as_dict()]
+    db.session.commit()
 
 
 def _lost_import(task_id: str) -> None:
     record = db.session.scalar(select(QuestionImport).where(QuestionImport.task_id == task_id))
     if record is not None and record.status is ImportStatus.RUNNING:
-        record.status = ImportStatus.FAILED
-        record.finished_at = utcnow()
-        db.session.commit()
+        _fail(record, LOST)
 
 
 @tracked_task(on_lost=_lost_import)
@@ -27,13 +37,12 @@ def import_questions(progress: Progress, import_id: str) -> dict[str, Any]:
     """Import a question file into its bank (all or nothing unless asked to skip invalid rows)."""
     try:
         counts = run_job("catalog.banks.imports:run", (import_id,), progress)
-    except Exception:
+    except Exception as exc:
         db.session.rollback()
         record = db.session.get(QuestionImport, import_id)
         if record is not None:
-            record.status = ImportStatus.FAILED
-            record.finished_at = utcnow()
-            db.session.commit()
+            reason = str(exc) if isinstance(exc, TaskFailure) else "导入出错 / The import failed"
+            _fail(record, reason)
         raise
     if counts["status"] == "failed":
         raise TaskFailure(

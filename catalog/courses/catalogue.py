@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Select, and_, exists, select
@@ -81,12 +83,45 @@ def published_query(
     return query
 
 
+def current_release(course_id: int) -> CourseRelease | None:
+    """The course's published release, if it has one."""
+    return _current_release(course_id)
+
+
 def _current_release(course_id: int) -> CourseRelease | None:
     return db.session.scalar(
         select(CourseRelease)
         .join(Course, Course.id == CourseRelease.course_id)
         .where(Course.id == course_id, CourseRelease.version == Course.published_version)
     )
+
+
+@dataclass(frozen=True)
+class ReleasedLecture:
+    id: int
+    title: str
+    required: bool
+
+
+def released_lectures(course_ids: Iterable[int]) -> dict[int, list[ReleasedLecture]]:
+    """Each published course's microlectures in order, as its current release has them (a
+    draft's edits count for nobody until they are reviewed and published)."""
+    ids = set(course_ids)
+    if not ids:
+        return {}
+    releases = db.session.execute(
+        select(CourseRelease.course_id, CourseRelease.document)
+        .join(Course, Course.id == CourseRelease.course_id)
+        .where(Course.id.in_(ids), CourseRelease.version == Course.published_version)
+    )
+    return {
+        course_id: [
+            ReleasedLecture(int(item["id"]), item["title"], bool(item.get("required", True)))
+            for chapter in document.get("chapters", [])
+            for item in chapter.get("microlectures", [])
+        ]
+        for course_id, document in releases
+    }
 
 
 def get_published(course_id: int) -> CourseRelease:

@@ -7,6 +7,7 @@ from flask import url_for
 from marshmallow import fields, validate
 
 from catalog.courses.models import CourseStatus
+from catalog.fields import AwareDateTime
 
 CODE = validate.Regexp(
     r"^[A-Za-z0-9][A-Za-z0-9_.\-]{1,39}$",
@@ -56,7 +57,7 @@ class CourseListItemSchema(ma.Schema):
     cover_url = fields.Function(
         _cover_link, metadata={"description": "redirects to the image", "nullable": True}
     )
-    published_at = fields.AwareDateTime()
+    published_at = AwareDateTime()
 
 
 class CourseDetailSchema(CourseListItemSchema):
@@ -125,8 +126,8 @@ class AuthoringCourseSchema(ma.Schema):
     review_note = fields.String(allow_none=True)
     has_cover = fields.Function(lambda course: bool(course.cover_key))
     chapters = fields.List(fields.Nested(ChapterSchema))
-    created_at = fields.AwareDateTime()
-    updated_at = fields.AwareDateTime()
+    created_at = AwareDateTime()
+    updated_at = AwareDateTime()
 
 
 class AuthoringCourseListItemSchema(ma.Schema):
@@ -135,7 +136,7 @@ class AuthoringCourseListItemSchema(ma.Schema):
     title = fields.String()
     status = fields.Enum(CourseStatus, by_value=True)
     published_version = fields.Integer(allow_none=True)
-    updated_at = fields.AwareDateTime()
+    updated_at = AwareDateTime()
 
 
 class CourseCreateSchema(ma.Schema):
@@ -191,7 +192,7 @@ class CoverSetSchema(ma.Schema):
 
 class EnrolmentSchema(ma.Schema):
     course_id = fields.Integer()
-    enrolled_at = fields.AwareDateTime()
+    enrolled_at = AwareDateTime()
 
 
 class AssignmentCreateSchema(ma.Schema):
@@ -214,12 +215,12 @@ class AssignmentSchema(ma.Schema):
     user_id = fields.Integer(allow_none=True, metadata={"description": "null: everyone"})
     due_date = fields.Date(allow_none=True)
     required = fields.Boolean()
-    created_at = fields.AwareDateTime()
+    created_at = AwareDateTime()
 
 
 class MyCourseSchema(ma.Schema):
     course = fields.Nested(CourseListItemSchema)
-    enrolled_at = fields.AwareDateTime(allow_none=True)
+    enrolled_at = AwareDateTime(allow_none=True)
     assigned = fields.Boolean()
     required = fields.Boolean(metadata={"description": "必修课"})
     due_date = fields.Date(allow_none=True)

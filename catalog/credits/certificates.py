@@ -4,7 +4,8 @@ registered with a scan and reviewed by admins, revocation, expiry."""
 from __future__ import annotations
 
 import secrets
-from datetime import timedelta
+import unicodedata
+from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import Select, select
@@ -18,6 +19,7 @@ from catalog.credits.ledger import revoke
 from catalog.credits.models import (
     AuditAction,
     Certificate,
+    CertificateKind,
     CertificateSource,
     CertificateStatus,
 )
@@ -89,8 +91,15 @@ def register(user: User, data: dict[str, Any]) -> Certificate:
     if scan_key is not None:
         _check_scan(user, scan_key)
     occupation = occupation_id(data.pop("occupation", None))
-    if data.get("expires_on") and data.get("issued_on") and data["expires_on"] < data["issued_on"]:
-        raise Invalid(details={"json": {"expires_on": ["早于发证日期 / before issued_on"]}})
+    data["number"] = _normal(data.get("number") or "").upper() or None
+    data["issuer"] = _normal(data.get("issuer") or "") or None
+    _check_dates(data.get("issued_on"), data.get("expires_on"))
+    # one registration at a time per learner (two taps of "submit" make one certificate)
+    db.session.execute(select(User.id).where(User.id == user.id).with_for_update())
+    if data["number"] and _registered(data["kind"], data["number"], data["issuer"]):
+        raise Conflict(
+            "该证书已登记 / This certificate is already registered", code="already_registered"
+        )
     certificate = Certificate(
         **data,
         user_id=user.id,
@@ -107,6 +116,42 @@ def register(user: User, data: dict[str, Any]) -> Certificate:
         db.session.rollback()
         raise Conflict("证书已登记 / Already registered") from None
     return certificate
+
+
+def _normal(text: str) -> str:
+    """Full-width letters and digits folded, spaces trimmed: ＳＧ０１ and SG01 are one number."""
+    return " ".join(unicodedata.normalize("NFKC", text).split())
+
+
+def _check_dates(issued_on: date | None, expires_on: date | None) -> None:
+    today = local_day(utcnow())
+    problems: dict[str, list[str]] = {}
+    if issued_on is not None and issued_on > today:
+        problems["issued_on"] = ["发证日期在未来 / issued in the future"]
+    if expires_on is not None and issued_on is not None and expires_on < issued_on:
+        problems["expires_on"] = ["早于发证日期 / before issued_on"]
+    elif expires_on is not None and expires_on < today:
+        problems["expires_on"] = ["证书已过期 / the certificate has expired"]
+    if problems:
+        raise Invalid(details={"json": problems})
+
+
+def _registered(kind: CertificateKind, number: str | None, issuer: str | None) -> bool:
+    """The same certificate (kind, number, issuer) is pending, approved or was revoked, for
+    anybody: a certificate is one person's, and a revoked one is not registered again."""
+    return (
+        db.session.scalar(
+            select(Certificate.id)
+            .where(
+                Certificate.kind == kind,
+                Certificate.number == number,
+                Certificate.issuer == issuer,
+                Certificate.status != CertificateStatus.REJECTED,
+            )
+            .limit(1)
+        )
+        is not None
+    )
 
 
 def _check_scan(user: User, key: str) -> None:

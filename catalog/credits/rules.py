@@ -133,14 +133,27 @@ def apply_to_past(
 ) -> list[Award]:
     """Apply a rule to what happened before it took effect: approved certificates (of its kind
     and level) or ranks in closed contests (in its band; ``contest_ranks`` lists them by
-    organisation) of the organisation's learners that earned nothing yet. A dry run says who
-    would get what; each award is made at most once (an event already credited, by this rule
-    or another, is left as it is)."""
+    organisation) of the organisation's learners that earned nothing yet. Each event earns
+    what the organisation's rules in effect give it (the most specific certificate rule, the
+    best band), as it would have had they been there, whichever rule is applied first; never
+    the acting admin's own (four eyes). A dry run says who would get what; each award is made
+    at most once (an event already credited is left as it is)."""
     rule = _rule(admin, rule_id)
     if not rule.active:
         raise Conflict("规则已停用 / The rule is retired", code="rule_retired")
+    if rule.effective_from > local_day(utcnow()):
+        raise Conflict(
+            f"规则自 {rule.effective_from} 起生效 / The rule takes effect on {rule.effective_from}",
+            code="rule_not_in_effect",
+        )
     events = _past_events(rule, contest_ranks)
-    awards = [a for a in events if not _earned(a.user_id, a.source_type, a.source_id)]
+    awards = [
+        a
+        for a in events
+        if a.user_id != admin.id
+        and a.credits > 0
+        and not _earned(a.user_id, a.source_type, a.source_id)
+    ]
     if dry_run:
         return awards
     made = []
@@ -183,12 +196,13 @@ def _past_events(rule: CreditRule, contest_ranks: ContestRanks) -> list[Award]:
                 username,
                 "certificate",
                 str(certificate.id),
-                rule.credits,
+                certificate_credits(certificate, rule.organisation_id),
                 f"{LABELS[certificate.kind.value]} {certificate.number or certificate.id}"
                 "（规则追溯）",
             )
             for certificate, username in db.session.execute(query.order_by(Certificate.id))
         ]
+    bands = contest_bands(rule.organisation_id)
     awards = []
     for contest_id, title, user_id, username, rank in contest_ranks(rule.organisation_id):
         if (rule.rank_from or 0) <= rank <= (rule.rank_to or 0):
@@ -198,7 +212,7 @@ def _past_events(rule: CreditRule, contest_ranks: ContestRanks) -> list[Award]:
                     username,
                     "contest",
                     str(contest_id),
-                    rule.credits,
+                    band_credits(bands, rank),
                     f"{title} 第 {rank} 名（规则追溯）",
                 )
             )
@@ -295,17 +309,30 @@ def contest_bands(organisation_id: int) -> list[CreditRule]:
     )
 
 
+def band_credits(bands: list[CreditRule], rank: int) -> float:
+    """What a rank earns: the best band that holds it."""
+    return max(
+        (r.credits for r in bands if (r.rank_from or 0) <= rank <= (r.rank_to or 0)),
+        default=0.0,
+    )
+
+
 def credit_contest_ranks(
-    bands: list[CreditRule], contest_id: int, title: str, ranks: list[tuple[int, int]]
+    admin: User,
+    bands: list[CreditRule],
+    contest_id: int,
+    title: str,
+    ranks: list[tuple[int, int]],
 ) -> int:
-    """Credit each (user, rank) by the band that holds the rank, once per contest; returns
-    how many earned something. The caller commits."""
+    """Credit each (user, rank) by the best band that holds the rank, once per contest, never
+    the awarding admin's own rank (four eyes: another admin awards it); returns how many
+    earned something. The caller commits."""
     awarded = 0
     for user_id, rank in ranks:
-        amount = max(
-            (r.credits for r in bands if (r.rank_from or 0) <= rank <= (r.rank_to or 0)),
-            default=0.0,
-        )
-        if earn(user_id, amount, "contest", contest_id, reason=f"{title} 第 {rank} 名"):
+        if user_id == admin.id:
+            continue
+        amount = band_credits(bands, rank)
+        reason = f"{title} 第 {rank} 名"
+        if earn(user_id, amount, "contest", contest_id, reason=reason, by=admin):
             awarded += 1
     return awarded

@@ -12,6 +12,7 @@ from catalog.credits.models import (
     RuleKind,
     TransactionKind,
 )
+from catalog.fields import AwareDateTime
 from catalog.reference.services import occupation_code
 from catalog.runtime import runtime
 
@@ -42,10 +43,10 @@ class CertificateSchema(ma.Schema):
         allow_none=True,
         metadata={"description": "a short-lived link to the scan (holder and admins)"},
     )
-    issued_at = fields.AwareDateTime()
+    issued_at = AwareDateTime()
     verification_code = fields.String(metadata={"description": "quote it to verify"})
     session_id = fields.String(allow_none=True)
-    reviewed_at = fields.AwareDateTime(allow_none=True)
+    reviewed_at = AwareDateTime(allow_none=True)
     review_note = fields.String(allow_none=True)
 
 
@@ -123,7 +124,7 @@ class RuleUpdateSchema(ma.Schema):
 class RuleSchema(RuleCreateSchema):
     id = fields.Integer()
     active = fields.Boolean()
-    created_at = fields.AwareDateTime()
+    created_at = AwareDateTime()
 
 
 class TransactionSchema(ma.Schema):
@@ -134,7 +135,7 @@ class TransactionSchema(ma.Schema):
     source_id = fields.String()
     reason = fields.String()
     reverses_id = fields.Integer(allow_none=True)
-    created_at = fields.AwareDateTime()
+    created_at = AwareDateTime()
 
 
 class AdjustmentSchema(ma.Schema):
@@ -181,4 +182,4 @@ class AuditEntrySchema(ma.Schema):
     before = fields.Dict(allow_none=True)
     after = fields.Dict(allow_none=True)
     reason = fields.String(allow_none=True)
-    created_at = fields.AwareDateTime()
+    created_at = AwareDateTime()

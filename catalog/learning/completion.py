@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 
 from catalog.accounts.models import User
-from catalog.courses.models import Chapter, ChapterItem, Course
+from catalog.courses import catalogue
 from catalog.credits import ledger
 from catalog.database import db, upsert
 from catalog.learning import statements
@@ -55,9 +55,9 @@ def complete_course_if_done(user_id: int, course_id: int, when: datetime) -> Non
     statements.record(
         user_id, "completed", "course", course_id, when=when, result={"completion": True}
     )
-    course = db.session.get(Course, course_id)
-    if course is not None and course.credits > 0:
-        ledger.earn(user_id, course.credits, "course", course_id, reason=course.title)
+    release = catalogue.current_release(course_id)  # the reviewed version, not a draft
+    if release is not None and release.credits > 0:
+        ledger.earn(user_id, release.credits, "course", course_id, reason=release.title)
 
 
 def completed_lectures_of(user_id: int) -> set[int]:
@@ -71,24 +71,14 @@ def completed_lectures_of(user_id: int) -> set[int]:
 
 
 def required_lectures(course_id: int) -> set[int]:
-    return set(
-        db.session.scalars(
-            select(ChapterItem.microlecture_id)
-            .join(Chapter, Chapter.id == ChapterItem.chapter_id)
-            .where(Chapter.course_id == course_id, ChapterItem.required.is_(True))
-        )
-    )
+    """The microlectures the course's current release requires."""
+    lectures = catalogue.released_lectures([course_id]).get(course_id, [])
+    return {lecture.id for lecture in lectures if lecture.required}
 
 
 def course_lectures(course_id: int) -> set[int]:
-    """Every microlecture of the course, required or not."""
-    return set(
-        db.session.scalars(
-            select(ChapterItem.microlecture_id)
-            .join(Chapter, Chapter.id == ChapterItem.chapter_id)
-            .where(Chapter.course_id == course_id)
-        )
-    )
+    """Every microlecture of the course's current release, required or not."""
+    return {lecture.id for lecture in catalogue.released_lectures([course_id]).get(course_id, [])}
 
 
 def catch_up(

@@ -11,9 +11,9 @@ from sqlalchemy import Select, func, select
 from catalog.accounts.models import User
 from catalog.banks.models import QuestionKnowledgePoint
 from catalog.clock import utcnow
-from catalog.courses import enrolment
+from catalog.courses import catalogue, enrolment
 from catalog.courses.enrolment import MyCourse, learner_course_ids
-from catalog.courses.models import Chapter, ChapterItem, Course
+from catalog.courses.models import Course
 from catalog.credits import certificates, ledger
 from catalog.credits import rules as credit_rules
 from catalog.credits.models import CreditTransaction
@@ -148,19 +148,19 @@ def my_courses(user: User) -> list[MyCourseProgress]:
     ids = [m.course.course_id for m in mine]
     if not ids:
         return []
-    items = db.session.execute(
-        select(Chapter.course_id, ChapterItem.microlecture_id, Microlecture.title)
-        .join(ChapterItem, ChapterItem.chapter_id == Chapter.id)
-        .join(Microlecture, Microlecture.id == ChapterItem.microlecture_id)
-        .where(Chapter.course_id.in_(ids), ChapterItem.required.is_(True))
-        .order_by(Chapter.course_id, Chapter.position, ChapterItem.position)
-    ).all()
+    released = catalogue.released_lectures(ids)
+    required = {
+        course_id: [lecture for lecture in lectures if lecture.required]
+        for course_id, lectures in released.items()
+    }
     progress = {
         p.microlecture_id: p
         for p in db.session.scalars(
             select(LectureProgress).where(
                 LectureProgress.user_id == user.id,
-                LectureProgress.microlecture_id.in_({i.microlecture_id for i in items}),
+                LectureProgress.microlecture_id.in_(
+                    {lecture.id for lectures in required.values() for lecture in lectures}
+                ),
             )
         )
     }
@@ -168,10 +168,10 @@ def my_courses(user: User) -> list[MyCourseProgress]:
     result = []
     for course in mine:
         course_id = course.course.course_id
-        lectures = [i for i in items if i.course_id == course_id]
-        finished = [i for i in lectures if _done(progress.get(i.microlecture_id))]
-        following = next((i for i in lectures if not _done(progress.get(i.microlecture_id))), None)
-        started = any(i.microlecture_id in progress for i in lectures)
+        lectures = required.get(course_id, [])
+        finished = [i for i in lectures if _done(progress.get(i.id))]
+        following = next((i for i in lectures if not _done(progress.get(i.id))), None)
+        started = any(i.id in progress for i in lectures)
         done = str(course_id) in done_courses
         if done:
             status = "done"
@@ -188,7 +188,7 @@ def my_courses(user: User) -> list[MyCourseProgress]:
                 lectures_total=len(lectures),
                 share=round(len(finished) / len(lectures), 3) if lectures else 0.0,
                 next_lecture=(
-                    {"id": following.microlecture_id, "title": following.title}
+                    {"id": following.id, "title": following.title}
                     if following is not None and not done
                     else None
                 ),

@@ -13,10 +13,10 @@ from sqlalchemy import select
 
 from catalog.accounts.models import User
 from catalog.clock import local_day, utcnow
+from catalog.courses import catalogue
 from catalog.courses.enrolment import learner_course_ids
-from catalog.courses.models import Chapter, ChapterItem
 from catalog.database import db, upsert
-from catalog.errors import Conflict, Invalid
+from catalog.errors import Conflict, Invalid, translate
 from catalog.learning import progress, statements
 from catalog.learning.completion import complete_course_if_done
 from catalog.learning.models import (
@@ -60,7 +60,7 @@ def record_batch(user: User, raw: list[Any]) -> list[Outcome]:
         try:
             data = IN_SCHEMA.load(item if isinstance(item, dict) else {})
         except ma.ValidationError as error:
-            outcomes[index] = Outcome(_text(given_id), "rejected", error.messages)
+            outcomes[index] = Outcome(_text(given_id), "rejected", translate(error.messages))
             continue
         if data["timestamp"] > latest:
             outcomes[index] = Outcome(
@@ -83,10 +83,22 @@ def record_batch(user: User, raw: list[Any]) -> list[Outcome]:
         accepted[data["id"]] = _Accepted(index, data, digest)
 
     lectures = _lectures({a.data["object"]["id"] for a in accepted.values()})
+    skew = timedelta(seconds=settings.statement_future_seconds)  # device clocks run fast or slow
     for statement_id, entry in list(accepted.items()):
-        if entry.data["object"]["id"] not in lectures:
+        lecture = lectures.get(entry.data["object"]["id"])
+        if lecture is None:
             outcomes[entry.index] = Outcome(
                 statement_id, "rejected", "没有这个已发布的微课 / no such published microlecture"
+            )
+            del accepted[statement_id]
+            continue
+        began = max(user.created_at, lecture.published_at or lecture.created_at)
+        if entry.data["timestamp"] < began - skew:
+            outcomes[entry.index] = Outcome(
+                statement_id,
+                "rejected",
+                "时间早于账号创建或微课发布 / timestamp before the account or the microlecture "
+                "existed",
             )
             del accepted[statement_id]
 
@@ -294,17 +306,14 @@ def _advance(
 
 
 def _courses_by_lecture(user: User, lecture_ids: set[int]) -> dict[int, set[int]]:
-    """For each microlecture, the learner's courses (enrolled or assigned) that hold it."""
+    """For each microlecture, the learner's courses (enrolled or assigned) whose published
+    release holds it."""
     course_ids = learner_course_ids(user) if lecture_ids else set()
     found: dict[int, set[int]] = defaultdict(set)
-    if course_ids:
-        rows = db.session.execute(
-            select(ChapterItem.microlecture_id, Chapter.course_id)
-            .join(Chapter, Chapter.id == ChapterItem.chapter_id)
-            .where(ChapterItem.microlecture_id.in_(lecture_ids), Chapter.course_id.in_(course_ids))
-        )
-        for lecture_id, course_id in rows:
-            found[lecture_id].add(course_id)
+    for course_id, lectures in catalogue.released_lectures(course_ids).items():
+        for lecture in lectures:
+            if lecture.id in lecture_ids:
+                found[lecture.id].add(course_id)
     return found
 
 

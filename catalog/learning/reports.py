@@ -15,11 +15,11 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Integer, case, cast, func, literal, select
+from sqlalchemy import Integer, and_, case, cast, func, literal, select
 
 from catalog.accounts.models import Organisation, Role, User
 from catalog.clock import end_of, local_day, utcnow
-from catalog.courses.models import Course
+from catalog.courses.models import Course, CourseRelease
 from catalog.database import db
 from catalog.errors import Invalid, PermissionDenied
 from catalog.learning.models import Statement, TrainingActivity
@@ -202,10 +202,17 @@ def _completions(rows: dict[str, Row], total: Row, scope: Scope) -> None:
         conditions.append(User.organisation_id == scope.organisation_id)
     key, timed = _fact_key(scope.group_by, cast(Statement.object_id, Integer), Statement.timestamp)
     query = (
-        select(key, func.count(), func.sum(Course.class_hours))
+        select(key, func.count(), func.sum(CourseRelease.class_hours))  # as published
         .select_from(Statement)
         .join(User, User.id == Statement.user_id)
         .join(Course, Course.id == cast(Statement.object_id, Integer))
+        .outerjoin(
+            CourseRelease,
+            and_(
+                CourseRelease.course_id == Course.id,
+                CourseRelease.version == Course.published_version,
+            ),
+        )
         .where(*conditions)
         .group_by(key)
     )

@@ -6,6 +6,7 @@ import marshmallow as ma
 from marshmallow import fields, validate
 
 from catalog.extensions import CheckedEach
+from catalog.fields import AwareDateTime
 
 CLIENT_VERBS = ("progressed",)  # completions, quiz results and credits are the server's to record
 
@@ -57,7 +58,7 @@ class StatementInSchema(ma.Schema):
     object = fields.Nested(ObjectSchema, required=True)
     result = fields.Nested(HeartbeatSchema, required=True)
     context = fields.Dict(load_default=None, metadata={"description": "device, app version…"})
-    timestamp = fields.AwareDateTime(
+    timestamp = AwareDateTime(
         required=True,
         default_timezone=None,
         metadata={
@@ -102,8 +103,8 @@ class StatementSchema(ma.Schema):
     object = fields.Function(lambda s: {"type": s.object_type, "id": s.object_id})
     result = fields.Dict(allow_none=True)
     context = fields.Dict(allow_none=True)
-    timestamp = fields.AwareDateTime()
-    stored = fields.AwareDateTime()
+    timestamp = AwareDateTime()
+    stored = AwareDateTime()
 
 
 class LectureProgressSchema(ma.Schema):
@@ -112,8 +113,8 @@ class LectureProgressSchema(ma.Schema):
     duration_seconds = fields.Float()
     share_watched = fields.Float()
     last_position = fields.Float()
-    completed_at = fields.AwareDateTime(allow_none=True)
-    updated_at = fields.AwareDateTime()
+    completed_at = AwareDateTime(allow_none=True)
+    updated_at = AwareDateTime()
 
 
 class CourseProgressSchema(ma.Schema):

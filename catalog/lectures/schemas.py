@@ -5,6 +5,7 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import fields, validate
 
+from catalog.fields import AwareDateTime
 from catalog.lectures.models import LectureStatus, UploadStatus
 
 TITLE = validate.Length(min=1, max=200)
@@ -31,7 +32,7 @@ class MicrolectureListItemSchema(ma.Schema):
     duration_seconds = fields.Float(allow_none=True)
     knowledge_points = fields.List(fields.String())
     instructor = fields.Nested(InstructorSchema)
-    published_at = fields.AwareDateTime(allow_none=True)
+    published_at = AwareDateTime(allow_none=True)
 
 
 class MicrolectureSchema(MicrolectureListItemSchema):
@@ -44,8 +45,8 @@ class AuthoringMicrolectureSchema(MicrolectureSchema):
     failure_reason = fields.String(allow_none=True)
     is_published = fields.Boolean()
     organisation_id = fields.Integer()
-    created_at = fields.AwareDateTime()
-    updated_at = fields.AwareDateTime()
+    created_at = AwareDateTime()
+    updated_at = AwareDateTime()
 
 
 class MicrolectureCreateSchema(ma.Schema):
@@ -109,13 +110,13 @@ class UploadSchema(ma.Schema):
     failure_reason = fields.String(allow_none=True)
     detected_type = fields.String(allow_none=True)
     task_id = fields.String(allow_none=True, metadata={"description": "GET /api/v1/tasks/{id}"})
-    expires_at = fields.AwareDateTime()
+    expires_at = AwareDateTime()
 
 
 class UploadPlanSchema(ma.Schema):
     upload = fields.Nested(UploadSchema)
     method = fields.String(metadata={"description": "single: one PUT to url; multipart: parts"})
-    expires_at = fields.AwareDateTime(metadata={"description": "when the URLs stop working"})
+    expires_at = AwareDateTime(metadata={"description": "when the URLs stop working"})
     url = fields.String(allow_none=True)
     headers = fields.Dict(keys=fields.String(), values=fields.String())
     part_size = fields.Integer(allow_none=True)
@@ -148,7 +149,7 @@ class RenditionSchema(ma.Schema):
 class PlaybackSchema(ma.Schema):
     microlecture_id = fields.Integer()
     duration_seconds = fields.Float(allow_none=True)
-    expires_at = fields.AwareDateTime()
+    expires_at = AwareDateTime()
     renditions = fields.List(fields.Nested(RenditionSchema))
     thumbnail_url = fields.String(allow_none=True)
     transcript_url = fields.String(allow_none=True)

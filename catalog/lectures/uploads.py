@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy import update
+
 from catalog.accounts.models import User
 from catalog.clock import utcnow
 from catalog.database import db, new_id
@@ -139,6 +141,59 @@ def get_upload(user: User, lecture_id: int, upload_id: str) -> MediaUpload:
     return _get_upload(user, lecture_id, upload_id)[1]
 
 
+def _exists(key: str) -> bool:
+    try:
+        runtime().object_store.head(key)
+    except ObjectNotFound:
+        return False
+    return True
+
+
+def _check_received(upload: MediaUpload, detected: str) -> None:
+    """The promoted file is what was announced: its size, its checksum, audio or video of the
+    type read before it moved. Otherwise it is deleted and the upload ends failed."""
+    store = runtime().object_store
+    info = store.head(upload.key)
+
+    def refuse(reason: str, error: Exception) -> None:
+        store.delete(upload.key)
+        processing.end_upload(upload, reason)
+        raise error
+
+    if info.size != upload.size:
+        refuse(
+            f"大小不符：声明 {upload.size}，实际 {info.size} / size mismatch",
+            Invalid(
+                "文件大小与声明不符 / The uploaded size differs from the announced size",
+                code="size_mismatch",
+                details={"announced": upload.size, "received": info.size},
+            ),
+        )
+    if upload.sha256:
+        digest = hashlib.sha256()
+        with store.get(upload.key) as body:
+            for chunk in body.chunks():
+                digest.update(chunk)
+        if digest.hexdigest() != upload.sha256:
+            refuse(
+                "SHA-256 校验失败 / checksum mismatch",
+                Invalid(
+                    "文件校验和不符 / The SHA-256 checksum does not match",
+                    code="checksum_mismatch",
+                    details={"announced": upload.sha256, "received": digest.hexdigest()},
+                ),
+            )
+    confirmed = sniff(upload.key, head_bytes=SNIFF_BYTES)
+    if not detected.startswith(ACCEPTED_PREFIXES) or confirmed != detected:
+        refuse(
+            f"不是音视频文件（{confirmed}）/ not audio or video: {confirmed}",
+            UnsupportedMediaType(
+                "上传的文件不是视频或音频 / The uploaded file is not video or audio",
+                details={"detected_type": confirmed},
+            ),
+        )
+
+
 def complete_upload(
     user: User, lecture_id: int, upload_id: str, parts: list[dict[str, Any]] | None
 ) -> MediaUpload:
@@ -147,6 +202,13 @@ def complete_upload(
     Calling it again for an upload already accepted returns it unchanged (phones retry).
     """
     lecture, upload = _get_upload(user, lecture_id, upload_id)
+    # One completion at a time per upload: parallel retries wait, then find it accepted. An
+    # UPDATE locks the row on PostgreSQL and takes the write lock on SQLite (which has no
+    # row locks: a SELECT … FOR UPDATE there let two calls through).
+    db.session.execute(
+        update(MediaUpload).where(MediaUpload.id == upload.id).values(status=MediaUpload.status)
+    )
+    db.session.refresh(upload)
     if upload.status in {UploadStatus.PROCESSING, UploadStatus.DONE}:
         return upload
     if upload.status is not UploadStatus.PENDING:
@@ -175,43 +237,19 @@ def complete_upload(
         except ObjectNotFound:
             pass  # completed by an earlier call whose answer was lost; the head below decides
     try:
-        info = store.head(staged)
+        detected = sniff(staged, head_bytes=SNIFF_BYTES)
+        # The bytes move where no URL reaches before they are checked: a PUT racing this
+        # call writes a new staging file, never the one checked and served.
+        store.promote(staged, upload.key, content_type=detected)
     except ObjectNotFound:
+        if _exists(upload.key):  # a parallel retry moved it first: its answer is this one's
+            db.session.rollback()
+            db.session.refresh(upload)
+            return upload
         raise Invalid(
             "文件尚未上传 / The file has not been uploaded yet", code="not_uploaded"
         ) from None
-    if info.size != upload.size:
-        processing.end_upload(
-            upload, f"大小不符：声明 {upload.size}，实际 {info.size} / size mismatch"
-        )
-        raise Invalid(
-            "文件大小与声明不符 / The uploaded size differs from the announced size",
-            code="size_mismatch",
-            details={"announced": upload.size, "received": info.size},
-        )
-    if upload.sha256:
-        digest = hashlib.sha256()
-        with store.get(staged) as body:
-            for chunk in body.chunks():
-                digest.update(chunk)
-        if digest.hexdigest() != upload.sha256:
-            processing.end_upload(upload, "SHA-256 校验失败 / checksum mismatch")
-            raise Invalid(
-                "文件校验和不符 / The SHA-256 checksum does not match",
-                code="checksum_mismatch",
-                details={"announced": upload.sha256, "received": digest.hexdigest()},
-            )
-    detected = sniff(staged, head_bytes=SNIFF_BYTES)
-    if not detected.startswith(ACCEPTED_PREFIXES):
-        processing.end_upload(
-            upload, f"不是音视频文件（{detected}）/ not audio or video: {detected}"
-        )
-        raise UnsupportedMediaType(
-            "上传的文件不是视频或音频 / The uploaded file is not video or audio",
-            details={"detected_type": detected},
-        )
-    # Checked: the bytes move where no URL reaches, served as what they are.
-    store.promote(staged, upload.key, content_type=detected)
+    _check_received(upload, detected)
     upload.detected_type = detected
     upload.status = UploadStatus.PROCESSING
     upload.completed_at = utcnow()

@@ -137,6 +137,6 @@ def award(admin: User, template_id: int) -> int:
     widest = max((r.rank_to or 0 for r in bands), default=0)
     board = leaderboard(admin, template_id, max(widest, 1))
     ranks = [(standing.user_id, standing.rank) for standing in board.top]
-    awarded = rules.credit_contest_ranks(bands, template.id, template.title, ranks)
+    awarded = rules.credit_contest_ranks(admin, bands, template.id, template.title, ranks)
     db.session.commit()
     return awarded

@@ -7,6 +7,7 @@ from marshmallow import fields, validate
 
 from catalog.banks.models import QuestionType
 from catalog.clock import utcnow
+from catalog.fields import AwareDateTime
 from catalog.quiz import sessions
 from catalog.quiz.models import FeedbackPolicy, QuizMode, SessionStatus
 from catalog.reference.services import occupation_code
@@ -66,8 +67,8 @@ class TemplateCreateSchema(ma.Schema):
         load_default=False, metadata={"description": "少选得分: partial credit"}
     )
     choice_share = fields.Float(load_default=0.5, validate=validate.Range(min=0, max=1))
-    opens_at = fields.AwareDateTime(load_default=None)
-    closes_at = fields.AwareDateTime(load_default=None)
+    opens_at = AwareDateTime(load_default=None)
+    closes_at = AwareDateTime(load_default=None)
     occupation = fields.String(load_default=None, metadata={"description": "a level exam's 工种"})
     skill_level = fields.Integer(load_default=None, validate=validate.Range(min=1, max=5))
     course_id = fields.Integer(
@@ -86,7 +87,7 @@ class TemplateSchema(TemplateCreateSchema):
     )
     id = fields.Integer()
     organisation_id = fields.Integer()
-    created_at = fields.AwareDateTime()
+    created_at = AwareDateTime()
     outdated_questions = fields.Function(
         sessions.outdated_questions,
         metadata={
@@ -129,9 +130,9 @@ class SessionSchema(ma.Schema):
     mode = fields.Enum(QuizMode, by_value=True)
     status = fields.Enum(SessionStatus, by_value=True)
     attempt = fields.Integer()
-    started_at = fields.AwareDateTime()
-    deadline_at = fields.AwareDateTime(allow_none=True)
-    server_time = fields.AwareDateTime()
+    started_at = AwareDateTime()
+    deadline_at = AwareDateTime(allow_none=True)
+    server_time = AwareDateTime()
     remaining_seconds = fields.Float(allow_none=True)
     max_score = fields.Float()
     result = fields.Dict(allow_none=True, metadata={"description": "once graded"})
@@ -146,7 +147,7 @@ class AnswerSchema(ma.Schema):
         },
     )
     client_answer_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
-    client_answered_at = fields.AwareDateTime(load_default=None)
+    client_answered_at = AwareDateTime(load_default=None)
 
 
 class BatchAnswerSchema(AnswerSchema):
@@ -190,7 +191,7 @@ class StandingSchema(ma.Schema):
     score = fields.Float()
     max_score = fields.Float()
     time_used_seconds = fields.Float()
-    finished_at = fields.AwareDateTime()
+    finished_at = AwareDateTime()
     is_me = fields.Boolean()
 
 
@@ -232,12 +233,12 @@ class SessionSummarySchema(ma.Schema):
     status = fields.Enum(SessionStatus, by_value=True)
     attempt = fields.Integer()
     day = fields.Date(allow_none=True)
-    started_at = fields.AwareDateTime()
-    deadline_at = fields.AwareDateTime(allow_none=True)
+    started_at = AwareDateTime()
+    deadline_at = AwareDateTime(allow_none=True)
     remaining_seconds = fields.Float(
         allow_none=True, metadata={"description": "time left of a session in progress"}
     )
-    submitted_at = fields.AwareDateTime(allow_none=True)
+    submitted_at = AwareDateTime(allow_none=True)
     score = fields.Float(allow_none=True, metadata={"description": "once finished"})
     max_score = fields.Float()
     passed = fields.Boolean(allow_none=True)
@@ -259,8 +260,8 @@ class MistakeSchema(ma.Schema):
     stem = fields.String(attribute="question.stem_text")
     wrong_count = fields.Integer(metadata={"description": "times answered wrongly"})
     reviews = fields.Integer(metadata={"description": "answers since the first mistake"})
-    last_wrong_at = fields.AwareDateTime(allow_none=True)
-    due_at = fields.AwareDateTime(metadata={"description": "when FSRS asks it again"})
+    last_wrong_at = AwareDateTime(allow_none=True)
+    due_at = AwareDateTime(metadata={"description": "when FSRS asks it again"})
     due = fields.Function(
         lambda m: m.due_at <= utcnow(), metadata={"description": "due for review now"}
     )
@@ -283,7 +284,7 @@ class MarkingSchema(ma.Schema):
     answer = fields.Dict(attribute="version.answer", metadata={"description": "the key"})
     response = fields.Dict(attribute="item.response", allow_none=True)
     points = fields.Float(attribute="item.points")
-    answered_at = fields.AwareDateTime(allow_none=True)
+    answered_at = AwareDateTime(allow_none=True)
     pending = fields.Boolean(attribute="item.pending")
     score = fields.Float(attribute="item.score", allow_none=True)
     grader_comment = fields.String(attribute="item.grader_comment", allow_none=True)

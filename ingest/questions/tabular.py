@@ -208,32 +208,50 @@ _CELL = re.compile(r"^([A-Z]{1,3})(\d{1,7})$")
 
 def check_sheet_extent(path: Path, max_rows: int) -> None:
     """Read where each sheet's cells really are (never its declared dimension), refusing a
-    sheet too wide or too long before any reader sizes its grid by it."""
+    sheet too wide or too long before any reader sizes its grid by it. Every part of the
+    archive whose root is a worksheet is read, wherever the workbook's relations put it, and
+    a row or cell without its reference is placed after the one before, as readers place it."""
     with zipfile.ZipFile(path) as archive:
-        sheets = [n for n in archive.namelist() if re.match(r"xl/worksheets/[^/]+\.xml$", n)]
-        for name in sheets:
-            rows = 0
+        for name in archive.namelist():
             with archive.open(name) as stream:
                 try:
-                    for _event, element in iterparse(stream, events=("end",)):
-                        tag = element.tag.rsplit("}", 1)[-1]
-                        if tag == "c":
-                            match = _CELL.match(element.get("r") or "")
-                            if match and _column(match.group(1)) > MAX_COLUMNS:
-                                raise FileRefused(
-                                    f"工作表有超过 {MAX_COLUMNS} 列的单元格（{match.group(0)}）/ "
-                                    f"A sheet has cells beyond column {MAX_COLUMNS} "
-                                    f"({match.group(0)})"
-                                )
-                            if match and int(match.group(2)) > max_rows + 10:
-                                raise FileRefused(_too_many_rows(max_rows))
-                        elif tag == "row":
-                            rows += 1
-                            if rows > max_rows + 10:  # header and notes rows on top
-                                raise FileRefused(_too_many_rows(max_rows))
-                            element.clear()
+                    _check_one_sheet(stream, max_rows)
                 except (ParseError, DefusedXmlException) as exc:
-                    raise FileRefused(f"工作表格式不正确 / A sheet cannot be read: {exc}") from exc
+                    if name.endswith(".xml") or name.endswith(".rels"):
+                        raise FileRefused(
+                            f"工作表格式不正确 / A sheet cannot be read: {exc}"
+                        ) from exc
+                    # not XML at all (images, binaries): no sheet of a reader's
+
+
+def _check_one_sheet(stream: IO[bytes], max_rows: int) -> None:
+    row = column = 0
+    first = True
+    for event, element in iterparse(stream, events=("start", "end")):
+        tag = element.tag.rsplit("}", 1)[-1]
+        if first:
+            if tag != "worksheet":
+                return  # another part of the workbook
+            first = False
+        if event == "start" and tag == "row":
+            declared = element.get("r")
+            row = int(declared) if declared and declared.isdigit() else row + 1
+            column = 0
+            if row > max_rows + 10:  # header and notes rows on top
+                raise FileRefused(_too_many_rows(max_rows, row))
+        elif event == "start" and tag == "c":
+            match = _CELL.match(element.get("r") or "")
+            column = _column(match.group(1)) if match else column + 1
+            if match and int(match.group(2)) > max_rows + 10:
+                raise FileRefused(_too_many_rows(max_rows, int(match.group(2))))
+            if column > MAX_COLUMNS:
+                where = match.group(0) if match else f"第 {row} 行第 {column} 列 / row {row}"
+                raise FileRefused(
+                    f"工作表有超过 {MAX_COLUMNS} 列的单元格（{where}）/ "
+                    f"A sheet has cells beyond column {MAX_COLUMNS} ({where})"
+                )
+        elif event == "end" and tag == "row":
+            element.clear()
 
 
 def _column(letters: str) -> int:
@@ -243,8 +261,13 @@ def _column(letters: str) -> int:
     return number
 
 
-def _too_many_rows(max_rows: int) -> str:
-    return f"文件超过 {max_rows} 行，请拆分后分批导入 / More than {max_rows} rows: split the file"
+def _too_many_rows(max_rows: int, row: int | None = None) -> str:
+    where = f"（第 {row} 行）" if row else ""
+    where_en = f" (row {row})" if row else ""
+    return (
+        f"文件超过 {max_rows} 行{where}，请拆分后分批导入 / More than {max_rows} rows{where_en}: "
+        "split the file"
+    )
 
 
 def read_xlsx(path: Path, max_unzipped: int, max_rows: int = 100_000) -> Iterator[Candidate]:

@@ -2,10 +2,11 @@
 
 Schemathesis generates bodies that follow each operation's schema; this pass then poisons
 them where they matter — every string a lone surrogate, every number ``NaN`` or ``Infinity``,
-the whole body nested 100,000 deep, every date-time without its offset — and sends them to
-every operation that reads a JSON body. These gave 500s (issue 15, finding 7 and 8). None may
-now: the poisoned JSON is a 400, the naive date-time a 422 naming its field (or whatever the
-role and path answer first: 401, 403, 404), each a JSON error.
+a float spelled ``1e999``, an integer of 5,000 digits, the whole body nested 100,000 deep,
+every date-time without its offset — and sends them to every operation that reads a JSON
+body. These gave 500s (issue 15, findings 7 and 8). None may now: the poisoned JSON is a 400,
+the naive date-time a 422 naming its field (or whatever the role and path answer first: 401,
+403, 404), each a JSON error.
 """
 
 from __future__ import annotations
@@ -60,6 +61,8 @@ def _hostile(body: Any) -> Iterator[tuple[str, str]]:
     yield "NaN", json.dumps(_poison(body, _not_numbers) if body is not None else [float("nan")])
     yield "Infinity", json.dumps(_poison(body, _infinite) if body is not None else [float("inf")])
     yield "nesting", "[" * 100_000 + "]" * 100_000
+    yield "overflowing float", '{"value": 1e999}'
+    yield "huge integer", '{"value": ' + "9" * 5000 + "}"
     yield "NUL", json.dumps({"text": "a\x00b"})
 
 

@@ -4,17 +4,22 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from datetime import timedelta
 
 import sqlalchemy as sa
 from flask.testing import FlaskClient
 
 from catalog.accounts import services as accounts
 from catalog.accounts.models import Organisation, OrganisationKind, Role, User
+from catalog.clock import utcnow
 from catalog.database import db
 from catalog.lectures.models import LectureStatus, Microlecture
 from catalog.reference.models import Industry, Occupation
 
 TEST_PASSWORD = "correct horse battery"
+# Test users and lectures have existed this long: statements may not predate either (a new
+# account cannot claim last month's watching), and tests replay days of learning.
+EXISTED_FOR = timedelta(days=60)
 
 
 def make_org(
@@ -47,13 +52,16 @@ class UserFactory:
             if self.default_org is None:
                 self.default_org = self.make_org(code="home-org")
             organisation = self.default_org
-        return accounts.create_user(
+        user = accounts.create_user(
             username=username or f"u{uuid.uuid4().hex[:10]}",
             display_name=display_name,
             password=TEST_PASSWORD,
             roles=roles or (Role.LEARNER,),
             organisation=organisation,
         )
+        user.created_at = utcnow() - EXISTED_FOR
+        db.session.commit()
+        return user
 
 
 def sign_in(client: FlaskClient, user: User) -> dict[str, str]:
@@ -81,6 +89,7 @@ def make_lecture(
         organisation_id=instructor.organisation_id,
         status=LectureStatus.READY if ready else LectureStatus.DRAFT,
         duration_seconds=duration if ready else None,
+        created_at=utcnow() - EXISTED_FOR,
     )
     db.session.add(lecture)
     db.session.commit()
@@ -150,4 +159,7 @@ class CourseFactory:
         assert response.status_code == 200, response.get_json()
         published = client.post(f"/api/v1/authoring/courses/{course_id}/publish", headers=editor)
         assert published.status_code == 200, published.get_json()
+        db.session.refresh(lecture)
+        lecture.published_at = utcnow() - EXISTED_FOR
+        db.session.commit()
         return course_id

@@ -108,3 +108,17 @@ def answer_all(
         choice = [label_of(item, text) for text in texts]
         client_id = f"{session['id']}-{item['position']}"
         answer(client, s, session["id"], item["position"], choice, client_id, who)
+
+
+def enter_contest(
+    client: FlaskClient, contest_id: int, headers: dict[str, str], right: int
+) -> None:
+    """Enter a contest of this bank, answer its first ``right`` questions right and submit."""
+    body = client.post(f"/api/v1/quiz-templates/{contest_id}/sessions", headers=headers).get_json()
+    for item in body["items"][:right]:
+        client.put(
+            f"/api/v1/quiz-sessions/{body['id']}/answers/{item['position']}",
+            json={"response": {"selected": [label_of(item, "断开电源")]}, "client_answer_id": "a"},
+            headers=headers,
+        )
+    client.post(f"/api/v1/quiz-sessions/{body['id']}/submit", headers=headers)

@@ -230,6 +230,32 @@ def test_failures_from_elsewhere_do_not_lock_a_worker_out(
     assert [attempt("10.0.1.1", guess) for _ in range(4)] == [401, 401, 401, 429]  # one address
     assert attempt("10.0.2.1", guess) == 401  # a seventh failure in the hour…
     assert attempt("10.0.3.1", right) == 429  # …reaches the ceiling for the user name
+    # but never where the worker signed in before (issue 15's attacker, finding 7: a hundred
+    # failures from twelve addresses locked the real user out everywhere for an hour)
+    assert attempt("10.0.0.99", right) == 200
+    assert [attempt("10.0.0.99", guess) for _ in range(4)] == [401, 401, 401, 429]
+
+
+def test_behind_trusted_proxies_the_forwarded_address_counts(
+    make_app: Callable[..., Flask], make_user: Callable[..., User]
+) -> None:
+    """Behind a load balancer every request came from its address: one user's failures
+    limited everybody's sign-in. TRUSTED_PROXIES reads the client's own."""
+    client = make_app(login_rate_limit="2 per minute", trusted_proxies=1).test_client()
+    user = make_user()
+    guess = {"username": user.username, "password": "guess"}
+
+    def attempt(forwarded: str) -> int:
+        reply = client.post(
+            TOKEN,
+            json=guess,
+            headers={"X-Forwarded-For": forwarded},
+            environ_base={"REMOTE_ADDR": "10.9.9.9"},  # the balancer
+        )
+        return int(reply.status_code)
+
+    assert [attempt("203.0.113.7") for _ in range(3)] == [401, 401, 429]
+    assert attempt("198.51.100.8") == 401  # another client behind the same balancer
 
 
 def test_the_default_limits_are_shared_by_the_machines_processes(

@@ -194,6 +194,31 @@ def test_moodle_images_are_stored(client: FlaskClient, editor: dict, bank: int) 
         assert body.read() == png
 
 
+def test_files_in_a_question_must_be_images_by_their_bytes(
+    client: FlaskClient, editor: dict, bank: int
+) -> None:
+    """An SVG with a script and HTML named .png inside a Moodle XML question were stored as
+    stem images typed by their names (issue 15's attacker, finding 9)."""
+    import base64
+
+    svg = b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'
+    html = b"<!DOCTYPE html><html><script>alert(document.domain)</script></html>"
+    files = "".join(
+        f"<file name='{name}' encoding='base64'>{base64.b64encode(data).decode()}</file>"
+        for name, data in (("x.svg", svg), ("y.png", html))
+    )
+    xml = (
+        "<quiz><question type='truefalse'><name><text>T</text></name><questiontext "
+        f"format='html'><text>看图判断</text>{files}</questiontext><answer fraction='100'>"
+        "<text>true</text></answer></question></quiz>"
+    )
+    reply = upload(client, editor, bank, "q.xml", xml.encode()).get_json()
+    assert reply["status"] == "failed" and count(bank) == 0
+    messages = " ".join(p["message"] for p in reply["problems"])
+    assert "x.svg" in messages and "y.png" in messages
+    assert not list(runtime().object_store.list(f"banks/{bank}/images/"))
+
+
 @pytest.mark.parametrize(
     ("name", "data", "status", "needle"),
     [
@@ -278,3 +303,22 @@ def test_template_is_a_workbook_with_samples(client: FlaskClient, editor: dict) 
     assert response.status_code == 200
     with zipfile.ZipFile(io.BytesIO(response.get_data())) as archive:
         assert "xl/workbook.xml" in archive.namelist()
+
+
+def test_an_object_of_another_type_is_never_accepted_as_a_stem_image(
+    client: FlaskClient, editor: dict, bank: int
+) -> None:
+    """Accepting read the final object's type and trusted it: an SVG put at an image key by
+    another path was accepted when named in stem_images (issue 15's attacker, finding 9)."""
+    key = f"banks/{bank}/images/planted.svg"
+    svg = b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'
+    runtime().object_store.put(key, io.BytesIO(svg), content_type="image/svg+xml")
+    body = {
+        "type": "true_false",
+        "stem": "看图判断：接地线应先接接地端",
+        "answer": {"correct": True},
+        "stem_images": [key],
+    }
+    refused = client.post(f"/api/v1/banks/{bank}/questions", json=body, headers=editor)
+    assert refused.status_code == 422
+    assert "stem_images" in refused.get_json()["error"]["details"]["json"]

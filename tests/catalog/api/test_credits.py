@@ -19,7 +19,7 @@ from catalog.quiz.models import QuizTemplate
 from tests.support.concurrency import at_once
 from tests.support.heartbeats import played
 from tests.support.presigned import call_url
-from tests.support.quizzing import answer_all, start, template
+from tests.support.quizzing import answer_all, enter_contest, start, template
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 60
 
@@ -236,16 +236,7 @@ def test_level_exams_and_contests_earn_by_the_rules(
         login(make_user(Role.LEARNER, organisation=org)) for _ in range(3)
     ]
     for rank, headers in enumerate(entrants):
-        entry = client.post(f"/api/v1/quiz-templates/{contest}/sessions", headers=headers)
-        body = entry.get_json()
-        for item in body["items"][: 3 - rank]:  # the first entrant answers most right
-            choice = next(o["label"] for o in item["options"] if o["text"] == "断开电源")
-            client.put(
-                f"/api/v1/quiz-sessions/{body['id']}/answers/{item['position']}",
-                json={"response": {"selected": [choice]}, "client_answer_id": "a"},
-                headers=headers,
-            )
-        client.post(f"/api/v1/quiz-sessions/{body['id']}/submit", headers=headers)
+        enter_contest(client, contest, headers, right=3 - rank)  # the first answers most right
     early = client.post(f"/api/v1/quiz-templates/{contest}/awards", headers=admin)
     assert early.status_code == 409  # not closed yet
     db.session.get(QuizTemplate, contest).closes_at = utcnow() - timedelta(seconds=1)

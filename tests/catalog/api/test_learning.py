@@ -331,3 +331,20 @@ def test_history_names_what_each_entry_is_about_without_heartbeats(
     course_title = db.session.get(Course, course).title
     assert titled[("completed", "course")] == course_title
     assert course_title in (titled[("earned", "credit")] or "")
+
+
+def test_date_times_past_the_calendar_are_refused_alone(
+    client: FlaskClient, learner: dict, lecture: Microlecture
+) -> None:
+    """A timestamp whose offset carried it before year 1 gave a 500 for the whole batch
+    (issue 15's attacker, finding 3); a naive one was refused in English only."""
+    overflow = beat(lecture.id, 0, 15, timestamp="0001-01-01T00:00:00+23:59")
+    naive = beat(lecture.id, 15, 30, timestamp="2026-12-05T08:00:00")
+    results = send(client, learner["headers"], [overflow, naive, beat(lecture.id, 30, 45)])
+    assert [r["status"] for r in results] == ["rejected", "rejected", "stored"]
+    assert "超出范围" in results[0]["reason"]["timestamp"][0]
+    assert "时区" in results[1]["reason"]["timestamp"][0]
+    one = client.put(
+        f"/api/v1/me/statements/{overflow['id']}", json=overflow, headers=learner["headers"]
+    )
+    assert one.status_code == 422

@@ -145,6 +145,13 @@ def test_playback_urls_seek_with_range(
     assert seek.status == 206
     assert len(seek.body) == 1000
     assert seek.headers["Content-Range"] == f"bytes 1000-1999/{mobile['size']}"
+    # the local store ignores a Range that does not parse, as HTTP says (it answered 416);
+    # SeaweedFS answers 416 itself, AWS S3 ignores it: the service does not see those
+    backwards = call_url(app, "GET", mobile["url"], headers={"Range": "bytes=5-2"})
+    if runtime().settings.object_store == "local":
+        assert backwards.status == 200 and len(backwards.body) == mobile["size"]
+    else:
+        assert backwards.status in (200, 416)
     thumbnail = call_url(app, "GET", body["thumbnail_url"])
     assert thumbnail.body[:3] == b"\xff\xd8\xff"
     # A learner sees nothing of an unpublished lecture.

@@ -125,7 +125,7 @@ def test_the_dimension_bomb_fails_its_import_and_the_next_one_works(
     assert len(bomb) < 10_000
     refused = upload("bomb.xlsx", bomb)
     assert refused["status"] == "failed"
-    assert any("XFD1048576" in p["message"] for p in refused["problems"]), refused["problems"]
+    assert any("1048576" in p["message"] for p in refused["problems"]), refused["problems"]
     good = io.BytesIO()
     tabular.write_xlsx(tabular.TEMPLATE_SAMPLES, good)
     done = upload("good.xlsx", good.getvalue())  # the same worker, no restart
@@ -182,5 +182,29 @@ def test_a_run_whose_worker_died_ends_failed(app: Flask, client: FlaskClient, se
     assert fail_lost() == [record.id]
     db.session.expire_all()
     assert db.session.get(TaskRecord, record.id).status is TaskStatus.FAILED
-    assert db.session.get(QuestionImport, "b" * 32).status is ImportStatus.FAILED
+    lost = db.session.get(QuestionImport, "b" * 32)
+    assert lost.status is ImportStatus.FAILED
+    assert "stopped" in lost.problems[0]["message"]  # the report says why
     assert db.session.get(TaskRecord, alive.id).status is TaskStatus.RUNNING
+
+
+def test_an_import_whose_reader_dies_says_why(
+    make_app: Callable[..., Flask], login_as: Callable[..., dict]
+) -> None:
+    """A bomb that got past the checks killed the reader: the import said failed with no
+    problem at all (issue 15's attacker, finding 8)."""
+    app = make_app(tasks_isolated=True, task_memory_mb=64, task_timeout_seconds=60)
+    client = app.test_client()
+    with app.app_context():
+        editor = login_as(Role.EDITOR)
+        bank = client.post(f"{API}/banks", json={"name": "小内存"}, headers=editor).get_json()
+        good = io.BytesIO()
+        tabular.write_xlsx(tabular.TEMPLATE_SAMPLES, good)
+        reply = client.post(
+            f"{API}/banks/{bank['id']}/imports",
+            data={"file": (io.BytesIO(good.getvalue()), "good.xlsx")},
+            headers=editor,
+            content_type="multipart/form-data",
+        ).get_json()
+    assert reply["status"] == "failed"
+    assert any("64 MB" in p["message"] for p in reply["problems"]), reply["problems"]

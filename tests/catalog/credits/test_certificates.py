@@ -141,15 +141,16 @@ def test_registration_refuses_an_expiry_before_the_issue_and_scans_of_others(
 def test_expiring_certificates_are_counted_on_the_learners_calendar(
     people: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # 17:00 UTC on 1 March is 2 March in Shanghai: ten days on is 12 March. (It is also the
+    # day they are registered: none has expired yet.)
+    monkeypatch.setattr(
+        "catalog.credits.certificates.utcnow", lambda: datetime(2026, 3, 1, 17, 0, tzinfo=UTC)
+    )
     soon = register(people.learner, number="A1", expires_on=date(2026, 3, 12))
     later = register(people.learner, number="A2", expires_on=date(2026, 3, 13))
     for held in (soon, later):
         certificates.review(people.admin, held.id, approve=True, note=None)
-    pending = register(people.learner, number="A3", expires_on=date(2026, 3, 1))
-    # 17:00 UTC on 1 March is 2 March in Shanghai: ten days on is 12 March.
-    monkeypatch.setattr(
-        "catalog.credits.certificates.utcnow", lambda: datetime(2026, 3, 1, 17, 0, tzinfo=UTC)
-    )
+    pending = register(people.learner, number="A3", expires_on=date(2026, 3, 2))
     assert [c.id for c in certificates.expiring_of(people.learner, 10)] == [soon.id]
     query = certificates.visible_certificates(people.admin, None, 11)
     assert sorted(c.id for c in db.session.scalars(query)) == [soon.id, later.id]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from types import SimpleNamespace
 from typing import Any
@@ -37,7 +38,8 @@ def certificate_rule(admin: User, kind: CertificateKind, credits: float, **more:
 
 def certificate(user: User, kind: CertificateKind, level: int | None) -> Certificate:
     """A certificate the user registered (rules price it whatever its review status)."""
-    return certificates.register(user, {"kind": kind, "skill_level": level, "number": "S001"})
+    number = f"S{uuid.uuid4().hex[:8]}"  # a certificate is registered once
+    return certificates.register(user, {"kind": kind, "skill_level": level, "number": number})
 
 
 def test_the_most_specific_active_rule_of_the_organisation_prices_a_certificate(
@@ -82,7 +84,9 @@ def test_a_certificate_earns_its_holders_organisations_price_once(people: Any) -
     assert ledger.balance(people.other_learner.id) == 9
 
 
-def test_contest_places_earn_by_their_band_once(people: Any) -> None:
+def test_contest_places_earn_by_their_band_once(
+    people: Any, make_user: Callable[..., User]
+) -> None:
     rules.create_rule(
         people.admin, {"kind": RuleKind.CONTEST_AWARD, "rank_from": 1, "rank_to": 1, "credits": 5}
     )
@@ -94,9 +98,13 @@ def test_contest_places_earn_by_their_band_once(people: Any) -> None:
     assert sorted((b.rank_from, b.rank_to) for b in bands) == [(1, 1), (2, 3)]
     first, third, fourth = people.learner, people.admin, people.other_learner
     ranks = [(first.id, 1), (third.id, 3), (fourth.id, 4)]
-    assert rules.credit_contest_ranks(bands, 42, "安规竞赛", ranks) == 2
-    assert rules.credit_contest_ranks(bands, 42, "安规竞赛", ranks) == 0  # awarding again
-    assert rules.credit_contest_ranks(bands, 43, "下一场", ranks[:1]) == 1  # another contest
+    # the awarding admin's own rank waits for another admin (four eyes)
+    assert rules.credit_contest_ranks(people.admin, bands, 42, "安规竞赛", ranks) == 1
+    assert ledger.balance(people.admin.id) == 0
+    second = make_user(Role.ADMIN, organisation=people.org)
+    assert rules.credit_contest_ranks(second, bands, 42, "安规竞赛", ranks) == 1
+    assert rules.credit_contest_ranks(second, bands, 42, "安规竞赛", ranks) == 0  # again
+    assert rules.credit_contest_ranks(second, bands, 43, "下一场", ranks[:1]) == 1  # another
     db.session.commit()
     assert [ledger.balance(u.id) for u in (first, third, fourth)] == [10, 2, 0]
 

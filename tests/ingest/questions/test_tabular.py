@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -304,3 +305,62 @@ def test_written_workbook_reads_back(tmp_path: Path) -> None:
     path.write_bytes(buffer.getvalue())
     read = read_xlsx(path)
     assert [c.data["stem"] for c in read] == [q["stem"] for q in questions]
+
+
+def _rewritten(tmp_path: Path, name: str, change: Callable[[dict[str, bytes]], None]) -> Path:
+    """The template workbook with its parts changed by ``change`` (name → bytes)."""
+    source = tmp_path / "template.xlsx"
+    with source.open("wb") as out:
+        tabular.write_xlsx(tabular.TEMPLATE_SAMPLES, out)
+    with zipfile.ZipFile(source) as archive:
+        parts = {n: archive.read(n) for n in archive.namelist()}
+    change(parts)
+    target = tmp_path / name
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive:
+        for part, data in parts.items():
+            archive.writestr(part, data)
+    return target
+
+
+def test_a_far_cell_in_a_sheet_moved_elsewhere_is_refused(tmp_path: Path) -> None:
+    """A bomb whose sheet the workbook's relations put at xl/worksheets/sub/ went past the
+    extent check and crashed the reader (issue 15's attacker, finding 8)."""
+
+    def move(parts: dict[str, bytes]) -> None:
+        sheet = parts.pop("xl/worksheets/sheet1.xml").replace(
+            b"</sheetData>", b'<row r="9"><c r="XFD9"><v>1</v></c></row></sheetData>'
+        )
+        parts["xl/worksheets/sub/sheet1.xml"] = sheet
+        rels = "xl/_rels/workbook.xml.rels"
+        parts[rels] = parts[rels].replace(b"worksheets/sheet1.xml", b"worksheets/sub/sheet1.xml")
+        types = "[Content_Types].xml"
+        parts[types] = parts[types].replace(
+            b"/xl/worksheets/sheet1.xml", b"/xl/worksheets/sub/sheet1.xml"
+        )
+
+    bomb = _rewritten(tmp_path, "moved.xlsx", move)
+    with pytest.raises(FileRefused, match="XFD9"):
+        list(tabular.read_xlsx(bomb, max_unzipped=10 * 1024 * 1024))
+
+
+def test_cells_without_references_are_placed_and_counted(tmp_path: Path) -> None:
+    """A row at 1048576 of 16,000 cells without references went past the extent check."""
+
+    def widen(parts: dict[str, bytes]) -> None:
+        cells = b"<c><v>1</v></c>" * 16_000
+        parts["xl/worksheets/sheet1.xml"] = parts["xl/worksheets/sheet1.xml"].replace(
+            b"</sheetData>", b"<row>" + cells + b"</row></sheetData>"
+        )
+
+    wide = _rewritten(tmp_path, "wide.xlsx", widen)
+    with pytest.raises(FileRefused, match="64"):
+        list(tabular.read_xlsx(wide, max_unzipped=10 * 1024 * 1024))
+
+    def lengthen(parts: dict[str, bytes]) -> None:
+        parts["xl/worksheets/sheet1.xml"] = parts["xl/worksheets/sheet1.xml"].replace(
+            b"</sheetData>", b'<row r="1048576"><c><v>1</v></c></row></sheetData>'
+        )
+
+    long = _rewritten(tmp_path, "long.xlsx", lengthen)
+    with pytest.raises(FileRefused, match="100000"):
+        list(tabular.read_xlsx(long, max_unzipped=10 * 1024 * 1024))
