@@ -142,7 +142,7 @@ def _drop_duplicates(
             )
         ).all()
     )
-    first: dict[str, Location] = {}
+    first: dict[str, tuple[Location, dict[str, Any]]] = {}
     kept = []
     for candidate, clean, print_ in checked:
         column = candidate.columns.get("stem")
@@ -157,19 +157,46 @@ def _drop_duplicates(
                 )
             )
         elif print_ in first:
-            problems.append(
-                Problem(
-                    candidate.location,
-                    f"与本文件{first[print_].zh()}重复 / "
-                    f"duplicates {first[print_].en()} of the file",
-                    column,
-                    "stem",
+            where, earlier = first[print_]
+            if earlier["answer"] != clean["answer"]:
+                # The same question with two keys: which one is right is the editor's call.
+                problems.append(
+                    Problem(
+                        candidate.location,
+                        f"与本文件{where.zh()}题目相同而答案不同（{_key(earlier)} 与 "
+                        f"{_key(clean)}），请确认哪个正确 / the same question as {where.en()} "
+                        f"with another answer ({_key(earlier)} and {_key(clean)}): say which "
+                        "is right",
+                        candidate.columns.get("answer") or column,
+                        "answer",
+                    )
                 )
-            )
+            else:
+                problems.append(
+                    Problem(
+                        candidate.location,
+                        f"与本文件{where.zh()}重复 / duplicates {where.en()} of the file",
+                        column,
+                        "stem",
+                    )
+                )
         else:
-            first[print_] = candidate.location
+            first[print_] = (candidate.location, clean)
             kept.append((candidate, clean, print_))
     return kept
+
+
+def _key(question: dict[str, Any]) -> str:
+    """A question's key as an editor reads it in a report."""
+    answer = question["answer"]
+    if "correct" in answer:
+        value = answer["correct"]
+        if isinstance(value, bool):
+            return "对" if value else "错"
+        return "、".join(value)
+    if "blanks" in answer:
+        return "；".join("/".join(b["accepted"]) for b in answer["blanks"])
+    return "、".join(k["word"] for k in answer.get("keywords", [])) or "人工评分"
 
 
 def _warn_near_duplicates(bank_id: int, kept: list[Checked], problems: list[Problem]) -> None:

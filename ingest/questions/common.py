@@ -76,6 +76,18 @@ class Candidate:
             Problem(self.location, message, self.columns.get(field_name or ""), field_name)
         )
 
+    def warn(self, message: str, field_name: str | None = None) -> None:
+        """Imported as read, with something the source meant that the bank does not hold."""
+        self.problems.append(
+            Problem(
+                self.location,
+                message,
+                self.columns.get(field_name or ""),
+                field_name,
+                severity="warning",
+            )
+        )
+
 
 def decode_utf8(raw: bytes, what: str) -> str:
     """Text of a file that must be UTF-8 (a BOM is allowed)."""

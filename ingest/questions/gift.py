@@ -189,9 +189,14 @@ def _question(body: str, location: Location, category: str | None) -> Candidate:
             data["type"] = "short_answer"
             data["answer"] = {"manual": True, "keywords": [], "reference": ""}
         elif re.fullmatch(r"(?i)(t|true|f|false)(#.*)?", body_text, flags=re.S):
-            verdict = body_text.split("#", 1)[0].strip().lower()
+            verdict, *feedbacks = body_text.split("#")
             data["type"] = "true_false"
-            data["answer"] = {"correct": verdict in {"t", "true"}}
+            data["answer"] = {"correct": verdict.strip().lower() in {"t", "true"}}
+            said = [text_of(f) for f in feedbacks[:2] if f.strip()]
+            if said:  # what a wrong answer is told, then a right one (Moodle's order)
+                labels = ["答错时", "答对时"][: len(said)]
+                lines = [f"{label}：{text}" for label, text in zip(labels, said, strict=True)]
+                data["explanation"] = "\n".join([data["explanation"], *lines]).strip()
         elif body_text.startswith("#"):
             _numerical(candidate, body_text[1:])
         else:
@@ -207,15 +212,20 @@ class _Unsupported(Exception):
 
 
 def _numerical(candidate: Candidate, body: str) -> None:
-    parts = _split_answers(body) if ("=" in body) else [("=", body)]
+    """``{#3:2}``, ``{#1..5}``, ``{#=3:0 =%50%3:1 ~#feedback for anything else}``: the fully
+    right answers are kept (a ``~`` branch is feedback for wrong answers); partial credit for
+    a near answer cannot be held, and is said."""
+    parts = [("=" if m == "" else m, raw) for m, raw in _split_answers(body)]
     accepted: list[str] = []
     tolerance = 0.0
+    partial = []
     for marker, raw in parts:
         if marker == "~":
-            continue  # feedback for wrong answers
-        weight, text, _feedback = _weight_and_text(raw)
+            continue  # what a wrong answer is told
+        weight, text, _feedback = _weight_and_text(_strip_format(raw))
         if weight is not None and weight < 100:
-            continue  # partial-credit alternatives: we keep the fully right answer
+            partial.append(f"{text}（{weight:g}%）")
+            continue
         value, spread = _numeric_value(text)
         if value is None:
             raise _Unsupported(f"数值题答案无法识别：{text} / unreadable numerical answer {text!r}")
@@ -223,9 +233,19 @@ def _numerical(candidate: Candidate, body: str) -> None:
         tolerance = max(tolerance, spread)
     if not accepted:
         raise _Unsupported("数值题没有完全正确的答案 / a numerical question without a right answer")
+    if len(accepted) > 1:
+        raise _Unsupported(
+            "数值题有多个完全正确的答案区间，本题库只能保存一个 / several fully right numerical "
+            "answers: the bank holds one"
+        )
+    if partial:
+        candidate.warn(
+            f"部分得分答案未保留：{'、'.join(partial)} / partial-credit answers not kept",
+            "answer",
+        )
     candidate.data["type"] = "fill_blank"
     candidate.data["answer"] = {
-        "blanks": [{"accepted": accepted[:1], "tolerance": tolerance}],
+        "blanks": [{"accepted": accepted, "tolerance": tolerance}],
         "ordered": True,
     }
 
@@ -253,39 +273,100 @@ def _number(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else repr(value)
 
 
+def _strip_format(text: str) -> str:
+    """An answer's own format marker (``[html]`` …) is not part of its text."""
+    return re.sub(r"^\s*\[(html|moodle|plain|markdown)\]", "", text)
+
+
+def _score(marker: str, weight: float | None) -> float:
+    """Moodle's credit for an answer: ``=`` is full marks unless weighted, ``~`` nothing
+    unless weighted."""
+    if weight is not None:
+        return weight
+    return 100.0 if marker == "=" else 0.0
+
+
 def _choices_or_short(candidate: Candidate, body: str) -> None:
     parts = _split_answers(body)
     if any("->" in raw for _m, raw in parts):
         raise _Unsupported("暂不支持匹配题 / matching questions are not supported")
+    if len(parts) == 1 and parts[0][0] == "":
+        parts = [("=", parts[0][1])]  # {One}: a short answer of one accepted text
     if not parts or any(marker == "" for marker, _ in parts):
         raise _Unsupported("答案部分无法识别 / the answer block cannot be read")
-    rights = [(m, *_weight_and_text(raw)) for m, raw in parts]
+    rights = [(m, *_weight_and_text(_strip_format(raw))) for m, raw in parts]
     if all(marker == "=" for marker, *_ in rights):
-        # Short answer (or missing word with typed answers): a single blank.
-        accepted = [text for _m, weight, text, _f in rights if weight is None or weight >= 100]
-        candidate.data["type"] = "fill_blank"
-        candidate.data["answer"] = {
-            "blanks": [{"accepted": accepted, "tolerance": None}],
-            "ordered": True,
-        }
+        _short_answer(candidate, rights)
         return
-    options, correct, feedback_lines = [], [], []
-    weighted = any(weight is not None for _m, weight, _t, _f in rights)
+    options, full, partial, feedback_lines = [], [], [], []
     for index, (marker, weight, text, feedback) in enumerate(rights):
         label = "ABCDEFGHIJ"[index] if index < 10 else str(index)
         options.append({"label": label, "text": text})
-        is_right = (weight is not None and weight > 0) if weighted else marker == "="
-        if is_right:
-            correct.append(label)
+        score = _score(marker, weight)
+        if score >= 100:
+            full.append(label)
+        elif score > 0:
+            partial.append((label, score))
         if feedback:
             feedback_lines.append(f"{label}：{feedback}")
-    multiple = weighted or len(correct) != 1
-    candidate.data["type"] = "multiple_choice" if multiple else "single_choice"
     candidate.data["options"] = options
-    candidate.data["answer"] = {"correct": correct}
+    if len(full) > 1:
+        # Moodle: several = answers, each worth full marks on its own — "any of these".
+        raise _Unsupported(
+            f"有多个完全正确的选项（{'、'.join(full)}，任选其一即满分），本题库的单选题只有一个"
+            f"正确答案，多选题要求全选，都会改变题意 / several fully right options "
+            f"({', '.join(full)}, any one earns full marks): neither a single nor a multiple "
+            "choice question of this bank means that"
+        )
+    if len(full) == 1:
+        candidate.data["type"] = "single_choice"
+        candidate.data["answer"] = {"correct": full}
+        if partial:
+            dropped = "、".join(f"{label}（{score:g}%）" for label, score in partial)
+            candidate.warn(
+                f"部分得分选项按错误选项保存：{dropped} / partial-credit options kept as wrong",
+                "answer",
+            )
+    elif partial:
+        # Multiple answers by weights: the options with credit are the right ones.
+        candidate.data["type"] = "multiple_choice"
+        candidate.data["answer"] = {"correct": [label for label, _ in partial]}
+        scores = {score for _, score in partial}
+        total = sum(score for _, score in partial)
+        if len(scores) > 1 or abs(total - 100) > 0.5:
+            weights = "、".join(f"{label} {score:g}%" for label, score in partial)
+            candidate.warn(
+                f"选项权重不等或之和不是 100%（{weights}），按全选正确计分 / unequal weights or "
+                "not summing to 100%: graded as all of them right",
+                "answer",
+            )
+    else:
+        raise _Unsupported("没有正确选项 / no right option")
     if feedback_lines:
         explanation = candidate.data["explanation"]
         candidate.data["explanation"] = "\n".join([explanation, *feedback_lines]).strip()
+
+
+def _short_answer(
+    candidate: Candidate, rights: list[tuple[str, float | None, str, str]]
+) -> None:
+    """``{=one =two =%50%three}``: one blank, the fully right texts accepted; an answer with
+    partial credit cannot be held, and is said."""
+    accepted = [text for _m, weight, text, _f in rights if _score("=", weight) >= 100]
+    partial = [
+        f"{text}（{weight:g}%）" for _m, weight, text, _f in rights if weight and weight < 100
+    ]
+    if not accepted:
+        raise _Unsupported("没有完全正确的答案 / no fully right answer")
+    if partial:
+        candidate.warn(
+            f"部分得分答案未保留：{'、'.join(partial)} / partial-credit answers not kept", "answer"
+        )
+    candidate.data["type"] = "fill_blank"
+    candidate.data["answer"] = {
+        "blanks": [{"accepted": accepted, "tolerance": None}],
+        "ordered": True,
+    }
 
 
 # --- writing ---------------------------------------------------------------------------------

@@ -140,6 +140,22 @@ def test_duplicates_within_the_file_and_against_the_bank(
     assert warnings == [] or all(p["row"] for p in warnings)
 
 
+def test_the_same_question_with_two_answers_is_a_conflict_naming_both(
+    client: FlaskClient, editor: dict, bank: int
+) -> None:
+    """Duplicates whose answers differed were reported as plain duplicates and the first row
+    kept, whichever key was right; two GIFT true/false questions alike but for their answer
+    were called duplicates (issue 17)."""
+    rows = ["判断,停电检修前必须验电。,对", "判断,停电检修前必须验电。,错"]
+    body = upload(
+        client, editor, bank, "two-keys.csv", ("题型,题干,答案\n" + "\n".join(rows)).encode()
+    ).get_json()
+    [conflict] = [p for p in body["problems"] if p["severity"] == "error"]
+    assert conflict["row"] == 3 and conflict["field"] == "answer"
+    assert "第 2 行" in conflict["message"] and "对 与 错" in conflict["message"]
+    assert body["status"] == "failed" and count(bank) == 0
+
+
 def test_near_duplicates_are_warnings_not_errors(
     client: FlaskClient, editor: dict, bank: int
 ) -> None:

@@ -150,3 +150,76 @@ def test_written_gift_reads_back() -> None:
     assert first.data["options"] == questions[0]["options"]
     assert first.data["explanation"] == "因为{乙}"
     assert second.data["stem"] == "工频 ____ Hz"
+
+
+# --- Moodle's own semantics, rule by rule (issue 17): never a wrong key in silence ----------
+
+
+def _warnings(question: Any) -> list[str]:
+    return [p.message for p in question.problems if p.severity == "warning"]
+
+
+def test_a_full_credit_answer_beside_a_partial_one_is_the_right_one() -> None:
+    """{~wrong ~%50%half credit =full credit} was stored as a multiple choice whose only right
+    option was the 50 % one: the full-credit answer marked wrong."""
+    [q] = read("Jesus Christ was from {~Jerusalem ~%25%Bethlehem ~%50%Galilee =Nazareth}")
+    assert q.data["type"] == "single_choice"
+    assert q.data["answer"] == {"correct": ["D"]}
+    [warning] = _warnings(q)
+    assert "B（25%）" in warning and "C（50%）" in warning  # partial credit said, not dropped
+
+
+def test_several_full_credit_answers_are_refused_not_required_together() -> None:
+    """{=spring =summer =winter =autumn ~easter} (any = earns full marks in Moodle) was stored
+    as a multiple choice requiring all four."""
+    [q] = read("Name a season {=spring =summer =winter =autumn ~easter}")
+    assert q.data == {}
+    assert any("任选其一" in p.message for p in q.problems if p.severity == "error")
+
+
+def test_multiple_answers_by_weights_warn_when_the_weights_differ() -> None:
+    [even] = read("Two right {~%50%A1 ~%50%B1 ~%-100%C1}")
+    assert even.data["answer"] == {"correct": ["A", "B"]} and _warnings(even) == []
+    [uneven] = read("Uneven {~%70%A1 ~%30%B1 ~%-100%C1}")
+    assert uneven.data["answer"] == {"correct": ["A", "B"]}
+    assert "70%" in _warnings(uneven)[0]
+
+
+def test_format_markers_are_not_text() -> None:
+    """[html], [plain], [markdown], [moodle] were stored as part of the options and stem."""
+    [q] = read("[markdown]Which **one**? {=[plain]right ~[html]<b>wrong</b>}")
+    assert "[markdown]" not in q.data["stem"]
+    assert q.data["options"][0]["text"] == "right"
+    assert all("[" not in o["text"] for o in q.data["options"])
+
+
+def test_numerical_answers_with_a_wrong_answer_branch_and_partial_credit() -> None:
+    """{#3:2~#Completely wrong} was refused."""
+    [branch] = read("A number from 1 to 5? {#3:2~#Completely wrong}")
+    assert branch.problems == []
+    assert branch.data["answer"]["blanks"] == [{"accepted": ["3"], "tolerance": 2.0}]
+    [partial] = read("Grant was born in? {#=1822:0 #Correct =%50%1822:2 #Close}")
+    assert partial.data["answer"]["blanks"] == [{"accepted": ["1822"], "tolerance": 0.0}]
+    assert "50%" in _warnings(partial)[0]
+
+
+def test_a_short_answer_written_without_its_equals_sign() -> None:
+    """{One} was refused."""
+    [q] = read("How many? {One}")
+    assert q.data["type"] == "fill_blank"
+    assert q.data["answer"]["blanks"] == [{"accepted": ["One"], "tolerance": None}]
+
+
+def test_short_answers_with_partial_credit_keep_the_full_ones_and_say_so() -> None:
+    [q] = read("Who is from Nazareth? {=Nazareth =%75%Nazereth =%25%Bethlehem}")
+    assert q.data["answer"]["blanks"] == [{"accepted": ["Nazareth"], "tolerance": None}]
+    assert "Nazereth（75%）" in _warnings(q)[0]
+
+
+def test_true_false_feedback_is_kept_wrong_first_then_right() -> None:
+    """True/false feedback was dropped in silence (Moodle: the first after # is what a wrong
+    answer is told, the second what a right one is)."""
+    [q] = read("The sun rises in the east. {T#No, think of morning.#Yes.}")
+    assert q.data["answer"] == {"correct": True}
+    assert "答错时：No, think of morning." in q.data["explanation"]
+    assert "答对时：Yes." in q.data["explanation"]
