@@ -347,9 +347,7 @@ def _choices_or_short(candidate: Candidate, body: str) -> None:
         candidate.data["explanation"] = "\n".join([explanation, *feedback_lines]).strip()
 
 
-def _short_answer(
-    candidate: Candidate, rights: list[tuple[str, float | None, str, str]]
-) -> None:
+def _short_answer(candidate: Candidate, rights: list[tuple[str, float | None, str, str]]) -> None:
     """``{=one =two =%50%three}``: one blank, the fully right texts accepted; an answer with
     partial credit cannot be held, and is said."""
     accepted = [text for _m, weight, text, _f in rights if _score("=", weight) >= 100]
