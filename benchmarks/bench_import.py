@@ -157,7 +157,12 @@ def run_import(path: Path) -> dict[str, Any]:
             "seconds": elapsed,
             "status": record.status.value,
             "counts": record.counts,
-            "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+            # the import runs in the worker's isolated child: the larger of the two is its peak
+            "peak_rss_mb": max(
+                resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+                resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,
+            )
+            / 1024,
         }
 
 
@@ -207,7 +212,8 @@ def main() -> None:
         f"target ≤ 30 s: {verdict_time}"
     )
     print(
-        f"  peak memory {result['peak_rss_mb']:.0f} MB (whole process)   target ≤ 500 MB: "
+        f"  peak memory {result['peak_rss_mb']:.0f} MB (the process or its task child)   "
+        "target ≤ 500 MB: "
         f"{verdict_memory}"
     )
 

@@ -87,7 +87,8 @@ def run(import_id: str, progress: Progress) -> dict[str, Any]:
         except FileRefused as exc:
             problems.append(Problem(Location(), str(exc)))
             return _finish(record, candidates=0, kept=[], problems=problems, refused=True)
-    progress(50, f"已读取 {len(candidates)} 题 / read")
+    read = sum(1 for c in candidates if c.data or c.location.row or c.location.line)
+    progress(50, f"已读取 {read} 题 / read")
     checked = _check_all(candidates, problems)
     progress(65, "已校验 / checked")
     kept = _drop_duplicates(record.bank_id, checked, problems)
@@ -96,7 +97,7 @@ def run(import_id: str, progress: Progress) -> dict[str, Any]:
     progress(80, "已检查相似题 / near-duplicates checked")
     return _finish(
         record,
-        candidates=len(candidates),
+        candidates=read,  # a note on a sheet without questions is no question read
         kept=kept,
         problems=problems,
         refused=False,
@@ -115,7 +116,8 @@ def _check_all(candidates: list[Candidate], problems: list[Problem]) -> list[Che
             continue
         # Report everything wrong with a row at once; a field already reported by the reader
         # is not reported again.
-        read_fields = {p.field for p in candidate.problems}
+        refused = [p for p in candidate.problems if p.severity == "error"]
+        read_fields = {p.field for p in refused}
         clean, found = check(candidate.data)
         for field, messages in found.items():
             if field in read_fields:
@@ -127,7 +129,7 @@ def _check_all(candidates: list[Candidate], problems: list[Problem]) -> list[Che
         candidate.data = {}  # the normalised copy is kept; the raw one is not needed again
         image_problems = _check_images(candidate)
         problems.extend(image_problems)
-        if not found and not candidate.problems and not image_problems:
+        if not found and not refused and not image_problems:  # warnings import as read
             checked.append((candidate, clean, fingerprint(clean)))
     return checked
 

@@ -14,16 +14,16 @@ Answer keys by type:
 from __future__ import annotations
 
 import hashlib
-import re
 from typing import Any
 
 from catalog.banks.models import QuestionType, QuestionUsage
+from ingest.questions import common
 from search.text import squeeze
 
 OPTION_LABELS = "ABCDEFGHIJ"
 MIN_OPTIONS, MAX_OPTIONS = 2, 10
 MAX_STEM = 5000
-BLANK_MARKER = re.compile(r"_{2,}|＿{2,}|（\s*）|\(\s*\)|\{\s*\}")
+BLANK_MARKER = common.BLANK_MARKER  # one rule for readers and the bank
 
 Problems = dict[str, list[str]]
 

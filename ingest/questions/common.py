@@ -101,6 +101,9 @@ def decode_utf8(raw: bytes, what: str) -> str:
         ) from None
 
 
+# How a stem marks its blanks: ____ (half or full width), （ ）, ( ) or { }.
+BLANK_MARKER = re.compile(r"_{2,}|＿{2,}|（\s*）|\(\s*\)|\{\s*\}")
+
 TRUE_WORDS = {"对", "正确", "是", "√", "✓", "✔", "t", "true", "yes", "y", "1", "对的", "正"}
 FALSE_WORDS = {"错", "错误", "否", "×", "✗", "✘", "x", "f", "false", "no", "n", "0", "错的", "误"}
 

@@ -25,6 +25,7 @@ from python_calamine import CalamineError, CalamineWorkbook
 
 from ingest import spreadsheets
 from ingest.questions.common import (
+    BLANK_MARKER,
     Candidate,
     FileRefused,
     Location,
@@ -124,6 +125,18 @@ HEADER_WORDS = {
     "source": ["来源", "出处", "source"],
     "usage": ["用途", "usage"],
 }
+HEADER_WORDS["blank_order"] = ["填空顺序", "顺序", "答案顺序", "blankorder", "ordered"]
+for _index, _label in enumerate("ABCDEFGHIJKL", start=1):
+    # one column per blank: 答案A … 答案L (or 答案1 … 答案12, 第1空 …)
+    HEADER_WORDS[f"blank_{_index}"] = [
+        f"答案{_label}",
+        f"答案{_label.lower()}",
+        f"答案{_index}",
+        f"第{_index}空",
+        f"空{_index}",
+        f"answer{_label.lower()}",
+        f"answer{_index}",
+    ]
 for _index, _label in enumerate(OPTION_LABELS):
     HEADER_WORDS[f"option_{_label}"] = [
         f"选项{_label}",
@@ -337,25 +350,38 @@ class HeaderSeen:
 def read_rows(
     rows: Iterable[list[Any]], *, sheet: str | None, sheet_type: str | None, seen: HeaderSeen
 ) -> Iterator[Candidate]:
-    """Find the header (within the first 10 rows), then turn each non-empty row into a candidate."""
+    """Find the header (within the first 10 rows), then turn each non-empty row into a candidate.
+    A sheet with content but no header is named in the report with the header it has (a
+    warning: an instructions sheet is common; a sheet of questions must never vanish)."""
     header: dict[int, str] | None = None
     columns: dict[str, str] = {}
+    first_seen: list[str] = []
     for number, row in enumerate(rows, start=1):
         cells = [cell_text(value) for value in row]
         if header is None:
             mapped = {i: f for i, cell in enumerate(row) if (f := header_field(cell))}
-            if "stem" in mapped.values() and (
-                "answer" in mapped.values() or sheet_type == "short_answer"
-            ):
+            answers = {"answer", "blank_1"} & set(mapped.values())
+            if "stem" in mapped.values() and (answers or sheet_type == "short_answer"):
                 header = mapped
                 columns = column_names(mapped, {i: cells[i].strip() for i in mapped})
                 seen.found = True
             elif number >= 10:
-                return
+                break
+            elif not first_seen and any(c.strip() for c in cells):
+                first_seen = [c.strip() for c in cells if c.strip()][:12]
             continue
         if not any(cells):
             continue
         yield _candidate(cells, header, columns, Location(sheet=sheet, row=number), sheet_type)
+    instructions = sheet is not None and normalise_header(sheet) in INSTRUCTION_SHEETS
+    if header is None and first_seen and sheet is not None and not instructions:
+        note = Candidate(Location(sheet=sheet), {})
+        note.warn(
+            f"工作表「{sheet}」没有找到表头（需要 题干 和 答案 列），未导入；首个非空行为："
+            f"{'、'.join(first_seen)} / sheet {sheet!r} has no header row (题干 and 答案 "
+            f"columns needed) and was not imported; its first row: {', '.join(first_seen)}"
+        )
+        yield note
 
 
 def column_names(header: dict[int, str], labels: dict[int, str]) -> dict[str, str]:
@@ -431,8 +457,13 @@ def _candidate(
             )
         data["answer"] = {"correct": verdict}
     elif qtype == "fill_blank":
-        blanks = [part.strip() for part in answer.split("|")] if answer else []
-        data["answer"] = {"blanks": [parse_blank(blank) for blank in blanks], "ordered": True}
+        blanks = blank_answers(data["stem"], answer, values)
+        data["answer"] = {
+            "blanks": [parse_blank(blank) for blank in blanks],
+            "ordered": parse_true_false(values.get("blank_order", "")) is not False
+            and values.get("blank_order", "").strip() not in UNORDERED_WORDS,
+        }
+        _warn_if_mislabelled(candidate, answer, blanks)
     else:
         data["answer"] = {
             "reference": answer,
@@ -441,6 +472,46 @@ def _candidate(
         }
     candidate.data = data
     return candidate
+
+
+INSTRUCTION_SHEETS = {"说明", "填写说明", "使用说明", "导入说明", "instructions", "readme", "help"}
+UNORDERED_WORDS = {"无序", "不限", "不限顺序", "任意", "任意顺序", "否", "no"}
+BLANK_SEPARATORS = ("|", "、", "，", ",", "；", ";")
+_OPTION_LETTER = re.compile(r"^[A-Ja-j]$")
+
+
+def blank_answers(stem: str, answer: str, values: dict[str, str]) -> list[str]:
+    """Each blank's answer: from one column per blank (答案A …) when the sheet has them, else
+    from the answer cell split by | — or by 、，,;； when that gives exactly as many answers
+    as the stem has blanks (with one blank, ；separates answers accepted for it)."""
+    columns = [values.get(f"blank_{n}", "").strip() for n in range(1, 13)]
+    if any(columns):
+        return [c for c in columns[: max(i + 1 for i, c in enumerate(columns) if c)]]
+    if not answer:
+        return []
+    if "|" in answer:
+        return [part.strip() for part in answer.split("|")]
+    wanted = len(BLANK_MARKER.findall(stem))
+    if wanted > 1:
+        for separator in BLANK_SEPARATORS[1:]:
+            parts = [part.strip() for part in answer.split(separator)]
+            if len(parts) == wanted and all(parts):
+                return parts
+    return [answer.strip()]
+
+
+def _warn_if_mislabelled(candidate: Candidate, answer: str, blanks: list[str]) -> None:
+    """A fill-in whose answer is one option letter or a true/false word was most likely a
+    choice or true/false question typed wrong: imported as written, and said."""
+    if len(blanks) == 1 and (
+        _OPTION_LETTER.match(answer.strip()) or parse_true_false(answer) is not None
+    ):
+        candidate.warn(
+            f"填空题的答案是「{answer.strip()}」，像选择题或判断题的答案，请核对题型 / a fill-in "
+            f"answered {answer.strip()!r} looks like a choice or true/false question: check its "
+            "type",
+            "type",
+        )
 
 
 _TOLERANCE = re.compile(r"^(?P<value>[^±]+?)\s*(?:±|\+-|\+/-)\s*(?P<spread>[\d.]+)$")
@@ -467,13 +538,22 @@ def blank_text(blank: dict[str, Any]) -> str:
     return "；".join(blank["accepted"])
 
 
+_KEYWORD = re.compile(
+    r"^(?P<word>.+?)\s*(?:\(\s*(?P<inside>[^()]*?)\s*%?\s*\)|:\s*(?P<after>[^:]*?)\s*%?)?$"
+)
+
+
 def parse_keywords(raw: str) -> list[dict[str, Any]]:
-    """``接地:2；验电`` → [{word: 接地, weight: 2}, {word: 验电, weight: 1}]."""
+    """``接地:2；验电`` → [{word: 接地, weight: 2}, {word: 验电, weight: 1}]; also weights in
+    half- or full-width parentheses, with or without %, separated by ；;，,、 or |:
+    ``铁芯（20%）；绕组（20%），油枕（20%）``."""
     keywords = []
-    for part in re.split(r"[;；|\n]+", unicodedata.normalize("NFKC", raw)):
+    for part in re.split(r"[;；|\n,，、]+", unicodedata.normalize("NFKC", raw)):
         if not part.strip():
             continue
-        word, _, weight = part.partition(":")
+        match = _KEYWORD.match(part.strip())
+        word = match["word"] if match else part
+        weight = (match["inside"] or match["after"] or "") if match else ""
         try:
             value = float(weight) if weight.strip() else 1.0
         except ValueError:

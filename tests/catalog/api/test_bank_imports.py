@@ -338,3 +338,14 @@ def test_an_object_of_another_type_is_never_accepted_as_a_stem_image(
     refused = client.post(f"/api/v1/banks/{bank}/questions", json=body, headers=editor)
     assert refused.status_code == 422
     assert "stem_images" in refused.get_json()["error"]["details"]["json"]
+
+
+def test_a_warned_question_is_imported_and_the_warning_reported(
+    client: FlaskClient, editor: dict, bank: int
+) -> None:
+    """A warning (partial credit the bank cannot hold) says what changed; it does not refuse."""
+    gift = "Jesus Christ was from {~Jerusalem ~%50%Galilee =Nazareth}"
+    body = upload(client, editor, bank, "q.gift", gift.encode()).get_json()
+    assert body["status"] == "done" and body["counts"]["imported"] == 1
+    [warning] = body["problems"]
+    assert warning["severity"] == "warning" and "50%" in warning["message"]

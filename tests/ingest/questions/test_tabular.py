@@ -124,9 +124,16 @@ def test_one_sheet_per_type_without_a_type_column(tmp_path: Path) -> None:
             "填空题": [["题干", "答案"], ["____ 和 ____", "火线|零线"]],
             "简答题": [["题干", "答案", "关键词"], ["简述验电", "先验后挂", "验电:2；接地"]],
             "说明": [["这是说明页，没有表头"]],
+            "题库2": [["序号", "内容", "备注"], ["1", "某题", ""]],
         },
     )
-    got = {c.location.sheet: c.data for c in read_xlsx(path)}
+    read = list(read_xlsx(path))
+    got = {c.location.sheet: c.data for c in read if c.data}
+    # a sheet without a header was skipped without a word (issue 17): now it is named, with
+    # what it has; an instructions sheet (说明) is what it says
+    [note] = [c for c in read if not c.data]
+    assert note.location.sheet == "题库2" and note.problems[0].severity == "warning"
+    assert "序号、内容、备注" in note.problems[0].message
     assert got["单选题"]["type"] == "single_choice"
     assert got["多选题"]["answer"] == {"correct": ["A", "C"]}
     assert got["判断题"]["answer"] == {"correct": False}
@@ -364,3 +371,66 @@ def test_cells_without_references_are_placed_and_counted(tmp_path: Path) -> None
     long = _rewritten(tmp_path, "long.xlsx", lengthen)
     with pytest.raises(FileRefused, match="100000"):
         list(tabular.read_xlsx(long, max_unzipped=10 * 1024 * 1024))
+
+
+# --- spreadsheets as Chinese banks write them (issue 17) ------------------------------------
+
+
+def test_one_column_per_blank_and_a_blank_order_column(tmp_path: Path) -> None:
+    """A 填空题 sheet with 答案A … 答案L and 填空顺序 was skipped entirely, in silence."""
+    path = workbook(
+        tmp_path / "blanks.xlsx",
+        {
+            "填空题": [
+                ["题干", "答案A", "答案B", "答案C", "填空顺序"],
+                ["电气设备分为（ ）、（ ）和（ ）。", "高压", "低压", "弱电", "否"],
+                ["工频为____赫兹。", "50", "", "", ""],
+            ]
+        },
+    )
+    first, second = read_xlsx(path)
+    assert [b["accepted"] for b in first.data["answer"]["blanks"]] == [["高压"], ["低压"], ["弱电"]]
+    assert first.data["answer"]["ordered"] is False
+    assert second.data["answer"]["blanks"] == [{"accepted": ["50"], "tolerance": None}]
+    assert second.data["answer"]["ordered"] is True
+
+
+@pytest.mark.parametrize("separator", ["、", "，", ",", "；", ";", "|"])
+def test_blank_answers_in_one_cell_split_when_the_count_matches(separator: str) -> None:
+    """Blanks listed with 、 were refused as a count mismatch (题干有 3 个空，答案有 1 个)."""
+    answer = separator.join(["停电", "验电", "接地"])
+    rows = f'题型,题干,答案\n填空,作业前应（ ）、（ ）、（ ）。,"{answer}"\n'
+    [candidate] = list(tabular.read_csv(rows.encode("utf-8")))
+    blanks = candidate.data["answer"]["blanks"]
+    assert [b["accepted"] for b in blanks] == [["停电"], ["验电"], ["接地"]]
+
+
+def test_one_blank_keeps_its_alternatives() -> None:
+    rows = "题型,题干,答案\n填空,相线又称____。,火线；端线\n"
+    [candidate] = list(tabular.read_csv(rows.encode("utf-8")))
+    assert candidate.data["answer"]["blanks"] == [{"accepted": ["火线", "端线"], "tolerance": None}]
+
+
+def test_keyword_weights_in_full_width_parentheses() -> None:
+    """铁芯（20%）；绕组（20%），油枕（20%） became keywords such as 铁芯(20%), so the reference
+    answer itself scored 0 (16 of 18 such questions)."""
+    keywords = tabular.parse_keywords("铁芯（20%）；绕组（20%），油枕（20%）、套管(40)")
+    assert keywords == [
+        {"word": "铁芯", "weight": 20},
+        {"word": "绕组", "weight": 20},
+        {"word": "油枕", "weight": 20},
+        {"word": "套管", "weight": 40},
+    ]
+    assert tabular.parse_keywords("接地:2；验电") == [
+        {"word": "接地", "weight": 2},
+        {"word": "验电", "weight": 1},
+    ]
+
+
+@pytest.mark.parametrize("answer", ["B", "√", "对", "错"])
+def test_a_fill_in_answered_like_a_choice_is_warned(answer: str) -> None:
+    rows = f"题型,题干,答案\n填空,停电检修首先____。,{answer}\n"
+    [candidate] = list(tabular.read_csv(rows.encode("utf-8")))
+    assert candidate.data["type"] == "fill_blank"
+    [warning] = [p for p in candidate.problems if p.severity == "warning"]
+    assert "题型" in warning.message
