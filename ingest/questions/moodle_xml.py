@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import posixpath
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Iterator
@@ -100,6 +101,15 @@ def _question(
             candidate.refuse(
                 f"图片 {file.get('name')} 的 base64 内容无效 / invalid base64 image", "stem_images"
             )
+    legacy = element.findtext("image_base64")
+    if legacy and legacy.strip():  # Moodle 1.x: one image beside the question text
+        try:
+            name_of = (element.findtext("image") or "image").strip() or "image"
+            candidate.images.append(
+                (posixpath.basename(name_of), base64.b64decode(legacy.strip(), validate=True))
+            )
+        except (binascii.Error, ValueError):
+            candidate.refuse("图片的 base64 内容无效 / invalid base64 image", "stem_images")
     tags = [t.text.strip() for t in element.findall("tags/tag/text") if t.text and t.text.strip()]
     if category and category not in tags:
         tags.append(category)
@@ -116,11 +126,13 @@ def _question(
             {"label": "ABCDEFGHIJ"[i] if i < 10 else str(i), "text": text}
             for i, (_f, text, _a) in enumerate(answers)
         ]
-        correct = [
-            options[i]["label"]
-            for i, (fraction, _t, _a) in enumerate(answers)
-            if fraction > 0 and (not single or fraction >= 100)
-        ]
+        correct = _multichoice_key(
+            candidate,
+            single,
+            [(o["label"], f) for o, (f, _t, _a) in zip(options, answers, strict=True)],
+        )
+        if correct is None:
+            return candidate
         data.update(
             type="single_choice" if single else "multiple_choice",
             options=options,
@@ -152,6 +164,53 @@ def _question(
         )
     candidate.data = data
     return candidate
+
+
+def _multichoice_key(
+    candidate: Candidate, single: bool, graded: list[tuple[str, float]]
+) -> list[str] | None:
+    """The right options as Moodle validates a multiple-choice question's grades, or None when
+    Moodle would refuse them (said with Moodle's reason), or when the bank cannot mean them."""
+    full = [label for label, fraction in graded if fraction >= 100]
+    partial = [(label, fraction) for label, fraction in graded if 0 < fraction < 100]
+    if single:
+        if not full:
+            candidate.refuse(
+                "没有得分为 100% 的选项，无法得满分（Moodle 同样拒绝）/ no answer scores 100%: "
+                "full marks are impossible (Moodle refuses this too)",
+                "answer",
+            )
+            return None
+        if len(full) > 1:
+            candidate.refuse(
+                f"有多个 100% 的选项（{'、'.join(full)}，任选其一即满分），本题库的单选题只有一个"
+                f"正确答案 / several 100% answers ({', '.join(full)}, any one earns full "
+                "marks): a single choice of this bank has one",
+                "answer",
+            )
+            return None
+        if partial:
+            dropped = "、".join(f"{label}（{fraction:g}%）" for label, fraction in partial)
+            candidate.warn(
+                f"部分得分选项按错误选项保存：{dropped} / partial-credit options kept as wrong",
+                "answer",
+            )
+        return full
+    positive = full + [label for label, _ in partial]
+    total = sum(fraction for _, fraction in graded if fraction > 0)
+    if abs(total - 100) > 0.1:
+        candidate.refuse(
+            f"正分选项之和为 {total:g}%，应为 100%（Moodle 同样拒绝）/ the positive grades add "
+            f"up to {total:g}%, not 100% (Moodle refuses this too)",
+            "answer",
+        )
+        return None
+    if len({round(fraction, 2) for _, fraction in graded if fraction > 0}) > 1:
+        candidate.warn(
+            "各正确选项分值不等，按全选正确计分 / unequal grades: graded as all of them right",
+            "answer",
+        )
+    return sorted(positive)
 
 
 # --- writing ---------------------------------------------------------------------------------

@@ -173,3 +173,55 @@ def test_written_xml_reads_back() -> None:
     assert first.data["explanation"] == "解析\n两行"
     assert first.data["tags"] == ["安全"]
     assert second.data["answer"]["blanks"] == [{"accepted": ["2.5"], "tolerance": 0.1}]
+
+
+def _multichoice(single: bool, fractions: list[float]) -> str:
+    answers = "".join(
+        f"<answer fraction='{fraction}'><text>选项{n}</text></answer>"
+        for n, fraction in enumerate(fractions, start=1)
+    )
+    return (
+        "<quiz><question type='multichoice'><name><text>Q</text></name>"
+        f"<questiontext><text>哪个正确？</text></questiontext><single>{str(single).lower()}</single>"
+        f"{answers}</question></quiz>"
+    )
+
+
+def _read_one(xml: str) -> Any:
+    [candidate] = list(moodle_xml.read(xml.encode("utf-8")))
+    return candidate
+
+
+def test_grades_moodle_refuses_are_refused_with_its_reason() -> None:
+    """A multiple choice whose grades Moodle refuses was accepted, a 33 % option counted
+    correct (issue 17)."""
+    wrong_sum = _read_one(_multichoice(False, [33.3, 50, -100]))
+    assert wrong_sum.data == {}  # nothing stored
+    assert [p.severity for p in wrong_sum.problems] == ["error"]
+    assert "83.3%" in wrong_sum.problems[0].message
+    no_full = _read_one(_multichoice(True, [50, 0, 0]))
+    assert any("100%" in p.message and p.severity == "error" for p in no_full.problems)
+
+
+def test_valid_grades_are_read_as_moodle_grades_them() -> None:
+    thirds = _read_one(_multichoice(False, [33.33333, 33.33333, 33.33333, -100]))
+    assert thirds.problems == []
+    assert thirds.data["answer"] == {"correct": ["A", "B", "C"]}
+    partial = _read_one(_multichoice(True, [0, 50, 100]))
+    assert partial.data["answer"] == {"correct": ["C"]}
+    assert [p.severity for p in partial.problems] == ["warning"]
+    several = _read_one(_multichoice(True, [100, 100, 0]))
+    assert any("任选其一" in p.message for p in several.problems)
+
+
+def test_a_legacy_base64_image_is_kept() -> None:
+    """<image_base64> (Moodle 1.x exports) was dropped in silence."""
+    encoded = base64.b64encode(PNG).decode()
+    [q] = read(
+        "<quiz><question type='truefalse'><name><text>T</text></name>"
+        "<questiontext><text>看图判断</text></questiontext>"
+        f"<image>pic.png</image><image_base64>{encoded}</image_base64>"
+        "<answer fraction='100'><text>true</text></answer>"
+        "<answer fraction='0'><text>false</text></answer></question></quiz>"
+    )
+    assert q.images == [("pic.png", PNG)]
