@@ -75,6 +75,10 @@ class BankUpdateSchema(ma.Schema):
 class OptionSchema(ma.Schema):
     label = fields.String(required=True)
     text = fields.String(required=True)
+    feedback = fields.String(
+        load_default=None,
+        metadata={"description": "what a learner who chose it is told, when keys are shown"},
+    )
 
 
 class QuestionWriteSchema(ma.Schema):

@@ -148,7 +148,18 @@ def _check_choice(
                 f"选项 {label[:2]} 超过 {MAX_OPTION} 字",
                 f"option {label[:2]} exceeds {MAX_OPTION} characters",
             )
-        cleaned.append({"label": label, "text": text})
+        feedback = str(option.get("feedback") or "").strip()
+        if len(feedback) > MAX_OPTION:
+            _add(
+                problems,
+                "options",
+                f"选项 {label[:2]} 的反馈超过 {MAX_OPTION} 字",
+                f"option {label[:2]}'s feedback exceeds {MAX_OPTION} characters",
+            )
+        # what a learner who chose the option is told, once the feedback policy allows
+        cleaned.append(
+            {"label": label, "text": text, **({"feedback": feedback} if feedback else {})}
+        )
     labels = [o["label"] for o in cleaned]
     if not MIN_OPTIONS <= len(cleaned) <= MAX_OPTIONS:
         _add(

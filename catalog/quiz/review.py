@@ -173,7 +173,11 @@ def mistakes_of(user: User, cards: list[ReviewCard]) -> list[Mistake]:
             Mistake(
                 card=card,
                 question=card.question,
-                options=list(version.options) if version else [],
+                # an option's feedback can betray the key: only once the key is shown
+                options=[
+                    o if shown else {k: v for k, v in o.items() if k != "feedback"}
+                    for o in (version.options if version else [])
+                ],
                 answer=dict(shown.answer) if shown else None,
                 explanation=shown.explanation if shown else None,
             )

@@ -117,10 +117,18 @@ def item_view(session: QuizSession, item: SessionItem, version: Frozen, *, held:
     """``held``: another exam or contest holds the question, so its key stays hidden here
     whatever this session's policy says (see :func:`held_here`)."""
     texts = {o["label"]: o["text"] for o in version.options}
-    options = [
-        {"label": LABELS[i], "text": texts[label]} for i, label in enumerate(item.option_order)
-    ]
     shown = revealed(session, item) and not held
+    said = (
+        {o["label"]: o["feedback"] for o in version.options if o.get("feedback")} if shown else {}
+    )
+    options = [
+        {
+            "label": LABELS[i],
+            "text": texts[label],
+            **({"feedback": said[label]} if label in said else {}),
+        }
+        for i, label in enumerate(item.option_order)
+    ]
     answer = None
     if shown:
         answer = dict(version.answer)

@@ -298,17 +298,18 @@ def _choices_or_short(candidate: Candidate, body: str) -> None:
     if all(marker == "=" for marker, *_ in rights):
         _short_answer(candidate, rights)
         return
-    options, full, partial, feedback_lines = [], [], [], []
+    options, full, partial = [], [], []
     for index, (marker, weight, text, feedback) in enumerate(rights):
         label = "ABCDEFGHIJ"[index] if index < 10 else str(index)
-        options.append({"label": label, "text": text})
+        option = {"label": label, "text": text}
+        if feedback:
+            option["feedback"] = feedback  # shown to who chose it, when keys are shown
+        options.append(option)
         score = _score(marker, weight)
         if score >= 100:
             full.append(label)
         elif score > 0:
             partial.append((label, score))
-        if feedback:
-            feedback_lines.append(f"{label}：{feedback}")
     candidate.data["options"] = options
     if len(full) > 1:
         # Moodle: several = answers, each worth full marks on its own — "any of these".
@@ -342,9 +343,6 @@ def _choices_or_short(candidate: Candidate, body: str) -> None:
             )
     else:
         raise _Unsupported("没有正确选项 / no right option")
-    if feedback_lines:
-        explanation = candidate.data["explanation"]
-        candidate.data["explanation"] = "\n".join([explanation, *feedback_lines]).strip()
 
 
 def _short_answer(candidate: Candidate, rights: list[tuple[str, float | None, str, str]]) -> None:
@@ -368,6 +366,10 @@ def _short_answer(candidate: Candidate, rights: list[tuple[str, float | None, st
 
 
 # --- writing ---------------------------------------------------------------------------------
+
+
+def _feedback(option: dict[str, Any]) -> str:
+    return f"#{escape(option['feedback'])}" if option.get("feedback") else ""
 
 
 def expressible(question: dict[str, Any]) -> str | None:
@@ -413,14 +415,14 @@ def _gift(question: dict[str, Any]) -> str:
     correct = set(answer["correct"])
     if qtype == "single_choice":
         choices = " ".join(
-            f"{'=' if o['label'] in correct else '~'}{escape(o['text'])}"
+            f"{'=' if o['label'] in correct else '~'}{escape(o['text'])}{_feedback(o)}"
             for o in question["options"]
         )
     else:
         share = 100 / len(correct)
         weight = f"{share:.5f}".rstrip("0").rstrip(".")
         choices = " ".join(
-            f"~%{weight if o['label'] in correct else '-100'}%{escape(o['text'])}"
+            f"~%{weight if o['label'] in correct else '-100'}%{escape(o['text'])}{_feedback(o)}"
             for o in question["options"]
         )
     return f"{title}{escape(stem)}{{{choices}{general}}}"

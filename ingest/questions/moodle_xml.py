@@ -122,10 +122,13 @@ def _question(
     answers = [(float(a.get("fraction", "0") or 0), _text(a), a) for a in element.findall("answer")]
     if qtype == "multichoice":
         single = (element.findtext("single") or "true").strip().lower() in {"true", "1"}
-        options = [
-            {"label": "ABCDEFGHIJ"[i] if i < 10 else str(i), "text": text}
-            for i, (_f, text, _a) in enumerate(answers)
-        ]
+        options = []
+        for i, (_f, text, answer) in enumerate(answers):
+            option = {"label": "ABCDEFGHIJ"[i] if i < 10 else str(i), "text": text}
+            said = _text(answer.find("feedback"))
+            if said:
+                option["feedback"] = said
+            options.append(option)
         correct = _multichoice_key(
             candidate,
             single,
@@ -270,13 +273,15 @@ def _write_question(quiz: ET.Element, question: dict[str, Any], number: int) -> 
                 if option["label"] in correct
                 else (0 if qtype == "single_choice" else -100)
             )
-            _sub(
+            written = _sub(
                 element,
                 "answer",
                 text_to_html(option["text"]),
                 fraction=f"{fraction:.5f}".rstrip("0").rstrip("."),
                 format="html",
             )
+            if option.get("feedback"):
+                _sub(written, "feedback", text_to_html(option["feedback"]), format="html")
     elif moodle_type == "truefalse":
         for word in ("true", "false"):
             right = (word == "true") == bool(answer["correct"])

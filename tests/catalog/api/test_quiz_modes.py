@@ -572,3 +572,44 @@ def test_a_mistake_made_where_keys_are_never_shown_keeps_its_key(
     client.post(f"{SESSIONS}/{session['id']}/submit", headers=setup["learner"])
     book = client.get("/api/v1/me/mistakes", headers=setup["learner"]).get_json()["items"]
     assert book and all(m["answer"] is None and m["explanation"] is None for m in book)
+
+
+def test_an_options_feedback_is_shown_only_with_its_key(client: FlaskClient, setup: dict) -> None:
+    """Per-option feedback is part of the question (issue 17); it can betray the key, so a
+    learner sees it only when the quiz's feedback policy shows the key."""
+    bank = setup["bank"]
+    body = {
+        "type": "single_choice",
+        "stem": "挂接地线前必须？",
+        "options": [
+            {"label": "A", "text": "验电", "feedback": "正确：先验电，后挂地线"},
+            {"label": "B", "text": "通知调度", "feedback": "调度不能代替验电"},
+        ],
+        "answer": {"correct": ["A"]},
+    }
+    made = client.post(f"/api/v1/banks/{bank}/questions", json=body, headers=setup["editor"])
+    assert made.status_code == 201, made.get_json()
+    question = made.get_json()
+    assert question["options"][0]["feedback"] == "正确：先验电，后挂地线"  # the editor's view
+    client.post(
+        f"/api/v1/banks/{bank}/questions/bulk",
+        headers=setup["editor"],
+        json={"ids": [question["id"]], "action": "publish"},
+    )
+    paper = template(
+        client,
+        setup,
+        feedback_policy="after_submit",
+        sections=[{"points": 1, "question_ids": [question["id"]]}],
+    ).get_json()["id"]
+    session = start(client, setup, paper).get_json()
+    assert all("feedback" not in o for o in session["items"][0]["options"])
+    wrong = label_of(session["items"][0], "通知调度")
+    answer(client, setup, session["id"], 1, [wrong], "fb-1")
+    answered = client.get(f"{SESSIONS}/{session['id']}", headers=setup["learner"]).get_json()
+    assert all("feedback" not in o for o in answered["items"][0]["options"])
+    mistakes = client.get("/api/v1/me/mistakes", headers=setup["learner"]).get_json()["items"]
+    assert all("feedback" not in o for m in mistakes for o in m["options"])
+    done = client.post(f"{SESSIONS}/{session['id']}/submit", headers=setup["learner"]).get_json()
+    said = {o["text"]: o.get("feedback") for o in done["items"][0]["options"]}
+    assert said == {"验电": "正确：先验电，后挂地线", "通知调度": "调度不能代替验电"}

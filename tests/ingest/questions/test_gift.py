@@ -32,7 +32,7 @@ def test_single_choice_with_title_comment_and_feedback() -> None:
     assert [o["text"] for o in data["options"]] == ["验电", "断开电源", "挂接地线"]
     assert data["answer"] == {"correct": ["B"]}
     assert data["explanation"].startswith("先断电，再验电，后挂地线。")
-    assert "A：验电在断电之后" in data["explanation"]  # per-answer feedback kept
+    assert data["options"][0]["feedback"] == "验电在断电之后"  # per-answer feedback kept
     assert q.location.line == 2
 
 
@@ -223,3 +223,16 @@ def test_true_false_feedback_is_kept_wrong_first_then_right() -> None:
     assert q.data["answer"] == {"correct": True}
     assert "答错时：No, think of morning." in q.data["explanation"]
     assert "答对时：Yes." in q.data["explanation"]
+
+
+def test_per_answer_feedback_is_kept_on_its_option_and_written_back() -> None:
+    """Per-answer feedback was folded into the explanation (or dropped): it belongs to the
+    option, shown to who chose it when keys are shown, and GIFT export writes it again."""
+    [q] = read("停电检修时应首先？{~验电#验电在断电之后 =断开电源#正确 ~挂接地线}")
+    assert q.data["options"][0] == {"label": "A", "text": "验电", "feedback": "验电在断电之后"}
+    assert "feedback" not in q.data["options"][2]
+    assert "验电在断电之后" not in q.data["explanation"]
+    text, written = gift.write([{**q.data, "id": 1, "difficulty": 3, "knowledge_points": []}])
+    assert written == 1 and "#验电在断电之后" in text
+    [again] = read(text)
+    assert again.data["options"] == q.data["options"]
