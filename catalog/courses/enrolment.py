@@ -28,7 +28,21 @@ from catalog.errors import (
 )
 
 
-def enrol(user: User, course_id: int) -> Enrolment:
+@dataclass(frozen=True)
+class Enrolled:
+    """An enrolment as it was when made or found: read before the commit, so a leave racing it
+    cannot turn the answer into a 500."""
+
+    id: int
+    course_id: int
+    enrolled_at: datetime
+
+    @classmethod
+    def of(cls, row: Enrolment) -> Enrolled:
+        return cls(row.id, row.course_id, row.enrolled_at)
+
+
+def enrol(user: User, course_id: int) -> Enrolled:
     """Enrol in a published course; enrolling twice changes nothing."""
     release = get_published(course_id)
     course = db.session.get(Course, course_id)
@@ -40,19 +54,22 @@ def enrol(user: User, course_id: int) -> Enrolment:
         )
     )
     if existing is not None:
-        return existing
-    enrolment = Enrolment(user_id=user.id, course_id=release.course_id)
+        return Enrolled.of(existing)
+    enrolment = Enrolment(user_id=user.id, course_id=release.course_id, enrolled_at=utcnow())
     db.session.add(enrolment)
     try:
+        db.session.flush()
+        made = Enrolled.of(enrolment)
         db.session.commit()
     except IntegrityError:  # a concurrent retry won the race
         db.session.rollback()
         found: Enrolment | None = db.session.scalar(
             select(Enrolment).where(Enrolment.user_id == user.id, Enrolment.course_id == course_id)
         )
-        assert found is not None
-        return found
-    return enrolment
+        if found is None:  # and was left again since
+            raise Conflict("请重试 / Please retry", code="retry") from None
+        return Enrolled.of(found)
+    return made
 
 
 def unenrol(user: User, course_id: int) -> None:

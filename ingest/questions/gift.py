@@ -22,26 +22,39 @@ BLANK = "____"
 class _Block:
     text: str
     line: int
+    tags: list[str]
+    idnumber: str | None
+
+
+_COMMENT_TAG = re.compile(r"\[(tag|id):([^\]]+)\]")
 
 
 def _blocks(text: str) -> Iterator[_Block]:
-    """Questions are separated by blank lines; whole-line comments (//) are dropped."""
+    """Questions are separated by blank lines; whole-line comments (//) are not text, but the
+    ``[tag:…]`` and ``[id:…]`` they hold (Moodle 3.x+) belong to the question that follows."""
     lines: list[str] = []
     start = 0
+    tags: list[str] = []
+    idnumber: str | None = None
     for number, raw in enumerate(text.splitlines(), start=1):
         stripped = raw.strip()
         if stripped.startswith("//"):
+            for kind, value in _COMMENT_TAG.findall(stripped):
+                if kind == "tag":
+                    tags.append(value.strip())
+                else:
+                    idnumber = value.strip()
             continue
         if not stripped:
             if lines:
-                yield _Block("\n".join(lines), start)
-                lines = []
+                yield _Block("\n".join(lines), start, tags, idnumber)
+                lines, tags, idnumber = [], [], None
             continue
         if not lines:
             start = number
         lines.append(raw)
     if lines:
-        yield _Block("\n".join(lines), start)
+        yield _Block("\n".join(lines), start, tags, idnumber)
 
 
 def _find(text: str, target: str, start: int = 0) -> int:
@@ -131,7 +144,12 @@ def read(raw: bytes) -> Iterator[Candidate]:
             if not body:
                 continue
         found_any = True
-        yield _question(body, Location(line=block.line, item=number), category)
+        question = _question(body, Location(line=block.line, item=number), category)
+        if question.data:
+            question.data["tags"] = list(dict.fromkeys([*question.data["tags"], *block.tags]))
+            if block.idnumber and not question.data.get("source"):
+                question.data["source"] = block.idnumber
+        yield question
     if not found_any and text.strip():
         raise FileRefused("没有找到 GIFT 试题 / No GIFT questions found")
 

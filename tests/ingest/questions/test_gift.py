@@ -236,3 +236,13 @@ def test_per_answer_feedback_is_kept_on_its_option_and_written_back() -> None:
     assert written == 1 and "#验电在断电之后" in text
     [again] = read(text)
     assert again.data["options"] == q.data["options"]
+
+
+def test_tags_and_ids_in_comments_belong_to_the_next_question() -> None:
+    """[tag:…] and [id:…] comments were dropped in silence."""
+    first, second = read(
+        "// [id:Q-17] [tag:安全] [tag:停电]\n停电作业必须先验电。{T}\n\n"
+        "// 普通注释\n接地线可以缠绕。{F}"
+    )
+    assert first.data["tags"] == ["安全", "停电"] and first.data["source"] == "Q-17"
+    assert second.data["tags"] == [] and second.data["source"] == ""
