@@ -70,11 +70,26 @@ def read(raw: bytes) -> Iterator[Candidate]:
     for index, element in enumerate(root.findall("question")):
         qtype = element.get("type", "")
         if qtype == "category":
-            category = _text(element.find("category"), "plain").split("/")[-1] or None
+            category = category_tag(_text(element.find("category"), "plain"))
             continue
         number += 1
         location = Location(line=lines[index] if index < len(lines) else None, item=number)
         yield _question(element, qtype, location, category)
+
+
+TAG_SIZE = 40  # the bank's longest tag
+
+
+def category_tag(path: str) -> str | None:
+    """Moodle's category path as a tag, whole (``电力/安全规程``, not ``安全规程``), without
+    its ``$course$/top`` root; its last segments when the whole is longer than a tag."""
+    segments = [s.strip() for s in path.split("/") if s.strip()]
+    while segments and (segments[0].startswith("$") or segments[0].lower() == "top"):
+        segments.pop(0)
+    while len(segments) > 1 and len("/".join(segments)) > TAG_SIZE:
+        segments.pop(0)
+    tag = "/".join(segments)[-TAG_SIZE:]
+    return tag or None
 
 
 def _question(

@@ -85,7 +85,10 @@ def test_every_supported_shape() -> None:
     assert q1.data["options"][1] == {"label": "B", "text": "断开电源"}
     assert q1.data["answer"] == {"correct": ["B"]}
     assert q1.data["explanation"] == "先断电后验电"
-    assert q1.data["tags"] == ["安全", "安全规程"]
+    assert q1.data["tags"] == [
+        "安全",
+        "电力/安全规程",
+    ]  # the whole path (issue 17: it was cut to its end)
     assert q1.images == [("a.png", PNG)]
     assert q2.data["type"] == "multiple_choice"
     assert q2.data["answer"] == {"correct": ["A", "B"]}
@@ -225,3 +228,11 @@ def test_a_legacy_base64_image_is_kept() -> None:
         "<answer fraction='0'><text>false</text></answer></question></quiz>"
     )
     assert q.images == [("pic.png", PNG)]
+
+
+def test_a_category_path_is_kept_whole_within_a_tag() -> None:
+    assert moodle_xml.category_tag("$course$/top/电力/安全规程") == "电力/安全规程"
+    assert moodle_xml.category_tag("top") is None
+    long = "$system$/top/" + "/".join(f"第{n}级分类名称较长" for n in range(8))
+    tag = moodle_xml.category_tag(long)
+    assert tag is not None and len(tag) <= 40 and tag.endswith("第7级分类名称较长")
