@@ -125,6 +125,7 @@ HEADER_WORDS = {
     "source": ["来源", "出处", "source"],
     "usage": ["用途", "usage"],
 }
+HEADER_WORDS["option_feedback"] = ["选项反馈", "选项解析", "optionfeedback", "option_feedback"]
 HEADER_WORDS["blank_order"] = ["填空顺序", "顺序", "答案顺序", "blankorder", "ordered"]
 for _index, _label in enumerate("ABCDEFGHIJKL", start=1):
     # one column per blank: 答案A … 答案L (or 答案1 … 答案12, 第1空 …)
@@ -433,8 +434,13 @@ def _candidate(
     data["tags"] = split_list(values.get("tags", ""))
     answer = values.get("answer", "")
     if qtype in {"single_choice", "multiple_choice"}:
+        said = option_feedback(values.get("option_feedback", ""))
         data["options"] = [
-            {"label": label, "text": values[f"option_{label}"]}
+            {
+                "label": label,
+                "text": values[f"option_{label}"],
+                **({"feedback": said[label]} if label in said else {}),
+            }
             for label in OPTION_LABELS
             if values.get(f"option_{label}", "").strip()
         ]
@@ -475,6 +481,19 @@ def _candidate(
 
 
 INSTRUCTION_SHEETS = {"说明", "填写说明", "使用说明", "导入说明", "instructions", "readme", "help"}
+_FEEDBACK_LINE = re.compile(r"^\s*([A-Ja-j])\s*[:：.、．]\s*(.+?)\s*$")
+
+
+def option_feedback(raw: str) -> dict[str, str]:
+    """``A：先验电\nB：调度不能代替验电`` (lines or | between) → feedback by option label."""
+    found = {}
+    for line in re.split(r"[\n|]+", raw or ""):
+        match = _FEEDBACK_LINE.match(line)
+        if match:
+            found[match.group(1).upper()] = match.group(2)
+    return found
+
+
 UNORDERED_WORDS = {"无序", "不限", "不限顺序", "任意", "任意顺序", "否", "no"}
 BLANK_SEPARATORS = ("|", "、", "，", ",", "；", ";")
 _OPTION_LETTER = re.compile(r"^[A-Ja-j]$")
@@ -578,6 +597,7 @@ HEADERS = [
     "关键词",
     "来源",
     "用途",
+    "选项反馈",
 ]
 USAGE_LABELS = {"both": "通用", "practice": "练习", "exam": "考试"}
 
@@ -611,6 +631,11 @@ def question_row(question: dict[str, Any]) -> list[Any]:
         keywords,
         question.get("source", ""),
         USAGE_LABELS[str(question.get("usage") or "both")],
+        "\n".join(
+            f"{o['label']}：{o['feedback']}"
+            for o in question.get("options") or []
+            if o.get("feedback")
+        ),
     ]
 
 

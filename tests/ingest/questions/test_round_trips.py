@@ -103,8 +103,8 @@ FORMATS = {
     "gift": (gift.expressible, _text(gift.write, gift.read), True),
     "moodle_xml": (moodle_xml.expressible, _text(moodle_xml.write, moodle_xml.read), True),
     "aiken": (aiken.expressible, _text(aiken.write, aiken.read), False),
-    "xlsx": (lambda q: None, _xlsx, False),
-    "csv": (lambda q: None, _csv, False),
+    "xlsx": (lambda q: None, _xlsx, True),
+    "csv": (lambda q: None, _csv, True),
 }
 
 
