@@ -19,6 +19,7 @@ What counts (the README says the same):
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 MAX_RATE = 2.0
@@ -84,7 +85,9 @@ def merge(intervals: list[list[float]], new: tuple[float, float]) -> list[list[f
 
 
 def covered(intervals: list[list[float]]) -> float:
-    return round(sum(b - a for a, b in intervals), 3)
+    """The seconds the intervals cover, to the millisecond below (never rounded up: credited
+    time stays within what was earned; the 1e-6 absorbs floating-point noise)."""
+    return math.floor(sum(b - a for a, b in intervals) * 1000 + 1e-6) / 1000
 
 
 def spend(
