@@ -84,11 +84,13 @@ def _child(
     settings: Settings, job: str, args: tuple[Any, ...], pipe: Connection, memory_mb: int
 ) -> None:
     ceiling = memory_mb * 1024 * 1024
-    resource.setrlimit(resource.RLIMIT_AS, (ceiling, ceiling))
     try:
+        # Our own code loads first, unlimited (compiling it short of memory fails in odd ways,
+        # such as a SyntaxError); the ceiling then holds for the work on the file.
         module, name = job.split(":")
         function = getattr(importlib.import_module(module), name)
         app = create_app(settings)
+        resource.setrlimit(resource.RLIMIT_AS, (ceiling, ceiling))
         with app.app_context():
 
             def progress(percent: int, message: str | None = None) -> None:
