@@ -48,15 +48,14 @@ def earn(
         .returning(CreditTransaction.__table__.c.id)
     ).scalar()
     if done is not None:
-        audit.record(
+        _audit(
             AuditAction.AWARD,
-            actor=by,
-            organisation_id=_organisation_of(user_id),
-            target_type=source_type,
-            target_id=source_id,
-            subject_user_id=user_id,
+            by,
+            user_id,
+            source_type,
+            source_id,
+            reason,
             after={"credits": round(credits, 2), "transaction": done},
-            reason=reason[:500],
         )
         statements.record(
             user_id,
@@ -97,16 +96,15 @@ def revoke(user_id: int, source_type: str, source_id: int | str, *, reason: str,
         .returning(CreditTransaction.__table__.c.id)
     ).scalar()
     if done is not None:
-        audit.record(
+        _audit(
             AuditAction.REVOCATION,
-            actor=by,
-            organisation_id=_organisation_of(user_id),
-            target_type=source_type,
-            target_id=source_id,
-            subject_user_id=user_id,
+            by,
+            user_id,
+            source_type,
+            source_id,
+            reason,
             before={"credits": earned.credits, "transaction": earned.id},
             after={"credits": 0.0, "transaction": done},
-            reason=reason[:500],
         )
 
 
@@ -166,5 +164,26 @@ def member_of(admin: User, user_id: int) -> User:
     return learner
 
 
-def _organisation_of(user_id: int) -> int | None:
-    return db.session.scalar(select(User.organisation_id).where(User.id == user_id))
+def _audit(
+    action: AuditAction,
+    by: User | None,
+    user_id: int,
+    source_type: str,
+    source_id: int | str,
+    reason: str,
+    *,
+    after: dict[str, Any],
+    before: dict[str, Any] | None = None,
+) -> None:
+    """A ledger line's entry in the audit log, in the learner's organisation."""
+    audit.record(
+        action,
+        actor=by,
+        organisation_id=db.session.scalar(select(User.organisation_id).where(User.id == user_id)),
+        target_type=source_type,
+        target_id=source_id,
+        subject_user_id=user_id,
+        before=before,
+        after=after,
+        reason=reason[:500],
+    )

@@ -43,10 +43,13 @@ def passed_any(user_id: int, template_ids: list[int]) -> bool:
     )
 
 
-def complete_course_if_done(user_id: int, course_id: int, when: datetime) -> None:
+def complete_course_if_done(
+    user_id: int, course_id: int, when: datetime, required: set[int] | None = None
+) -> None:
     """A course completes once its required microlectures are complete and, if it requires
-    an exam, the exam is passed; the completion and its credits are recorded once."""
-    required = required_lectures(course_id)
+    an exam, the exam is passed; the completion and its credits are recorded once.
+    ``required``: the course's required microlectures, when the caller has read them."""
+    required = required_lectures(course_id) if required is None else required
     if not required or not required <= completed_lectures_of(user_id):
         return
     exams = required_exams(course_id)
@@ -76,11 +79,6 @@ def required_lectures(course_id: int) -> set[int]:
     return {lecture.id for lecture in lectures if lecture.required}
 
 
-def course_lectures(course_id: int) -> set[int]:
-    """Every microlecture of the course's current release, required or not."""
-    return {lecture.id for lecture in catalogue.released_lectures([course_id]).get(course_id, [])}
-
-
 def catch_up(
     course_id: int, *, user_ids: Iterable[int] = (), organisation_id: int | None = None
 ) -> None:
@@ -88,9 +86,11 @@ def catch_up(
     what its learners did before: their days of study of its microlectures in the training
     reports, and, when its required microlectures are done (and any exam passed), its
     completion and credits, once. Order does not matter: the same as had they taken it first."""
-    lectures = course_lectures(course_id)
+    released = catalogue.released_lectures([course_id]).get(course_id, [])
+    lectures = {lecture.id for lecture in released}
     if not lectures:
         return
+    required = {lecture.id for lecture in released if lecture.required}
     learners = set(user_ids)
     if organisation_id is not None:
         learners |= set(
@@ -116,7 +116,6 @@ def catch_up(
                 )
             )
         )
-    required = required_lectures(course_id)
     for user_id in sorted(learners):
         _count_past_days(user_id, course_id, lectures)
         finished = db.session.scalar(
@@ -126,7 +125,7 @@ def catch_up(
             )
         )
         if finished is not None:
-            complete_course_if_done(user_id, course_id, finished)
+            complete_course_if_done(user_id, course_id, finished, required)
     db.session.commit()
 
 

@@ -18,7 +18,7 @@ from catalog.credits import certificates, ledger
 from catalog.credits import rules as credit_rules
 from catalog.credits.models import CreditTransaction
 from catalog.database import db
-from catalog.learning.completion import passed_any, required_exams, required_lectures
+from catalog.learning.completion import passed_any, required_exams
 from catalog.learning.models import LectureProgress, Statement
 from catalog.lectures.models import Microlecture
 from catalog.quiz.models import QuizSession, QuizTemplate, SessionItem
@@ -104,10 +104,12 @@ def progress_of(user: User) -> dict[str, Any]:
     }
     completed_courses = _completed_courses(user)
     courses = []
+    course_ids = learner_course_ids(user)
+    released = catalogue.released_lectures(course_ids)  # every release read once
     for course in db.session.scalars(
-        select(Course).where(Course.id.in_(learner_course_ids(user))).order_by(Course.title)
+        select(Course).where(Course.id.in_(course_ids)).order_by(Course.title)
     ):
-        required = required_lectures(course.id)
+        required = {lecture.id for lecture in released.get(course.id, []) if lecture.required}
         done = {m for m in required if m in rows and rows[m].completed_at is not None}
         exams = required_exams(course.id)
         courses.append(
