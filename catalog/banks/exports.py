@@ -34,6 +34,7 @@ def as_plain(version: QuestionVersion) -> dict[str, Any]:
     return {
         "type": version.type.value,
         "stem": version.stem,
+        "text_format": version.text_format,
         "options": version.options,
         "answer": version.answer,
         "explanation": version.explanation,

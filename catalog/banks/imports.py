@@ -317,6 +317,7 @@ def _insert(record: QuestionImport, kept: list[Checked], publish: bool) -> int:
                     "version": 1,
                     "type": clean["type"],
                     "stem": clean["stem"],
+                    "text_format": clean["text_format"],
                     "stem_images": clean["stem_images"],
                     "options": clean["options"],
                     "answer": clean["answer"],

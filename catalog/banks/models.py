@@ -162,6 +162,8 @@ class QuestionVersion(db.Model):  # type: ignore[name-defined,misc]
     version: Mapped[int] = mapped_column(Integer)
     type: Mapped[QuestionType] = mapped_column(enum_column(QuestionType))
     stem: Mapped[str] = mapped_column(Text)  # 题干
+    # how the texts are written: "plain", or "markdown" (a client renders it; HTML never kept)
+    text_format: Mapped[str] = mapped_column(String(10), default="plain", server_default="plain")
     stem_images: Mapped[list[str]] = mapped_column(JSON, default=list)  # object keys
     options: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)  # [{label, text}]
     answer: Mapped[dict[str, Any]] = mapped_column(JSON)  # the key, by type

@@ -37,7 +37,7 @@ from catalog.uploads import UploadTicket, accept_upload, plan_image
 from ingest.interfaces import ObjectNotFound
 
 # A change to any of these is a change of content: a published question gets a new version.
-CONTENT_FIELDS = ("type", "stem", "stem_images", "options", "answer", "explanation")
+CONTENT_FIELDS = ("type", "stem", "text_format", "stem_images", "options", "answer", "explanation")
 IMAGE_TYPES = {"image/jpeg", "image/png", "image/gif", "image/webp"}
 IMAGE_MAX_BYTES = 5 * 1024 * 1024
 
@@ -123,6 +123,7 @@ def new_version(
         version=number,
         type=clean["type"],
         stem=clean["stem"],
+        text_format=clean["text_format"],
         stem_images=clean["stem_images"],
         options=clean["options"],
         answer=clean["answer"],
@@ -257,6 +258,7 @@ def update_question(user: User, question_id: int, changes: dict[str, Any]) -> Qu
     merged = {
         "type": current.type,
         "stem": current.stem,
+        "text_format": current.text_format,
         "stem_images": current.stem_images,
         "options": current.options,
         "answer": current.answer,

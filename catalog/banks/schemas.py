@@ -86,6 +86,11 @@ class QuestionWriteSchema(ma.Schema):
 
     type = fields.Enum(QuestionType, by_value=True, required=True)
     stem = fields.String(required=True, validate=validate.Length(min=1, max=5000))
+    text_format = fields.String(
+        load_default="plain",
+        validate=validate.OneOf(["plain", "markdown"]),
+        metadata={"description": "plain, or markdown (stem, options, feedback and explanation)"},
+    )
     stem_images = fields.List(
         fields.String(),
         load_default=list,
@@ -114,6 +119,7 @@ class QuestionWriteSchema(ma.Schema):
 class QuestionUpdateSchema(ma.Schema):
     type = fields.Enum(QuestionType, by_value=True)
     stem = fields.String(validate=validate.Length(min=1, max=5000))
+    text_format = fields.String(validate=validate.OneOf(["plain", "markdown"]))
     stem_images = fields.List(fields.String(), validate=validate.Length(max=10))
     options = fields.List(fields.Nested(OptionSchema))
     answer = fields.Dict()
@@ -140,6 +146,7 @@ class QuestionSchema(ma.Schema):
     version_id = fields.Integer(attribute="current.id")
     type = fields.Enum(QuestionType, by_value=True, attribute="current.type")
     stem = fields.String(attribute="current.stem")
+    text_format = fields.String(attribute="current.text_format")
     stem_images = fields.List(fields.String(), attribute="current.stem_images")
     options = fields.List(fields.Nested(OptionSchema), attribute="current.options")
     answer = fields.Dict(attribute="current.answer")
@@ -167,6 +174,7 @@ class QuestionVersionSchema(ma.Schema):
     version = fields.Integer()
     type = fields.Enum(QuestionType, by_value=True)
     stem = fields.String()
+    text_format = fields.String()
     options = fields.List(fields.Nested(OptionSchema))
     answer = fields.Dict()
     explanation = fields.String()

@@ -45,6 +45,7 @@ def _write(bank: Bank) -> None:
             "version": version.version,
             "type": version.type.value,
             "stem": version.stem,
+            "text_format": version.text_format,
             "stem_images": version.stem_images,
             "options": version.options,
             "answer": version.answer,

@@ -31,6 +31,7 @@ Problems = dict[str, list[str]]
 MAX_OPTION = 1000
 MAX_EXPLANATION = 5000
 COMPARED = 1000  # near-duplicate similarity reads this much: its cost stays bounded
+TEXT_FORMATS = ("plain", "markdown")  # HTML is read into plain text, never stored
 MAX_NUMBER = 1e9  # a tolerance beyond this is no tolerance: refused, as NaN and 1e308 are
 
 
@@ -90,9 +91,14 @@ def check(data: dict[str, Any]) -> tuple[dict[str, Any], Problems]:
     except ValueError:
         _add(problems, "usage", "用途应为 practice/exam/both", "usage is practice, exam or both")
         usage = QuestionUsage.BOTH
+    text_format = data.get("text_format") or "plain"
+    if text_format not in TEXT_FORMATS:
+        _add(problems, "text_format", "文本格式应为 plain 或 markdown", "plain or markdown")
+        text_format = "plain"
     clean: dict[str, Any] = {
         "type": qtype,
         "stem": stem,
+        "text_format": text_format,
         "stem_images": list(data.get("stem_images") or []),
         "explanation": str(data.get("explanation") or "").strip(),
         "difficulty": difficulty,

@@ -103,6 +103,7 @@ class ItemSchema(ma.Schema):
     version = fields.Integer()
     type = fields.String()
     stem = fields.String()
+    text_format = fields.String(metadata={"description": "plain or markdown"})
     options = fields.List(fields.Dict())
     points = fields.Float()
     response = fields.Dict(allow_none=True)

@@ -29,6 +29,7 @@ class ItemView:
     version: int
     type: str
     stem: str
+    text_format: str  # "plain" or "markdown": how the stem and options are to be shown
     options: list[dict[str, str]]
     points: float
     response: dict[str, Any] | None
@@ -65,6 +66,7 @@ class Frozen(Protocol):
     version: int
     type: QuestionType
     stem: str
+    text_format: str
     options: list[dict[str, str]]
     answer: dict[str, Any]
     explanation: str
@@ -140,6 +142,7 @@ def item_view(session: QuizSession, item: SessionItem, version: Frozen, *, held:
         version=version.version,
         type=version.type.value,
         stem=version.stem,
+        text_format=version.text_format,
         options=options,
         points=item.points,
         response=item.response,

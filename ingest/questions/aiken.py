@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 from typing import Any
 
 from ingest.questions.common import Candidate, FileRefused, Location, decode_utf8
@@ -13,54 +14,93 @@ _ANSWER = re.compile(r"^ANSWER\s*[:：]\s*(.*)$", re.IGNORECASE)
 
 
 def read(raw: bytes) -> Iterator[Candidate]:
+    """Moodle's reading: a line that is neither an option nor ``ANSWER:`` starts a question; the
+    problems are reported at the lines Moodle reports them (an option or ANSWER outside a
+    question, an ANSWER with fewer than two options, a question left open when the next begins),
+    and a question left open at the end of the file — which Moodle drops silently — is said."""
     text = decode_utf8(raw, "Aiken ")
-    stem_lines: list[str] = []
-    options: list[dict[str, str]] = []
-    start = 0
+    open_question: _Open | None = None
     produced = False
-    for number, line in enumerate(text.splitlines(), start=1):
-        line = line.strip()
-        if not line:
+    for number, raw_line in enumerate(re.split(r"\r\n|\r|\n", text), start=1):
+        line = raw_line.strip()
+        if len(line.encode()) < 2:  # Moodle skips lines under two bytes (a lone "x", not "题")
             continue
-        if not stem_lines and not options:
-            start = number
         option = _OPTION.match(line)
         answer = _ANSWER.match(line)
-        if answer:
+        if option or answer:
+            if open_question is None:
+                produced = True
+                yield _refused(
+                    number,
+                    f"第 {number} 行：题目尚未开始（缺少题干行）/ Question not started on line "
+                    f"{number}",
+                )
+                continue
+            if option:
+                open_question.options.append(
+                    {"label": option.group(1).upper(), "text": option.group(2).strip()}
+                )
+                continue
             produced = True
-            yield _candidate(start, number, " ".join(stem_lines), options, answer.group(1))
-            stem_lines, options = [], []
-        elif option and stem_lines:
-            options.append({"label": option.group(1).upper(), "text": option.group(2).strip()})
-        elif options:
-            # Text after the options without an ANSWER line: the previous question is broken.
+            assert answer is not None
+            yield _finished(open_question, number, answer.group(1))
+            open_question = None
+            continue
+        if open_question is not None:
             produced = True
-            yield _candidate(start, number - 1, " ".join(stem_lines), options, None)
-            stem_lines, options, start = [line], [], number
-        else:
-            stem_lines.append(line)
-    if stem_lines or options:
+            yield _refused(
+                number,
+                f"第 {open_question.line} 行开始的题目在第 {number} 行下一题开始前未完成 / "
+                f"Question not completed before next question start on line {number}",
+            )
+        open_question = _Open(number, line)
+    if open_question is not None:
         produced = True
-        yield _candidate(start, start, " ".join(stem_lines), options, None)
+        yield _refused(
+            open_question.line,
+            f"第 {open_question.line} 行开始的题目到文件结尾仍缺少 ANSWER: 行 / the question "
+            f"started on line {open_question.line} lacks its ANSWER: line at the end of the file",
+        )
     if not produced:
         raise FileRefused("没有找到 Aiken 试题 / No Aiken questions found")
 
 
-def _candidate(
-    start: int, end: int, stem: str, options: list[dict[str, str]], answer: str | None
-) -> Candidate:
-    candidate = Candidate(Location(line=start), {})
-    if answer is None:
-        candidate.refuse(
-            f"第 {start}–{end} 行的题目缺少 ANSWER: 行 / the question lacks its ANSWER: line",
-            "answer",
+@dataclass
+class _Open:
+    line: int
+    stem: str
+    options: list[dict[str, str]] = field(default_factory=list)
+
+
+def _refused(line: int, message: str) -> Candidate:
+    """A question not imported, reported at the line that shows it."""
+    candidate = Candidate(Location(line=line), {})
+    candidate.refuse(message, "answer")
+    return candidate
+
+
+def _finished(question: _Open, line: int, answer: str) -> Candidate:
+    if len(question.options) < 2:
+        return _refused(
+            line,
+            f"第 {line} 行：题目至少需要 2 个选项 / Question must have at least 2 answers on line "
+            f"{line}",
         )
-        return candidate
+    letter = re.sub(r"[.。)）\s]+$", "", answer.strip()).upper()
+    labels = [option["label"] for option in question.options]
+    if letter not in labels:
+        given, choices = answer.strip(), "、".join(labels)
+        return _refused(
+            line,
+            f"第 {line} 行：ANSWER 应为一个选项字母（{choices}），而不是“{given}” / ANSWER on "
+            f"line {line} must be one option letter, not {given!r}",
+        )
+    candidate = Candidate(Location(line=question.line), {})
     candidate.data = {
         "type": "single_choice",
-        "stem": stem,
-        "options": options,
-        "answer": {"correct": [answer.strip().upper()[:1]] if answer.strip() else []},
+        "stem": question.stem,
+        "options": question.options,
+        "answer": {"correct": [letter]},
     }
     return candidate
 
@@ -68,6 +108,8 @@ def _candidate(
 def expressible(question: dict[str, Any]) -> str | None:
     if str(question["type"]) != "single_choice":
         return "Aiken 只能表达单选题 / Aiken holds single-choice questions only"
+    if question.get("text_format") == "markdown":
+        return "Aiken 无法标明 Markdown 格式 / Aiken cannot mark a text as markdown"
     if "\n" in question["stem"]:
         return "Aiken 的题干只能一行 / an Aiken stem is one line"
     return None

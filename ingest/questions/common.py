@@ -172,3 +172,18 @@ def cell_text(value: Any) -> str:
     if hasattr(value, "isoformat"):
         return str(value.isoformat())
     return str(value).strip()
+
+
+TAG_SIZE = 40  # the bank's longest tag
+
+
+def category_tag(path: str) -> str | None:
+    """Moodle's category path as a tag, whole (``电力/安全规程``, not ``安全规程``), without
+    its ``$course$/top`` root; its last segments when the whole is longer than a tag."""
+    segments = [s.strip() for s in path.split("/") if s.strip()]
+    while segments and (segments[0].startswith("$") or segments[0].lower() == "top"):
+        segments.pop(0)
+    while len(segments) > 1 and len("/".join(segments)) > TAG_SIZE:
+        segments.pop(0)
+    tag = "/".join(segments)[-TAG_SIZE:]
+    return tag or None

@@ -6,12 +6,14 @@ Types we do not hold (matching, descriptions) are reported per question, never d
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from ingest.questions.common import Candidate, FileRefused, Location, decode_utf8
+from ingest.questions.common import Candidate, FileRefused, Location, category_tag, decode_utf8
 from ingest.questions.markup import html_to_text
 
 SPECIALS = "~=#{}:"
@@ -71,13 +73,20 @@ def _find(text: str, target: str, start: int = 0) -> int:
 
 
 def unescape(text: str) -> str:
+    r"""Moodle's escapes: ``\\`` ``\~`` ``\=`` ``\#`` ``\{`` ``\}`` ``\:`` and ``\n``; a
+    backslash before any other character is itself (``= \   # feedback`` answers a backslash)."""
     result = []
     index = 0
     while index < len(text):
         char = text[index]
         if char == "\\" and index + 1 < len(text):
             following = text[index + 1]
-            result.append("\n" if following == "n" else following)
+            if following == "n":
+                result.append("\n")
+            elif following in SPECIALS or following == "\\":
+                result.append(following)
+            else:
+                result.append(char + following)
             index += 2
             continue
         result.append(char)
@@ -139,7 +148,7 @@ def read(raw: bytes) -> Iterator[Candidate]:
         body = block.text.strip()
         if body.startswith("$CATEGORY:"):
             first, _, rest = body.partition("\n")
-            category = first.removeprefix("$CATEGORY:").strip()
+            category = category_tag(first.removeprefix("$CATEGORY:"))
             body = rest.strip()
             if not body:
                 continue
@@ -197,9 +206,16 @@ def _question(body: str, location: Location, category: str | None) -> Candidate:
     if general_at >= 0:
         general = text_of(answers[general_at + 4 :])
         answers = answers[:general_at]
-    data: dict[str, Any] = {"stem": stem, "explanation": general, "tags": [], "source": title}
+    data: dict[str, Any] = {
+        "stem": stem,
+        # the format remembered: markdown is kept as written; HTML became plain text above
+        "text_format": "markdown" if markup == "markdown" else "plain",
+        "explanation": general,
+        "tags": [],
+        "source": title,
+    }
     if category:
-        data["tags"] = [category.split("/")[-1]]
+        data["tags"] = [category]  # the path whole, as Moodle XML's
     candidate.data = data
     body_text = answers.strip()
     try:
@@ -273,18 +289,23 @@ def _numeric_value(text: str) -> tuple[str | None, float]:
     text = text.strip()
     if ".." in text:
         low, _, high = text.partition("..")
-        try:
-            a, b = float(low), float(high)
-        except ValueError:
+        try:  # decimal: 3.141..3.142 is 3.1415 ± 0.0005, not 3.1414999999999997
+            a, b = Decimal(low.strip()), Decimal(high.strip())
+        except InvalidOperation:
             return None, 0
-        middle = (a + b) / 2
-        return _number(middle), abs(b - a) / 2
+        if not (a.is_finite() and b.is_finite()):
+            return None, 0
+        middle, half = (a + b) / 2, abs(b - a) / 2
+        shown = str(int(middle)) if middle == middle.to_integral() else str(middle.normalize())
+        return shown, float(half)
     value, _, spread = text.partition(":")
     try:
-        float(value)
-        return _number(float(value)), float(spread) if spread.strip() else 0.0
+        number, margin = float(value), float(spread) if spread.strip() else 0.0
     except ValueError:
         return None, 0
+    if not (math.isfinite(number) and math.isfinite(margin)):  # {#nan}, {#inf:1}
+        return None, 0
+    return _number(number), margin
 
 
 def _number(value: float) -> str:
@@ -416,6 +437,8 @@ def _gift(question: dict[str, Any]) -> str:
     answer = question["answer"]
     general = f"####{escape(question['explanation'])}" if question.get("explanation") else ""
     title = f"::{escape(question['source'])}::" if question.get("source") else ""
+    if question.get("text_format") == "markdown":
+        title += "[markdown]"
     if qtype == "true_false":
         return f"{title}{escape(stem)}{{{'TRUE' if answer['correct'] else 'FALSE'}{general}}}"
     if qtype == "short_answer":

@@ -17,7 +17,7 @@ from typing import Any
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
 
-from ingest.questions.common import Candidate, FileRefused, Location, decode_utf8
+from ingest.questions.common import Candidate, FileRefused, Location, category_tag, decode_utf8
 from ingest.questions.markup import html_to_text, text_to_html
 
 SUPPORTED = {"multichoice", "truefalse", "shortanswer", "numerical", "essay"}
@@ -39,7 +39,8 @@ def _text(element: ET.Element | None, markup: str | None = None) -> str:
     node = element.find("text")
     raw = (node.text if node is not None else element.text) or ""
     kind = markup or element.get("format", "html")
-    return html_to_text(raw) if kind in {"html", "moodle_auto_format", "markdown"} else raw.strip()
+    # Markdown is kept as written (its blank lines and indentation are its meaning)
+    return html_to_text(raw) if kind in {"html", "moodle_auto_format"} else raw.strip()
 
 
 def _lines_of_questions(text: str) -> list[int]:
@@ -75,21 +76,6 @@ def read(raw: bytes) -> Iterator[Candidate]:
         number += 1
         location = Location(line=lines[index] if index < len(lines) else None, item=number)
         yield _question(element, qtype, location, category)
-
-
-TAG_SIZE = 40  # the bank's longest tag
-
-
-def category_tag(path: str) -> str | None:
-    """Moodle's category path as a tag, whole (``电力/安全规程``, not ``安全规程``), without
-    its ``$course$/top`` root; its last segments when the whole is longer than a tag."""
-    segments = [s.strip() for s in path.split("/") if s.strip()]
-    while segments and (segments[0].startswith("$") or segments[0].lower() == "top"):
-        segments.pop(0)
-    while len(segments) > 1 and len("/".join(segments)) > TAG_SIZE:
-        segments.pop(0)
-    tag = "/".join(segments)[-TAG_SIZE:]
-    return tag or None
 
 
 def _question(
@@ -128,8 +114,10 @@ def _question(
     tags = [t.text.strip() for t in element.findall("tags/tag/text") if t.text and t.text.strip()]
     if category and category not in tags:
         tags.append(category)
+    markdown = question_text is not None and question_text.get("format") == "markdown"
     data: dict[str, Any] = {
         "stem": stem,
+        "text_format": "markdown" if markdown else "plain",
         "explanation": _text(element.find("generalfeedback")),
         "tags": tags,
         "source": name,
@@ -272,9 +260,17 @@ def _write_question(quiz: ET.Element, question: dict[str, Any], number: int) -> 
         numeric = answer["blanks"][0].get("tolerance") is not None
         moodle_type = "numerical" if numeric else "shortanswer"
     element = ET.SubElement(quiz, "question", {"type": moodle_type or "essay"})
+    markdown = question.get("text_format") == "markdown"
+
+    def rich(text: str) -> tuple[str, str]:
+        """A text as Moodle holds it: markdown as written, plain text as HTML."""
+        return (text, "markdown") if markdown else (text_to_html(text), "html")
+
     _sub(element, "name", question.get("source") or f"Q{number}")
-    _sub(element, "questiontext", text_to_html(question["stem"]), format="html")
-    _sub(element, "generalfeedback", text_to_html(question.get("explanation", "")), format="html")
+    stem, kind = rich(question["stem"])
+    _sub(element, "questiontext", stem, format=kind)
+    general, kind = rich(question.get("explanation", ""))
+    _sub(element, "generalfeedback", general, format=kind)
     ET.SubElement(element, "defaultgrade").text = "1"
     if moodle_type == "multichoice":
         correct = set(answer["correct"])
@@ -288,15 +284,17 @@ def _write_question(quiz: ET.Element, question: dict[str, Any], number: int) -> 
                 if option["label"] in correct
                 else (0 if qtype == "single_choice" else -100)
             )
+            text, kind = rich(option["text"])
             written = _sub(
                 element,
                 "answer",
-                text_to_html(option["text"]),
+                text,
                 fraction=f"{fraction:.5f}".rstrip("0").rstrip("."),
-                format="html",
+                format=kind,
             )
             if option.get("feedback"):
-                _sub(written, "feedback", text_to_html(option["feedback"]), format="html")
+                feedback, kind = rich(option["feedback"])
+                _sub(written, "feedback", feedback, format=kind)
     elif moodle_type == "truefalse":
         for word in ("true", "false"):
             right = (word == "true") == bool(answer["correct"])
@@ -316,7 +314,8 @@ def _write_question(quiz: ET.Element, question: dict[str, Any], number: int) -> 
         node = _sub(element, "answer", blank["accepted"][0], fraction="100", format="plain_text")
         ET.SubElement(node, "tolerance").text = str(blank["tolerance"])
     else:
-        _sub(element, "graderinfo", text_to_html(answer.get("reference", "")), format="html")
+        reference, kind = rich(answer.get("reference", ""))
+        _sub(element, "graderinfo", reference, format=kind)
     tags = question.get("tags") or []
     if tags:
         holder = ET.SubElement(element, "tags")

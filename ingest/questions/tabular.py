@@ -126,6 +126,7 @@ HEADER_WORDS = {
     "usage": ["用途", "usage"],
 }
 HEADER_WORDS["option_feedback"] = ["选项反馈", "选项解析", "optionfeedback", "option_feedback"]
+HEADER_WORDS["text_format"] = ["文本格式", "textformat", "text_format"]
 HEADER_WORDS["blank_order"] = ["填空顺序", "顺序", "答案顺序", "blankorder", "ordered"]
 for _index, _label in enumerate("ABCDEFGHIJKL", start=1):
     # one column per blank: 答案A … 答案L (or 答案1 … 答案12, 第1空 …)
@@ -158,6 +159,13 @@ USAGE_WORDS = {
     "exam": "exam",
     "both": "both",
     "全部": "both",
+}
+FORMAT_WORDS = {
+    "": "plain",
+    "纯文本": "plain",
+    "plain": "plain",
+    "markdown": "markdown",
+    "md": "markdown",
 }
 
 
@@ -430,6 +438,8 @@ def _candidate(
         data["difficulty"] = difficulty
     if values.get("usage"):
         data["usage"] = USAGE_WORDS.get(values["usage"].strip().lower(), values["usage"])
+    written_as = values.get("text_format", "").strip()
+    data["text_format"] = FORMAT_WORDS.get(written_as.lower(), written_as)  # others: refused
     data["knowledge_points"] = split_list(values.get("knowledge_points", ""))
     data["tags"] = split_list(values.get("tags", ""))
     answer = values.get("answer", "")
@@ -598,6 +608,7 @@ HEADERS = [
     "来源",
     "用途",
     "选项反馈",
+    "文本格式",
 ]
 USAGE_LABELS = {"both": "通用", "practice": "练习", "exam": "考试"}
 
@@ -636,6 +647,7 @@ def question_row(question: dict[str, Any]) -> list[Any]:
             for o in question.get("options") or []
             if o.get("feedback")
         ),
+        "Markdown" if question.get("text_format") == "markdown" else "",
     ]
 
 
@@ -687,6 +699,8 @@ TEMPLATE_NOTES = [
     "难度：1–5（或 容易/较易/中等/较难/难）；知识点、标签用 ， 或 、 分隔",
     "用途：练习、考试或通用（考试专用题不会出现在离线练习包中）",
     "选项：2–10 个，A–J；空的选项列可以留空",
+    "选项反馈：每行一个，如 A：先验电后挂地线（答题后按反馈策略显示）",
+    "文本格式：留空为纯文本；写 Markdown 时题干、选项和解析按 Markdown 显示",
 ]
 
 TEMPLATE_SAMPLES = [

@@ -142,6 +142,31 @@ def test_editing_a_published_question_makes_a_version(
     assert meta.get_json()["version"] == 2
 
 
+def test_markdown_is_a_text_format_and_changing_it_makes_a_version(
+    client: FlaskClient, editor: dict, bank: int
+) -> None:
+    body = single("**10kV** 属于？", text_format="markdown")
+    created = add(client, editor, bank, body).get_json()
+    assert created["text_format"] == "markdown"
+    assert add(client, editor, bank, single("纯文本题")).get_json()["text_format"] == "plain"
+    wrong = add(client, editor, bank, single("HTML 题", text_format="html"))
+    assert wrong.status_code == 422
+    assert "text_format" in wrong.get_json()["error"]["details"]["json"]
+    qid = created["id"]
+    client.post(
+        f"/api/v1/banks/{bank}/questions/bulk",
+        json={"ids": [qid], "action": "publish"},
+        headers=editor,
+    )
+    # how a learner sees the text is content: a session that froze version 1 keeps it
+    edited = client.patch(
+        f"/api/v1/questions/{qid}", json={"text_format": "plain"}, headers=editor
+    ).get_json()
+    assert (edited["version"], edited["text_format"]) == (2, "plain")
+    old = client.get(f"/api/v1/questions/{qid}/versions/1", headers=editor).get_json()
+    assert old["text_format"] == "markdown"
+
+
 def test_retired_questions_cannot_change(client: FlaskClient, editor: dict, bank: int) -> None:
     qid = add(client, editor, bank, single()).get_json()["id"]
     client.post(

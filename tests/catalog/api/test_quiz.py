@@ -48,6 +48,7 @@ def test_practice_gives_feedback_after_each_answer(client: FlaskClient, setup: d
     session = start(client, setup, tid).get_json()
     assert len(session["items"]) == 3 and session["max_score"] == 6
     assert all(i["answer"] is None and i["explanation"] is None for i in session["items"])
+    assert {i["text_format"] for i in session["items"]} == {"plain"}  # how to show the stem
     first = session["items"][0]
     saved = answer(client, setup, session["id"], 1, [label_of(first, "断开电源")], "a1").get_json()
     assert saved["revealed"] and saved["score"] == 2

@@ -93,7 +93,7 @@ def test_markdown_text_is_kept() -> None:
 
 def test_categories_become_tags() -> None:
     first, second = read("$CATEGORY: $course$/top/电力/安全\n\n题一{T}\n\n题二{F}")
-    assert first.data["tags"] == ["安全"] and second.data["tags"] == ["安全"]
+    assert first.data["tags"] == ["电力/安全"] and second.data["tags"] == ["电力/安全"]
 
 
 def test_essay_is_a_manually_graded_short_answer() -> None:

@@ -67,9 +67,20 @@ QUESTIONS: list[dict[str, Any]] = [
             "manual": False,
         },
     },
+    {
+        "type": "single_choice",
+        "stem": "**接地线**的装设顺序是？\n\n1. 先接接地端\n2. 后接导体端",
+        "text_format": "markdown",
+        "options": [
+            {"label": "A", "text": "`先接地端`", "feedback": "见 *安规* 第 4 条"},
+            {"label": "B", "text": "先导体端"},
+        ],
+        "answer": {"correct": ["A"]},
+    },
 ]
 for question in QUESTIONS:
     question.update(explanation="", source="", difficulty=3, knowledge_points=[], tags=[])
+    question.setdefault("text_format", "plain")
 
 
 def _xlsx(questions: list[dict[str, Any]]) -> list[Any]:
@@ -128,6 +139,9 @@ def test_what_a_format_holds_comes_back_the_same(name: str) -> None:
             original["stem"],
             data["answer"],
         )
+        assert data.get("text_format", "plain") == original["text_format"], name
+        if original["text_format"] == "markdown":  # markdown kept as written, line by line
+            assert data["stem"] == original["stem"], name
         if original["options"]:
             assert [o["text"] for o in data["options"]] == [o["text"] for o in original["options"]]
             feedback = [o.get("feedback") for o in data["options"]]
@@ -149,3 +163,4 @@ def test_aiken_and_the_one_blank_formats_say_what_they_cannot_hold() -> None:
     assert aiken.expressible(QUESTIONS[1]) is not None  # multiple choice
     assert gift.expressible(QUESTIONS[4]) is not None  # two blanks
     assert moodle_xml.expressible(QUESTIONS[5]) is not None  # scoring keywords
+    assert aiken.expressible(QUESTIONS[6]) is not None  # markdown: Aiken cannot say so

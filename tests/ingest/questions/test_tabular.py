@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 import xlsxwriter
 
+from catalog.banks.validation import check
 from ingest.questions import tabular
 from ingest.questions.common import FileRefused
 
@@ -434,3 +435,18 @@ def test_a_fill_in_answered_like_a_choice_is_warned(answer: str) -> None:
     assert candidate.data["type"] == "fill_blank"
     [warning] = [p for p in candidate.problems if p.severity == "warning"]
     assert "题型" in warning.message
+
+
+def test_a_text_format_column_says_markdown_and_nothing_else() -> None:
+    text = (
+        "题型,题干,选项A,选项B,答案,文本格式\n"
+        "单选,**加粗**题干,甲,乙,A,Markdown\n"
+        "单选,普通题干,甲,乙,A,\n"
+        "单选,<b>网页</b>题干,甲,乙,A,HTML\n"
+    )
+    markdown, plain, html = tabular.read_csv(text.encode("utf-8"))
+    assert markdown.data["text_format"] == "markdown"
+    assert plain.data["text_format"] == "plain"
+    _clean, problems = check(html.data)  # the bank's one rule refuses it, by column
+    assert "text_format" in problems
+    assert html.columns["text_format"].startswith("F")
