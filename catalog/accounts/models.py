@@ -90,3 +90,6 @@ class AuthSession(db.Model):  # type: ignore[name-defined,misc]
     # where the sign-in came from, hashed with the secret (no addresses are kept): a place a
     # user has signed in from is not locked out by failures from elsewhere
     address_hash: Mapped[str | None] = mapped_column(String(64), index=True)
+    # refresh tokens rotate: each use issues the next generation; an older one used again means
+    # it was copied, and the whole session is revoked
+    refresh_generation: Mapped[int] = mapped_column(default=0, server_default="0")

@@ -7,12 +7,12 @@ import hashlib
 import hmac
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
 from flask_jwt_extended import create_access_token, create_refresh_token
-from sqlalchemy import Select, select
+from sqlalchemy import Select, select, update
 
 from catalog.accounts.models import (
     AuthSession,
@@ -33,6 +33,11 @@ MIN_PASSWORD_LENGTH = 8
 class InvalidCredentials(DomainError):
     status = 401
     code = "invalid_credentials"
+
+
+class RefreshTokenReused(DomainError):
+    status = 401
+    code = "refresh_token_reused"
 
 
 @dataclass(frozen=True)
@@ -220,12 +225,24 @@ def authenticate(
     )
     db.session.add(session)
     db.session.commit()
-    claims = {"sid": session.id}
+    return _pair(user, session.id, 0, session.expires_at)
+
+
+def _pair(user: User, session_id: str, generation: int, expires_at: datetime) -> TokenPair:
+    """An access token and the refresh token of ``generation``, which expires with its session
+    (rotating does not lengthen a login)."""
+    settings = runtime().settings
+    left = max(1, round((expires_at - utcnow()).total_seconds()))
+    claims = {"sid": session_id}
     return TokenPair(
         access_token=create_access_token(user, additional_claims=claims),
-        refresh_token=create_refresh_token(user, additional_claims=claims),
+        refresh_token=create_refresh_token(
+            user,
+            additional_claims={**claims, "gen": generation},
+            expires_delta=timedelta(seconds=left),
+        ),
         expires_in=settings.access_token_minutes * 60,
-        refresh_expires_in=settings.refresh_token_days * 86400,
+        refresh_expires_in=left,
         user=user,
     )
 
@@ -238,15 +255,38 @@ def _burn_a_hash(password: str) -> None:
         registry.password_hasher.verify(registry.dummy_password_hash, password)
 
 
-def refresh(user: User, session_id: str) -> TokenPair:
-    """A new access token for the same login session."""
-    return TokenPair(
-        access_token=create_access_token(user, additional_claims={"sid": session_id}),
-        refresh_token=None,
-        expires_in=runtime().settings.access_token_minutes * 60,
-        refresh_expires_in=None,
-        user=user,
+def refresh(user: User, session_id: str, generation: int) -> TokenPair:
+    """A new access token and the next refresh token for the same login session. The refresh
+    token used stops working; presenting it again (a copy, or a replay) revokes the session,
+    for the thief and the owner alike, so the owner signs in again and the copy is dead.
+
+    The step is one conditional UPDATE: of two requests with the same token, one wins."""
+    moved = db.session.execute(
+        update(AuthSession)
+        .where(
+            AuthSession.id == session_id,
+            AuthSession.refresh_generation == generation,
+            AuthSession.revoked_at.is_(None),
+        )
+        .values(refresh_generation=generation + 1)
     )
+    if moved.rowcount != 1:  # type: ignore[attr-defined]
+        db.session.execute(
+            update(AuthSession)
+            .where(AuthSession.id == session_id, AuthSession.revoked_at.is_(None))
+            .values(revoked_at=utcnow())
+        )
+        db.session.commit()
+        raise RefreshTokenReused(
+            "刷新令牌已被使用过，为安全起见本次登录已失效，请重新登录 / This refresh token was "
+            "already used: the login is revoked, please sign in again"
+        )
+    expires_at = db.session.scalar(
+        select(AuthSession.expires_at).where(AuthSession.id == session_id)
+    )
+    db.session.commit()
+    assert expires_at is not None
+    return _pair(user, session_id, generation + 1, expires_at)
 
 
 def logout(session_id: str) -> None:

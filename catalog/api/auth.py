@@ -10,7 +10,7 @@ from flask_jwt_extended import current_user, get_jwt, verify_jwt_in_request
 from flask_limiter.util import get_remote_address
 
 from catalog.accounts import services
-from catalog.accounts.schemas import AccessTokenSchema, LoginSchema, TokenSchema
+from catalog.accounts.schemas import LoginSchema, TokenSchema
 from catalog.api import API_PREFIX, Blueprint
 from catalog.errors import ErrorResponseSchema
 from catalog.extensions import limiter
@@ -79,13 +79,17 @@ class Tokens(MethodView):
 
 @blp.route("/refresh")
 class TokenRefresh(MethodView):
-    @blp.response(200, AccessTokenSchema)
-    @blp.alt_response(401, schema=ErrorResponseSchema, description="刷新令牌无效或已过期")
+    @blp.response(200, TokenSchema)
+    @blp.alt_response(
+        401, schema=ErrorResponseSchema, description="刷新令牌无效、过期或已用过（登录随之失效）"
+    )
     @blp.doc(security=[{"bearerAuth": []}])
     def post(self) -> services.TokenPair:
-        """Exchange the refresh token (as the Bearer token) for a new access token."""
+        """Exchange the refresh token (as the Bearer token) for a new access token and the next
+        refresh token; the one sent stops working, and sending it again ends the login."""
         verify_jwt_in_request(refresh=True)
-        return services.refresh(current_user, get_jwt()["sid"])
+        claims = get_jwt()
+        return services.refresh(current_user, claims["sid"], int(claims.get("gen", 0)))
 
 
 @blp.route("/logout")

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import socket
+import threading
 import uuid
 from collections.abc import Callable
 from datetime import timedelta
+from types import SimpleNamespace
+from typing import cast
 
 import pytest
 import redis
+from argon2 import PasswordHasher, Type, extract_parameters
 from flask import Flask
 from flask.testing import FlaskClient
 from flask_jwt_extended import create_access_token, create_refresh_token
@@ -16,6 +20,9 @@ from flask_jwt_extended import create_access_token, create_refresh_token
 from catalog.accounts.models import AuthSession, Role, User
 from catalog.clock import utcnow
 from catalog.database import db
+from catalog.runtime import runtime
+from catalog.security import password_hasher_for
+from config import Environment, Settings
 from tests.support.factories import TEST_PASSWORD
 
 TOKEN = "/api/v1/auth/token"
@@ -68,15 +75,60 @@ def test_bad_credentials_get_one_answer(
     assert response.get_json()["error"]["code"] == "invalid_credentials"
 
 
-def test_refresh_gives_a_new_access_token(
+def test_refresh_rotates_the_refresh_token(
     client: FlaskClient, make_user: Callable[..., User]
 ) -> None:
+    """Issue 18: each refresh returns the next refresh token (it used to return none)."""
     tokens = sign_in(client, make_user()).get_json()
     response = client.post("/api/v1/auth/refresh", headers=bearer(tokens["refresh_token"]))
     assert response.status_code == 200
-    access = response.get_json()["access_token"]
-    assert "refresh_token" not in response.get_json()
-    assert client.get("/api/v1/me", headers=bearer(access)).status_code == 200
+    body = response.get_json()
+    assert client.get("/api/v1/me", headers=bearer(body["access_token"])).status_code == 200
+    assert body["refresh_token"] != tokens["refresh_token"]
+    # rotating does not lengthen the login: the new token ends when the session does
+    assert 0 < body["refresh_expires_in"] <= tokens["refresh_expires_in"]
+    again = client.post("/api/v1/auth/refresh", headers=bearer(body["refresh_token"]))
+    assert again.status_code == 200, again.get_json()
+
+
+def test_a_refresh_token_used_twice_ends_the_login(
+    client: FlaskClient, make_user: Callable[..., User]
+) -> None:
+    """A copied refresh token: whoever uses it second (thief or owner) ends the login for both,
+    and every token of that login stops working at once."""
+    tokens = sign_in(client, make_user()).get_json()
+    owner = client.post("/api/v1/auth/refresh", headers=bearer(tokens["refresh_token"])).get_json()
+    thief = client.post("/api/v1/auth/refresh", headers=bearer(tokens["refresh_token"]))
+    assert thief.status_code == 401
+    assert thief.get_json()["error"]["code"] == "refresh_token_reused"
+    assert client.get("/api/v1/me", headers=bearer(owner["access_token"])).status_code == 401
+    newer = client.post("/api/v1/auth/refresh", headers=bearer(owner["refresh_token"]))
+    assert newer.status_code == 401
+    assert client.get("/api/v1/me", headers=bearer(tokens["access_token"])).status_code == 401
+
+
+def test_two_refreshes_racing_with_one_token_leave_one_winner(
+    app: Flask, make_user: Callable[..., User]
+) -> None:
+    """Two devices (or a phone's retry) race with the same refresh token: one conditional
+    update decides; never two live successors of one token."""
+    user = make_user()
+    with app.test_client() as first:
+        tokens = sign_in(first, user).get_json()
+    results: list[int] = []
+
+    def use() -> None:
+        with app.test_client() as client:
+            response = client.post("/api/v1/auth/refresh", headers=bearer(tokens["refresh_token"]))
+            results.append(response.status_code)
+
+    threads = [threading.Thread(target=use) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert results.count(200) <= 1
+    assert sorted(set(results)) in ([200, 401], [401])
 
 
 def test_tokens_are_not_interchangeable(
@@ -300,3 +352,34 @@ def test_login_limit_is_shared_through_redis(
     # The counts really are in Redis (not in this process's memory).
     keys = redis.Redis.from_url("redis://127.0.0.1:6379/0").keys(f"*{address['REMOTE_ADDR']}*")
     assert keys
+
+
+def test_a_hash_with_other_parameters_is_upgraded_at_the_next_sign_in(
+    client: FlaskClient, make_user: Callable[..., User]
+) -> None:
+    """Hashes made before the OWASP parameters (or any other) are re-made on a successful
+    sign-in, with the password just checked; a failed sign-in changes nothing."""
+    user = make_user()
+    old = PasswordHasher(time_cost=1, memory_cost=64, parallelism=2).hash(TEST_PASSWORD)
+    user.password_hash = old
+    db.session.commit()
+    assert sign_in(client, user, "wrong-password").status_code == 401
+    db.session.refresh(user)
+    assert user.password_hash == old
+    assert sign_in(client, user).status_code == 200
+    db.session.refresh(user)
+    assert user.password_hash != old
+    assert not runtime().password_hasher.check_needs_rehash(user.password_hash)
+    assert sign_in(client, user).status_code == 200
+
+
+def test_production_hashes_use_owasp_minimum_parameters() -> None:
+    production = cast(Settings, SimpleNamespace(environment=Environment.PRODUCTION))
+    hasher = password_hasher_for(production)
+    parameters = extract_parameters(hasher.hash("correct horse battery"))
+    assert (parameters.type, parameters.memory_cost, parameters.time_cost) == (
+        Type.ID,
+        19 * 1024,
+        2,
+    )
+    assert parameters.parallelism == 1
