@@ -176,6 +176,16 @@ def _check_choice(
         )
     if len(set(labels)) != len(labels):
         _add(problems, "options", "选项标签重复", "option labels must be unique")
+    seen: dict[str, str] = {}
+    for option in cleaned:  # two options a learner cannot tell apart (width, spaces, script)
+        same = seen.setdefault(squeeze(option["text"]), option["label"])
+        if same != option["label"] and option["text"]:
+            _add(
+                problems,
+                "options",
+                f"选项 {same[:2]} 与 {option['label'][:2]} 内容相同",
+                f"options {same[:2]} and {option['label'][:2]} read the same",
+            )
     if any(label not in OPTION_LABELS for label in labels):
         _add(problems, "options", "选项标签应为 A–J", "option labels are A–J")
     correct = answer.get("correct") if isinstance(answer, dict) else None

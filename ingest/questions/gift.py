@@ -14,7 +14,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from ingest.questions.common import Candidate, FileRefused, Location, category_tag, decode_utf8
-from ingest.questions.markup import html_to_text
+from ingest.questions.markup import html_to_text, looks_like_html
 
 SPECIALS = "~=#{}:"
 BLANK = "____"
@@ -124,7 +124,24 @@ def _split_answers(body: str) -> list[tuple[str, str]]:
     return parts
 
 
-def _weight_and_text(raw: str) -> tuple[float | None, str, str]:
+_FORMAT = re.compile(r"^\s*\[(html|moodle|plain|markdown)\]")
+
+
+def _render(raw: str, default: str | None) -> str:
+    """A GIFT text as the bank keeps it: its own format marker (else the question's) read, not
+    kept; HTML (declared, or tags where no format was declared — Moodle's default format
+    allows them) read into plain text."""
+    kind = default
+    match = _FORMAT.match(raw)
+    if match:
+        kind, raw = match.group(1), raw[match.end() :]
+    text = unescape(raw)
+    if kind in {"html", "moodle"} or (kind is None and looks_like_html(text)):
+        return html_to_text(text)
+    return text.strip()
+
+
+def _weight_and_text(raw: str, markup: str | None) -> tuple[float | None, str, str]:
     """``%50%answer#feedback`` → (50, "answer", "feedback")."""
     raw = raw.strip()
     weight = None
@@ -135,9 +152,9 @@ def _weight_and_text(raw: str) -> tuple[float | None, str, str]:
     hash_at = _find(raw, "#")
     feedback = ""
     if hash_at >= 0:
-        feedback = unescape(raw[hash_at + 1 :]).strip()
+        feedback = _render(raw[hash_at + 1 :], markup)
         raw = raw[:hash_at]
-    return weight, unescape(raw).strip(), feedback
+    return weight, _render(raw, markup), feedback
 
 
 def read(raw: bytes) -> Iterator[Candidate]:
@@ -158,6 +175,12 @@ def read(raw: bytes) -> Iterator[Candidate]:
             question.data["tags"] = list(dict.fromkeys([*question.data["tags"], *block.tags]))
             if block.idnumber and not question.data.get("source"):
                 question.data["source"] = block.idnumber
+            elif block.idnumber:
+                question.warn(
+                    f"编号 [id:{block.idnumber}] 未保留（来源已记为标题） / the id "
+                    f"{block.idnumber!r} is not kept: the source holds the title",
+                    "source",
+                )
         yield question
     if not found_any and text.strip():
         raise FileRefused("没有找到 GIFT 试题 / No GIFT questions found")
@@ -172,7 +195,7 @@ def _question(body: str, location: Location, category: str | None) -> Candidate:
             candidate.refuse("标题缺少结尾的 :: / the title lacks its closing ::", "stem")
             return candidate
         title, body = unescape(body[2:end]).strip(), body[end + 2 :].strip()
-    markup = "plain"
+    markup: str | None = None  # undeclared: Moodle's own format, plain text unless it holds HTML
     format_match = re.match(r"^\[(html|moodle|plain|markdown)\]", body)
     if format_match:
         markup = format_match.group(1)
@@ -189,15 +212,31 @@ def _question(body: str, location: Location, category: str | None) -> Candidate:
         candidate.refuse("答案部分缺少 } / the answer block lacks its closing }")
         return candidate
     before, answers, after = body[:open_at], body[open_at + 1 : close_at], body[close_at + 1 :]
+    if _find(after, "{") >= 0:
+        # Moodle keeps the second block as text: two questions without the blank line between
+        # them, or one question with two blanks — either way not what its writer meant
+        candidate.refuse(
+            "答案块之后还有一个 { }：可能缺少分隔试题的空行，或一题写了两个答案块 / a second "
+            "answer block follows the first: a blank line between questions may be missing"
+        )
+        return candidate
+    if re.match(r"\s*[＝～]", answers) and not re.search(r"(?<!\\)[=~]", answers):
+        candidate.refuse(
+            "答案标记用了全角的 ＝ 或 ～，应为半角 = 或 ~ / the answers are marked with "
+            "full-width ＝ or ～: GIFT needs = and ~"
+        )
+        return candidate
 
     def text_of(part: str) -> str:
-        plain = unescape(part)
-        return html_to_text(plain) if markup in {"html", "moodle"} else plain.strip()
+        return _render(part, markup)
 
     stem = text_of(before)
     if after.strip():
         # Missing word: the blank stands where the answers were, with the text's own spacing.
-        if markup in {"html", "moodle"}:
+        rich = markup in {"html", "moodle"} or (
+            markup is None and looks_like_html(unescape(before + after))
+        )
+        if rich:
             stem = f"{stem} {BLANK} {text_of(after)}"
         else:
             stem = f"{unescape(before).lstrip()}{BLANK}{unescape(after).rstrip()}"
@@ -224,6 +263,13 @@ def _question(body: str, location: Location, category: str | None) -> Candidate:
             data["answer"] = {"manual": True, "keywords": [], "reference": ""}
         elif re.fullmatch(r"(?i)(t|true|f|false)(#.*)?", body_text, flags=re.S):
             verdict, *feedbacks = body_text.split("#")
+            written = verdict.strip()
+            if written not in {"T", "TRUE", "F", "FALSE"}:
+                candidate.warn(
+                    f"{{{written}}} 按判断题读取；Moodle 只认大写 T/TRUE/F/FALSE，会读成简答题 / "
+                    f"read as true/false; Moodle reads {written!r} as a short answer",
+                    "type",
+                )
             data["type"] = "true_false"
             data["answer"] = {"correct": verdict.strip().lower() in {"t", "true"}}
             said = [text_of(f) for f in feedbacks[:2] if f.strip()]
@@ -232,9 +278,9 @@ def _question(body: str, location: Location, category: str | None) -> Candidate:
                 lines = [f"{label}：{text}" for label, text in zip(labels, said, strict=True)]
                 data["explanation"] = "\n".join([data["explanation"], *lines]).strip()
         elif body_text.startswith("#"):
-            _numerical(candidate, body_text[1:])
+            _numerical(candidate, body_text[1:], markup)
         else:
-            _choices_or_short(candidate, body_text)
+            _choices_or_short(candidate, body_text, markup)
     except _Unsupported as exc:
         candidate.data = {}
         candidate.refuse(str(exc), "type")
@@ -245,7 +291,7 @@ class _Unsupported(Exception):
     pass
 
 
-def _numerical(candidate: Candidate, body: str) -> None:
+def _numerical(candidate: Candidate, body: str, markup: str | None) -> None:
     """``{#3:2}``, ``{#1..5}``, ``{#=3:0 =%50%3:1 ~#feedback for anything else}``: the fully
     right answers are kept (a ``~`` branch is feedback for wrong answers); partial credit for
     a near answer cannot be held, and is said."""
@@ -254,9 +300,13 @@ def _numerical(candidate: Candidate, body: str) -> None:
     tolerance = 0.0
     partial = []
     for marker, raw in parts:
-        if marker == "~":
-            continue  # what a wrong answer is told
-        weight, text, _feedback = _weight_and_text(_strip_format(raw))
+        if marker == "~":  # what any other answer is told: kept with the explanation
+            told = _render(raw.strip().removeprefix("#"), markup)
+            if told:
+                explanation = candidate.data.get("explanation", "")
+                candidate.data["explanation"] = f"{explanation}\n答错时：{told}".strip()
+            continue
+        weight, text, _feedback = _weight_and_text(raw, markup)
         if weight is not None and weight < 100:
             partial.append(f"{text}（{weight:g}%）")
             continue
@@ -312,11 +362,6 @@ def _number(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else repr(value)
 
 
-def _strip_format(text: str) -> str:
-    """An answer's own format marker (``[html]`` …) is not part of its text."""
-    return re.sub(r"^\s*\[(html|moodle|plain|markdown)\]", "", text)
-
-
 def _score(marker: str, weight: float | None) -> float:
     """Moodle's credit for an answer: ``=`` is full marks unless weighted, ``~`` nothing
     unless weighted."""
@@ -325,7 +370,7 @@ def _score(marker: str, weight: float | None) -> float:
     return 100.0 if marker == "=" else 0.0
 
 
-def _choices_or_short(candidate: Candidate, body: str) -> None:
+def _choices_or_short(candidate: Candidate, body: str, markup: str | None) -> None:
     parts = _split_answers(body)
     if any("->" in raw for _m, raw in parts):
         raise _Unsupported("暂不支持匹配题 / matching questions are not supported")
@@ -333,7 +378,13 @@ def _choices_or_short(candidate: Candidate, body: str) -> None:
         parts = [("=", parts[0][1])]  # {One}: a short answer of one accepted text
     if not parts or any(marker == "" for marker, _ in parts):
         raise _Unsupported("答案部分无法识别 / the answer block cannot be read")
-    rights = [(m, *_weight_and_text(_strip_format(raw))) for m, raw in parts]
+    rights = [(m, *_weight_and_text(raw, markup)) for m, raw in parts]
+    outside = [w for _m, w, _t, _f in rights if w is not None and not -100 <= w <= 100]
+    if outside:
+        raise _Unsupported(
+            f"权重 {outside[0]:g}% 超出 -100%–100%（Moodle 拒绝） / weight {outside[0]:g}% is "
+            "outside -100%..100% (Moodle refuses it)"
+        )
     if all(marker == "=" for marker, *_ in rights):
         _short_answer(candidate, rights)
         return
@@ -361,6 +412,13 @@ def _choices_or_short(candidate: Candidate, body: str) -> None:
     if len(full) == 1:
         candidate.data["type"] = "single_choice"
         candidate.data["answer"] = {"correct": full}
+        if not any(marker == "=" for marker, *_ in rights):
+            candidate.warn(
+                f"没有 = 答案，Moodle 读作多选题（只有 {full[0]} 得分，多选其他 0 分选项不扣分），"
+                f"按单选题保存 / no = answer: Moodle reads a multiple-answer question; kept as "
+                "single choice",
+                "type",
+            )
         if partial:
             dropped = "、".join(f"{label}（{score:g}%）" for label, score in partial)
             candidate.warn(
@@ -373,11 +431,27 @@ def _choices_or_short(candidate: Candidate, body: str) -> None:
         candidate.data["answer"] = {"correct": [label for label, _ in partial]}
         scores = {score for _, score in partial}
         total = sum(score for _, score in partial)
-        if len(scores) > 1 or abs(total - 100) > 0.5:
+        if abs(total - 100) > 0.5:  # Moodle's own check for multiple answers
+            raise _Unsupported(
+                f"正分选项之和为 {total:g}%，应为 100%（Moodle 拒绝） / The positive grades you "
+                f"have chosen do not add up to 100% ({total:g}%)"
+            )
+        free = [
+            o["label"]
+            for (m, w, _t, _f), o in zip(rights, options, strict=True)
+            if _score(m, w) == 0
+        ]
+        if free:
+            candidate.warn(
+                f"错误选项 {'、'.join(free)} 权重为 0：Moodle 中多选它们不扣分，本题库多选即错 / "
+                "wrong options weighted 0 cost nothing in Moodle; here choosing one is wrong",
+                "answer",
+            )
+        if len(scores) > 1:
             weights = "、".join(f"{label} {score:g}%" for label, score in partial)
             candidate.warn(
-                f"选项权重不等或之和不是 100%（{weights}），按全选正确计分 / unequal weights or "
-                "not summing to 100%: graded as all of them right",
+                f"选项权重不等（{weights}），按全选正确计分 / unequal weights: graded as all of "
+                "them right",
                 "answer",
             )
     else:
@@ -431,6 +505,14 @@ def write(questions: Iterable[dict[str, Any]]) -> tuple[str, int]:
     return "\n".join(out), count
 
 
+def _texts(question: dict[str, Any]) -> Iterator[str]:
+    yield question["stem"]
+    yield question.get("explanation") or ""
+    for option in question.get("options") or []:
+        yield option["text"]
+        yield option.get("feedback") or ""
+
+
 def _gift(question: dict[str, Any]) -> str:
     qtype = str(question["type"])
     stem = question["stem"]
@@ -439,6 +521,8 @@ def _gift(question: dict[str, Any]) -> str:
     title = f"::{escape(question['source'])}::" if question.get("source") else ""
     if question.get("text_format") == "markdown":
         title += "[markdown]"
+    elif any("<" in text or "&" in text for text in _texts(question)):
+        title += "[plain]"  # else Moodle's default format reads "<br>" as a line break
     if qtype == "true_false":
         return f"{title}{escape(stem)}{{{'TRUE' if answer['correct'] else 'FALSE'}{general}}}"
     if qtype == "short_answer":

@@ -7,6 +7,14 @@ import re
 from html.parser import HTMLParser
 from itertools import groupby
 
+_SUPERSCRIPT = str.maketrans("0123456789+-=()n", "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁼⁽⁾ⁿ")
+_SUBSCRIPT = str.maketrans("0123456789+-=()", "₀₁₂₃₄₅₆₇₈₉₊₋₌₍₎")
+# tags that mark text as HTML when no format is declared (Moodle's default GIFT format allows it)
+HTML_TAG = re.compile(
+    r"</?(p|br|b|i|u|em|strong|sup|sub|span|div|pre|code|img|ul|ol|li|table|tr|td|th|hr|h[1-6]"
+    r"|font|a|blockquote)\b[^>]*>",
+    re.IGNORECASE,
+)
 _BREAKS = {"br", "p", "div", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6"}
 
 
@@ -17,21 +25,44 @@ class _TextCollector(HTMLParser):
         super().__init__(convert_charrefs=True)
         self.parts: list[tuple[str, bool]] = []
         self.pre = 0
+        self.raised = 0  # inside <sup>
+        self.lowered = 0  # inside <sub>
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag == "pre":
             self.pre += 1
+        self.raised += tag == "sup"
+        self.lowered += tag == "sub"
         if tag in _BREAKS or tag == "pre":
             self.parts.append(("\n", False))
 
     def handle_endtag(self, tag: str) -> None:
         if tag == "pre":
             self.pre = max(0, self.pre - 1)
+        if tag == "sup":
+            self.raised = max(0, self.raised - 1)
+        if tag == "sub":
+            self.lowered = max(0, self.lowered - 1)
         if tag in _BREAKS or tag == "pre":
             self.parts.append(("\n", False))
 
     def handle_data(self, data: str) -> None:
+        if self.raised or self.lowered:  # m<sup>2</sup> is m², not m2 (another option's text)
+            data = _shifted(
+                data, _SUPERSCRIPT if self.raised else _SUBSCRIPT, "^" if self.raised else "_"
+            )
         self.parts.append((data, self.pre > 0))
+
+
+def _shifted(text: str, table: dict[int, str], mark: str) -> str:
+    shifted = text.translate(table)
+    if all(ord(char) in table or char == " " for char in text):
+        return shifted
+    return f"{mark}({text})"
+
+
+def looks_like_html(text: str) -> bool:
+    return HTML_TAG.search(text) is not None
 
 
 def html_to_text(markup: str) -> str:

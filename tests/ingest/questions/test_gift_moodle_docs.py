@@ -254,3 +254,106 @@ def test_numbers_that_are_not_numbers_are_refused(answer: str) -> None:
     question = one(f"读数是多少？{{{answer}}}")
     assert question.data == {}
     assert errors(question)
+
+
+# --- what an attacker of issue 17 found (each was stored changed, or lost, without a word) ---
+
+
+def test_format_markers_in_feedback_are_read_not_kept() -> None:
+    question = one(
+        "选哪个？{=[html]<b>对</b>#[html]<i>很好</i> ~错#[plain]再想想 ####[html]<p>总评</p>}"
+    )
+    assert question.data["options"][0] == {"label": "A", "text": "对", "feedback": "很好"}
+    assert question.data["options"][1]["feedback"] == "再想想"
+    assert question.data["explanation"] == "总评"
+    tf = one("可以带电作业吗？{F#[plain]错了#[moodle]对了}")
+    assert tf.data["explanation"] == "答错时：错了\n答对时：对了"
+
+
+def test_html_superscripts_do_not_make_two_options_the_same() -> None:
+    """x<sup>2</sup> and x2 were both stored as "x2"."""
+    question = one("[html]面积单位？{=m<sup>2</sup> ~m2 ~H<sub>2</sub>O}")
+    assert [o["text"] for o in question.data["options"]] == ["m²", "m2", "H₂O"]
+    unmarked = one("面积单位？{=m<sup>2</sup> ~m3}")  # Moodle's default format allows HTML
+    assert unmarked.data["options"][0]["text"] == "m²"
+
+
+def test_a_missing_blank_line_between_questions_is_refused_not_merged() -> None:
+    """::E1:: first {T} / ::E2:: second {F} became one question whose stem held the second."""
+    question = one("::E1:: 第一题 {T}\n::E2:: 第二题 {F}")
+    assert question.data == {}
+    assert any("空行" in message for message in errors(question))
+
+
+def test_full_width_answer_marks_are_refused() -> None:
+    question = one("选哪个？{＝对 ～错}")
+    assert question.data == {}
+    assert any("全角" in message for message in errors(question))
+
+
+@pytest.mark.parametrize("text", ["选哪个？{~%120%甲 ~乙}", "选哪个？{=甲 ~%-150%乙}"])
+def test_weights_outside_moodles_range_are_refused(text: str) -> None:
+    question = one(text)
+    assert question.data == {}
+    assert any("-100%–100%" in message for message in errors(question))
+
+
+def test_multiple_answers_whose_weights_do_not_add_up_are_refused_as_moodle_does() -> None:
+    question = one("哪些对？{~%50%甲 ~%30%乙 ~%-100%丙}")
+    assert question.data == {}
+    assert any("do not add up to 100%" in message for message in errors(question))
+
+
+def test_multiple_answers_with_free_wrong_options_are_warned() -> None:
+    """In Moodle a wrong option weighted 0 costs nothing when chosen; here it is wrong."""
+    question = one("哪些对？{~%50%甲 ~%50%乙 ~丙}")
+    assert key(question) == ("multiple_choice", {"correct": ["A", "B"]})
+    assert any("丙" not in m and "C" in m for m in warnings(question))
+
+
+def test_full_credit_by_weight_without_equals_is_warned_as_moodles_multiple_answer() -> None:
+    question = one("选哪个？{~%100%甲 ~乙 ~丙}")
+    assert key(question) == ("single_choice", {"correct": ["A"]})
+    assert any("多选" in message for message in warnings(question))
+
+
+@pytest.mark.parametrize("written", ["true", "True", "f"])
+def test_lower_case_true_false_is_read_as_true_false_with_a_warning(written: str) -> None:
+    question = one(f"变压器油可以绝缘。{{{written}}}")
+    assert question.data["type"] == "true_false"
+    assert any("Moodle" in message for message in warnings(question))
+
+
+def test_numerical_wrong_answer_feedback_is_kept() -> None:
+    question = one("额定频率？{#50:0 ~#差太远了}")
+    assert errors(question) == []
+    assert question.data["explanation"] == "答错时：差太远了"
+
+
+def test_an_id_beside_a_title_is_said_not_dropped() -> None:
+    question = one("// [id:TX-001]\n::标题::题干？{T}")
+    assert question.data["source"] == "标题"
+    assert any("TX-001" in message for message in warnings(question))
+
+
+def test_plain_text_that_looks_like_html_is_written_plain() -> None:
+    """A stem about the <br> tag, exported unmarked, reads as a line break in Moodle."""
+    text, _ = gift.write(
+        [
+            {
+                "type": "single_choice",
+                "stem": "换行标签是？",
+                "options": [{"label": "A", "text": "<br>"}, {"label": "B", "text": "<hr>"}],
+                "answer": {"correct": ["A"]},
+            }
+        ]
+    )
+    assert "[plain]" in text
+    [again] = gift.read(text.encode())
+    assert [o["text"] for o in again.data["options"]] == ["<br>", "<hr>"]
+
+
+def test_a_range_is_written_back_without_float_noise() -> None:
+    question = one("π 取三位小数？{#3.141..3.142}")
+    text, _ = gift.write([question.data])
+    assert "{#3.1415:0.0005}" in text
