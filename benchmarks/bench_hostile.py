@@ -60,6 +60,20 @@ def write_csv(path: Path, rows: int, *, short: bool = False) -> None:
             out.write(f"判断,{stem.format(n=n)},对\n")
 
 
+def write_moodle_xml(path: Path, questions: int) -> None:
+    """Moodle XML of true/false questions, each on its own lines, as Moodle exports them."""
+    with path.open("w", encoding="utf-8") as out:
+        out.write('<?xml version="1.0" encoding="UTF-8"?>\n<quiz>\n')
+        for n in range(questions):
+            out.write(
+                f'  <question type="truefalse">\n    <name><text>Q{n}</text></name>\n'
+                f"    <questiontext><text>第{n}题：作业前核对设备编号</text></questiontext>\n"
+                '    <answer fraction="100"><text>true</text></answer>\n'
+                '    <answer fraction="0"><text>false</text></answer>\n  </question>\n'
+            )
+        out.write("</quiz>\n")
+
+
 def write_dimension_bomb(path: Path) -> None:
     import xlsxwriter
 
@@ -137,6 +151,11 @@ def main() -> None:
         million = Path(folder) / "million.csv"
         write_csv(million, 1_000_000, short=True)
         cases.append(("CSV of 1,000,000 rows (refused)", million, "≤ 5 s", "≤ 300 MB"))
+        xml = Path(folder) / "over-limit.xml"
+        write_moodle_xml(xml, ROW_LIMIT + 1)
+        cases.append(
+            (f"Moodle XML of {ROW_LIMIT + 1:,} questions (refused)", xml, "≤ 20 s", "≤ 500 MB")
+        )
         bomb = Path(folder) / "bomb.xlsx"
         write_dimension_bomb(bomb)
         cases.append(("5 KB .xlsx claiming XFD1048576 (refused)", bomb, "≤ 2 s", "≤ 300 MB"))

@@ -30,6 +30,38 @@ WHY_NOT = {
 }
 
 
+# What each format holds beyond type, stem, options and key; the rest is counted as lost.
+KEPT_PARTS = {
+    "xlsx": {"explanation", "feedback", "knowledge_points", "tags", "difficulty", "usage"},
+    "csv": {"explanation", "feedback", "knowledge_points", "tags", "difficulty", "usage"},
+    "gift": {"explanation", "feedback", "tags"},
+    "moodle_xml": {"explanation", "feedback", "tags"},
+    "aiken": set(),
+}
+PART_NAMES = {
+    "explanation": "解析 / explanation",
+    "feedback": "选项反馈 / option feedback",
+    "knowledge_points": "知识点 / knowledge points",
+    "tags": "标签 / tags",
+    "difficulty": "难度 / difficulty",
+    "usage": "用途 / usage",
+}
+
+
+def lost_parts(format: str, question: dict[str, Any]) -> list[str]:
+    """The parts of ``question`` that ``format`` cannot hold (written without them)."""
+    present = {
+        "explanation": bool(question.get("explanation")),
+        "feedback": any(o.get("feedback") for o in question.get("options") or []),
+        "knowledge_points": bool(question.get("knowledge_points")),
+        "tags": bool(question.get("tags")),
+        "difficulty": question.get("difficulty", 3) != 3,
+        "usage": question.get("usage", "both") != "both",
+    }
+    kept = KEPT_PARTS[format]
+    return [part for part, there in present.items() if there and part not in kept]
+
+
 def as_plain(version: QuestionVersion) -> dict[str, Any]:
     return {
         "type": version.type.value,
@@ -77,6 +109,7 @@ def export(bank_id: int, format: str, statuses: list[QuestionStatus], key: str) 
     if bank is None:
         raise NotFound("题库不存在 / No such bank")
     skipped: list[dict[str, Any]] = []
+    lost: dict[str, int] = {}
     why_not = WHY_NOT.get(format)
 
     def questions() -> Iterator[dict[str, Any]]:
@@ -86,6 +119,8 @@ def export(bank_id: int, format: str, statuses: list[QuestionStatus], key: str) 
             if reason:
                 skipped.append({"question_id": question_id, "reason": reason})
                 continue
+            for part in lost_parts(format, plain):
+                lost[PART_NAMES[part]] = lost.get(PART_NAMES[part], 0) + 1
             yield plain
 
     extension, content_type = EXPORT_FORMATS[format]
@@ -111,4 +146,6 @@ def export(bank_id: int, format: str, statuses: list[QuestionStatus], key: str) 
         "exported": count,
         "skipped_count": len(skipped),
         "skipped": skipped[:200],
+        # written, without what the format cannot hold: how many questions lost each part
+        "lost": lost,
     }

@@ -35,6 +35,7 @@ from catalog.runtime import runtime
 from catalog.uploads import sniff_bytes
 from ingest.questions import aiken, gift, moodle_xml, tabular
 from ingest.questions.common import Candidate, FileRefused, Location, Problem
+from search.text import squeeze
 
 REPORT_LIMIT = 1000  # problems kept on the record; the whole report goes to object storage
 Progress = Callable[[int, str | None], None]
@@ -55,11 +56,9 @@ def _read(record: QuestionImport, folder: Path) -> Iterator[Candidate]:
     if record.format == "csv":  # streamed: a long file stops at the row limit, unread
         return tabular.read_csv(path)
     raw = path.read_bytes()
-    readers = {
-        "gift": gift.read,
-        "moodle_xml": moodle_xml.read,
-        "aiken": aiken.read,
-    }
+    if record.format == "moodle_xml":  # counted before the tree is built
+        return moodle_xml.read(raw, max_questions=settings.import_max_rows)
+    readers = {"gift": gift.read, "aiken": aiken.read}
     return readers[record.format](raw)
 
 
@@ -149,6 +148,20 @@ def _drop_duplicates(
     for candidate, clean, print_ in checked:
         column = candidate.columns.get("stem")
         if print_ in existing:
+            held = _held(existing[print_])
+            if held is not None and meaning(held) != meaning(clean):
+                problems.append(
+                    Problem(
+                        candidate.location,
+                        f"与题库中的试题 {existing[print_]} 相同而答案不同（题库：{_key(held)}；"
+                        f"文件：{_key(clean)}），请在题库中修改该题而不是重新导入 / the same "
+                        f"question as the bank's {existing[print_]} with another answer (bank: "
+                        f"{_key(held)}; file: {_key(clean)}): edit that question instead",
+                        candidate.columns.get("answer") or column,
+                        "answer",
+                    )
+                )
+                continue
             problems.append(
                 Problem(
                     candidate.location,
@@ -160,7 +173,7 @@ def _drop_duplicates(
             )
         elif print_ in first:
             where, earlier = first[print_]
-            if earlier["answer"] != clean["answer"]:
+            if meaning(earlier) != meaning(clean):
                 # The same question with two keys: which one is right is the editor's call.
                 problems.append(
                     Problem(
@@ -188,14 +201,41 @@ def _drop_duplicates(
     return kept
 
 
+def _held(question_id: int) -> dict[str, Any] | None:
+    """The bank's current version of a question, as the reader's dicts are."""
+    version = db.session.scalar(
+        select(QuestionVersion)
+        .join(Question, Question.id == QuestionVersion.question_id)
+        .where(Question.id == question_id, QuestionVersion.version == Question.version)
+    )
+    if version is None:
+        return None
+    return {"type": version.type, "options": version.options, "answer": version.answer}
+
+
+def meaning(question: dict[str, Any]) -> Any:
+    """What a key means, whatever letters its options carry: two rows with the options in
+    another order (甲乙 key A, 乙甲 key B) mean the same; the same letters over other options do
+    not."""
+    answer = question["answer"]
+    correct = answer.get("correct")
+    if isinstance(correct, list):
+        texts = {o["label"]: squeeze(o["text"]) for o in question.get("options") or []}
+        return frozenset(texts.get(label, label) for label in correct)
+    return answer
+
+
 def _key(question: dict[str, Any]) -> str:
-    """A question's key as an editor reads it in a report."""
+    """A question's key as an editor reads it in a report: letters with their options' text."""
     answer = question["answer"]
     if "correct" in answer:
         value = answer["correct"]
         if isinstance(value, bool):
             return "对" if value else "错"
-        return "、".join(value)
+        texts = {o["label"]: o["text"] for o in question.get("options") or []}
+        return "、".join(
+            f"{label}（{texts[label][:20]}）" if label in texts else label for label in value
+        )
     if "blanks" in answer:
         return "；".join("/".join(b["accepted"]) for b in answer["blanks"])
     return "、".join(k["word"] for k in answer.get("keywords", [])) or "人工评分"

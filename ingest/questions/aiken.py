@@ -7,7 +7,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from ingest.questions.common import Candidate, FileRefused, Location, decode_utf8
+from ingest.questions.common import Candidate, FileRefused, Location, decode_text, encoding_note
 
 _OPTION = re.compile(r"^([A-Ja-j])\s*[.)．）、]\s*(.+)$")
 _ANSWER = re.compile(r"^ANSWER\s*[:：]\s*(.*)$", re.IGNORECASE)
@@ -18,7 +18,9 @@ def read(raw: bytes) -> Iterator[Candidate]:
     problems are reported at the lines Moodle reports them (an option or ANSWER outside a
     question, an ANSWER with fewer than two options, a question left open when the next begins),
     and a question left open at the end of the file — which Moodle drops silently — is said."""
-    text = decode_utf8(raw, "Aiken ")
+    text, encoding = decode_text(raw, "Aiken ")
+    if encoding:
+        yield encoding_note(encoding)
     open_question: _Open | None = None
     produced = False
     for number, raw_line in enumerate(re.split(r"\r\n|\r|\n", text), start=1):

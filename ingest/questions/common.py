@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -101,6 +102,44 @@ def decode_utf8(raw: bytes, what: str) -> str:
         ) from None
 
 
+UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+GB = "gb18030"  # a superset of GBK and GB2312: what Chinese Windows saves as "ANSI"
+
+
+def decode_text(raw: bytes, what: str) -> tuple[str, str | None]:
+    """A text file's text and, when it was not UTF-8, the encoding it was read in: UTF-8 (a
+    BOM is allowed), UTF-16 with its BOM (Excel's "Unicode text"), else GB18030 (Chinese
+    Excel's and Notepad's "ANSI"); bytes that are none of these are refused."""
+    if raw.startswith(UTF16_BOMS):
+        try:
+            return raw.decode("utf-16"), "UTF-16"
+        except UnicodeDecodeError:
+            pass
+    try:
+        return raw.decode("utf-8-sig"), None
+    except UnicodeDecodeError as exc:
+        first_bad = exc.start
+    try:
+        return raw.decode(GB), "GB18030（GBK）"
+    except UnicodeDecodeError:
+        raise FileRefused(
+            f"{what}文件既不是 UTF-8 也不是 GBK 编码（第 {first_bad + 1} 字节），请用 UTF-8 另存后"
+            f"再导入 / The {what} file is neither UTF-8 nor GBK (byte {first_bad + 1}); save it "
+            "as UTF-8 and retry",
+            status=422,
+        ) from None
+
+
+def encoding_note(encoding: str) -> Candidate:
+    """The report's word that a file was read in another encoding than UTF-8."""
+    note = Candidate(Location(), {})
+    note.warn(
+        f"文件按 {encoding} 编码读取，请核对导入后的文字 / the file was read as {encoding}: "
+        "check the imported text"
+    )
+    return note
+
+
 # How a stem marks its blanks: ____ (half or full width), （ ）, ( ) or { }.
 BLANK_MARKER = re.compile(r"_{2,}|＿{2,}|（\s*）|\(\s*\)|\{\s*\}")
 
@@ -168,7 +207,8 @@ def cell_text(value: Any) -> str:
     if isinstance(value, bool):
         return "对" if value else "错"
     if isinstance(value, float):
-        return str(int(value)) if value.is_integer() else repr(value)
+        # Excel shows at most 15 significant digits: =0.3-0.2 is 0.1, not 0.09999999999999998
+        return str(int(value)) if value.is_integer() else f"{value:.15g}"
     if hasattr(value, "isoformat"):
         return str(value.isoformat())
     return str(value).strip()

@@ -13,7 +13,14 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from ingest.questions.common import Candidate, FileRefused, Location, category_tag, decode_utf8
+from ingest.questions.common import (
+    Candidate,
+    FileRefused,
+    Location,
+    category_tag,
+    decode_text,
+    encoding_note,
+)
 from ingest.questions.markup import html_to_text, looks_like_html
 
 SPECIALS = "~=#{}:"
@@ -158,7 +165,9 @@ def _weight_and_text(raw: str, markup: str | None) -> tuple[float | None, str, s
 
 
 def read(raw: bytes) -> Iterator[Candidate]:
-    text = decode_utf8(raw, "GIFT ")
+    text, encoding = decode_text(raw, "GIFT ")
+    if encoding:
+        yield encoding_note(encoding)
     category = None
     found_any = False
     for number, block in enumerate(_blocks(text), start=1):
@@ -499,6 +508,9 @@ def write(questions: Iterable[dict[str, Any]]) -> tuple[str, int]:
     out: list[str] = ["// 匠云题库导出 / exported from Jiangyun", ""]
     count = 0
     for question in questions:
+        tags = " ".join(f"[tag:{tag}]" for tag in question.get("tags") or [] if "]" not in tag)
+        if tags:
+            out.append(f"// {tags}")  # Moodle 3.x+ reads tags from the comment before a question
         out.append(_gift(question))
         out.append("")
         count += 1

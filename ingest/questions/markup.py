@@ -54,7 +54,7 @@ class _TextCollector(HTMLParser):
         self.parts.append((data, self.pre > 0))
 
 
-def _shifted(text: str, table: dict[int, str], mark: str) -> str:
+def _shifted(text: str, table: dict[int, int], mark: str) -> str:
     shifted = text.translate(table)
     if all(ord(char) in table or char == " " for char in text):
         return shifted

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import math
 import posixpath
 import re
 import xml.etree.ElementTree as ET
@@ -17,7 +18,7 @@ from typing import Any
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
 
-from ingest.questions.common import Candidate, FileRefused, Location, category_tag, decode_utf8
+from ingest.questions.common import GB, Candidate, FileRefused, Location, category_tag, decode_utf8
 from ingest.questions.markup import html_to_text, text_to_html
 
 SUPPORTED = {"multichoice", "truefalse", "shortanswer", "numerical", "essay"}
@@ -44,12 +45,37 @@ def _text(element: ET.Element | None, markup: str | None = None) -> str:
 
 
 def _lines_of_questions(text: str) -> list[int]:
-    """Line numbers of each <question …> tag, in order (for the report)."""
-    return [text.count("\n", 0, m.start()) + 1 for m in re.finditer(r"<question[\s>]", text)]
+    """Line numbers of each <question …> tag, in order (for the report): one pass over the
+    text, counting only the lines between one tag and the next."""
+    lines, line, at = [], 1, 0
+    for match in re.finditer(r"<question[\s>]", text):
+        line += text.count("\n", at, match.start())
+        at = match.start()
+        lines.append(line)
+    return lines
 
 
-def read(raw: bytes) -> Iterator[Candidate]:
-    text = decode_utf8(raw, "XML ")
+def read(raw: bytes, max_questions: int | None = None) -> Iterator[Candidate]:
+    """Questions of a Moodle XML file; a file holding more than ``max_questions`` question tags
+    is refused before its tree is built (a 28 MB file's tree took 570 MB)."""
+    declared = re.match(rb"<\?xml[^>]*encoding=[\"']([A-Za-z0-9_-]+)[\"']", raw.lstrip()[:200])
+    if declared and declared.group(1).lower() in {b"gbk", b"gb2312", b"gb18030"}:
+        # expat reads no multi-byte legacy encoding: the text is read here and handed on as UTF-8
+        try:
+            text = raw.decode(GB)
+        except UnicodeDecodeError:
+            raise FileRefused("XML 声明为 GBK 编码，但内容不是 / not GBK as declared") from None
+        raw = re.sub(
+            r"(<\?xml[^>]*encoding=[\"'])[A-Za-z0-9_-]+", r"\g<1>UTF-8", text, count=1
+        ).encode("utf-8")
+    else:
+        text = decode_utf8(raw, "XML ")
+    lines = _lines_of_questions(text)
+    if max_questions is not None and len(lines) > max_questions:
+        raise FileRefused(
+            f"文件超过 {max_questions} 题，请拆分后分批导入 / More than {max_questions} "
+            "questions: split the file"
+        )
     try:
         root = fromstring(raw)
     except DefusedXmlException as exc:
@@ -65,10 +91,12 @@ def read(raw: bytes) -> Iterator[Candidate]:
             "不是 Moodle XML（根元素应为 <quiz>）/ Not Moodle XML: the root is not <quiz>",
             status=415,
         )
-    lines = _lines_of_questions(text)
+    elements = root.findall("question")
+    if not elements:
+        raise FileRefused("没有找到 Moodle XML 试题（<question>）/ No <question> in this file")
     category = None
     number = 0  # questions as editors count them: categories are not questions
-    for index, element in enumerate(root.findall("question")):
+    for index, element in enumerate(elements):
         qtype = element.get("type", "")
         if qtype == "category":
             category = category_tag(_text(element.find("category"), "plain"))
@@ -145,31 +173,117 @@ def _question(
             answer={"correct": correct},
         )
     elif qtype == "truefalse":
-        right = next((text.lower() for fraction, text, _a in answers if fraction >= 100), "")
-        data.update(type="true_false", answer={"correct": right in {"true", "正确", "对"}})
-    elif qtype == "shortanswer":
-        accepted = [text for fraction, text, _a in answers if fraction >= 100]
-        data.update(
-            type="fill_blank",
-            answer={"blanks": [{"accepted": accepted, "tolerance": None}], "ordered": True},
-        )
-    elif qtype == "numerical":
-        best = next(((text, a) for fraction, text, a in answers if fraction >= 100), None)
-        tolerance = float(best[1].findtext("tolerance") or 0) if best else 0.0
-        data.update(
-            type="fill_blank",
-            answer={
-                "blanks": [{"accepted": [best[0]] if best else [], "tolerance": tolerance}],
-                "ordered": True,
-            },
-        )
+        if not _true_false(candidate, data, answers):
+            return candidate
+    elif qtype in {"shortanswer", "numerical"}:
+        if not _one_blank(candidate, data, qtype, answers, element.findall("units/unit")):
+            return candidate
     else:  # essay
         reference = _text(element.find("graderinfo"))
         data.update(
             type="short_answer", answer={"manual": True, "keywords": [], "reference": reference}
         )
+    told = [
+        f"{label}：{said}" for tag, label in COMBINED_FEEDBACK if (said := _text(element.find(tag)))
+    ]
+    if told:  # what Moodle tells a right, partly right and wrong answer
+        data["explanation"] = "\n".join([data["explanation"], *told]).strip()
     candidate.data = data
     return candidate
+
+
+COMBINED_FEEDBACK = [
+    ("correctfeedback", "答对时"),
+    ("partiallycorrectfeedback", "部分正确时"),
+    ("incorrectfeedback", "答错时"),
+]
+TRUE_WORDS, FALSE_WORDS = {"true", "正确", "对"}, {"false", "错误", "错"}
+
+
+def _true_false(
+    candidate: Candidate, data: dict[str, Any], answers: list[tuple[float, str, ET.Element]]
+) -> bool:
+    """The answer worth 100% is the key; each answer's feedback is what choosing it tells."""
+    right = [text.lower() for fraction, text, _a in answers if fraction >= 100]
+    if len(right) != 1 or right[0] not in TRUE_WORDS | FALSE_WORDS:
+        candidate.refuse(
+            "判断题应恰有一个 100% 的答案（true 或 false）/ a true/false question needs exactly "
+            "one answer, true or false, worth 100%",
+            "answer",
+        )
+        return False
+    data.update(type="true_false", answer={"correct": right[0] in TRUE_WORDS})
+    told = [
+        f"{'答对时' if fraction >= 100 else '答错时'}：{said}"
+        for fraction, _t, answer in sorted(answers, key=lambda a: a[0])
+        if (said := _text(answer.find("feedback")))
+    ]
+    if told:
+        data["explanation"] = "\n".join([data["explanation"], *told]).strip()
+    return True
+
+
+def _one_blank(
+    candidate: Candidate,
+    data: dict[str, Any],
+    qtype: str,
+    answers: list[tuple[float, str, ET.Element]],
+    units: list[ET.Element],
+) -> bool:
+    """Short answer and numerical: one blank whose fully right answers are kept. What the bank
+    cannot hold is refused (wildcards, several numerical answers) or said (partial credit,
+    units); the feedback for any other answer (``*``) is kept with the explanation."""
+    full = [(text, a) for fraction, text, a in answers if fraction >= 100 and text != "*"]
+    partial = [f"{text}（{fraction:g}%）" for fraction, text, _a in answers if 0 < fraction < 100]
+    for fraction, text, answer in answers:
+        said = _text(answer.find("feedback"))
+        if text == "*" and fraction < 100 and said:
+            data["explanation"] = f"{data['explanation']}\n答错时：{said}".strip()
+    if not full:
+        candidate.refuse("没有得分为 100% 的答案 / no answer scores 100%", "answer")
+        return False
+    if qtype == "shortanswer":
+        wild = [text for text, _a in full if "*" in text]
+        if wild:
+            candidate.refuse(
+                f"答案含通配符 *（{'、'.join(wild)}），本题库按原文比较，无法保存 / the answer "
+                f"{wild[0]!r} holds Moodle's wildcard *: the bank compares texts as written",
+                "answer",
+            )
+            return False
+        blank: dict[str, Any] = {"accepted": [text for text, _a in full], "tolerance": None}
+    else:
+        if len(full) > 1:
+            candidate.refuse(
+                "数值题有多个 100% 的答案，本题库只能保存一个 / several numerical answers "
+                "worth 100%: the bank holds one",
+                "answer",
+            )
+            return False
+        text, answer = full[0]
+        try:
+            tolerance = float(answer.findtext("tolerance") or 0)
+            value = float(text)
+        except ValueError:
+            candidate.refuse(f"数值题答案无法识别：{text} / unreadable number", "answer")
+            return False
+        if not (math.isfinite(tolerance) and math.isfinite(value)):
+            candidate.refuse(f"数值题答案无法识别：{text} / unreadable number", "answer")
+            return False
+        blank = {"accepted": [text], "tolerance": abs(tolerance)}
+        names = [(unit.findtext("unit_name") or "").strip() for unit in units]
+        if any(names):
+            candidate.warn(
+                f"单位未保留（{'、'.join(n for n in names if n)}），只按数值评分 / units are not "
+                "kept: the number alone is graded",
+                "answer",
+            )
+    if partial:
+        candidate.warn(
+            f"部分得分答案未保留：{'、'.join(partial)} / partial-credit answers not kept", "answer"
+        )
+    data.update(type="fill_blank", answer={"blanks": [blank], "ordered": True})
+    return True
 
 
 def _multichoice_key(
@@ -211,6 +325,13 @@ def _multichoice_key(
             "answer",
         )
         return None
+    free = [label for label, fraction in graded if fraction == 0]
+    if free:
+        candidate.warn(
+            f"错误选项 {'、'.join(free)} 得分为 0：Moodle 中多选它们不扣分，本题库多选即错 / "
+            "wrong options graded 0 cost nothing in Moodle; here choosing one is wrong",
+            "answer",
+        )
     if len({round(fraction, 2) for _, fraction in graded if fraction > 0}) > 1:
         candidate.warn(
             "各正确选项分值不等，按全选正确计分 / unequal grades: graded as all of them right",

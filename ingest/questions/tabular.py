@@ -21,15 +21,18 @@ from xml.etree.ElementTree import ParseError
 
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import iterparse
-from python_calamine import CalamineError, CalamineWorkbook
+from python_calamine import CalamineError, CalamineWorkbook, SheetVisibleEnum
 
 from ingest import spreadsheets
 from ingest.questions.common import (
     BLANK_MARKER,
+    GB,
+    UTF16_BOMS,
     Candidate,
     FileRefused,
     Location,
     cell_text,
+    encoding_note,
     parse_difficulty,
     parse_letters,
     parse_true_false,
@@ -186,6 +189,23 @@ def type_from_word(raw: str) -> str | None:
     return _TYPE_LOOKUP.get(word)
 
 
+_NUMBERING = re.compile(
+    r"^\s*([一二三四五六七八九十]+|\d+|[（(]\s*[一二三四五六七八九十\d]+\s*[)）])\s*[、.．,，:：]?"
+)
+_ASIDE = re.compile(r"[（(【\[][^）)】\]]*[）)】\]]")
+
+
+def sheet_type(name: str) -> str | None:
+    """The type a sheet's name gives its rows: ``单选题``, ``一、单选题（共3题）``,
+    ``填空题（每空一列）``, ``3.判断题``; a name holding one type word, else None."""
+    bare = _ASIDE.sub("", _NUMBERING.sub("", unicodedata.normalize("NFKC", name)))
+    exact = type_from_word(bare)
+    if exact:
+        return exact
+    found = {qtype for word, qtype in _TYPE_LOOKUP.items() if len(word) >= 2 and word in bare}
+    return found.pop() if len(found) == 1 else None
+
+
 def column_letter(index: int) -> str:
     letters = ""
     index += 1
@@ -303,14 +323,27 @@ def read_xlsx(path: Path, max_unzipped: int, max_rows: int = 100_000) -> Iterato
             f"无法读取工作簿 / The workbook cannot be read: {exc}", status=422
         ) from exc
     seen = HeaderSeen()
+    hidden = {
+        sheet.name
+        for sheet in workbook.sheets_metadata
+        if sheet.visible != SheetVisibleEnum.Visible
+    }
     for name in names:
+        if name in hidden:  # obsolete questions and helper lists hide there: said, not read
+            note = Candidate(Location(sheet=name), {})
+            note.warn(
+                f"工作表「{name}」是隐藏的，未导入；如需导入请先取消隐藏 / sheet {name!r} is "
+                "hidden and was not imported: unhide it to import it"
+            )
+            yield note
+            continue
         try:
             rows = workbook.get_sheet_by_name(name).iter_rows()
         except CalamineError as exc:
             raise FileRefused(
                 f"无法读取工作表 {name} / Sheet {name} cannot be read: {exc}"
             ) from exc
-        yield from read_rows(rows, sheet=name, sheet_type=type_from_word(name), seen=seen)
+        yield from read_rows(rows, sheet=name, sheet_type=sheet_type(name), seen=seen)
     if not seen.found:
         raise FileRefused("没有找到表头（题型、题干、答案…）/ No header row (题型, 题干, 答案, …)")
 
@@ -320,7 +353,14 @@ def read_csv(source: bytes | Path) -> Iterator[Candidate]:
     is never held whole, and reading stops as soon as its reader stops asking."""
     seen = HeaderSeen()
     with io.BytesIO(source) if isinstance(source, bytes) else source.open("rb") as binary:
-        lines = _utf8_lines(binary)
+        encoding = _sniff_encoding(binary)
+        if encoding != "utf-8":
+            yield encoding_note("GB18030（GBK）" if encoding == GB else "UTF-16")
+        lines = (
+            io.TextIOWrapper(binary, encoding="utf-16", newline="")
+            if encoding == "utf-16"
+            else _lines(binary, encoding)
+        )
         first_line = next(lines, "")
         delimiter = "\t" if first_line.count("\t") > first_line.count(",") else ","
         reader = csv.reader(itertools.chain([first_line], lines), delimiter=delimiter)
@@ -337,15 +377,35 @@ def read_csv(source: bytes | Path) -> Iterator[Candidate]:
         raise FileRefused("没有找到表头（题型、题干、答案…）/ No header row (题型, 题干, 答案, …)")
 
 
-def _utf8_lines(binary: IO[bytes]) -> Iterator[str]:
-    """Each line of a UTF-8 file (a BOM is allowed), or the number of the first that is not."""
+SNIFFED = 1 << 16
+
+
+def _sniff_encoding(binary: IO[bytes]) -> str:
+    """UTF-8, UTF-16 (by its BOM) or GB18030 (Chinese Excel's "CSV"), judged by the file's
+    first 64 KB: a file that starts as UTF-8 is read as UTF-8 to its end."""
+    head = binary.read(SNIFFED)
+    binary.seek(0)
+    if head.startswith(UTF16_BOMS):
+        return "utf-16"
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if exc.start < len(head) - 3 or len(head) < SNIFFED:  # not a character cut at 64 KB
+            return GB
+    return "utf-8"
+
+
+def _lines(binary: IO[bytes], encoding: str) -> Iterator[str]:
+    """Each line of the file in its encoding (a UTF-8 BOM is allowed), or the number of the
+    first that is not."""
     for number, raw in enumerate(binary, start=1):
         try:
-            yield raw.decode("utf-8-sig" if number == 1 else "utf-8")
+            yield raw.decode("utf-8-sig" if number == 1 and encoding == "utf-8" else encoding)
         except UnicodeDecodeError:
+            name = "UTF-8" if encoding == "utf-8" else "GBK"
             raise FileRefused(
-                f"CSV 文件第 {number} 行不是 UTF-8 编码，请用 UTF-8 另存后再导入 / Line {number} "
-                "of the CSV file is not UTF-8; save the file as UTF-8 and retry",
+                f"CSV 文件第 {number} 行不是 {name} 编码，请用 UTF-8 另存后再导入 / Line {number} "
+                f"of the CSV file is not {name}; save the file as UTF-8 and retry",
                 status=422,
             ) from None
 
@@ -367,6 +427,7 @@ def read_rows(
     first_seen: list[str] = []
     for number, row in enumerate(rows, start=1):
         cells = [cell_text(value) for value in row]
+        typed = {index for index, value in enumerate(row) if _excel_value(value)}
         if header is None:
             mapped = {i: f for i, cell in enumerate(row) if (f := header_field(cell))}
             answers = {"answer", "blank_1"} & set(mapped.values())
@@ -381,7 +442,11 @@ def read_rows(
             continue
         if not any(cells):
             continue
-        yield _candidate(cells, header, columns, Location(sheet=sheet, row=number), sheet_type)
+        candidate = _candidate(
+            cells, header, columns, Location(sheet=sheet, row=number), sheet_type
+        )
+        _warn_excel_values(candidate, {header[i] for i in typed if i in header}, cells, header)
+        yield candidate
     instructions = sheet is not None and normalise_header(sheet) in INSTRUCTION_SHEETS
     if header is None and first_seen and sheet is not None and not instructions:
         note = Candidate(Location(sheet=sheet), {})
@@ -417,12 +482,23 @@ def _candidate(
     candidate = Candidate(location, {}, columns=columns)
     qtype = type_from_word(values.get("type", "")) if values.get("type") else sheet_type
     if qtype is None:
+        unnamed = (
+            f"；工作表名「{location.sheet}」也不是题型（如 单选题）"
+            if location.sheet and not values.get("type")
+            else ""
+        )
         candidate.refuse(
-            f"题型无法识别：{values.get('type') or '（空）'}；应为单选/多选/判断/填空/简答 / "
-            f"unknown question type {values.get('type')!r}",
+            f"题型无法识别：{values.get('type') or '（空）'}{unnamed}；应为单选/多选/判断/填空/简答"
+            f" / unknown question type {values.get('type')!r}",
             "type",
         )
         return candidate
+    if sheet_type and values.get("type") and qtype != sheet_type:
+        candidate.warn(
+            f"题型列为“{values['type']}”，与工作表名的{TYPE_LABELS[sheet_type]}题不同，按题型列读取"
+            f" / the type column says {qtype}, the sheet's name {sheet_type}: read as the column",
+            "type",
+        )
     data: dict[str, Any] = {
         "type": qtype,
         "stem": values.get("stem", ""),
@@ -492,6 +568,34 @@ def _candidate(
 
 INSTRUCTION_SHEETS = {"说明", "填写说明", "使用说明", "导入说明", "instructions", "readme", "help"}
 _FEEDBACK_LINE = re.compile(r"^\s*([A-Ja-j])\s*[:：.、．]\s*(.+?)\s*$")
+
+
+def _excel_value(value: Any) -> bool:
+    """A cell Excel keeps as a number that is not a whole one, or as a date or time: what it
+    shows (25%, 1/2, 0.1, 8:30) may not be what it holds (0.25, 0.5, 0.1000000001, 08:30:00)."""
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, float):
+        return not value.is_integer()
+    return hasattr(value, "isoformat")
+
+
+ANSWER_FIELDS = {"answer", *(f"blank_{n}" for n in range(1, 13))}
+
+
+def _warn_excel_values(
+    candidate: Candidate, typed: set[str], cells: list[str], header: dict[int, str]
+) -> None:
+    if candidate.data.get("type") != "fill_blank":
+        return
+    for index, name in header.items():
+        if name in typed and name in ANSWER_FIELDS and index < len(cells):
+            candidate.warn(
+                f"答案单元格是 Excel 的数字或日期，保存为“{cells[index]}”；Excel 显示的可能不同"
+                "（如 25%、1/2、8:30），请核对，或把答案列设为文本 / the answer cell is an Excel "
+                f"number or date, kept as {cells[index]!r}: check that it is what Excel shows",
+                name,
+            )
 
 
 def option_feedback(raw: str) -> dict[str, str]:

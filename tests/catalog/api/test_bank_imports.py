@@ -156,6 +156,44 @@ def test_the_same_question_with_two_answers_is_a_conflict_naming_both(
     assert body["status"] == "failed" and count(bank) == 0
 
 
+def test_a_key_is_compared_by_its_options_text_not_its_letters(
+    client: FlaskClient, editor: dict, bank: int
+) -> None:
+    """Two rows with the options in another order and the same right text were called a
+    conflict; two GIFT questions with the same options and different right texts were called
+    plain duplicates (issue 17 attack)."""
+    same = ["单选,哪个对？,甲,乙,丙,A", "单选,哪个对？,乙,甲,丙,B"]
+    body = upload(
+        client,
+        editor,
+        bank,
+        "shuffled.csv",
+        ("题型,题干,选项A,选项B,选项C,答案\n" + "\n".join(same)).encode(),
+        mode="skip_invalid",
+    ).get_json()
+    [duplicate] = [p for p in body["problems"] if p["severity"] == "error"]
+    assert duplicate["message"] == "与本文件第 2 行重复 / duplicates row 2 of the file"
+    gift = "::D5:: 选一个 {=a ~b ~c}\n\n::D7:: 选一个 {=b ~a ~c}\n"
+    body = upload(client, editor, bank, "keys.gift", gift.encode(), mode="skip_invalid").get_json()
+    [conflict] = [p for p in body["problems"] if p["severity"] == "error"]
+    assert "答案不同" in conflict["message"]
+    assert "A（a）" in conflict["message"] and "A（b）" in conflict["message"]
+
+
+def test_a_key_that_differs_from_the_banks_own_question_is_a_conflict(
+    client: FlaskClient, editor: dict, bank: int
+) -> None:
+    """Re-importing a corrected key was reported as a plain duplicate of the bank's question."""
+    upload(client, editor, bank, "first.gift", "选一个 {=甲 ~乙}".encode())
+    body = upload(client, editor, bank, "again.gift", "选一个 {~甲 =乙}".encode()).get_json()
+    [conflict] = [p for p in body["problems"] if p["severity"] == "error"]
+    assert "题库中的试题" in conflict["message"] and "答案不同" in conflict["message"]
+    assert "甲" in conflict["message"] and "乙" in conflict["message"]
+    same = upload(client, editor, bank, "same.gift", "选一个 {~乙 =甲}".encode()).get_json()
+    [duplicate] = [p for p in same["problems"] if p["severity"] == "error"]
+    assert "重复" in duplicate["message"]
+
+
 def test_near_duplicates_are_warnings_not_errors(
     client: FlaskClient, editor: dict, bank: int
 ) -> None:

@@ -146,7 +146,7 @@ FORMATS = {
     ),
     "gift": (
         [SINGLE, MULTIPLE, TRUE_FALSE, FILL_TEXT, FILL_NUMBER, SHORT_MANUAL],
-        (*CONTENT, "explanation", "source"),
+        (*CONTENT, "explanation", "tags", "source"),  # tags in // [tag:…] comments
     ),
     "moodle_xml": (
         [SINGLE, MULTIPLE, TRUE_FALSE, FILL_TEXT, FILL_NUMBER, SHORT_MANUAL],
@@ -189,6 +189,12 @@ def test_round_trip(
     assert task["status"] == "done", task
     assert task["result"]["exported"] == len(questions)
     assert task["result"]["skipped_count"] == len(ALL) - len(questions)
+    # what the format could not hold is counted, never dropped in silence
+    lost = task["result"]["lost"]
+    for part, label in [("explanation", "解析"), ("knowledge_points", "知识点")]:
+        having = sum(1 for q in questions if q.get(part))
+        held = part in fields
+        assert lost.get(f"{label} / {part.replace('_', ' ')}", 0) == (0 if held else having)
     download = client.get(f"/api/v1/banks/{source}/exports/{task['id']}", headers=editor)
     assert download.status_code == 302
     data = call_url(app, "GET", download.headers["Location"]).body

@@ -105,8 +105,13 @@ def test_a_key_with_trailing_punctuation_and_line_ends_of_any_system() -> None:
     assert q.problems == [] and q.data["answer"] == {"correct": ["B"]}
 
 
-def test_not_utf8_or_empty_is_refused() -> None:
+def test_gbk_is_read_and_said_and_bytes_of_no_encoding_or_nothing_refused() -> None:
+    """Chinese Notepad's "ANSI" is GBK: refused before (the attack on issue 17 called it safe
+    but unhelpful); now read, and the report says which encoding it was read in."""
+    note, question = aiken.read("题目\nA. 甲\nB. 乙\nANSWER: A".encode("gbk"))
+    assert "GB18030" in note.problems[0].message and note.problems[0].severity == "warning"
+    assert question.data["options"][0]["text"] == "甲"
     with pytest.raises(FileRefused, match="UTF-8"):
-        list(aiken.read("题\nA. 甲\nANSWER: A".encode("gbk")))
+        list(aiken.read(b"\xff\xff\x80 ANSWER: A"))
     with pytest.raises(FileRefused):
         list(aiken.read(b"   \n"))

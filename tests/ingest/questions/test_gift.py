@@ -120,9 +120,18 @@ def test_unclosed_block_is_reported_with_its_line() -> None:
     assert "}" in bad.problems[0].message
 
 
-def test_not_utf8_is_refused() -> None:
+def test_gbk_is_read_and_said_other_bytes_refused() -> None:
+    note, question = read_bytes("题干{T}".encode("gb18030"))
+    assert "GB18030" in note.problems[0].message
+    assert question.data["stem"] == "题干"
+    utf16_note, again = read_bytes("题干{T}".encode("utf-16"))  # with its BOM
+    assert "UTF-16" in utf16_note.problems[0].message and again.data["stem"] == "题干"
     with pytest.raises(FileRefused, match="UTF-8"):
-        list(gift.read("题干{T}".encode("gb18030")))
+        list(gift.read(b"\xff\x80{T}"))
+
+
+def read_bytes(raw: bytes) -> list[Any]:
+    return list(gift.read(raw))
 
 
 def test_written_gift_reads_back() -> None:

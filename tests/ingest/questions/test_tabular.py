@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import zipfile
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -237,10 +238,17 @@ def test_csv_utf8_with_bom_and_tabs() -> None:
     assert candidate.data["answer"] == {"correct": ["B"]}
 
 
-def test_csv_that_is_not_utf8_is_refused() -> None:
+def test_csv_saved_by_chinese_excel_is_read_as_gbk_and_said() -> None:
+    """Chinese Excel's "CSV" is GBK: it was refused (issue 17 attack); UTF-16 ("Unicode text")
+    too. Both are read now, and the report says in which encoding."""
     text = "题型,题干,选项A,选项B,答案\n单选,哪个？,甲,乙,B\n"
-    with pytest.raises(FileRefused, match="UTF-8"):
-        list(tabular.read_csv(text.encode("gbk")))
+    note, row = tabular.read_csv(text.encode("gbk"))
+    assert "GB18030" in note.problems[0].message
+    assert row.data["options"][1]["text"] == "乙" and row.data["answer"] == {"correct": ["B"]}
+    note, row = tabular.read_csv(text.replace(",", "\t").encode("utf-16"))
+    assert "UTF-16" in note.problems[0].message and row.data["stem"] == "哪个？"
+    with pytest.raises(FileRefused, match="GBK"):
+        list(tabular.read_csv(b"\xff\x80,\xff\n"))
 
 
 def test_csv_bytes_that_turn_bad_halfway_are_refused_with_their_line(tmp_path: Path) -> None:
@@ -450,3 +458,89 @@ def test_a_text_format_column_says_markdown_and_nothing_else() -> None:
     _clean, problems = check(html.data)  # the bank's one rule refuses it, by column
     assert "text_format" in problems
     assert html.columns["text_format"].startswith("F")
+
+
+# --- what an attacker of issue 17 found ------------------------------------------------------
+
+
+def _warnings(candidate: Any) -> list[str]:
+    return [p.message for p in candidate.problems if p.severity == "warning"]
+
+
+def test_a_hidden_sheet_is_named_and_not_imported(tmp_path: Path) -> None:
+    path = tmp_path / "q.xlsx"
+    book = xlsxwriter.Workbook(str(path))
+    shown = book.add_worksheet("单选题")
+    shown.write_row(0, 0, ["题干", "选项A", "选项B", "答案"])
+    shown.write_row(1, 0, ["A 或 B？", "甲", "乙", "A"])
+    old = book.add_worksheet("多选题")
+    old.write_row(0, 0, ["题干", "选项A", "选项B", "答案"])
+    old.write_row(1, 0, ["隐藏表中的多选（已作废）", "甲", "乙", "AB"])
+    old.hide()
+    book.close()
+    read = read_xlsx(path)
+    assert [c.data["stem"] for c in read if c.data] == ["A 或 B？"]
+    [note] = [c for c in read if not c.data]
+    assert note.location.sheet == "多选题" and "隐藏" in _warnings(note)[0]
+
+
+@pytest.mark.parametrize(
+    ("name", "qtype"),
+    [
+        ("一、单选题（共3题）", "single_choice"),
+        ("填空题（每空一列）", "fill_blank"),
+        ("3.判断题", "true_false"),
+        ("（二）多项选择题【20分】", "multiple_choice"),
+        ("题库2", None),
+    ],
+)
+def test_sheet_names_as_banks_write_them_give_the_type(name: str, qtype: str | None) -> None:
+    assert tabular.sheet_type(name) == qtype
+
+
+def test_a_row_without_a_type_on_an_unnamed_sheet_says_the_sheet_name_is_why(
+    tmp_path: Path,
+) -> None:
+    path = workbook(tmp_path / "q.xlsx", {"题库2": [["题干", "答案"], ["对吗？", "对"]]})
+    [row] = read_xlsx(path)
+    assert "工作表名「题库2」也不是题型" in row.problems[0].message
+
+
+def test_a_type_column_that_contradicts_the_sheet_name_is_warned(tmp_path: Path) -> None:
+    path = workbook(
+        tmp_path / "q.xlsx",
+        {
+            "单选题": [
+                ["题型", "题干", "选项A", "选项B", "答案"],
+                ["多选", "哪些？", "甲", "乙", "AB"],
+            ]
+        },
+    )
+    [row] = read_xlsx(path)
+    assert row.data["type"] == "multiple_choice"
+    assert any("工作表名" in message for message in _warnings(row))
+
+
+def test_answers_excel_keeps_as_numbers_or_dates_are_warned_and_read_as_shown(
+    tmp_path: Path,
+) -> None:
+    """25% held as 0.25, 1/2 turned into a date, =0.3-0.2 as 0.09999999999999998: a learner who
+    types what the editor sees was marked wrong, and nothing said so."""
+    path = tmp_path / "q.xlsx"
+    book = xlsxwriter.Workbook(str(path))
+    sheet = book.add_worksheet("填空题")
+    sheet.write_row(0, 0, ["题干", "答案"])
+    sheet.write(1, 0, "负载率为 ____")
+    sheet.write_number(1, 1, 0.25, book.add_format({"num_format": "0%"}))
+    sheet.write(2, 0, "二分之一写作 ____")
+    sheet.write_datetime(2, 1, datetime(2024, 1, 2), book.add_format({"num_format": "m/d"}))
+    sheet.write(3, 0, "差为 ____")
+    sheet.write_formula(3, 1, "=0.3-0.2", None, 0.3 - 0.2)
+    sheet.write(4, 0, "工频 ____ Hz")
+    sheet.write_number(4, 1, 50)
+    book.close()
+    percent, date, formula, whole = read_xlsx(path)
+    for row in (percent, date, formula):
+        assert any("Excel" in message for message in _warnings(row)), row.data
+    assert formula.data["answer"]["blanks"][0]["accepted"] == ["0.1"]
+    assert _warnings(whole) == []  # a whole number reads as Excel shows it
