@@ -53,16 +53,23 @@ def effective_roles(user: User) -> set[Role]:
     return roles
 
 
-def require_roles(*roles: Role) -> Callable[[F], F]:
+def require_roles(*roles: Role, allow_pending_password: bool = False) -> Callable[[F], F]:
     """Let the view run only for a valid access token whose user holds one of ``roles``.
 
-    With no roles, any signed-in user may. The one place where roles are checked.
+    With no roles, any signed-in user may. The one place where roles are checked, and where a
+    user with a reset password is held to changing it first.
     """
 
     def decorator(view: F) -> F:
         @functools.wraps(view)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             verify_jwt_in_request()
+            if current_user.must_change_password and not allow_pending_password:
+                raise PermissionDenied(
+                    "密码已被管理员重置，请先修改密码 / Your password was reset: change it first "
+                    "(POST /api/v1/me/password)",
+                    code="password_change_required",
+                )
             if roles and not effective_roles(current_user).intersection(roles):
                 raise PermissionDenied(
                     "当前角色无权执行此操作 / Your role does not allow this",

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from catalog.clock import utcnow
@@ -40,8 +41,30 @@ class Organisation(db.Model):  # type: ignore[name-defined,misc]
     users: Mapped[list[User]] = relationship(back_populates="organisation")
 
 
+class Department(db.Model):  # type: ignore[name-defined,misc]
+    """A branch, workshop or team (分公司 / 车间 / 班组): a tree inside one organisation.
+
+    ``path`` holds the ids from the root down (``/3/17/42/``), so a subtree is one prefix match
+    and an admin's scope one comparison."""
+
+    __tablename__ = "departments"
+    __table_args__ = (UniqueConstraint("organisation_id", "parent_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(
+        ForeignKey("organisations.id", ondelete="CASCADE"), index=True
+    )
+    parent_id: Mapped[int | None] = mapped_column(
+        ForeignKey("departments.id", ondelete="RESTRICT"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(100))
+    path: Mapped[str] = mapped_column(String(1000), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
 class User(db.Model):  # type: ignore[name-defined,misc]
     __tablename__ = "users"
+    __table_args__ = (UniqueConstraint("organisation_id", "employee_no"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(64), unique=True)
@@ -52,8 +75,24 @@ class User(db.Model):  # type: ignore[name-defined,misc]
     )
     is_active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # the profile an employer keeps (工号, 手机号, 工种, 技能等级 1–5: 初级工 … 高级技师)
+    department_id: Mapped[int | None] = mapped_column(
+        ForeignKey("departments.id", ondelete="SET NULL"), index=True
+    )
+    employee_no: Mapped[str | None] = mapped_column(String(64))
+    phone: Mapped[str | None] = mapped_column(String(20))
+    occupation: Mapped[str | None] = mapped_column(String(60), index=True)
+    skill_level: Mapped[int | None] = mapped_column(Integer)
+    # an admin's reach: this department's subtree (None: the whole organisation)
+    admin_scope_id: Mapped[int | None] = mapped_column(
+        ForeignKey("departments.id", ondelete="SET NULL")
+    )
+    must_change_password: Mapped[bool] = mapped_column(default=False, server_default="0")
+    anonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     organisation: Mapped[Organisation | None] = relationship(back_populates="users")
+    department: Mapped[Department | None] = relationship(foreign_keys=[department_id])
+    admin_scope: Mapped[Department | None] = relationship(foreign_keys=[admin_scope_id])
     role_grants: Mapped[list[UserRole]] = relationship(
         cascade="all, delete-orphan", lazy="selectin", order_by="UserRole.role"
     )
@@ -65,6 +104,25 @@ class User(db.Model):  # type: ignore[name-defined,misc]
     @property
     def is_platform_admin(self) -> bool:
         return Role.PLATFORM_ADMIN in self.roles
+
+
+class AccountAudit(db.Model):  # type: ignore[name-defined,misc]
+    """What an admin did to a user (created, changed, disabled, reset, anonymised): append-only,
+    kept when the user is anonymised."""
+
+    __tablename__ = "account_audit"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organisations.id", ondelete="CASCADE"), index=True
+    )
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    action: Mapped[str] = mapped_column(String(40))
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
 
 
 class UserRole(db.Model):  # type: ignore[name-defined,misc]

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import marshmallow as ma
+from flask_jwt_extended import get_current_user
 from marshmallow import fields, validate
 
 from catalog.accounts.models import OrganisationKind, Role
@@ -43,6 +46,19 @@ class OrganisationBriefSchema(ma.Schema):
     name = fields.String()
 
 
+class DepartmentBriefSchema(ma.Schema):
+    id = fields.Integer()
+    name = fields.String()
+    parent_id = fields.Integer(allow_none=True)
+
+
+def _viewer() -> Any:
+    try:
+        return get_current_user()
+    except RuntimeError:  # outside a signed-in request (a CLI command)
+        return None
+
+
 class UserSchema(ma.Schema):
     id = fields.Integer()
     username = fields.String()
@@ -51,9 +67,123 @@ class UserSchema(ma.Schema):
     roles = fields.Method("_roles", metadata={"type": "array", "items": {"type": "string"}})
     is_active = fields.Boolean()
     created_at = AwareDateTime()
+    department = fields.Nested(DepartmentBriefSchema, allow_none=True)
+    employee_no = fields.String(allow_none=True, metadata={"description": "工号"})
+    phone = fields.Method(
+        "_phone",
+        allow_none=True,
+        metadata={
+            "type": "string",
+            "description": "masked (138****5678) but for the user and their admins",
+        },
+    )
+    occupation = fields.String(allow_none=True, metadata={"description": "工种"})
+    skill_level = fields.Integer(allow_none=True, metadata={"description": "1 初级工 … 5 高级技师"})
+    admin_scope_id = fields.Integer(
+        allow_none=True, metadata={"description": "an admin's department subtree (null: all)"}
+    )
+    must_change_password = fields.Boolean()
 
     def _roles(self, user: object) -> list[str]:
         return sorted(role.value for role in user.roles)  # type: ignore[attr-defined]
+
+    def _phone(self, user: Any) -> str | None:
+        from catalog.accounts.lifecycle import mask_phone
+        from catalog.accounts.scope import manages
+
+        viewer = _viewer()
+        if viewer is not None and (viewer.id == user.id or manages(viewer, user)):
+            return user.phone  # type: ignore[no-any-return]
+        return mask_phone(user.phone)
+
+
+class UserUpdateSchema(ma.Schema):
+    display_name = fields.String(validate=validate.Length(min=1, max=100))
+    employee_no = fields.String(allow_none=True, validate=validate.Length(max=64))
+    phone = fields.String(allow_none=True, validate=validate.Length(max=30))
+    occupation = fields.String(allow_none=True, validate=validate.Length(max=60))
+    skill_level = fields.Integer(allow_none=True, validate=validate.Range(min=1, max=5))
+    department_id = fields.Integer(allow_none=True)
+
+
+class UserQueryArgsSchema(ma.Schema):
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    page_size = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+    department_id = fields.Integer(load_default=None, metadata={"description": "its subtree"})
+    occupation = fields.String(load_default=None, validate=validate.Length(max=60))
+    skill_level = fields.Integer(load_default=None, validate=validate.Range(min=1, max=5))
+    active = fields.Boolean(load_default=None)
+    q = fields.String(load_default=None, validate=validate.Length(max=64))
+
+
+class RolesSchema(ma.Schema):
+    roles = fields.List(
+        fields.Enum(Role, by_value=True), required=True, validate=validate.Length(min=1, max=5)
+    )
+    admin_scope_id = fields.Integer(
+        load_default=None, metadata={"description": "for an admin: the department they manage"}
+    )
+
+
+class PasswordResetSchema(ma.Schema):
+    user = fields.Nested(UserSchema)
+    temporary_password = fields.String(
+        metadata={"description": "shown once; must be changed at the next sign-in"}
+    )
+
+
+class PasswordChangeSchema(ma.Schema):
+    current_password = fields.String(
+        required=True, load_only=True, validate=validate.Length(min=1, max=1024)
+    )
+    new_password = fields.String(
+        required=True, load_only=True, validate=validate.Length(min=8, max=1024)
+    )
+
+
+class AccountAuditEntrySchema(ma.Schema):
+    id = fields.Integer()
+    actor_id = fields.Integer(allow_none=True)
+    user_id = fields.Integer(allow_none=True)
+    action = fields.String()
+    details = fields.Dict()
+    created_at = AwareDateTime()
+
+
+class DepartmentSchema(ma.Schema):
+    id = fields.Integer(attribute="department.id")
+    name = fields.String(attribute="department.name")
+    parent_id = fields.Integer(attribute="department.parent_id", allow_none=True)
+    depth = fields.Integer(metadata={"description": "0 for the top of what you see"})
+    members = fields.Integer(metadata={"description": "active users in this department"})
+    total = fields.Integer(metadata={"description": "active users in its whole subtree"})
+
+
+class DepartmentListSchema(ma.Schema):
+    items = fields.List(fields.Nested(DepartmentSchema))
+
+
+class DepartmentCreateSchema(ma.Schema):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    parent_id = fields.Integer(load_default=None)
+    organisation_code = fields.String(
+        load_default=None, metadata={"description": "platform admins only"}
+    )
+
+
+class DepartmentUpdateSchema(ma.Schema):
+    name = fields.String(validate=validate.Length(min=1, max=100))
+    parent_id = fields.Integer(
+        allow_none=True, metadata={"description": "move under this department (null: a root)"}
+    )
+
+
+class DepartmentMergeSchema(ma.Schema):
+    target_id = fields.Integer(required=True)
+
+
+class DepartmentArgsSchema(ma.Schema):
+    organisation_code = fields.String(load_default=None)
 
 
 class UserCreateSchema(ma.Schema):
@@ -71,6 +201,13 @@ class UserCreateSchema(ma.Schema):
         load_default=None,
         metadata={"description": "platform admins only; admins create in their own organisation"},
     )
+    department_id = fields.Integer(
+        load_default=None, metadata={"description": "required of an admin scoped to a department"}
+    )
+    employee_no = fields.String(load_default=None, validate=validate.Length(max=64))
+    phone = fields.String(load_default=None, validate=validate.Length(max=30))
+    occupation = fields.String(load_default=None, validate=validate.Length(max=60))
+    skill_level = fields.Integer(load_default=None, validate=validate.Range(min=1, max=5))
 
 
 class AccessTokenSchema(ma.Schema):

@@ -8,6 +8,7 @@ import hmac
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
@@ -99,6 +100,7 @@ def create_user(
     password: str,
     roles: Iterable[Role],
     organisation: Organisation | None,
+    commit: bool = True,
 ) -> User:
     """Create a user; everyone but a platform admin belongs to an organisation."""
     role_set = set(roles) or {Role.LEARNER}
@@ -121,7 +123,8 @@ def create_user(
         role_grants=[UserRole(role=role) for role in sorted(role_set)],
     )
     db.session.add(user)
-    db.session.commit()
+    if commit:
+        db.session.commit()
     return user
 
 
@@ -133,8 +136,14 @@ def create_user_as(
     password: str,
     roles: Iterable[Role],
     organisation_code: str | None,
+    department_id: int | None = None,
+    **profile: Any,
 ) -> User:
-    """An admin creates a user in their own organisation; a platform admin anywhere."""
+    """An admin creates a user in their own organisation (a scoped admin: in a department they
+    manage); a platform admin anywhere. The creation is in the account audit log."""
+    from catalog.accounts import audit, lifecycle
+    from catalog.accounts.departments import get_department
+
     roles = set(roles)
     if organisation_code is None:
         organisation = actor.organisation
@@ -154,13 +163,34 @@ def create_user_as(
                 "只有平台管理员可以任命管理员 / Only a platform admin appoints admins",
                 code="four_eyes",
             )
-    return create_user(
+    department = get_department(actor, department_id) if department_id is not None else None
+    if department is not None and (
+        organisation is None or department.organisation_id != organisation.id
+    ):
+        raise Invalid("部门不属于该组织 / not a department of the organisation")
+    if department is None and actor.admin_scope_id is not None and not actor.is_platform_admin:
+        raise Invalid(
+            "请指定所辖部门 / Name one of your departments",
+            details={"department_id": ["required"]},
+        )
+    clean = lifecycle.check_profile(profile)
+    user = create_user(
         username=username,
         display_name=display_name,
         password=password,
         roles=roles,
         organisation=organisation,
+        commit=False,
     )
+    user.department_id = department.id if department else None
+    db.session.flush()
+    if clean.get("employee_no"):
+        lifecycle.employee_no_free(user, clean["employee_no"])
+    for field, value in clean.items():
+        setattr(user, field, value)
+    audit.record(actor, user, "created", {"roles": sorted(r.value for r in roles)})
+    db.session.commit()
+    return user
 
 
 def users_visible_to(actor: User) -> Select[tuple[User]]:

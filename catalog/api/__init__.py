@@ -46,11 +46,15 @@ class JsonBodyParser(FlaskParser):
 class Blueprint(SmorestBlueprint):  # type: ignore[misc]
     ARGUMENTS_PARSER = JsonBodyParser()
 
-    def auth(self, *roles: Role) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-        """Require a signed-in user holding one of ``roles`` (any role when none), documented."""
+    def auth(
+        self, *roles: Role, allow_pending_password: bool = False
+    ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+        """Require a signed-in user holding one of ``roles`` (any role when none), documented.
+        A user whose password was reset reaches only views that allow it (``/me``, changing
+        the password) until they change it."""
 
         def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
-            checked = require_roles(*roles)(view)
+            checked = require_roles(*roles, allow_pending_password=allow_pending_password)(view)
             documented: Callable[..., Any] = self.doc(security=[{"bearerAuth": []}])(checked)
             documented = self.alt_response(
                 401, schema=ErrorResponseSchema, description="未登录或令牌无效 / Not signed in"

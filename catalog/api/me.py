@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from flask.views import MethodView
-from flask_jwt_extended import current_user
+from flask_jwt_extended import current_user, get_jwt
 
+from catalog.accounts import lifecycle
 from catalog.accounts.models import User
-from catalog.accounts.schemas import UserSchema
+from catalog.accounts.schemas import PasswordChangeSchema, UserSchema
 from catalog.api import API_PREFIX, Blueprint
 from catalog.courses import enrolment
 from catalog.courses.schemas import EnrolmentSchema, MyCoursesSchema
@@ -17,11 +18,23 @@ blp = Blueprint("me", __name__, url_prefix=f"{API_PREFIX}/me", description="æˆ‘ç
 
 @blp.route("")
 class Me(MethodView):
-    @blp.auth()
+    @blp.auth(allow_pending_password=True)
     @blp.response(200, UserSchema)
     def get(self) -> User:
         """The signed-in user, with organisation and roles."""
         return current_user  # type: ignore[no-any-return]
+
+
+@blp.route("/password")
+class MyPassword(MethodView):
+    @blp.auth(allow_pending_password=True)
+    @blp.arguments(PasswordChangeSchema)
+    @blp.response(200, UserSchema)
+    def post(self, data: dict[str, str]) -> User:
+        """Change your own password (with the current one); your other logins end."""
+        return lifecycle.change_own_password(
+            current_user, get_jwt()["sid"], data["current_password"], data["new_password"]
+        )
 
 
 @blp.route("/courses")

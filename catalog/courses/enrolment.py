@@ -10,6 +10,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 
 from catalog.accounts.models import Organisation, User
+from catalog.accounts.scope import managed_users, scope_of
 from catalog.clock import local_day, utcnow
 from catalog.courses.catalogue import get_published, published_query
 from catalog.courses.models import (
@@ -91,6 +92,11 @@ def assign(
     organisation_code: str | None = None,
 ) -> list[Assignment]:
     """Require a course of some users, or of the whole organisation (when no users are named)."""
+    if not user_ids and scope_of(admin) is not None:
+        raise PermissionDenied(
+            "部门管理员不能给整个组织分配课程 / An admin of one department cannot assign to the "
+            "whole organisation"
+        )
     get_published(course_id)
     course = db.session.get(Course, course_id)
     if course is not None and course.status is CourseStatus.ARCHIVED:
@@ -115,7 +121,9 @@ def assign(
         members = set(
             db.session.scalars(
                 select(User.id).where(
-                    User.id.in_(user_ids), User.organisation_id == organisation_id
+                    User.id.in_(user_ids),
+                    User.organisation_id == organisation_id,
+                    managed_users(admin),
                 )
             )
         )

@@ -12,6 +12,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.exc import IntegrityError
 
 from catalog.accounts.models import User
+from catalog.accounts.scope import manages
 from catalog.clock import local_day, utcnow
 from catalog.credits import audit
 from catalog.credits.audit import require_admin
@@ -213,7 +214,7 @@ def _reviewable(admin: User, certificate_id: int) -> Certificate:
     holder = db.session.get(User, certificate.user_id) if certificate else None
     if certificate is None or holder is None:
         raise NotFound("证书不存在 / No such certificate")
-    if not admin.is_platform_admin and holder.organisation_id != admin.organisation_id:
+    if not manages(admin, holder):
         raise NotFound("证书不存在 / No such certificate")
     return certificate
 

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import Select, func, select
 
 from catalog.accounts.models import User
+from catalog.accounts.scope import managed_user
 from catalog.clock import utcnow
 from catalog.credits import audit
 from catalog.credits.models import (
@@ -16,7 +17,7 @@ from catalog.credits.models import (
     TransactionKind,
 )
 from catalog.database import db, new_id, upsert
-from catalog.errors import Invalid, NotFound
+from catalog.errors import Invalid
 from catalog.learning import statements
 
 
@@ -156,12 +157,8 @@ def ledger_query(user_id: int) -> Select[Any]:
 
 
 def member_of(admin: User, user_id: int) -> User:
-    learner = db.session.get(User, user_id)
-    if learner is None or not (
-        admin.is_platform_admin or learner.organisation_id == admin.organisation_id
-    ):
-        raise NotFound("用户不存在 / No such user", details={"id": user_id})
-    return learner
+    """A learner the admin manages (a scoped admin: in their department's subtree)."""
+    return managed_user(admin, user_id)
 
 
 def _audit(

@@ -22,6 +22,7 @@ DEMO_ORGANISATIONS = (
 DEMO_USERS = (
     ("platform", "平台管理员", (Role.PLATFORM_ADMIN,), None),
     ("power-admin", "电力公司培训管理员", (Role.ADMIN,), "demo-power"),
+    ("power-workshop-admin", "配电运维车间培训员", (Role.ADMIN,), "demo-power"),
     ("power-instructor", "王师傅（劳模讲师）", (Role.INSTRUCTOR,), "demo-power"),
     ("power-editor", "李编辑", (Role.EDITOR,), "demo-power"),
     ("power-learner", "张工（配电运维）", (Role.LEARNER,), "demo-power"),
@@ -29,6 +30,34 @@ DEMO_USERS = (
     ("gas-instructor", "刘师傅（燃气工匠）", (Role.INSTRUCTOR,), "demo-gas"),
     ("college-instructor", "陈老师（技师学院）", (Role.INSTRUCTOR,), "demo-college"),
 )
+
+
+# The power company's tree (分公司 / 车间 / 班组) and who works where: a workshop's own admin
+# manages only its subtree.
+DEMO_DEPARTMENTS = (
+    ("北区供电分公司", "配电运维车间", "运维一班"),
+    ("北区供电分公司", "配电运维车间", "运维二班"),
+    ("北区供电分公司", "变电检修车间", "检修一班"),
+    ("南区供电分公司", "输电运检车间", "带电作业班"),
+)
+DEMO_PROFILES = {
+    # username: (department path, employee no., occupation 工种, skill level 1–5, phone)
+    "power-learner": (
+        ("北区供电分公司", "配电运维车间", "运维一班"),
+        "BJ-0001",
+        "配电线路工",
+        3,
+        "13800000001",
+    ),
+    "power-workshop-admin": (
+        ("北区供电分公司", "配电运维车间"),
+        "BJ-0100",
+        "培训专责",
+        4,
+        None,
+    ),
+}
+DEMO_WORKSHOP_ADMIN = ("power-workshop-admin", ("北区供电分公司", "配电运维车间"))
 
 
 DEMO_INDUSTRIES = (

@@ -15,8 +15,9 @@ import click
 from flask.cli import AppGroup
 from sqlalchemy import select
 
+from catalog.accounts import departments
 from catalog.accounts import services as accounts
-from catalog.accounts.models import Organisation, User
+from catalog.accounts.models import Department, Organisation, User
 from catalog.background.queue import inline_tasks
 from catalog.banks import questions, snapshots
 from catalog.banks import services as banks
@@ -32,14 +33,17 @@ from catalog.database import db
 from catalog.demo.content import (
     DEMO_CONTEST_QUESTIONS,
     DEMO_COURSES,
+    DEMO_DEPARTMENTS,
     DEMO_INDUSTRIES,
     DEMO_OCCUPATIONS,
     DEMO_ORGANISATIONS,
     DEMO_PASSWORD,
+    DEMO_PROFILES,
     DEMO_QUESTIONS,
     DEMO_SYNONYMS,
     DEMO_USERS,
     DEMO_VIDEO_SECONDS,
+    DEMO_WORKSHOP_ADMIN,
 )
 from catalog.indexing import services as indexing
 from catalog.lectures import authoring as lecture_authoring
@@ -73,6 +77,7 @@ def load_demo_data() -> list[str]:
                 organisation=accounts.get_organisation_by_code(org_code) if org_code else None,
             )
             done.append(f"user {username}")
+    done += _load_departments()
     done += _load_reference_data()
     done += _load_catalogue()
     done += _load_bank()
@@ -87,6 +92,27 @@ def load_demo_data() -> list[str]:
         "demo users " + ", ".join(u[0] for u in DEMO_USERS) + f" — password {DEMO_PASSWORD}"
     )
     return done
+
+
+def _load_departments() -> list[str]:
+    """The power company's department tree, profiles, and a workshop admin scoped to one
+    workshop (``power-workshop-admin``: sees only 配电运维车间 and its teams)."""
+    organisation = accounts.get_organisation_by_code("demo-power")
+    if db.session.scalar(
+        select(Department.id).where(Department.organisation_id == organisation.id)
+    ):
+        return []
+    for path in DEMO_DEPARTMENTS:
+        departments.find_or_create_path(organisation, list(path))
+    username, scope = DEMO_WORKSHOP_ADMIN
+    for name, (where, employee_no, occupation, level, phone) in DEMO_PROFILES.items():
+        user = _user(name)
+        user.department_id = departments.find_or_create_path(organisation, list(where)).id
+        user.employee_no, user.occupation, user.skill_level = employee_no, occupation, level
+        user.phone = phone
+    _user(username).admin_scope_id = departments.find_or_create_path(organisation, list(scope)).id
+    db.session.commit()
+    return [f"departments: {len(DEMO_DEPARTMENTS)} teams of demo-power; {username} scoped"]
 
 
 def _load_reference_data() -> list[str]:

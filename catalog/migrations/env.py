@@ -49,6 +49,14 @@ def run_migrations_offline():
 
 def run_migrations_online():
     with target_db.engine.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            # SQLite alters a table by copying it and dropping the old one; with foreign keys
+            # on, that DROP deletes every row that cascades from it (a user's roles, logins,
+            # enrolments). Off while migrating (outside a transaction, as SQLite requires),
+            # checked after, on again for the app.
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            connection.commit()
         context.configure(
             connection=connection,
             target_metadata=target_db.metadata,
@@ -56,6 +64,12 @@ def run_migrations_online():
         )
         with context.begin_transaction():
             context.run_migrations()
+        if sqlite:
+            broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+            connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+            connection.commit()
+            if broken:
+                raise RuntimeError(f"foreign keys broken by the migration: {broken[:5]}")
 
 
 if context.is_offline_mode():

@@ -75,6 +75,17 @@ def test_demo_load_is_idempotent(app: Flask) -> None:
     assert db.session.scalar(select(db.func.count()).select_from(User)) == users_after_first
     assert users_after_first == len(DEMO_USERS)
     assert db.session.scalar(select(db.func.count()).select_from(Organisation)) == 3
+    # The power company's tree, a learner placed in a team, a workshop admin scoped to it.
+    from catalog.accounts.models import Department
+
+    teams = db.session.scalars(select(Department)).all()
+    assert len(teams) == 9 and max(d.path.count("/") - 1 for d in teams) == 3
+    workshop = db.session.scalar(select(User).where(User.username == "power-workshop-admin"))
+    learner_row = db.session.scalar(select(User).where(User.username == "power-learner"))
+    assert workshop is not None and learner_row is not None and workshop.admin_scope_id
+    scope = db.session.get(Department, workshop.admin_scope_id)
+    placed = db.session.get(Department, learner_row.department_id)
+    assert scope is not None and placed is not None and placed.path.startswith(scope.path)
     # Three published courses in different industries, whose microlectures really play.
     releases = db.session.scalars(select(CourseRelease)).all()
     assert len({r.industry_id for r in releases}) == 3

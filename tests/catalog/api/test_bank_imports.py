@@ -304,7 +304,7 @@ def test_oversized_file_is_413(
 @pytest.mark.parametrize(
     ("name", "data", "needle"),
     [
-        ("gbk.csv", (HEADER + GOOD[0]).encode("gbk"), "UTF-8"),
+        ("neither.csv", HEADER.encode() + b"\xff\x80,\xff\n", "UTF-8"),
         (
             "bad.xml",
             b'<?xml version="1.0"?><!DOCTYPE q [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
@@ -321,6 +321,16 @@ def test_hostile_or_wrong_files_fail_cleanly(
     assert body["status"] == "failed"
     assert needle in body["problems"][0]["message"]
     assert count(bank) == 0
+
+
+def test_a_csv_saved_by_chinese_excel_imports_and_the_report_says_gbk(
+    client: FlaskClient, editor: dict, bank: int
+) -> None:
+    """GBK ("ANSI") is what Chinese Excel saves as CSV: refused before the issue 17 attack."""
+    body = upload(client, editor, bank, "gbk.csv", (HEADER + GOOD[0]).encode("gbk")).get_json()
+    assert body["status"] == "done" and count(bank) == 1
+    [note] = body["problems"]
+    assert note["severity"] == "warning" and "GB18030" in note["message"]
 
 
 def test_zip_bomb_xlsx_fails_cleanly(client: FlaskClient, editor: dict, bank: int) -> None:
