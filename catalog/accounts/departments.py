@@ -250,6 +250,7 @@ def merge_departments(actor: User, source_id: int, target_id: int) -> Department
 
 
 MERGE_HOOKS: list[Any] = []  # other domains' references to departments (assignment rules)
+DELETE_CHECKS: list[Any] = []  # each may refuse a deletion (a rule still names the department)
 
 
 def delete_department(actor: User, department_id: int) -> None:
@@ -260,6 +261,8 @@ def delete_department(actor: User, department_id: int) -> None:
         raise Conflict("部门下还有下级部门 / the department has departments below it")
     if db.session.scalar(select(User.id).where(User.department_id == department.id).limit(1)):
         raise Conflict("部门下还有人员，请先调出或合并 / the department still has members")
+    for check in DELETE_CHECKS:
+        check(department.id)
     audit.record(actor, None, "department_deleted", {"department_id": department.id})
     db.session.delete(department)
     db.session.commit()

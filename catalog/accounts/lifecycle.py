@@ -14,6 +14,7 @@ from sqlalchemy import Select, select, update
 from catalog.accounts import audit
 from catalog.accounts.departments import get_department
 from catalog.accounts.models import AuthSession, Department, Role, User, UserRole
+from catalog.accounts.passwords import one_time_hash
 from catalog.accounts.scope import managed_user, managed_users, subtree_ids
 from catalog.clock import utcnow
 from catalog.database import db
@@ -179,7 +180,7 @@ def reset_password(actor: User, user_id: int) -> tuple[User, str]:
     if user.anonymised_at is not None:
         raise Conflict("账号已注销 / The account was deleted", code="anonymised")
     temporary = secrets.token_urlsafe(9)
-    user.password_hash = runtime().password_hasher.hash(temporary)
+    user.password_hash = one_time_hash(temporary)  # random: a keyed hash keeps it
     user.must_change_password = True
     revoked = revoke_sessions(user.id)
     audit.record(actor, user, "password_reset", {"sessions_revoked": revoked})
@@ -222,7 +223,7 @@ def users_query(
     skill_level: int | None = None,
     active: bool | None = None,
     q: str | None = None,
-) -> Select[tuple[User]]:
+) -> Select[User]:
     """The users the actor manages, filtered (a department means its whole subtree)."""
     query = select(User).where(managed_users(actor)).order_by(User.id)
     if department_id is not None:

@@ -151,3 +151,30 @@ class AuthSession(db.Model):  # type: ignore[name-defined,misc]
     # refresh tokens rotate: each use issues the next generation; an older one used again means
     # it was copied, and the whole session is revoked
     refresh_generation: Mapped[int] = mapped_column(default=0, server_default="0")
+
+
+class RosterImport(db.Model):  # type: ignore[name-defined,misc]
+    """One HR roster file brought in by an admin, and its report."""
+
+    __tablename__ = "roster_imports"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    organisation_id: Mapped[int] = mapped_column(
+        ForeignKey("organisations.id", ondelete="CASCADE"), index=True
+    )
+    created_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    file_name: Mapped[str] = mapped_column(String(255))
+    file_key: Mapped[str] = mapped_column(String(300))
+    file_size: Mapped[int] = mapped_column(Integer, default=0)
+    mode: Mapped[str] = mapped_column(String(20))  # all_or_nothing | skip_invalid
+    dry_run: Mapped[bool] = mapped_column(default=False)
+    disable_missing: Mapped[bool] = mapped_column(default=False)
+    status: Mapped[str] = mapped_column(String(20), default="queued")
+    task_id: Mapped[str | None] = mapped_column(String(32))
+    counts: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
+    problems: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)  # first 1,000
+    problem_count: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -5,13 +5,21 @@ from __future__ import annotations
 
 from flask import Flask
 
+from catalog.accounts import tasks  # noqa: F401  (the roster task, registered with the queue)
 from catalog.accounts.cli import orgs_cli, users_cli
-from catalog.api import auth, departments, me, organisations, users
+from catalog.api import auth, departments, me, organisations, roster, users
 from catalog.extensions import api
 
 
 def register(app: Flask) -> None:
-    for blueprint in (auth.blp, me.blp, organisations.blp, departments.blp, users.blp):
+    for blueprint in (
+        auth.blp,
+        me.blp,
+        organisations.blp,
+        departments.blp,
+        users.blp,
+        roster.blp,
+    ):
         api.register_blueprint(blueprint)
     app.cli.add_command(orgs_cli)
     app.cli.add_command(users_cli)

@@ -225,3 +225,63 @@ class TokenSchema(AccessTokenSchema):
 class PageArgsSchema(ma.Schema):
     page = fields.Integer(load_default=1, validate=validate.Range(min=1))
     page_size = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+
+
+class RosterFormSchema(ma.Schema):
+    mode = fields.String(
+        load_default="all_or_nothing", validate=validate.OneOf(["all_or_nothing", "skip_invalid"])
+    )
+    dry_run = fields.Boolean(load_default=False)
+    disable_missing = fields.Boolean(
+        load_default=False,
+        metadata={"description": "disable the workers of your scope the roster no longer lists"},
+    )
+    organisation_code = fields.String(
+        load_default=None, metadata={"description": "platform admins only"}
+    )
+
+
+class RosterProblemSchema(ma.Schema):
+    sheet = fields.String(allow_none=True)
+    row = fields.Integer(allow_none=True)
+    column = fields.String(allow_none=True)
+    field = fields.String(allow_none=True)
+    severity = fields.String()
+    message = fields.String()
+
+
+class RosterImportSchema(ma.Schema):
+    id = fields.String()
+    organisation_id = fields.Integer()
+    file_name = fields.String()
+    file_size = fields.Integer()
+    mode = fields.String()
+    dry_run = fields.Boolean()
+    disable_missing = fields.Boolean()
+    status = fields.String(metadata={"description": "queued, running, done or failed"})
+    task_id = fields.String(allow_none=True)
+    counts = fields.Dict(
+        metadata={
+            "description": "read, valid, errors, warnings, created, updated, unchanged, disabled"
+        }
+    )
+    problem_count = fields.Integer()
+    problems = fields.List(
+        fields.Nested(RosterProblemSchema), metadata={"description": "first 1,000"}
+    )
+    created_at = AwareDateTime()
+    finished_at = AwareDateTime(allow_none=True)
+
+
+class RosterExportArgsSchema(ma.Schema):
+    department_id = fields.Integer(load_default=None, metadata={"description": "its subtree"})
+
+
+class OneTimePasswordsSchema(ma.Schema):
+    department_id = fields.Integer(load_default=None)
+    user_ids = fields.List(
+        fields.Integer(),
+        load_default=None,
+        validate=validate.Length(max=10000),
+        metadata={"description": "these users (else: everyone in scope without a password)"},
+    )

@@ -23,6 +23,7 @@ from catalog.accounts.models import (
     User,
     UserRole,
 )
+from catalog.accounts.passwords import ONE_TIME, matches_one_time
 from catalog.clock import utcnow
 from catalog.database import db
 from catalog.errors import Conflict, DomainError, Invalid, NotFound, PermissionDenied
@@ -240,12 +241,17 @@ def authenticate(
         # Spend the same time as a real check so that user names cannot be probed by timing.
         _burn_a_hash(password)
         raise InvalidCredentials("用户名或密码错误 / Wrong user name or password")
-    try:
-        hasher.verify(user.password_hash, password)
-    except (VerificationError, InvalidHashError):
-        raise InvalidCredentials("用户名或密码错误 / Wrong user name or password") from None
-    if hasher.check_needs_rehash(user.password_hash):
-        user.password_hash = hasher.hash(password)
+    if user.password_hash.startswith(ONE_TIME):  # handed out by an admin: changed at once after
+        if not matches_one_time(user.password_hash, password):
+            _burn_a_hash(password)
+            raise InvalidCredentials("用户名或密码错误 / Wrong user name or password")
+    else:
+        try:
+            hasher.verify(user.password_hash, password)
+        except (VerificationError, InvalidHashError):
+            raise InvalidCredentials("用户名或密码错误 / Wrong user name or password") from None
+        if hasher.check_needs_rehash(user.password_hash):
+            user.password_hash = hasher.hash(password)
     settings = runtime().settings
     session = AuthSession(
         user_id=user.id,

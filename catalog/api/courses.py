@@ -20,7 +20,10 @@ from catalog.courses.schemas import (
     CourseDetailSchema,
     CourseListItemSchema,
     CourseQueryArgsSchema,
+    OverdueArgsSchema,
+    OverdueListSchema,
 )
+from catalog.database import db
 from catalog.learning import completion
 
 blp = Blueprint(
@@ -83,14 +86,34 @@ class CourseAssignments(MethodView):
         """Require the course of some users, or of the whole organisation, with a due date."""
         assignments = enrolment.assign(current_user, course_id, **data)
         # what the assigned learners did before counts, at once
+        named = {a.user_id for a in assignments if a.user_id is not None}
+        ruled = [a for a in assignments if a.user_id is None and enrolment.is_rule(a)]
+        for assignment in ruled:
+            named |= set(db.session.scalars(enrolment.audience(assignment)))
         completion.catch_up(
             course_id,
-            user_ids=[a.user_id for a in assignments if a.user_id is not None],
+            user_ids=sorted(u for u in named if u is not None),
             organisation_id=next(
-                (a.organisation_id for a in assignments if a.user_id is None), None
+                (
+                    a.organisation_id
+                    for a in assignments
+                    if a.user_id is None and not enrolment.is_rule(a)
+                ),
+                None,
             ),
         )
         return assignments
+
+
+@blp.route("/<int:course_id>/overdue")
+class CourseOverdue(MethodView):
+    @blp.auth(Role.ADMIN)
+    @blp.arguments(OverdueArgsSchema, location="query")
+    @blp.response(200, OverdueListSchema)
+    def get(self, args: dict[str, Any], course_id: int) -> dict[str, Any]:
+        """Who is past the due date of this required course without completing it, by
+        department (a department means its subtree; only people you manage)."""
+        return {"items": enrolment.overdue(current_user, course_id, args["department_id"])}
 
 
 assignments_blp = Blueprint(

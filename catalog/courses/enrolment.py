@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from catalog.accounts.models import Organisation, User
-from catalog.accounts.scope import managed_users, scope_of
+from catalog.accounts.departments import get_department
+from catalog.accounts.models import Department, Organisation, User
+from catalog.accounts.scope import managed_users, scope_of, subtree_ids
 from catalog.clock import local_day, utcnow
 from catalog.courses.catalogue import get_published, published_query
 from catalog.courses.models import (
@@ -27,6 +29,7 @@ from catalog.errors import (
     NotFound,
     PermissionDenied,
 )
+from catalog.learning.models import Statement
 
 
 @dataclass(frozen=True)
@@ -82,6 +85,46 @@ def unenrol(user: User, course_id: int) -> None:
         db.session.commit()
 
 
+def applies_to(user: User) -> ColumnElement[bool]:
+    """The assignments that bind ``user``: named for them, or a rule they match now (their
+    department inside the rule's, their occupation and level the rule's, where it names one).
+    The one rule every path asks: a new member matching a rule has its courses at once, and
+    one who leaves the department loses them."""
+    ancestors = (
+        [int(i) for i in user.department.path.strip("/").split("/")]
+        if user.department is not None
+        else []
+    )
+    matches_rule = and_(
+        Assignment.user_id.is_(None),
+        or_(Assignment.department_id.is_(None), Assignment.department_id.in_(ancestors)),
+        or_(Assignment.occupation.is_(None), Assignment.occupation == user.occupation),
+        or_(Assignment.skill_level.is_(None), Assignment.skill_level == user.skill_level),
+    )
+    return and_(
+        Assignment.organisation_id == user.organisation_id,
+        or_(Assignment.user_id == user.id, matches_rule),
+    )
+
+
+def audience(assignment: Assignment) -> Select[Any]:
+    """The ids of the active users an assignment binds now."""
+    query = select(User.id).where(
+        User.organisation_id == assignment.organisation_id, User.is_active.is_(True)
+    )
+    if assignment.user_id is not None:
+        return query.where(User.id == assignment.user_id)
+    if assignment.department_id is not None:
+        root = db.session.get(Department, assignment.department_id)
+        if root is not None:
+            query = query.where(User.department_id.in_(subtree_ids(root)))
+    if assignment.occupation is not None:
+        query = query.where(User.occupation == assignment.occupation)
+    if assignment.skill_level is not None:
+        query = query.where(User.skill_level == assignment.skill_level)
+    return query
+
+
 def assign(
     admin: User,
     course_id: int,
@@ -90,9 +133,22 @@ def assign(
     due_date: date | None,
     required: bool,
     organisation_code: str | None = None,
+    department_id: int | None = None,
+    occupation: str | None = None,
+    skill_level: int | None = None,
 ) -> list[Assignment]:
-    """Require a course of some users, or of the whole organisation (when no users are named)."""
-    if not user_ids and scope_of(admin) is not None:
+    """Require a course of some users, or of everyone a rule matches (a department's subtree,
+    an occupation, a skill level, or a mix), or of the whole organisation."""
+    rule = {"department_id": department_id, "occupation": occupation, "skill_level": skill_level}
+    ruled = any(value is not None for value in rule.values())
+    if user_ids and ruled:
+        raise Invalid(
+            "请指定人员或规则，不要同时指定 / Name users or a rule, not both",
+            details={"json": {"user_ids": ["not with a rule"]}},
+        )
+    if department_id is not None:
+        get_department(admin, department_id)  # in the admin's scope, or 404
+    elif not user_ids and scope_of(admin) is not None:
         raise PermissionDenied(
             "部门管理员不能给整个组织分配课程 / An admin of one department cannot assign to the "
             "whole organisation"
@@ -135,12 +191,23 @@ def assign(
             )
         targets = list(dict.fromkeys(user_ids))
     assignments = []
+    if department_id is not None:
+        department = db.session.get(Department, department_id)
+        if department is None or department.organisation_id != organisation_id:
+            raise Invalid("部门不属于该组织 / not a department of the organisation")
     for target in targets:
+        same_rule = [
+            getattr(Assignment, name).is_(None)
+            if value is None
+            else getattr(Assignment, name) == value
+            for name, value in rule.items()
+        ]
         existing = db.session.scalar(
             select(Assignment).where(
                 Assignment.course_id == course_id,
                 Assignment.organisation_id == organisation_id,
                 Assignment.user_id.is_(None) if target is None else Assignment.user_id == target,
+                *same_rule,
             )
         )
         assignment = existing or Assignment(
@@ -148,6 +215,7 @@ def assign(
             organisation_id=organisation_id,
             user_id=target,
             assigned_by_id=admin.id,
+            **(rule if target is None else {}),
         )
         assignment.due_date = due_date
         assignment.required = required
@@ -191,14 +259,7 @@ def my_courses(user: User) -> list[MyCourse]:
         for e in db.session.scalars(select(Enrolment).where(Enrolment.user_id == user.id))
     }
     assignments = (
-        list(
-            db.session.scalars(
-                select(Assignment).where(
-                    Assignment.organisation_id == user.organisation_id,
-                    or_(Assignment.user_id.is_(None), Assignment.user_id == user.id),
-                )
-            )
-        )
+        list(db.session.scalars(select(Assignment).where(applies_to(user))))
         if user.organisation_id
         else []
     )
@@ -242,9 +303,97 @@ def learner_course_ids(user: User) -> set[int]:
     enrolled = select(Enrolment.course_id).where(Enrolment.user_id == user.id)
     ids = set(db.session.scalars(enrolled))
     if user.organisation_id is not None:
-        assigned = select(Assignment.course_id).where(
-            Assignment.organisation_id == user.organisation_id,
-            or_(Assignment.user_id.is_(None), Assignment.user_id == user.id),
-        )
+        assigned = select(Assignment.course_id).where(applies_to(user))
         ids |= set(db.session.scalars(assigned))
     return ids
+
+
+def is_rule(assignment: Assignment) -> bool:
+    return any(
+        value is not None
+        for value in (assignment.department_id, assignment.occupation, assignment.skill_level)
+    )
+
+
+@dataclass
+class Overdue:
+    user_id: int
+    display_name: str
+    employee_no: str | None
+    department_id: int | None
+    department: str | None
+    due_date: date
+
+
+def overdue(admin: User, course_id: int, department_id: int | None) -> list[Overdue]:
+    """The people the admin manages whom an assignment of this course binds, past its due date
+    and without the course's completion; soonest due first, then by department."""
+    today = local_day(utcnow())
+    query = select(Assignment).where(
+        Assignment.course_id == course_id,
+        Assignment.due_date.is_not(None),
+        Assignment.due_date < today,
+        Assignment.required.is_(True),
+    )
+    if not admin.is_platform_admin:
+        query = query.where(Assignment.organisation_id == admin.organisation_id)
+    due: dict[int, date] = {}
+    for assignment in db.session.scalars(query):
+        assert assignment.due_date is not None
+        for user_id in db.session.scalars(audience(assignment)):
+            if user_id not in due or assignment.due_date < due[user_id]:
+                due[user_id] = assignment.due_date
+    if not due:
+        return []
+    done = set(
+        db.session.scalars(
+            select(Statement.user_id).where(
+                Statement.verb == "completed",
+                Statement.object_type == "course",
+                Statement.object_id == str(course_id),
+            )
+        )
+    )
+    people = select(User).where(User.id.in_(set(due) - done), managed_users(admin))
+    if department_id is not None:
+        people = people.where(
+            User.department_id.in_(subtree_ids(get_department(admin, department_id)))
+        )
+    names = dict(db.session.execute(select(Department.id, Department.name)).all())
+    rows = [
+        Overdue(
+            user.id,
+            user.display_name,
+            user.employee_no,
+            user.department_id,
+            names.get(user.department_id) if user.department_id else None,
+            due[user.id],
+        )
+        for user in db.session.execute(people).scalars()
+    ]
+    rows.sort(key=lambda r: (r.due_date, r.department or "", r.user_id))
+    return rows
+
+
+def follow_merge(source_id: int, target_id: int) -> None:
+    """A merged department's rules name the department it joined (else they would go with it)."""
+    db.session.execute(
+        update(Assignment)
+        .where(Assignment.department_id == source_id)
+        .values(department_id=target_id)
+    )
+
+
+def refuse_named_department(department_id: int) -> None:
+    """A department a rule still names is not deleted (its rule would vanish with it)."""
+    named = db.session.scalar(
+        select(func.count())
+        .select_from(Assignment)
+        .where(Assignment.department_id == department_id)
+    )
+    if named:
+        raise Conflict(
+            f"有 {named} 条必修课分配规则指向该部门，请先删除或合并 / {named} assignment rules "
+            "name this department: delete them or merge it instead",
+            code="department_in_use",
+        )

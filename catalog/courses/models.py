@@ -190,7 +190,14 @@ class Assignment(db.Model):  # type: ignore[name-defined,misc]
     )
     user_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="CASCADE"), index=True
-    )  # none: the whole organisation
+    )  # none: everyone the rule below matches (no rule: the whole organisation)
+    # a rule: a department's subtree, an occupation (工种), a skill level, or a mix; members
+    # who come to match it have the course, members who leave it lose it
+    department_id: Mapped[int | None] = mapped_column(
+        ForeignKey("departments.id", ondelete="CASCADE"), index=True
+    )
+    occupation: Mapped[str | None] = mapped_column(String(60))
+    skill_level: Mapped[int | None] = mapped_column(Integer)
     due_date: Mapped[date | None] = mapped_column(Date)
     required: Mapped[bool] = mapped_column(Boolean, default=True)
     assigned_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))

@@ -4,10 +4,16 @@ from __future__ import annotations
 
 from flask import Flask
 
+from catalog.accounts import departments
 from catalog.api import authoring_courses, courses
+from catalog.courses import enrolment
 from catalog.extensions import api
 
 
 def register(app: Flask) -> None:
     for blueprint in (courses.blp, courses.assignments_blp, authoring_courses.blp):
         api.register_blueprint(blueprint)
+    if enrolment.follow_merge not in departments.MERGE_HOOKS:
+        departments.MERGE_HOOKS.append(enrolment.follow_merge)
+    if enrolment.refuse_named_department not in departments.DELETE_CHECKS:
+        departments.DELETE_CHECKS.append(enrolment.refuse_named_department)

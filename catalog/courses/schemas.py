@@ -206,13 +206,31 @@ class AssignmentCreateSchema(ma.Schema):
     organisation_code = fields.String(
         load_default=None, metadata={"description": "platform admins only"}
     )
+    department_id = fields.Integer(
+        load_default=None, metadata={"description": "a rule: everyone in this department's subtree"}
+    )
+    occupation = fields.String(
+        load_default=None,
+        validate=validate.Length(min=1, max=60),
+        metadata={"description": "a rule: everyone of this occupation (工种)"},
+    )
+    skill_level = fields.Integer(
+        load_default=None,
+        validate=validate.Range(min=1, max=5),
+        metadata={"description": "a rule: everyone at this skill level (1–5)"},
+    )
 
 
 class AssignmentSchema(ma.Schema):
     id = fields.Integer()
     course_id = fields.Integer()
     organisation_id = fields.Integer()
-    user_id = fields.Integer(allow_none=True, metadata={"description": "null: everyone"})
+    user_id = fields.Integer(
+        allow_none=True, metadata={"description": "null: everyone the rule matches"}
+    )
+    department_id = fields.Integer(allow_none=True)
+    occupation = fields.String(allow_none=True)
+    skill_level = fields.Integer(allow_none=True)
     due_date = fields.Date(allow_none=True)
     required = fields.Boolean()
     created_at = AwareDateTime()
@@ -239,3 +257,20 @@ class MyCourseSchema(ma.Schema):
 
 class MyCoursesSchema(ma.Schema):
     items = fields.List(fields.Nested(MyCourseSchema))
+
+
+class OverdueArgsSchema(ma.Schema):
+    department_id = fields.Integer(load_default=None, metadata={"description": "its subtree"})
+
+
+class OverdueSchema(ma.Schema):
+    user_id = fields.Integer()
+    display_name = fields.String()
+    employee_no = fields.String(allow_none=True)
+    department_id = fields.Integer(allow_none=True)
+    department = fields.String(allow_none=True)
+    due_date = fields.Date()
+
+
+class OverdueListSchema(ma.Schema):
+    items = fields.List(fields.Nested(OverdueSchema))

@@ -256,10 +256,23 @@ def _load_quizzes() -> list[str]:
             "sections": [contest],
         },
     )
-    course_enrolment.assign(
-        _user("power-admin"), course.id, user_ids=None, due_date=None, required=True
+    admin = _user("power-admin")
+    course_enrolment.assign(admin, course.id, user_ids=None, due_date=None, required=True)
+    assert admin.organisation is not None
+    workshop = departments.find_or_create_path(admin.organisation, list(DEMO_WORKSHOP_ADMIN[1]))
+    course_enrolment.assign(  # a rule: the workshop's line workers, within 30 days
+        admin,
+        course.id,
+        user_ids=None,
+        due_date=(now + timedelta(days=30)).date(),
+        required=True,
+        department_id=workshop.id,
+        occupation="配电线路工",
     )
-    return ["quizzes: a practice paper, a contest; DEMO-POWER-01 required of demo-power"]
+    return [
+        "quizzes: a practice paper, a contest; DEMO-POWER-01 required of demo-power, and by "
+        "a rule of 配电运维车间's 配电线路工 within 30 days"
+    ]
 
 
 DEMO_CREDIT_RULES: list[dict[str, Any]] = [

@@ -86,6 +86,10 @@ def test_demo_load_is_idempotent(app: Flask) -> None:
     scope = db.session.get(Department, workshop.admin_scope_id)
     placed = db.session.get(Department, learner_row.department_id)
     assert scope is not None and placed is not None and placed.path.startswith(scope.path)
+    from catalog.courses.models import Assignment
+
+    rules = db.session.scalars(select(Assignment).where(Assignment.department_id.is_not(None)))
+    assert [(a.department_id, a.occupation) for a in rules] == [(scope.id, "配电线路工")]
     # Three published courses in different industries, whose microlectures really play.
     releases = db.session.scalars(select(CourseRelease)).all()
     assert len({r.industry_id for r in releases}) == 3

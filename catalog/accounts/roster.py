@@ -1,0 +1,336 @@
+"""Roster imports: an enterprise brings its workers from its HR roster (花名册).
+
+Idempotent by employee number (工号) within the organisation: a second import of the same
+roster changes nothing; a changed row updates the worker; a new one creates them (without a
+usable password until the admin issues one-time passwords); asked to, workers of the admin's
+scope missing from the roster are disabled (leavers). Departments on the rows are made on the
+way. All or nothing by default, ``skip_invalid`` to import the valid rows, or a dry run that
+only reports — the same report, by row and column, as question imports.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+
+from catalog.accounts import audit
+from catalog.accounts.departments import find_or_create_path
+from catalog.accounts.lifecycle import revoke_sessions
+from catalog.accounts.models import (
+    Department,
+    Organisation,
+    Role,
+    RosterImport,
+    User,
+    UserRole,
+)
+from catalog.accounts.passwords import UNUSABLE
+from catalog.accounts.scope import in_subtree, managed_users, scope_of
+from catalog.background.queue import Progress
+from catalog.clock import utcnow
+from catalog.database import db
+from catalog.errors import NotFound
+from catalog.runtime import runtime
+from ingest import roster
+from ingest.questions.common import FileRefused
+
+ROSTER_ROLES = {"learner", "instructor", "editor"}  # admins are appointed, never imported
+REPORTED = 1000
+
+
+def run(import_id: str, progress: Progress) -> dict[str, Any]:
+    record = db.session.get(RosterImport, import_id)
+    if record is None:
+        raise NotFound("导入记录不存在 / No such roster import")
+    actor = db.session.get(User, record.created_by_id)
+    organisation = db.session.get(Organisation, record.organisation_id)
+    assert actor is not None and organisation is not None
+    problems: list[dict[str, Any]] = []
+    with tempfile.TemporaryDirectory(prefix="jiangyun-roster-") as folder:
+        path = Path(folder) / "upload"
+        with runtime().object_store.get(record.file_key) as body, path.open("wb") as out:
+            for chunk in body.chunks():
+                out.write(chunk)
+        try:
+            rows, columns = _read(record, path)
+        except FileRefused as exc:
+            problems.append(_problem(None, None, None, str(exc)))
+            return _finish(record, {"read": 0, "errors": 1}, problems)
+    progress(30, f"已读取 {len(rows)} 行 / rows read")
+    valid = _check(rows, columns, actor, organisation, problems)
+    errors = sum(1 for p in problems if p["severity"] == "error")
+    counts: dict[str, int] = {
+        "read": len(rows),
+        "valid": len(valid),
+        "errors": errors,
+        "created": 0,
+        "updated": 0,
+        "unchanged": 0,
+        "disabled": 0,
+    }
+    if record.dry_run or (errors and record.mode == "all_or_nothing"):
+        return _finish(record, counts, problems, refused=bool(errors) and not record.dry_run)
+    _apply(record, actor, organisation, valid, counts, problems, progress)
+    return _finish(record, counts, problems)
+
+
+def _read(record: RosterImport, path: Path) -> tuple[list[roster.RosterRow], dict[str, str]]:
+    settings = runtime().settings
+    if record.file_name.lower().endswith(".xlsx"):
+        columns, rows = roster.read_xlsx(
+            path, settings.import_max_unzipped_bytes, settings.import_max_rows
+        )
+    else:
+        columns, rows = roster.read_csv(path, settings.import_max_rows)
+    return rows, columns
+
+
+def _problem(
+    row: roster.RosterRow | None,
+    column: str | None,
+    field: str | None,
+    message: str,
+    severity: str = "error",
+) -> dict[str, Any]:
+    return {
+        "sheet": row.sheet if row else None,
+        "row": row.row if row else None,
+        "column": column,
+        "field": field,
+        "severity": severity,
+        "message": message,
+    }
+
+
+def _check(
+    rows: list[roster.RosterRow],
+    columns: dict[str, str],
+    actor: User,
+    organisation: Organisation,
+    problems: list[dict[str, Any]],
+) -> list[roster.RosterRow]:
+    """Rows that can be applied; every problem reported by row and column."""
+    root = scope_of(actor)
+    seen: dict[str, int] = {}
+    valid = []
+    for row in rows:
+        for field, message in row.problems:
+            problems.append(_problem(row, columns.get(field), field, message))
+        bad = bool(row.problems)
+        number = row.values["employee_no"]
+        if number and number in seen:
+            problems.append(
+                _problem(
+                    row,
+                    columns.get("employee_no"),
+                    "employee_no",
+                    f"工号 {number} 与第 {seen[number]} 行重复 / the same employee number as row "
+                    f"{seen[number]}",
+                )
+            )
+            bad = True
+        seen.setdefault(number, row.row)
+        roles = set(row.values.get("roles") or [])
+        if roles - ROSTER_ROLES:
+            problems.append(
+                _problem(
+                    row,
+                    columns.get("role"),
+                    "role",
+                    "管理员不能通过花名册任命 / admins are appointed, never imported",
+                )
+            )
+            bad = True
+        path = row.values.get("department") or []
+        if root is not None and not _path_inside(path, root, organisation):
+            problems.append(
+                _problem(
+                    row,
+                    columns.get("department"),
+                    "department",
+                    "部门不在您管理的范围内（请写从顶层开始的完整路径）/ the department is "
+                    "outside your scope (write the whole path from the top)",
+                )
+            )
+            bad = True
+        if not bad:
+            valid.append(row)
+    return valid
+
+
+def _path_inside(path: list[str], root: Department, organisation: Organisation) -> bool:
+    """Whether the department at ``path`` (made or not yet) sits in ``root``'s subtree."""
+    if not path:
+        return False
+    names = _names_of(root)
+    return path[: len(names)] == names
+
+
+def _names_of(department: Department) -> list[str]:
+    ids = [int(i) for i in department.path.strip("/").split("/")]
+    named = dict(
+        db.session.execute(
+            select(Department.id, Department.name).where(Department.id.in_(ids))
+        ).all()
+    )
+    return [named[i] for i in ids]
+
+
+def _username(organisation: Organisation, employee_no: str) -> str:
+    base = re.sub(r"[^A-Za-z0-9_.@+\-]+", "-", f"{organisation.code}-{employee_no}").strip("-")
+    return base[:64].lower()
+
+
+def _apply(
+    record: RosterImport,
+    actor: User,
+    organisation: Organisation,
+    rows: list[roster.RosterRow],
+    counts: dict[str, int],
+    problems: list[dict[str, Any]],
+    progress: Progress,
+) -> None:
+    existing = {
+        user.employee_no: user
+        for user in db.session.scalars(
+            select(User).where(
+                User.organisation_id == organisation.id, User.employee_no.is_not(None)
+            )
+        )
+    }
+    wanted = [
+        r.values.get("username") or _username(organisation, r.values["employee_no"]) for r in rows
+    ]
+    taken: set[str] = set()
+    for start in range(0, len(wanted), 1000):  # IN lists of a bounded size
+        chunk = wanted[start : start + 1000]
+        taken |= set(db.session.scalars(select(User.username).where(User.username.in_(chunk))))
+    paths: dict[tuple[str, ...], int] = {}
+    root = scope_of(actor)
+    for index, row in enumerate(rows, start=1):
+        values = row.values
+        department_id = None
+        if values.get("department"):
+            key = tuple(values["department"])
+            if key not in paths:
+                paths[key] = find_or_create_path(organisation, list(key)).id
+            department_id = paths[key]
+        user = existing.get(values["employee_no"])
+        if user is not None and root is not None and not _inside(user, root):
+            problems.append(
+                _problem(
+                    row, None, "employee_no", "该工号的人员不在您管理的范围内 / outside your scope"
+                )
+            )
+            continue
+        if user is None:
+            username = values.get("username") or _username(organisation, values["employee_no"])
+            if username in taken:
+                problems.append(
+                    _problem(row, None, "username", f"用户名 {username} 已被使用 / username taken")
+                )
+                continue
+            taken.add(username)
+            user = User(
+                username=username,
+                display_name=values["name"],
+                password_hash=UNUSABLE + secrets.token_hex(8),
+                organisation_id=organisation.id,
+                must_change_password=True,
+                employee_no=values["employee_no"],
+                role_grants=[UserRole(role=Role(r)) for r in values.get("roles") or ["learner"]],
+            )
+            _set(user, values, department_id)
+            db.session.add(user)
+            db.session.flush()
+            audit.record(actor, user, "created", {"by": "roster", "import_id": record.id})
+            counts["created"] += 1
+        else:
+            changed = _set(user, values, department_id)
+            if changed:
+                audit.record(
+                    actor, user, "profile_changed", {"by": "roster", "fields": sorted(changed)}
+                )
+                counts["updated"] += 1
+            else:
+                counts["unchanged"] += 1
+        if index % 1000 == 0:
+            progress(30 + int(60 * index / max(len(rows), 1)), f"已处理 {index} 行")
+    if record.disable_missing:
+        listed = {row.values["employee_no"] for row in rows}
+        leavers = db.session.scalars(
+            select(User).where(
+                managed_users(actor),
+                User.organisation_id == organisation.id,
+                User.employee_no.is_not(None),
+                User.is_active.is_(True),
+                User.id != actor.id,
+            )
+        )
+        for user in leavers:
+            if user.employee_no not in listed and not (
+                user.roles & {Role.ADMIN, Role.PLATFORM_ADMIN}
+            ):
+                user.is_active = False
+                revoke_sessions(user.id)
+                audit.record(actor, user, "disabled", {"by": "roster", "import_id": record.id})
+                counts["disabled"] += 1
+    db.session.commit()
+
+
+def _inside(user: User, root: Department) -> bool:
+    department = db.session.get(Department, user.department_id) if user.department_id else None
+    return in_subtree(department, root)
+
+
+def _set(user: User, values: dict[str, Any], department_id: int | None) -> set[str]:
+    """Apply the row's values; the fields that changed. Columns absent from the file are left
+    as they are; admin roles are never touched by a roster."""
+    wanted: dict[str, Any] = {"display_name": values["name"]}
+    for field in ("phone", "occupation", "skill_level"):
+        if field in values:
+            wanted[field] = values[field] or None
+    if "department" in values:
+        wanted["department_id"] = department_id
+    changed = {f for f, v in wanted.items() if getattr(user, f) != v}
+    for field in changed:
+        setattr(user, field, wanted[field])
+    if (
+        "roles" in values
+        and user.id is not None
+        and not (user.roles & {Role.ADMIN, Role.PLATFORM_ADMIN})
+    ):
+        roles = {Role(r) for r in values["roles"]}
+        if roles != user.roles:
+            for grant in list(user.role_grants):
+                if grant.role not in roles:
+                    user.role_grants.remove(grant)
+            held = {g.role for g in user.role_grants}
+            user.role_grants.extend(UserRole(role=r) for r in sorted(roles - held))
+            changed.add("roles")
+    return changed
+
+
+def _finish(
+    record: RosterImport,
+    counts: dict[str, int],
+    problems: list[dict[str, Any]],
+    *,
+    refused: bool = False,
+) -> dict[str, Any]:
+    counts["warnings"] = sum(1 for p in problems if p["severity"] == "warning")
+    counts.setdefault("errors", sum(1 for p in problems if p["severity"] == "error"))
+    record.counts = counts
+    record.problems = problems[:REPORTED]
+    record.problem_count = len(problems)
+    record.status = (
+        "failed" if refused or (counts.get("read") == 0 and counts["errors"]) else "done"
+    )
+    record.finished_at = utcnow()
+    db.session.commit()
+    return {**counts, "status": record.status}
