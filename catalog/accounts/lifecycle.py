@@ -14,7 +14,7 @@ from sqlalchemy import Select, select, update
 from catalog.accounts import audit
 from catalog.accounts.departments import get_department
 from catalog.accounts.models import AuthSession, Department, Role, User, UserRole
-from catalog.accounts.passwords import one_time_hash
+from catalog.accounts.passwords import ONE_TIME, matches_one_time, one_time_hash
 from catalog.accounts.scope import managed_user, managed_users, subtree_ids
 from catalog.clock import utcnow
 from catalog.database import db
@@ -191,12 +191,17 @@ def reset_password(actor: User, user_id: int) -> tuple[User, str]:
 def change_own_password(user: User, session_id: str, current: str, new: str) -> User:
     """With the current password; the other logins end, this one stays."""
     hasher = runtime().password_hasher
-    try:
-        hasher.verify(user.password_hash, current)
-    except (VerificationError, InvalidHashError):
+    if user.password_hash.startswith(ONE_TIME):
+        right = matches_one_time(user.password_hash, current)
+    else:
+        try:
+            right = hasher.verify(user.password_hash, current)
+        except (VerificationError, InvalidHashError):
+            right = False
+    if not right:
         raise PermissionDenied(
             "当前密码不正确 / The current password is wrong", code="wrong_password"
-        ) from None
+        )
     if len(new) < MIN_PASSWORD_LENGTH:
         raise Invalid(
             f"新密码至少 {MIN_PASSWORD_LENGTH} 位 / at least {MIN_PASSWORD_LENGTH} characters",

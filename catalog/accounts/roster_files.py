@@ -132,20 +132,28 @@ def export_bytes(actor: User, department_id: int | None) -> bytes:
 
 def one_time_passwords(
     actor: User, *, department_id: int | None, user_ids: list[int] | None
-) -> bytes:
+) -> list[dict[str, Any]]:
     """Random one-time passwords (72 bits each: a keyed hash keeps them, as tokens are kept),
     for the managed users named, or those of a department (subtree) who never had one."""
     query = users_query(actor, department_id=department_id, active=True).where(
         User.id != actor.id,
         User.id.in_(user_ids) if user_ids else User.password_hash.startswith(UNUSABLE),
     )
-    rows: list[list[Any]] = [["用户名", "姓名", "工号", "一次性密码"]]
+    rows: list[dict[str, Any]] = []
     for user in db.session.execute(query.order_by(User.id)).scalars():
         password = secrets.token_urlsafe(9)
         user.password_hash = one_time_hash(password)
         user.must_change_password = True
         revoke_sessions(user.id)
         audit.record(actor, user, "one_time_password", {})
-        rows.append([user.username, user.display_name, user.employee_no or "", password])
+        rows.append(
+            {
+                "user_id": user.id,
+                "username": user.username,
+                "display_name": user.display_name,
+                "employee_no": user.employee_no,
+                "password": password,
+            }
+        )
     db.session.commit()
-    return _book(rows, "初始密码")
+    return rows

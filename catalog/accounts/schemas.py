@@ -285,3 +285,15 @@ class OneTimePasswordsSchema(ma.Schema):
         validate=validate.Length(max=10000),
         metadata={"description": "these users (else: everyone in scope without a password)"},
     )
+
+
+class OneTimePasswordSchema(ma.Schema):
+    user_id = fields.Integer()
+    username = fields.String()
+    display_name = fields.String()
+    employee_no = fields.String(allow_none=True)
+    password = fields.String(metadata={"description": "shown once; changed at first sign-in"})
+
+
+class OneTimePasswordListSchema(ma.Schema):
+    items = fields.List(fields.Nested(OneTimePasswordSchema))

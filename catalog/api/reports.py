@@ -33,6 +33,9 @@ class TrainingReport(MethodView):
             date_from=args["date_from"],
             date_to=args["date_to"],
             organisation_code=args["organisation"],
+            department_id=args["department"],
+            occupation=args["occupation"],
+            skill_level=args["level"],
         )
         name = f"training-{report.group_by}-{report.date_from}-{report.date_to}"
         if args["format"] == "csv":

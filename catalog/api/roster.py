@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response
+from flask import Response, jsonify
 from flask.views import MethodView
 from flask_jwt_extended import current_user
 from werkzeug.datastructures import FileStorage
@@ -12,6 +12,8 @@ from werkzeug.datastructures import FileStorage
 from catalog.accounts import roster_files
 from catalog.accounts.models import Role, RosterImport
 from catalog.accounts.schemas import (
+    OneTimePasswordListSchema,
+    OneTimePasswordSchema,
     OneTimePasswordsSchema,
     RosterExportArgsSchema,
     RosterFormSchema,
@@ -95,13 +97,12 @@ class RosterExport(MethodView):
 class OneTimePasswords(MethodView):
     @blp.auth(Role.ADMIN)
     @blp.arguments(OneTimePasswordsSchema)
-    @blp.response(200, description="an .xlsx workbook, shown once")
+    @blp.response(200, OneTimePasswordListSchema)
     def post(self, data: dict[str, Any]) -> Response:
         """One-time passwords for the workers you manage who have none yet (new from a roster)
-        or those named: a sheet to hand out, made now and kept nowhere. Each must be changed
+        or those named, to hand out: made now, shown once, kept nowhere. Each must be changed
         at its first sign-in; issuing again replaces the earlier ones."""
-        return _xlsx(
-            roster_files.one_time_passwords(current_user, **data),
-            "one-time-passwords.xlsx",
-            "%E5%88%9D%E5%A7%8B%E5%AF%86%E7%A0%81.xlsx",
-        )
+        items = roster_files.one_time_passwords(current_user, **data)
+        response = jsonify({"items": OneTimePasswordSchema(many=True).dump(items)})
+        response.headers["Cache-Control"] = "no-store"
+        return response

@@ -10,14 +10,16 @@ from __future__ import annotations
 
 import csv
 import io
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Integer, and_, case, cast, func, literal, select
 
-from catalog.accounts.models import Organisation, Role, User
+from catalog.accounts.departments import get_department
+from catalog.accounts.models import Department, Organisation, Role, User
+from catalog.accounts.scope import scope_of, subtree_ids
 from catalog.clock import end_of, local_day, utcnow
 from catalog.courses.models import Course, CourseRelease
 from catalog.database import db
@@ -29,7 +31,7 @@ from catalog.runtime import runtime
 from catalog.security import effective_roles
 from ingest.spreadsheets import csv_cell, workbook
 
-GROUPS = ("course", "industry", "organisation", "day", "month")
+GROUPS = ("course", "industry", "organisation", "department", "day", "month")
 CLASS_HOUR_SECONDS = 45 * 60  # 学时: a 45-minute class hour
 
 
@@ -55,12 +57,30 @@ class Row:
 
 @dataclass(frozen=True)
 class Scope:
-    """What a report covers: how it groups, which local days, which organisation (or all)."""
+    """What a report covers: how it groups, which local days, which organisation (or all),
+    and which people (a department's subtree, an occupation, a level: ``people``)."""
 
     group_by: str
     date_from: date
     date_to: date
     organisation_id: int | None
+    people: Any = None  # a filter on User, or None: everyone of the organisation
+    below: Department | None = None  # department rows are this one's children (None: roots)
+    paths: dict[int, str] = field(default_factory=dict)  # department id → path, when grouped
+
+    def fold(self, department_id: Any) -> str:
+        """A user's department as a row of a department report: the child of ``below`` (or
+        the root) whose subtree holds it; "direct" for ``below`` itself; "None" for none."""
+        if department_id is None:
+            return "None"
+        path = self.paths.get(int(department_id))
+        if path is None:
+            return "None"
+        ids = path.strip("/").split("/")
+        depth = self.below.path.count("/") - 1 if self.below is not None else 0
+        if self.below is not None and int(department_id) == self.below.id:
+            return "direct"
+        return ids[depth] if len(ids) > depth else "None"
 
     @property
     def window(self) -> tuple[datetime, datetime]:
@@ -85,6 +105,9 @@ def training_report(
     date_from: date | None,
     date_to: date | None,
     organisation_code: str | None = None,
+    department_id: int | None = None,
+    occupation: str | None = None,
+    skill_level: int | None = None,
 ) -> Report:
     """The report in the admin's scope: their organisation (platform admins: any or all).
     Every row is a part of the total: the additive columns of the rows sum to it."""
@@ -99,7 +122,13 @@ def training_report(
         )
     rows: dict[str, Row] = {}
     total = Row("total", "合计 / Total")
-    scope = Scope(group_by, date_from, date_to, organisation_id)
+    people, below = _people(admin, department_id, occupation, skill_level)
+    paths = (
+        dict(db.session.execute(select(Department.id, Department.path)).all())
+        if group_by == "department"
+        else {}
+    )
+    scope = Scope(group_by, date_from, date_to, organisation_id, people, below, paths)
     _activity(rows, total, scope)
     _completions(rows, total, scope)
     _exams(rows, total, scope)
@@ -114,7 +143,26 @@ def training_report(
     return Report(group_by, date_from, date_to, organisation_id, ordered, total)
 
 
-NO_GROUP = {"None": "无（不属于任何课程或行业）/ None"}
+NO_GROUP = {
+    "None": "无（不属于任何课程、行业或部门）/ None",
+    "direct": "本部门直属 / directly in the department",
+}
+
+
+def _people(
+    admin: User, department_id: int | None, occupation: str | None, skill_level: int | None
+) -> tuple[Any, Department | None]:
+    """Whom the report counts: an admin scoped to a department counts only its subtree (a
+    department outside it is a 404); filters by department (subtree), occupation and level."""
+    below = get_department(admin, department_id) if department_id is not None else scope_of(admin)
+    conditions: list[Any] = []
+    if below is not None:
+        conditions.append(User.department_id.in_(subtree_ids(below)))
+    if occupation:
+        conditions.append(User.occupation == occupation)
+    if skill_level is not None:
+        conditions.append(User.skill_level == skill_level)
+    return (and_(*conditions) if conditions else None), below
 
 
 def _organisation_in_scope(admin: User, code: str | None) -> int | None:
@@ -149,6 +197,8 @@ def _apportion(rows: list[Row], total: Row, name: str) -> None:
 
 
 def _key_column(group_by: str) -> Any:
+    if group_by == "department":
+        return User.department_id
     if group_by == "course":
         return TrainingActivity.course_id
     if group_by == "industry":
@@ -166,6 +216,9 @@ def _activity(rows: dict[str, Row], total: Row, scope: Scope) -> None:
     conditions: list[Any] = [TrainingActivity.day.between(scope.date_from, scope.date_to)]
     if scope.organisation_id is not None:
         conditions.append(TrainingActivity.organisation_id == scope.organisation_id)
+    by_people = scope.people is not None or scope.group_by == "department"
+    if scope.people is not None:
+        conditions.append(scope.people)
     key = _key_column(scope.group_by)
     query = select(
         key,
@@ -175,17 +228,24 @@ def _activity(rows: dict[str, Row], total: Row, scope: Scope) -> None:
     ).where(*conditions)
     if scope.group_by == "industry":
         query = query.join(Course, Course.id == TrainingActivity.course_id)
+    if by_people:
+        query = query.join(User, User.id == TrainingActivity.user_id)
     for value, person_times, learners, seconds in db.session.execute(query.group_by(key)):
-        row = _row(rows, value.isoformat() if isinstance(value, date) else str(value))
-        row.person_times, row.learners = int(person_times), int(learners)
-        row.study_hours = float(seconds or 0) / CLASS_HOUR_SECONDS
-    totals = db.session.execute(
-        select(
-            func.count(),
-            func.count(TrainingActivity.user_id.distinct()),
-            func.sum(TrainingActivity.seconds_watched),
-        ).where(*conditions)
-    ).one()
+        if scope.group_by == "department":  # a learner is in one department: sums are exact
+            row = _row(rows, scope.fold(value))
+        else:
+            row = _row(rows, value.isoformat() if isinstance(value, date) else str(value))
+        row.person_times += int(person_times)
+        row.learners += int(learners)
+        row.study_hours += float(seconds or 0) / CLASS_HOUR_SECONDS
+    counted = select(
+        func.count(),
+        func.count(TrainingActivity.user_id.distinct()),
+        func.sum(TrainingActivity.seconds_watched),
+    ).where(*conditions)
+    if by_people:
+        counted = counted.join(User, User.id == TrainingActivity.user_id)
+    totals = db.session.execute(counted).one()
     total.person_times, total.learners = int(totals[0]), int(totals[1])
     total.study_hours = float(totals[2] or 0) / CLASS_HOUR_SECONDS
 
@@ -200,6 +260,8 @@ def _completions(rows: dict[str, Row], total: Row, scope: Scope) -> None:
     ]
     if scope.organisation_id is not None:
         conditions.append(User.organisation_id == scope.organisation_id)
+    if scope.people is not None:
+        conditions.append(scope.people)
     key, timed = _fact_key(scope.group_by, cast(Statement.object_id, Integer), Statement.timestamp)
     query = (
         select(key, func.count(), func.sum(CourseRelease.class_hours))  # as published
@@ -216,7 +278,7 @@ def _completions(rows: dict[str, Row], total: Row, scope: Scope) -> None:
         .where(*conditions)
         .group_by(key)
     )
-    for value, count, hours in _folded(db.session.execute(query), timed, scope.group_by):
+    for value, count, hours in _folded(db.session.execute(query), timed, scope):
         for row in (_row(rows, value), total):
             row.completions += count
             row.course_hours += hours
@@ -235,6 +297,8 @@ def _exams(rows: dict[str, Row], total: Row, scope: Scope) -> None:
     ]
     if scope.organisation_id is not None:
         conditions.append(User.organisation_id == scope.organisation_id)
+    if scope.people is not None:
+        conditions.append(scope.people)
     key, timed = _fact_key(scope.group_by, QuizTemplate.course_id, QuizSession.submitted_at)
     passes = func.sum(case((QuizSession.passed.is_(True), 1), else_=0))
     query = (
@@ -246,7 +310,7 @@ def _exams(rows: dict[str, Row], total: Row, scope: Scope) -> None:
         .where(*conditions)
         .group_by(key)
     )
-    for value, count, passed in _folded(db.session.execute(query), timed, scope.group_by):
+    for value, count, passed in _folded(db.session.execute(query), timed, scope):
         for row in (total, _row(rows, value)):  # exams of no course: the "None" row
             row.exams += count
             row.passes += int(passed or 0)
@@ -261,6 +325,8 @@ def _fact_key(group_by: str, course_id: Any, moment: Any) -> tuple[Any, bool]:
         return Course.industry_id, False
     if group_by == "organisation":
         return User.organisation_id, False
+    if group_by == "department":
+        return User.department_id, False
     if group_by in ("day", "month"):
         dialect = db.session.get_bind().dialect.name
         if dialect == "postgresql":
@@ -269,12 +335,14 @@ def _fact_key(group_by: str, course_id: Any, moment: Any) -> tuple[Any, bool]:
     return literal("total"), False
 
 
-def _folded(rows: Any, timed: bool, group_by: str) -> list[tuple[str, int, float]]:
-    """Rows of (key, count, sum), their keys as report keys (hours folded into local days)."""
+def _folded(rows: Any, timed: bool, scope: Scope) -> list[tuple[str, int, float]]:
+    """Rows of (key, count, sum), their keys as report keys (hours folded into local days,
+    departments into the report's rows)."""
+    group_by = scope.group_by
     folded: dict[str, list[float]] = {}
     zone = ZoneInfo(runtime().settings.time_zone)
     for value, count, amount in rows:
-        key = str(value)
+        key = scope.fold(value) if group_by == "department" else str(value)
         if timed:
             hour = value if isinstance(value, datetime) else datetime.fromisoformat(value)
             day = hour.replace(tzinfo=hour.tzinfo or UTC).astimezone(zone).date()
@@ -297,6 +365,7 @@ def _labels(group_by: str, keys: list[str]) -> dict[str, str]:
         "course": (Course.id, Course.title),
         "industry": (Industry.id, Industry.name),
         "organisation": (Organisation.id, Organisation.name),
+        "department": (Department.id, Department.name),
     }
     if not ids or group_by not in columns:
         return {}

@@ -144,8 +144,19 @@ class MasterySchema(ma.Schema):
 class ReportArgsSchema(ma.Schema):
     group_by = fields.String(
         load_default="course",
-        validate=validate.OneOf(["course", "industry", "organisation", "day", "month"]),
+        validate=validate.OneOf(
+            ["course", "industry", "organisation", "department", "day", "month"]
+        ),
+        metadata={
+            "description": "department: the children of `department` (or the top ones), each "
+            "with its whole subtree"
+        },
     )
+    department = fields.Integer(
+        load_default=None, metadata={"description": "count only this department's subtree"}
+    )
+    occupation = fields.String(load_default=None, validate=validate.Length(max=60))
+    level = fields.Integer(load_default=None, validate=validate.Range(min=1, max=5))
     date_from = fields.Date(
         load_default=None, data_key="from", metadata={"description": "30 days back by default"}
     )

@@ -23,7 +23,7 @@ from tests.support.concurrency import at_once
 from tests.support.heartbeats import played
 
 REPORT = "/api/v1/reports/training"
-NO_GROUP = "无（不属于任何课程或行业）/ None"
+NO_GROUP = "无（不属于任何课程、行业或部门）/ None"
 
 
 def beats(lecture_id: int, start: int, end: int, when: Any, prefix: str) -> list[dict]:
