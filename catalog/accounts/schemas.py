@@ -297,3 +297,11 @@ class OneTimePasswordSchema(ma.Schema):
 
 class OneTimePasswordListSchema(ma.Schema):
     items = fields.List(fields.Nested(OneTimePasswordSchema))
+
+
+class PersonalDataSchema(ma.Schema):
+    exported_at = fields.String()
+    user_id = fields.Integer()
+    data = fields.Dict(
+        metadata={"description": "profile, then every table that holds rows about the user"}
+    )

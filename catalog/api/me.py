@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask.views import MethodView
 from flask_jwt_extended import current_user, get_jwt
 
-from catalog.accounts import lifecycle
+from catalog.accounts import lifecycle, personal
 from catalog.accounts.models import User
-from catalog.accounts.schemas import PasswordChangeSchema, UserSchema
+from catalog.accounts.schemas import PasswordChangeSchema, PersonalDataSchema, UserSchema
 from catalog.api import API_PREFIX, Blueprint
 from catalog.courses import enrolment
 from catalog.courses.schemas import EnrolmentSchema, MyCoursesSchema
@@ -35,6 +37,15 @@ class MyPassword(MethodView):
         return lifecycle.change_own_password(
             current_user, get_jwt()["sid"], data["current_password"], data["new_password"]
         )
+
+
+@blp.route("/personal-data")
+class MyPersonalData(MethodView):
+    @blp.auth(allow_pending_password=True)
+    @blp.response(200, PersonalDataSchema)
+    def get(self) -> dict[str, Any]:
+        """Everything this service holds about you (个人信息), section by section."""
+        return personal.export(current_user)
 
 
 @blp.route("/courses")

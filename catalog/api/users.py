@@ -7,12 +7,13 @@ from typing import Any
 from flask.views import MethodView
 from flask_jwt_extended import current_user
 
-from catalog.accounts import audit, lifecycle, services
+from catalog.accounts import audit, lifecycle, personal, services
 from catalog.accounts.models import Role, User
 from catalog.accounts.schemas import (
     AccountAuditEntrySchema,
     PageArgsSchema,
     PasswordResetSchema,
+    PersonalDataSchema,
     RolesSchema,
     UserCreateSchema,
     UserQueryArgsSchema,
@@ -114,3 +115,22 @@ class UserAudit(MethodView):
         """What admins did to this user, newest first."""
         user = managed_user(current_user, user_id)
         return paginate(audit.entries_for(user.id), **args)
+
+
+@blp.route("/<int:user_id>/personal-data")
+class UserPersonalData(MethodView):
+    @blp.auth(Role.ADMIN)
+    @blp.response(200, PersonalDataSchema)
+    def get(self, user_id: int) -> dict[str, Any]:
+        """Everything held about a user you manage (a request made to the organisation)."""
+        return personal.export_for(current_user, user_id)
+
+
+@blp.route("/<int:user_id>/anonymise")
+class AnonymiseUser(MethodView):
+    @blp.auth(Role.ADMIN)
+    @blp.response(200, UserSchema)
+    def post(self, user_id: int) -> User:
+        """Delete a user as a person: personal fields and logins go; their records stay, named
+        by id only, so credits, statements and reports still add up."""
+        return personal.anonymise(current_user, user_id)

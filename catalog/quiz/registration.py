@@ -4,10 +4,15 @@ from __future__ import annotations
 
 from flask import Flask
 
+from catalog.accounts import personal
 from catalog.api import quiz
 from catalog.extensions import api
 from catalog.quiz import tasks  # noqa: F401  (its tasks join the queue on import)
+from catalog.quiz.models import QuizSession, ReviewCard, SeenQuestion
 
 
 def register(app: Flask) -> None:
     api.register_blueprint(quiz.blp)
+    personal.register("quiz_sessions", QuizSession, QuizSession.user_id)
+    personal.register("seen_questions", SeenQuestion, SeenQuestion.user_id)
+    personal.register("review_cards", ReviewCard, ReviewCard.user_id)
