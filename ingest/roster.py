@@ -7,8 +7,6 @@ problems by column; whether a row creates, updates or is refused is the service'
 from __future__ import annotations
 
 import csv
-import io
-import itertools
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator
@@ -21,11 +19,11 @@ from python_calamine import CalamineError, CalamineWorkbook, SheetVisibleEnum
 from ingest import spreadsheets
 from ingest.questions.common import FileRefused, cell_text
 from ingest.questions.tabular import (
-    _lines,
-    _sniff_encoding,
     check_sheet_extent,
     check_xlsx_container,
     column_letter,
+    csv_reader,
+    sniff_encoding,
 )
 
 HEADER_WORDS = {
@@ -134,15 +132,7 @@ def read_xlsx(path: Path, max_unzipped: int, max_rows: int) -> Found:
 def read_csv(path: Path, max_rows: int) -> Found:
     """A CSV in UTF-8, UTF-16 or GBK (Chinese Excel's), read whole."""
     with path.open("rb") as binary:
-        encoding = _sniff_encoding(binary)
-        lines = (
-            io.TextIOWrapper(binary, encoding="utf-16", newline="")
-            if encoding == "utf-16"
-            else _lines(binary, encoding)
-        )
-        first = next(lines, "")
-        delimiter = "\t" if first.count("\t") > first.count(",") else ","
-        reader = csv.reader(itertools.chain([first], lines), delimiter=delimiter)
+        reader = csv_reader(binary, sniff_encoding(binary))
         try:
             return _limited(
                 _rows(([spreadsheets.csv_value(c) for c in row] for row in reader), sheet=None),

@@ -141,6 +141,21 @@ def find_or_create_path(organisation: Organisation, names: list[str]) -> Departm
     return parent
 
 
+def path_names(organisation_id: int) -> dict[int, list[str]]:
+    """Each department of the organisation with the names along its path, from the top (one
+    query: rosters write and check paths by name)."""
+    rows = db.session.execute(
+        select(Department.id, Department.name, Department.path).where(
+            Department.organisation_id == organisation_id
+        )
+    ).all()
+    names = {row.id: row.name for row in rows}
+    return {
+        row.id: [names[int(i)] for i in row.path.strip("/").split("/") if int(i) in names]
+        for row in rows
+    }
+
+
 def rename_department(actor: User, department_id: int, name: str) -> Department:
     department = get_department(actor, department_id)
     name = _name(name)

@@ -136,13 +136,7 @@ def set_roles(actor: User, user_id: int, roles: set[Role], scope_id: int | None)
             if department is None or department.organisation_id != user.organisation_id:
                 raise Invalid("管理范围应为该组织的部门 / scope: a department of the organisation")
     before = sorted(r.value for r in user.roles)
-    kept = [grant for grant in user.role_grants if grant.role in roles]
-    for grant in user.role_grants:
-        if grant.role not in roles:
-            db.session.delete(grant)
-    db.session.flush()  # the old grants go before new ones could collide with them
-    held = {grant.role for grant in kept}
-    user.role_grants = kept + [UserRole(role=r) for r in sorted(roles) if r not in held]
+    replace_roles(user, roles)
     user.admin_scope_id = scope_id if Role.ADMIN in roles else None
     audit.record(
         actor,
@@ -152,6 +146,31 @@ def set_roles(actor: User, user_id: int, roles: set[Role], scope_id: int | None)
     )
     db.session.commit()
     return user
+
+
+def replace_roles(user: User, roles: set[Role]) -> bool:
+    """Grant exactly ``roles``: grants kept stay, the others go first (a new grant of a role
+    just removed would collide with it), the missing ones are added. Whether anything changed."""
+    if roles == user.roles:
+        return False
+    kept = [grant for grant in user.role_grants if grant.role in roles]
+    for grant in user.role_grants:
+        if grant.role not in roles:
+            db.session.delete(grant)
+    db.session.flush()
+    held = {grant.role for grant in kept}
+    user.role_grants = kept + [UserRole(role=r) for r in sorted(roles) if r not in held]
+    return True
+
+
+def give_one_time_password(user: User) -> tuple[str, int]:
+    """A random one-time password (72 bits: a keyed hash keeps it, as tokens are kept), to be
+    changed at the next sign-in; every current login of the user ends. The password and how
+    many logins ended."""
+    password = secrets.token_urlsafe(9)
+    user.password_hash = one_time_hash(password)
+    user.must_change_password = True
+    return password, revoke_sessions(user.id)
 
 
 def set_active(actor: User, user_id: int, active: bool) -> User:
@@ -179,10 +198,7 @@ def reset_password(actor: User, user_id: int) -> tuple[User, str]:
         raise PermissionDenied("请在“我的”中修改自己的密码 / Change your own password yourself")
     if user.anonymised_at is not None:
         raise Conflict("账号已注销 / The account was deleted", code="anonymised")
-    temporary = secrets.token_urlsafe(9)
-    user.password_hash = one_time_hash(temporary)  # random: a keyed hash keeps it
-    user.must_change_password = True
-    revoked = revoke_sessions(user.id)
+    temporary, revoked = give_one_time_password(user)
     audit.record(actor, user, "password_reset", {"sessions_revoked": revoked})
     db.session.commit()
     return user, temporary

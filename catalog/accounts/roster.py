@@ -19,8 +19,8 @@ from typing import Any
 from sqlalchemy import select
 
 from catalog.accounts import audit
-from catalog.accounts.departments import find_or_create_path
-from catalog.accounts.lifecycle import revoke_sessions
+from catalog.accounts.departments import find_or_create_path, path_names
+from catalog.accounts.lifecycle import replace_roles, revoke_sessions
 from catalog.accounts.models import (
     Department,
     Organisation,
@@ -41,6 +41,7 @@ from ingest.questions.common import FileRefused
 
 ROSTER_ROLES = {"learner", "instructor", "editor"}  # admins are appointed, never imported
 REPORTED = 1000
+ADMIN_ROLES = {Role.ADMIN, Role.PLATFORM_ADMIN}  # appointed, never changed by a roster
 
 
 def run(import_id: str, progress: Progress) -> dict[str, Any]:
@@ -167,18 +168,8 @@ def _path_inside(path: list[str], root: Department, organisation: Organisation) 
     """Whether the department at ``path`` (made or not yet) sits in ``root``'s subtree."""
     if not path:
         return False
-    names = _names_of(root)
+    names = path_names(root.organisation_id)[root.id]
     return path[: len(names)] == names
-
-
-def _names_of(department: Department) -> list[str]:
-    ids = [int(i) for i in department.path.strip("/").split("/")]
-    named = dict(
-        db.session.execute(
-            select(Department.id, Department.name).where(Department.id.in_(ids))
-        ).all()
-    )
-    return [named[i] for i in ids]
 
 
 def _username(organisation: Organisation, employee_no: str) -> str:
@@ -273,9 +264,7 @@ def _apply(
             )
         )
         for user in leavers:
-            if user.employee_no not in listed and not (
-                user.roles & {Role.ADMIN, Role.PLATFORM_ADMIN}
-            ):
+            if user.employee_no not in listed and not (user.roles & ADMIN_ROLES):
                 user.is_active = False
                 revoke_sessions(user.id)
                 audit.record(actor, user, "disabled", {"by": "roster", "import_id": record.id})
@@ -300,19 +289,13 @@ def _set(user: User, values: dict[str, Any], department_id: int | None) -> set[s
     changed = {f for f, v in wanted.items() if getattr(user, f) != v}
     for field in changed:
         setattr(user, field, wanted[field])
+    appointed = user.id is None or bool(user.roles & ADMIN_ROLES)  # new: granted when made
     if (
         "roles" in values
-        and user.id is not None
-        and not (user.roles & {Role.ADMIN, Role.PLATFORM_ADMIN})
+        and not appointed
+        and replace_roles(user, {Role(r) for r in values["roles"]})
     ):
-        roles = {Role(r) for r in values["roles"]}
-        if roles != user.roles:
-            for grant in list(user.role_grants):
-                if grant.role not in roles:
-                    user.role_grants.remove(grant)
-            held = {g.role for g in user.role_grants}
-            user.role_grants.extend(UserRole(role=r) for r in sorted(roles - held))
-            changed.add("roles")
+        changed.add("roles")
     return changed
 
 

@@ -6,16 +6,16 @@ from __future__ import annotations
 import io
 import posixpath
 import re
-import secrets
 from typing import IO, Any
 
 import xlsxwriter
 from sqlalchemy import select
 
 from catalog.accounts import audit
-from catalog.accounts.lifecycle import revoke_sessions, users_query
-from catalog.accounts.models import Department, Organisation, RosterImport, User
-from catalog.accounts.passwords import UNUSABLE, one_time_hash
+from catalog.accounts.departments import path_names
+from catalog.accounts.lifecycle import give_one_time_password, users_query
+from catalog.accounts.models import Organisation, RosterImport, User
+from catalog.accounts.passwords import UNUSABLE
 from catalog.accounts.tasks import import_roster
 from catalog.database import db, new_id
 from catalog.errors import Invalid, NotFound, UnsupportedMediaType
@@ -108,18 +108,19 @@ def export_bytes(actor: User, department_id: int | None) -> bytes:
     query = users_query(actor, department_id=department_id, active=True).where(
         User.employee_no.is_not(None)
     )
-    names = dict(db.session.execute(select(Department.id, Department.path)).all())
-    titles = dict(db.session.execute(select(Department.id, Department.name)).all())
+    paths: dict[int, dict[int, list[str]]] = {}  # by organisation (a platform admin's: several)
     rows = [roster.template_rows()[0]]
     for user in db.session.execute(query).scalars():
-        path = names.get(user.department_id, "") if user.department_id else ""
+        organisation_id = user.organisation_id or 0
+        if organisation_id not in paths:
+            paths[organisation_id] = path_names(organisation_id)
         rows.append(
             roster.as_row(
                 {
                     "employee_no": user.employee_no,
                     "name": user.display_name,
                     "phone": user.phone,
-                    "department": [titles[int(i)] for i in path.strip("/").split("/") if i],
+                    "department": paths[organisation_id].get(user.department_id or 0, []),
                     "occupation": user.occupation,
                     "skill_level": user.skill_level,
                     "roles": sorted(r.value for r in user.roles),
@@ -141,10 +142,7 @@ def one_time_passwords(
     )
     rows: list[dict[str, Any]] = []
     for user in db.session.execute(query.order_by(User.id)).scalars():
-        password = secrets.token_urlsafe(9)
-        user.password_hash = one_time_hash(password)
-        user.must_change_password = True
-        revoke_sessions(user.id)
+        password, _revoked = give_one_time_password(user)
         audit.record(actor, user, "one_time_password", {})
         rows.append(
             {

@@ -359,7 +359,13 @@ def overdue(admin: User, course_id: int, department_id: int | None) -> list[Over
         people = people.where(
             User.department_id.in_(subtree_ids(get_department(admin, department_id)))
         )
-    names = dict(db.session.execute(select(Department.id, Department.name)).all())
+    found = list(db.session.execute(people).scalars())
+    places = {user.department_id for user in found if user.department_id}
+    names = dict(
+        db.session.execute(
+            select(Department.id, Department.name).where(Department.id.in_(places))
+        ).all()
+    )
     rows = [
         Overdue(
             user.id,
@@ -369,7 +375,7 @@ def overdue(admin: User, course_id: int, department_id: int | None) -> list[Over
             names.get(user.department_id) if user.department_id else None,
             due[user.id],
         )
-        for user in db.session.execute(people).scalars()
+        for user in found
     ]
     rows.sort(key=lambda r: (r.due_date, r.department or "", r.user_id))
     return rows

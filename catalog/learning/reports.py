@@ -123,11 +123,12 @@ def training_report(
     rows: dict[str, Row] = {}
     total = Row("total", "合计 / Total")
     people, below = _people(admin, department_id, occupation, skill_level)
-    paths = (
-        dict(db.session.execute(select(Department.id, Department.path)).all())
-        if group_by == "department"
-        else {}
-    )
+    paths: dict[int, str] = {}
+    if group_by == "department":
+        known = select(Department.id, Department.path)
+        if organisation_id is not None:
+            known = known.where(Department.organisation_id == organisation_id)
+        paths = dict(db.session.execute(known).all())
     scope = Scope(group_by, date_from, date_to, organisation_id, people, below, paths)
     _activity(rows, total, scope)
     _completions(rows, total, scope)

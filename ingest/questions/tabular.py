@@ -353,17 +353,10 @@ def read_csv(source: bytes | Path) -> Iterator[Candidate]:
     is never held whole, and reading stops as soon as its reader stops asking."""
     seen = HeaderSeen()
     with io.BytesIO(source) if isinstance(source, bytes) else source.open("rb") as binary:
-        encoding = _sniff_encoding(binary)
+        encoding = sniff_encoding(binary)
         if encoding != "utf-8":
             yield encoding_note("GB18030（GBK）" if encoding == GB else "UTF-16")
-        lines = (
-            io.TextIOWrapper(binary, encoding="utf-16", newline="")
-            if encoding == "utf-16"
-            else _lines(binary, encoding)
-        )
-        first_line = next(lines, "")
-        delimiter = "\t" if first_line.count("\t") > first_line.count(",") else ","
-        reader = csv.reader(itertools.chain([first_line], lines), delimiter=delimiter)
+        reader = csv_reader(binary, encoding)
         rows = ([spreadsheets.csv_value(cell) for cell in row] for row in reader)
         try:
             yield from read_rows(rows, sheet=None, sheet_type=None, seen=seen)
@@ -377,10 +370,22 @@ def read_csv(source: bytes | Path) -> Iterator[Candidate]:
         raise FileRefused("没有找到表头（题型、题干、答案…）/ No header row (题型, 题干, 答案, …)")
 
 
+def csv_reader(binary: IO[bytes], encoding: str) -> Any:
+    """A csv reader over the file in its encoding, comma- or tab-separated by its first line."""
+    lines = (
+        io.TextIOWrapper(binary, encoding="utf-16", newline="")
+        if encoding == "utf-16"
+        else decoded_lines(binary, encoding)
+    )
+    first = next(lines, "")
+    delimiter = "\t" if first.count("\t") > first.count(",") else ","
+    return csv.reader(itertools.chain([first], lines), delimiter=delimiter)
+
+
 SNIFFED = 1 << 16
 
 
-def _sniff_encoding(binary: IO[bytes]) -> str:
+def sniff_encoding(binary: IO[bytes]) -> str:
     """UTF-8, UTF-16 (by its BOM) or GB18030 (Chinese Excel's "CSV"), judged by the file's
     first 64 KB: a file that starts as UTF-8 is read as UTF-8 to its end."""
     head = binary.read(SNIFFED)
@@ -395,7 +400,7 @@ def _sniff_encoding(binary: IO[bytes]) -> str:
     return "utf-8"
 
 
-def _lines(binary: IO[bytes], encoding: str) -> Iterator[str]:
+def decoded_lines(binary: IO[bytes], encoding: str) -> Iterator[str]:
     """Each line of the file in its encoding (a UTF-8 BOM is allowed), or the number of the
     first that is not."""
     for number, raw in enumerate(binary, start=1):

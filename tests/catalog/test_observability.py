@@ -28,7 +28,7 @@ def access_log() -> Iterator[io.StringIO]:
     logger.setLevel(old_level)
 
 
-def _lines(stream: io.StringIO) -> list[dict]:
+def decoded_lines(stream: io.StringIO) -> list[dict]:
     return [json.loads(line) for line in stream.getvalue().splitlines()]
 
 
@@ -52,7 +52,7 @@ def test_one_json_line_per_request(
     access_log.seek(0)
     client.get("/api/v1/me", headers={**headers, "X-Request-ID": "rid-1"})
     client.get("/api/v1/nowhere", headers={"X-Request-ID": "rid-2"})
-    first, second = _lines(access_log)
+    first, second = decoded_lines(access_log)
     assert first["method"] == "GET"
     assert first["path"] == "/api/v1/me"
     assert first["status"] == 200
