@@ -24,10 +24,14 @@ EXPORT_FORMATS = {
     "aiken": (".aiken.txt", "text/plain; charset=utf-8"),
 }
 WHY_NOT = {
+    "xlsx": tabular.expressible,
+    "csv": tabular.expressible,
     "gift": gift.expressible,
     "moodle_xml": moodle_xml.expressible,
     "aiken": aiken.expressible,
 }
+# What a format writes without, beyond its KEPT_PARTS: its writer knows
+UNWRITTEN = {"xlsx": tabular.unwritten, "csv": tabular.unwritten, "gift": gift.unwritten}
 
 
 # What each format holds beyond type, stem, options and key; the rest is counted as lost.
@@ -45,6 +49,9 @@ PART_NAMES = {
     "tags": "标签 / tags",
     "difficulty": "难度 / difficulty",
     "usage": "用途 / usage",
+    "reference": "参考答案 / reference answer",
+    "synonyms": "关键词同义词 / keyword synonyms",
+    "accepted": "数值题的其他正确答案 / further accepted numbers",
 }
 
 
@@ -59,7 +66,9 @@ def lost_parts(format: str, question: dict[str, Any]) -> list[str]:
         "usage": question.get("usage", "both") != "both",
     }
     kept = KEPT_PARTS[format]
-    return [part for part, there in present.items() if there and part not in kept]
+    lost = [part for part, there in present.items() if there and part not in kept]
+    unwritten = UNWRITTEN.get(format)
+    return lost + [part for part in unwritten(question) if part not in lost] if unwritten else lost
 
 
 def as_plain(version: QuestionVersion) -> dict[str, Any]:

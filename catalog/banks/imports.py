@@ -336,7 +336,7 @@ def _insert(record: QuestionImport, kept: list[Checked], publish: bool) -> int:
             [
                 {
                     "bank_id": record.bank_id,
-                    "status": status,
+                    "status": QuestionStatus.DRAFT if candidate.draft else status,
                     "version": 1,
                     "type": clean["type"],
                     "difficulty": clean["difficulty"],
@@ -346,7 +346,7 @@ def _insert(record: QuestionImport, kept: list[Checked], publish: bool) -> int:
                     "created_at": now,
                     "updated_at": now,
                 }
-                for _c, clean, print_ in chunk
+                for candidate, clean, print_ in chunk
             ],
         ).all()
         db.session.execute(

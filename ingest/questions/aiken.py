@@ -88,8 +88,16 @@ def _finished(question: _Open, line: int, answer: str) -> Candidate:
             f"第 {line} 行：题目至少需要 2 个选项 / Question must have at least 2 answers on line "
             f"{line}",
         )
-    letter = re.sub(r"[.。)）\s]+$", "", answer.strip()).upper()
     labels = [option["label"] for option in question.options]
+    if labels != list(POSITIONS[: len(labels)]):
+        # Moodle keys ANSWER by position (B is the second option line), not by the letters
+        return _refused(
+            question.line,
+            f"第 {question.line} 行开始的题目，选项字母应依次为 A、B、C…，而不是 "
+            f"{'、'.join(labels)}（Moodle 按位置判定答案）/ the options must be lettered A, B, "
+            f"C… in order, not {', '.join(labels)}: Moodle keys the answer by position",
+        )
+    letter = re.sub(r"[.。)）\s]+$", "", answer.strip()).upper()
     if letter not in labels:
         given, choices = answer.strip(), "、".join(labels)
         return _refused(
@@ -107,21 +115,37 @@ def _finished(question: _Open, line: int, answer: str) -> Candidate:
     return candidate
 
 
+POSITIONS = "ABCDEFGHIJ"
+
+
 def expressible(question: dict[str, Any]) -> str | None:
     if str(question["type"]) != "single_choice":
         return "Aiken 只能表达单选题 / Aiken holds single-choice questions only"
     if question.get("text_format") == "markdown":
         return "Aiken 无法标明 Markdown 格式 / Aiken cannot mark a text as markdown"
-    if "\n" in question["stem"]:
+    stem = question["stem"].strip()
+    if "\n" in stem:
         return "Aiken 的题干只能一行 / an Aiken stem is one line"
+    if len(stem.encode()) < 2 or _OPTION.match(stem) or _ANSWER.match(stem):
+        return (
+            "题干会被 Aiken 读成选项、答案行或空行 / the stem would read as an option, an ANSWER "
+            "line or nothing"
+        )
+    if any("\n" in o["text"] or not o["text"].strip() for o in question["options"]):
+        return "Aiken 的选项只能是非空的一行 / an Aiken option is one line, not empty"
     return None
 
 
 def write(questions: Iterable[dict[str, Any]]) -> tuple[str, int]:
+    """Options lettered by position (Moodle keys ANSWER by position), whatever their labels."""
     blocks = []
     for question in questions:
-        lines = [question["stem"]]
-        lines += [f"{o['label']}. {o['text']}" for o in question["options"]]
-        lines.append(f"ANSWER: {question['answer']['correct'][0]}")
+        options = question["options"]
+        lines = [question["stem"].strip()]
+        lines += [f"{POSITIONS[i]}. {o['text'].strip()}" for i, o in enumerate(options)]
+        [correct] = [
+            i for i, o in enumerate(options) if o["label"] in question["answer"]["correct"]
+        ]
+        lines.append(f"ANSWER: {POSITIONS[correct]}")
         blocks.append("\n".join(lines))
     return "\n\n".join(blocks) + "\n", len(blocks)

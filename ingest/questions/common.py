@@ -71,6 +71,7 @@ class Candidate:
     problems: list[Problem] = field(default_factory=list)
     columns: dict[str, str] = field(default_factory=dict)
     images: list[tuple[str, bytes]] = field(default_factory=list)  # (file name, bytes)
+    draft: bool = False  # kept as a draft even when the import publishes (hidden in the source)
 
     def refuse(self, message: str, field_name: str | None = None) -> None:
         self.problems.append(

@@ -10,7 +10,7 @@ import math
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from ingest.questions.common import (
@@ -25,6 +25,7 @@ from ingest.questions.markup import html_to_text, looks_like_html
 
 SPECIALS = "~=#{}:"
 BLANK = "____"
+MAX_ANSWERS = 100  # the bank holds 10 options; a block with more markers is not a question
 
 
 @dataclass
@@ -134,17 +135,20 @@ def _split_answers(body: str) -> list[tuple[str, str]]:
 _FORMAT = re.compile(r"^\s*\[(html|moodle|plain|markdown)\]")
 
 
-def _render(raw: str, default: str | None) -> str:
+def _render(raw: str, default: str | None, *, own_marker: bool = True) -> str:
     """A GIFT text as the bank keeps it: its own format marker (else the question's) read, not
     kept; HTML (declared, or tags where no format was declared — Moodle's default format
-    allows them) read into plain text."""
+    allows them) read into plain text. The question text's marker is read once, before it
+    (``own_marker=False``): a second one is text, as in Moodle."""
     kind = default
-    match = _FORMAT.match(raw)
+    match = _FORMAT.match(raw) if own_marker else None
     if match:
         kind, raw = match.group(1), raw[match.end() :]
     text = unescape(raw)
-    if kind in {"html", "moodle"} or (kind is None and looks_like_html(text)):
+    if kind == "html":
         return html_to_text(text)
+    if kind == "moodle" or (kind is None and looks_like_html(text)):
+        return html_to_text(text, known_tags_only=True)
     return text.strip()
 
 
@@ -229,6 +233,13 @@ def _question(body: str, location: Location, category: str | None) -> Candidate:
             "answer block follows the first: a blank line between questions may be missing"
         )
         return candidate
+    markers = sum(answers.count(c) - answers.count("\\" + c) for c in "=~")
+    if markers > MAX_ANSWERS:  # counted before anything is built: 15 million options took 2 GB
+        candidate.refuse(
+            f"答案部分有 {markers} 个 = 或 ~ 选项，超过 {MAX_ANSWERS} 个 / {markers} answers: more "
+            f"than {MAX_ANSWERS}"
+        )
+        return candidate
     if re.match(r"\s*[＝～]", answers) and not re.search(r"(?<!\\)[=~]", answers):
         candidate.refuse(
             "答案标记用了全角的 ＝ 或 ～，应为半角 = 或 ~ / the answers are marked with "
@@ -239,7 +250,7 @@ def _question(body: str, location: Location, category: str | None) -> Candidate:
     def text_of(part: str) -> str:
         return _render(part, markup)
 
-    stem = text_of(before)
+    stem = _render(before, markup, own_marker=False)
     if after.strip():
         # Missing word: the blank stands where the answers were, with the text's own spacing.
         rich = markup in {"html", "moodle"} or (
@@ -270,7 +281,8 @@ def _question(body: str, location: Location, category: str | None) -> Candidate:
         if body_text == "":
             data["type"] = "short_answer"
             data["answer"] = {"manual": True, "keywords": [], "reference": ""}
-        elif re.fullmatch(r"(?i)(t|true|f|false)(#.*)?", body_text, flags=re.S):
+        elif body_text.partition("#")[0].strip().lower() in {"t", "true", "f", "false"}:
+            # Moodle trims what stands before the first # and then looks for T, TRUE, F, FALSE
             verdict, *feedbacks = body_text.split("#")
             written = verdict.strip()
             if written not in {"T", "TRUE", "F", "FALSE"}:
@@ -305,8 +317,7 @@ def _numerical(candidate: Candidate, body: str, markup: str | None) -> None:
     right answers are kept (a ``~`` branch is feedback for wrong answers); partial credit for
     a near answer cannot be held, and is said."""
     parts = [("=" if m == "" else m, raw) for m, raw in _split_answers(body)]
-    accepted: list[str] = []
-    tolerance = 0.0
+    right: list[tuple[str, float]] = []
     partial = []
     for marker, raw in parts:
         if marker == "~":  # what any other answer is told: kept with the explanation
@@ -316,20 +327,26 @@ def _numerical(candidate: Candidate, body: str, markup: str | None) -> None:
                 candidate.data["explanation"] = f"{explanation}\n答错时：{told}".strip()
             continue
         weight, text, _feedback = _weight_and_text(raw, markup)
+        if weight is not None and not 0 <= weight <= 100:
+            raise _Unsupported(
+                f"数值题答案权重 {weight:g}% 超出 0%–100% / weight {weight:g}% is outside 0..100"
+            )
         if weight is not None and weight < 100:
             partial.append(f"{text}（{weight:g}%）")
             continue
         value, spread = _numeric_value(text)
         if value is None:
-            raise _Unsupported(f"数值题答案无法识别：{text} / unreadable numerical answer {text!r}")
-        accepted.append(value)
-        tolerance = max(tolerance, spread)
-    if not accepted:
+            raise _Unsupported(
+                f"数值题答案无法识别：{text}（应为数字、数字:误差 或 下限..上限，误差不能为负）/ "
+                f"unreadable numerical answer {text!r}"
+            )
+        right.append((value, spread))
+    if not right:
         raise _Unsupported("数值题没有完全正确的答案 / a numerical question without a right answer")
-    if len(accepted) > 1:
+    if len({spread for _value, spread in right}) > 1:
         raise _Unsupported(
-            "数值题有多个完全正确的答案区间，本题库只能保存一个 / several fully right numerical "
-            "answers: the bank holds one"
+            "数值题的几个完全正确答案误差不同，本题库一个空只有一个误差 / several fully right "
+            "numerical answers with different tolerances: a blank of the bank has one"
         )
     if partial:
         candidate.warn(
@@ -338,31 +355,34 @@ def _numerical(candidate: Candidate, body: str, markup: str | None) -> None:
         )
     candidate.data["type"] = "fill_blank"
     candidate.data["answer"] = {
-        "blanks": [{"accepted": accepted, "tolerance": tolerance}],
+        "blanks": [{"accepted": [value for value, _s in right], "tolerance": right[0][1]}],
         "ordered": True,
     }
+
+
+# a number as Moodle's is_numeric reads one: no 1_000, 0x10 or "nan"
+_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
 
 
 def _numeric_value(text: str) -> tuple[str | None, float]:
     """``3.14:0.01`` → ("3.14", 0.01); ``1..5`` → ("3", 2); ``42`` → ("42", 0)."""
     text = text.strip()
     if ".." in text:
-        low, _, high = text.partition("..")
-        try:  # decimal: 3.141..3.142 is 3.1415 ± 0.0005, not 3.1414999999999997
-            a, b = Decimal(low.strip()), Decimal(high.strip())
-        except InvalidOperation:
+        low, _, high = (part.strip() for part in text.partition(".."))
+        if not (_NUMBER.fullmatch(low) and _NUMBER.fullmatch(high)):
             return None, 0
-        if not (a.is_finite() and b.is_finite()):
-            return None, 0
+        # decimal: 3.141..3.142 is 3.1415 ± 0.0005, not 3.1414999999999997
+        a, b = Decimal(low), Decimal(high)
         middle, half = (a + b) / 2, abs(b - a) / 2
+        if not (math.isfinite(float(middle)) and math.isfinite(float(half))):
+            return None, 0
         shown = str(int(middle)) if middle == middle.to_integral() else str(middle.normalize())
         return shown, float(half)
-    value, _, spread = text.partition(":")
-    try:
-        number, margin = float(value), float(spread) if spread.strip() else 0.0
-    except ValueError:
+    value, _, spread = (part.strip() for part in text.partition(":"))
+    if not _NUMBER.fullmatch(value) or (spread and not _NUMBER.fullmatch(spread)):
         return None, 0
-    if not (math.isfinite(number) and math.isfinite(margin)):  # {#nan}, {#inf:1}
+    number, margin = float(value), float(spread) if spread else 0.0
+    if not (math.isfinite(number) and math.isfinite(margin)) or margin < 0:  # {#1e999}, {#3:-1}
         return None, 0
     return _number(number), margin
 
@@ -418,6 +438,12 @@ def _choices_or_short(candidate: Candidate, body: str, markup: str | None) -> No
             f"({', '.join(full)}, any one earns full marks): neither a single nor a multiple "
             "choice question of this bank means that"
         )
+    if not full and any(marker == "=" for marker, *_ in rights):
+        # an = makes Moodle's question single-answer, and a single answer needs one worth 100%
+        raise _Unsupported(
+            "有 = 答案却没有得分 100% 的选项，无法得满分（Moodle 拒绝）/ One of the answers should "
+            "have a score of 100% so it is possible to get full marks for this question"
+        )
     if len(full) == 1:
         candidate.data["type"] = "single_choice"
         candidate.data["answer"] = {"correct": full}
@@ -432,6 +458,17 @@ def _choices_or_short(candidate: Candidate, body: str, markup: str | None) -> No
             dropped = "、".join(f"{label}（{score:g}%）" for label, score in partial)
             candidate.warn(
                 f"部分得分选项按错误选项保存：{dropped} / partial-credit options kept as wrong",
+                "answer",
+            )
+        penalties = [
+            f"{o['label']}（{_score(m, w):g}%）"
+            for (m, w, _t, _f), o in zip(rights, options, strict=True)
+            if _score(m, w) < 0
+        ]
+        if penalties:
+            candidate.warn(
+                f"选错扣分未保留：{'、'.join(penalties)}，本题库选错得 0 分 / penalties for wrong "
+                "options are not kept: a wrong choice scores 0 here",
                 "answer",
             )
     elif partial:
@@ -472,8 +509,19 @@ def _short_answer(candidate: Candidate, rights: list[tuple[str, float | None, st
     partial credit cannot be held, and is said."""
     accepted = [text for _m, weight, text, _f in rights if _score("=", weight) >= 100]
     partial = [
-        f"{text}（{weight:g}%）" for _m, weight, text, _f in rights if weight and weight < 100
+        f"{text}（{weight:g}%）" for _m, weight, text, _f in rights if weight and 0 < weight < 100
     ]
+    unscored = [
+        f"{text}（{weight:g}%{'，反馈：' + feedback if feedback else ''}）"
+        for _m, weight, text, feedback in rights
+        if weight is not None and weight <= 0
+    ]
+    if unscored:
+        candidate.warn(
+            f"不得分的答案按其他答案处理（其反馈未保留）：{'、'.join(unscored)} / answers worth "
+            "0% or less are treated as any other wrong answer; their feedback is not kept",
+            "answer",
+        )
     if not accepted:
         raise _Unsupported("没有完全正确的答案 / no fully right answer")
     if partial:
@@ -490,8 +538,21 @@ def _short_answer(candidate: Candidate, rights: list[tuple[str, float | None, st
 # --- writing ---------------------------------------------------------------------------------
 
 
+def _written(text: str) -> str:
+    """A text of an answer or feedback, escaped, and marked plain where it starts like a format
+    marker (which the reader would take as one)."""
+    return f"[plain]{escape(text)}" if _FORMAT.match(text) else escape(text)
+
+
 def _feedback(option: dict[str, Any]) -> str:
-    return f"#{escape(option['feedback'])}" if option.get("feedback") else ""
+    return f"#{_written(option['feedback'])}" if option.get("feedback") else ""
+
+
+def _answer(marker: str, text: str, weight: str | None = None) -> str:
+    """``=text``, ``~%50%text``; a text starting like a weight gets its weight written first."""
+    if weight is None and text.startswith("%"):
+        weight = "100" if marker == "=" else "0"
+    return f"{marker}{f'%{weight}%' if weight is not None else ''}{_written(text)}"
 
 
 def expressible(question: dict[str, Any]) -> str | None:
@@ -502,6 +563,16 @@ def expressible(question: dict[str, Any]) -> str | None:
     if qtype == "short_answer" and question["answer"].get("keywords"):
         return "GIFT 的问答题不含评分关键词 / GIFT essays carry no scoring keywords"
     return None
+
+
+def unwritten(question: dict[str, Any]) -> list[str]:
+    """What GIFT writes without: an essay's reference answer, tags holding ``]``."""
+    lost = []
+    if str(question["type"]) == "short_answer" and question["answer"].get("reference"):
+        lost.append("reference")
+    if any("]" in tag for tag in question.get("tags") or []):
+        lost.append("tags")
+    return lost
 
 
 def write(questions: Iterable[dict[str, Any]]) -> tuple[str, int]:
@@ -529,12 +600,16 @@ def _gift(question: dict[str, Any]) -> str:
     qtype = str(question["type"])
     stem = question["stem"]
     answer = question["answer"]
-    general = f"####{escape(question['explanation'])}" if question.get("explanation") else ""
+    general = f"####{_written(question['explanation'])}" if question.get("explanation") else ""
     title = f"::{escape(question['source'])}::" if question.get("source") else ""
     if question.get("text_format") == "markdown":
         title += "[markdown]"
-    elif any("<" in text or "&" in text for text in _texts(question)):
-        title += "[plain]"  # else Moodle's default format reads "<br>" as a line break
+    elif any("<" in text or "&" in text for text in _texts(question)) or stem.startswith(
+        ("//", "[")
+    ):
+        # else Moodle's default format reads "<br>" as a line break, a line starting // is a
+        # comment, and one starting [html] a format marker
+        title += "[plain]"
     if qtype == "true_false":
         return f"{title}{escape(stem)}{{{'TRUE' if answer['correct'] else 'FALSE'}{general}}}"
     if qtype == "short_answer":
@@ -542,9 +617,13 @@ def _gift(question: dict[str, Any]) -> str:
     if qtype == "fill_blank":
         blank = answer["blanks"][0]
         if blank.get("tolerance") is not None:
-            inner = f"#{blank['accepted'][0]}:{blank['tolerance']}"
+            spread = blank["tolerance"]
+            if len(blank["accepted"]) == 1:
+                inner = f"#{blank['accepted'][0]}:{spread}"
+            else:
+                inner = "#" + " ".join(f"={value}:{spread}" for value in blank["accepted"])
         else:
-            inner = " ".join(f"={escape(a)}" for a in blank["accepted"])
+            inner = " ".join(_answer("=", accepted) for accepted in blank["accepted"])
         if BLANK in stem:
             before, _, after = stem.partition(BLANK)
             return f"{title}{escape(before)}{{{inner}{general}}}{escape(after)}"
@@ -552,14 +631,14 @@ def _gift(question: dict[str, Any]) -> str:
     correct = set(answer["correct"])
     if qtype == "single_choice":
         choices = " ".join(
-            f"{'=' if o['label'] in correct else '~'}{escape(o['text'])}{_feedback(o)}"
+            _answer("=" if o["label"] in correct else "~", o["text"]) + _feedback(o)
             for o in question["options"]
         )
     else:
         share = 100 / len(correct)
         weight = f"{share:.5f}".rstrip("0").rstrip(".")
         choices = " ".join(
-            f"~%{weight if o['label'] in correct else '-100'}%{escape(o['text'])}{_feedback(o)}"
+            _answer("~", o["text"], weight if o["label"] in correct else "-100") + _feedback(o)
             for o in question["options"]
         )
     return f"{title}{escape(stem)}{{{choices}{general}}}"

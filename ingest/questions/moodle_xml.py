@@ -41,7 +41,9 @@ def _text(element: ET.Element | None, markup: str | None = None) -> str:
     raw = (node.text if node is not None else element.text) or ""
     kind = markup or element.get("format", "html")
     # Markdown is kept as written (its blank lines and indentation are its meaning)
-    return html_to_text(raw) if kind in {"html", "moodle_auto_format"} else raw.strip()
+    if kind == "moodle_auto_format":  # plain text that may hold HTML tags
+        return html_to_text(raw, known_tags_only=True)
+    return html_to_text(raw) if kind == "html" else raw.strip()
 
 
 def _lines_of_questions(text: str) -> list[int]:
@@ -176,12 +178,19 @@ def _question(
         if not _true_false(candidate, data, answers):
             return candidate
     elif qtype in {"shortanswer", "numerical"}:
-        if not _one_blank(candidate, data, qtype, answers, element.findall("units/unit")):
+        if not _one_blank(candidate, element, data, qtype, answers):
             return candidate
     else:  # essay
         reference = _text(element.find("graderinfo"))
         data.update(
             type="short_answer", answer={"manual": True, "keywords": [], "reference": reference}
+        )
+    if (element.findtext("hidden") or "0").strip() not in {"", "0"}:
+        candidate.draft = True
+        candidate.warn(
+            "此题在 Moodle 中是隐藏的，按草稿导入，请核对后再发布 / the question is hidden in "
+            "Moodle: imported as a draft, to check before publishing",
+            "status",
         )
     told = [
         f"{label}：{said}" for tag, label in COMBINED_FEEDBACK if (said := _text(element.find(tag)))
@@ -223,12 +232,15 @@ def _true_false(
     return True
 
 
+_WILDCARD = re.compile(r"(?<!\\)\*")
+
+
 def _one_blank(
     candidate: Candidate,
+    element: ET.Element,
     data: dict[str, Any],
     qtype: str,
     answers: list[tuple[float, str, ET.Element]],
-    units: list[ET.Element],
 ) -> bool:
     """Short answer and numerical: one blank whose fully right answers are kept. What the bank
     cannot hold is refused (wildcards, several numerical answers) or said (partial credit,
@@ -243,7 +255,7 @@ def _one_blank(
         candidate.refuse("没有得分为 100% 的答案 / no answer scores 100%", "answer")
         return False
     if qtype == "shortanswer":
-        wild = [text for text, _a in full if "*" in text]
+        wild = [text for text, _a in full if _WILDCARD.search(text)]
         if wild:
             candidate.refuse(
                 f"答案含通配符 *（{'、'.join(wild)}），本题库按原文比较，无法保存 / the answer "
@@ -251,27 +263,40 @@ def _one_blank(
                 "answer",
             )
             return False
-        blank: dict[str, Any] = {"accepted": [text for text, _a in full], "tolerance": None}
+        # \* is a star as written (Moodle's escape of its wildcard)
+        blank: dict[str, Any] = {
+            "accepted": [text.replace("\\*", "*") for text, _a in full],
+            "tolerance": None,
+        }
+        if (element.findtext("usecase") or "0").strip() not in {"", "0"}:
+            candidate.warn(
+                "区分大小写未保留：本题库比较答案时不区分大小写 / case-sensitive answers: the "
+                "bank compares answers without case",
+                "answer",
+            )
     else:
-        if len(full) > 1:
+        spreads = set()
+        for text, answer in full:
+            try:
+                tolerance = abs(float(answer.findtext("tolerance") or 0))
+                value = float(text)
+            except ValueError:
+                value = tolerance = math.inf
+            if not (math.isfinite(tolerance) and math.isfinite(value)):
+                candidate.refuse(f"数值题答案无法识别：{text} / unreadable number", "answer")
+                return False
+            spreads.add(tolerance)
+        if len(spreads) > 1:
             candidate.refuse(
-                "数值题有多个 100% 的答案，本题库只能保存一个 / several numerical answers "
-                "worth 100%: the bank holds one",
+                "数值题的几个 100% 答案误差不同，本题库一个空只有一个误差 / several numerical "
+                "answers worth 100% with different tolerances: a blank of the bank has one",
                 "answer",
             )
             return False
-        text, answer = full[0]
-        try:
-            tolerance = float(answer.findtext("tolerance") or 0)
-            value = float(text)
-        except ValueError:
-            candidate.refuse(f"数值题答案无法识别：{text} / unreadable number", "answer")
-            return False
-        if not (math.isfinite(tolerance) and math.isfinite(value)):
-            candidate.refuse(f"数值题答案无法识别：{text} / unreadable number", "answer")
-            return False
-        blank = {"accepted": [text], "tolerance": abs(tolerance)}
-        names = [(unit.findtext("unit_name") or "").strip() for unit in units]
+        blank = {"accepted": [text for text, _a in full], "tolerance": spreads.pop()}
+        names = [
+            (unit.findtext("unit_name") or "").strip() for unit in element.findall("units/unit")
+        ]
         if any(names):
             candidate.warn(
                 f"单位未保留（{'、'.join(n for n in names if n)}），只按数值评分 / units are not "
@@ -428,12 +453,15 @@ def _write_question(quiz: ET.Element, question: dict[str, Any], number: int) -> 
             )
     elif moodle_type == "shortanswer":
         ET.SubElement(element, "usecase").text = "0"
-        for accepted in answer["blanks"][0]["accepted"]:
-            _sub(element, "answer", accepted, fraction="100", format="plain_text")
+        for accepted in answer["blanks"][0]["accepted"]:  # a star as written, not a wildcard
+            _sub(
+                element, "answer", accepted.replace("*", "\\*"), fraction="100", format="plain_text"
+            )
     elif moodle_type == "numerical":
         blank = answer["blanks"][0]
-        node = _sub(element, "answer", blank["accepted"][0], fraction="100", format="plain_text")
-        ET.SubElement(node, "tolerance").text = str(blank["tolerance"])
+        for accepted in blank["accepted"]:
+            node = _sub(element, "answer", accepted, fraction="100", format="plain_text")
+            ET.SubElement(node, "tolerance").text = str(blank["tolerance"])
     else:
         reference, kind = rich(answer.get("reference", ""))
         _sub(element, "graderinfo", reference, format=kind)

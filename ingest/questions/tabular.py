@@ -567,6 +567,7 @@ def _candidate(
             "keywords": parse_keywords(values.get("keywords", "")),
             "manual": not values.get("keywords", "").strip(),
         }
+        _warn_if_percentages_fall_short(candidate, values.get("keywords", ""), data["answer"])
     candidate.data = data
     return candidate
 
@@ -652,15 +653,21 @@ def _warn_if_mislabelled(candidate: Candidate, answer: str, blanks: list[str]) -
         )
 
 
-_TOLERANCE = re.compile(r"^(?P<value>[^±]+?)\s*(?:±|\+-|\+/-)\s*(?P<spread>[\d.]+)$")
+_TOLERANCE = re.compile(
+    r"^(?P<value>[^±]+?)\s*(?:±|\+-|\+/-)\s*(?P<spread>[\d.]+)\s*(?P<percent>%?)$"
+)
 
 
 def parse_blank(raw: str) -> dict[str, Any]:
-    """``火线；相线`` → two accepted answers; ``3.14±0.01`` → a number with a tolerance."""
+    """``火线；相线`` → two accepted answers; ``3.14±0.01`` → a number with a tolerance;
+    ``220±5%`` → 220 within 11."""
     match = _TOLERANCE.match(unicodedata.normalize("NFKC", raw).strip())
     if match:
         try:
-            return {"accepted": [match["value"].strip()], "tolerance": float(match["spread"])}
+            value, spread = match["value"].strip(), float(match["spread"])
+            if match["percent"]:
+                spread = round(abs(float(value)) * spread / 100, 12)
+            return {"accepted": [value], "tolerance": spread}
         except ValueError:
             pass
     return {
@@ -674,6 +681,21 @@ def blank_text(blank: dict[str, Any]) -> str:
         spread = blank["tolerance"]
         return f"{blank['accepted'][0]}±{int(spread) if float(spread).is_integer() else spread}"
     return "；".join(blank["accepted"])
+
+
+def _warn_if_percentages_fall_short(candidate: Candidate, raw: str, answer: dict[str, Any]) -> None:
+    """Keyword weights written as percentages are shares of the score; the bank scores by
+    shares of their sum, so weights adding up to other than 100% score differently than
+    written (铁芯 20% + 绕组 20% is each half the score here)."""
+    if "%" not in unicodedata.normalize("NFKC", raw):
+        return
+    total = sum(k["weight"] for k in answer["keywords"] if k["weight"] > 0)
+    if abs(total - 100) > 0.5:
+        candidate.warn(
+            f"关键词百分比合计 {total:g}%，不是 100%：本题库按各自占合计的比例计分 / the keyword "
+            f"percentages add up to {total:g}%, not 100%: each scores its share of the sum",
+            "keywords",
+        )
 
 
 _KEYWORD = re.compile(
@@ -718,7 +740,47 @@ HEADERS = [
     "用途",
     "选项反馈",
     "文本格式",
+    "填空顺序",
 ]
+_SEPARATORS = re.compile(r"[|;；±\n]")
+_KEYWORD_SEPARATORS = re.compile(r"[;；|\n,，、:：()（）%]")
+
+
+def expressible(question: dict[str, Any]) -> str | None:
+    """Why a question cannot be written to a sheet without reading back otherwise."""
+    answer = question["answer"]
+    qtype = str(question["type"])
+    if qtype == "fill_blank" and any(
+        _SEPARATORS.search(accepted) for b in answer["blanks"] for accepted in b["accepted"]
+    ):
+        return (
+            "填空答案含 | ; ； ± 或换行，写入表格后会被拆开 / an accepted answer holds | ; ± or a "
+            "line break, which a sheet reads as separators"
+        )
+    if qtype == "short_answer" and any(
+        _KEYWORD_SEPARATORS.search(k["word"]) for k in answer.get("keywords") or []
+    ):
+        return (
+            "关键词含分隔符或括号，写入表格后会被拆开 / a keyword holds a separator or parenthesis "
+            "a sheet reads otherwise"
+        )
+    return None
+
+
+def unwritten(question: dict[str, Any]) -> list[str]:
+    """What a sheet writes without: keyword synonyms, more than one accepted number."""
+    answer = question["answer"]
+    lost = []
+    if any(k.get("synonyms") for k in answer.get("keywords") or []):
+        lost.append("synonyms")
+    if any(
+        b.get("tolerance") is not None and len(b["accepted"]) > 1
+        for b in answer.get("blanks") or []
+    ):
+        lost.append("accepted")
+    return lost
+
+
 USAGE_LABELS = {"both": "通用", "practice": "练习", "exam": "考试"}
 
 
@@ -757,6 +819,7 @@ def question_row(question: dict[str, Any]) -> list[Any]:
             if o.get("feedback")
         ),
         "Markdown" if question.get("text_format") == "markdown" else "",
+        "无序" if qtype == "fill_blank" and answer.get("ordered") is False else "",
     ]
 
 

@@ -1,0 +1,381 @@
+"""Each way a second attack on the importers (issue 17) stored a question with another meaning
+than its source's, or wrote one back changed without saying so: read the way Moodle reads it,
+refused with the reason, or counted as lost."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+import pytest
+
+from catalog.banks.exports import lost_parts
+from ingest.questions import aiken, gift, moodle_xml, tabular
+from ingest.questions.markup import html_to_text
+
+
+def one_gift(text: str) -> Any:
+    [question] = gift.read(text.encode("utf-8"))
+    return question
+
+
+def errors(question: Any) -> list[str]:
+    return [p.message for p in question.problems if p.severity == "error"]
+
+
+def warnings(question: Any) -> list[str]:
+    return [p.message for p in question.problems if p.severity == "warning"]
+
+
+# --- GIFT ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "verdict", "told"),
+    [
+        ("停电必须验电。{T #想一想}", True, "答错时：想一想"),  # the first # tells a wrong answer
+        ("可以带负荷拉闸。{ FALSE # 不能 # 对 }", False, "答错时：不能"),
+        ("停电必须验电。{TRUE\n#错了\n#对了}", True, "答对时：对了"),
+    ],
+)
+def test_true_false_with_spaces_before_its_feedback_is_true_false(
+    text: str, verdict: bool, told: str
+) -> None:
+    """Moodle trims the answer before the first # before it checks for T/TRUE/F/FALSE."""
+    question = one_gift(text)
+    assert errors(question) == []
+    assert question.data["type"] == "true_false"
+    assert question.data["answer"] == {"correct": verdict}
+    assert told in question.data["explanation"]
+
+
+def test_equals_answers_none_worth_full_marks_are_refused_as_moodle_does() -> None:
+    """Any = makes Moodle's multichoice a single answer; no answer worth 100 % is refused."""
+    question = one_gift("哪两项是安全工器具？{=%50%绝缘手套 =%50%验电器 ~扳手}")
+    assert question.data == {}
+    assert any("100%" in message for message in errors(question))
+
+
+def test_a_single_choice_with_penalties_says_they_are_not_kept() -> None:
+    question = one_gift("哪项正确？{=验电 ~%-50%不验电 ~通知调度}")
+    assert question.data["type"] == "single_choice"
+    assert question.data["answer"] == {"correct": ["A"]}
+    assert any("扣分" in message for message in warnings(question))
+
+
+@pytest.mark.parametrize("block", ["{#1_000}", "{#0x10}", "{#3:-1}", "{#=%150%3}", "{#1e999}"])
+def test_numbers_moodle_would_not_read_the_same_are_refused(block: str) -> None:
+    question = one_gift(f"数值？{block}")
+    assert question.data == {}
+    assert errors(question)
+
+
+def test_a_zero_weight_accepted_answer_is_not_accepted_and_its_feedback_is_said() -> None:
+    question = one_gift("是否？{=是 =%0%也许#不确定}")
+    assert question.data["answer"]["blanks"][0]["accepted"] == ["是"]
+    assert any("也许" in message for message in warnings(question))
+
+
+def test_thousands_of_answers_are_refused_before_they_are_built() -> None:
+    body = " ".join(f"~选项{n}" for n in range(5000))
+    question = one_gift(f"很多选项？{{={body}}}")
+    assert question.data == {}
+    assert any("选项" in message for message in errors(question))
+
+
+def test_less_than_signs_in_text_around_html_are_text() -> None:
+    # text recognised as HTML by its tags (Moodle's auto format): only those tags are tags
+    assert html_to_text("2<3 and x<y? <b>对</b>", known_tags_only=True) == "2<3 and x<y? 对"
+    # declared HTML: a "<" that opens no tag is text, as a browser reads it
+    assert html_to_text("I<sub>a</sub> < 5 A, U > 3, 2<3") == "I_(a) < 5 A, U > 3, 2<3"
+    question = one_gift("比较：2<3 and x<y? <b>对吗</b>{T}")
+    assert question.data["stem"] == "比较：2<3 and x<y? 对吗"
+
+
+def test_blank_lines_in_html_are_kept() -> None:
+    assert html_to_text("第一段<br><br>第二段") == "第一段\n\n第二段"
+    assert html_to_text("<p>一</p>\n<p>二</p>") == "一\n二"
+
+
+# --- GIFT writing ----------------------------------------------------------------------------
+
+
+def written_and_read(question: dict[str, Any]) -> Any:
+    text, count = gift.write([question])
+    assert count == 1
+    [back] = gift.read(text.encode("utf-8"))
+    assert errors(back) == [], text
+    return back
+
+
+@pytest.mark.parametrize(
+    "stem", ["// 不是注释：接地线截面？", "[html]<b>不是标记</b>", "$CATEGORY: 不是分类"]
+)
+def test_stems_gift_would_read_otherwise_are_written_so_they_read_back(stem: str) -> None:
+    back = written_and_read(
+        {
+            "type": "true_false",
+            "stem": stem,
+            "options": [],
+            "answer": {"correct": True},
+        }
+    )
+    assert back.data["stem"] == stem
+
+
+def test_options_that_start_like_a_weight_are_written_so_they_read_back() -> None:
+    back = written_and_read(
+        {
+            "type": "single_choice",
+            "stem": "负载率？",
+            "options": [
+                {"label": "A", "text": "%50% 以下"},
+                {"label": "B", "text": "%80% 以上"},
+            ],
+            "answer": {"correct": ["B"]},
+        }
+    )
+    assert [o["text"] for o in back.data["options"]] == ["%50% 以下", "%80% 以上"]
+    assert back.data["answer"] == {"correct": ["B"]}
+
+
+# --- Moodle XML ------------------------------------------------------------------------------
+
+
+def xml_question(body: str, qtype: str = "shortanswer") -> Any:
+    xml = (
+        '<?xml version="1.0" encoding="UTF-8"?><quiz>'
+        f'<question type="{qtype}"><name><text>Q</text></name>'
+        '<questiontext format="plain_text"><text>额定电压？____</text></questiontext>'
+        f"{body}</question></quiz>"
+    )
+    [question] = moodle_xml.read(xml.encode("utf-8"))
+    return question
+
+
+def test_case_sensitive_short_answers_are_warned_the_bank_folds_case() -> None:
+    question = xml_question(
+        '<usecase>1</usecase><answer fraction="100" format="plain_text"><text>kV</text></answer>'
+    )
+    assert question.data["answer"]["blanks"][0]["accepted"] == ["kV"]
+    assert any("大小写" in message for message in warnings(question))
+
+
+def test_hidden_questions_are_said() -> None:
+    question = xml_question(
+        '<hidden>1</hidden><answer fraction="100" format="plain_text"><text>10</text></answer>'
+    )
+    assert any("隐藏" in message for message in warnings(question))
+    assert question.draft  # not published with the rest
+
+
+def test_moodle_auto_format_answers_keep_less_than_signs() -> None:
+    xml = (
+        '<?xml version="1.0" encoding="UTF-8"?><quiz><question type="multichoice">'
+        "<name><text>Q</text></name>"
+        '<questiontext format="moodle_auto_format"><text>哪个成立？</text></questiontext>'
+        "<single>true</single>"
+        '<answer fraction="100" format="moodle_auto_format"><text>2&lt;3 and x&lt;y</text>'
+        "</answer>"
+        '<answer fraction="0" format="moodle_auto_format"><text>3&lt;2 &lt;b&gt;x&lt;/b&gt;'
+        "</text></answer>"
+        "</question></quiz>"
+    )
+    [question] = moodle_xml.read(xml.encode("utf-8"))
+    assert [o["text"] for o in question.data["options"]] == ["2<3 and x<y", "3<2 x"]
+
+
+def test_wildcards_in_accepted_answers_are_escaped_when_written() -> None:
+    question = {
+        "type": "fill_blank",
+        "stem": "乘号写作____",
+        "options": [],
+        "answer": {"blanks": [{"accepted": ["a*b"], "tolerance": None}], "ordered": True},
+    }
+    data, _count = moodle_xml.write([question])
+    assert b"a\\*b" in data
+    [back] = moodle_xml.read(data)
+    assert errors(back) == []
+    assert back.data["answer"]["blanks"][0]["accepted"] == ["a*b"]
+
+
+# --- Aiken -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        "A. 验电\nB. 通知调度\nD. 穿绝缘靴",  # a gap: Moodle's D is the fourth, absent option
+        "B. 验电\nA. 通知调度",  # out of order: Moodle's A is the first line
+        "A. 验电\nA. 通知调度",
+    ],
+)
+def test_aiken_letters_out_of_order_are_refused_moodle_keys_by_position(options: str) -> None:
+    [question] = aiken.read(f"挂接地线前必须？\n{options}\nANSWER: A\n".encode())
+    assert question.data == {}
+    assert any("依次" in message for message in errors(question))
+
+
+def test_aiken_is_written_with_letters_by_position() -> None:
+    text, _count = aiken.write(
+        [
+            {
+                "type": "single_choice",
+                "stem": "挂接地线前必须？",
+                "options": [
+                    {"label": "A", "text": "通知调度"},
+                    {"label": "B", "text": "穿绝缘靴"},
+                    {"label": "D", "text": "验电"},
+                ],
+                "answer": {"correct": ["D"]},
+            }
+        ]
+    )
+    assert "C. 验电" in text and "ANSWER: C" in text
+    [back] = aiken.read(text.encode())
+    [correct] = back.data["answer"]["correct"]
+    assert {o["label"]: o["text"] for o in back.data["options"]}[correct] == "验电"
+
+
+@pytest.mark.parametrize(
+    ("stem", "option"),
+    [
+        ("ANSWER: 开头的题干", "验电"),
+        ("A. 开头像选项的题干", "验电"),
+        ("正常题干", "两行\n的选项"),
+        ("x", "验电"),  # Moodle skips lines under two bytes
+    ],
+)
+def test_aiken_refuses_what_it_would_read_otherwise(stem: str, option: str) -> None:
+    question = {
+        "type": "single_choice",
+        "stem": stem,
+        "options": [{"label": "A", "text": option}, {"label": "B", "text": "通知调度"}],
+        "answer": {"correct": ["A"]},
+    }
+    assert aiken.expressible(question)
+
+
+# --- Spreadsheets ----------------------------------------------------------------------------
+
+
+def csv_rows(*rows: str) -> list[Any]:
+    text = "题型,题干,答案,关键词\n" + "\n".join(rows) + "\n"
+    return list(tabular.read_csv(text.encode("utf-8")))
+
+
+def test_keyword_percentages_that_do_not_add_up_are_said() -> None:
+    [question] = csv_rows("简答题,变压器主要部件？,铁芯、绕组,铁芯（20%）；绕组（20%）")
+    assert [k["weight"] for k in question.data["answer"]["keywords"]] == [20, 20]
+    assert any("40%" in message for message in warnings(question))
+    [whole] = csv_rows("简答题,变压器主要部件？,铁芯、绕组,铁芯（50%）；绕组（50%）")
+    assert warnings(whole) == []
+
+
+@pytest.mark.parametrize(
+    ("written", "accepted", "tolerance"),
+    [("220±5%", "220", 11.0), ("10±0.5", "10", 0.5), ("380 ± 2 %", "380", 7.6)],
+)
+def test_a_tolerance_in_percent_is_read_as_a_tolerance(
+    written: str, accepted: str, tolerance: float
+) -> None:
+    [question] = csv_rows(f"填空题,额定电压为____V。,{written},")
+    [blank] = question.data["answer"]["blanks"]
+    assert blank["accepted"] == [accepted]
+    assert blank["tolerance"] == pytest.approx(tolerance)
+
+
+# --- what each export cannot hold is counted -------------------------------------------------
+
+UNORDERED = {
+    "type": "fill_blank",
+    "stem": "三相为____、____、____。",
+    "options": [],
+    "answer": {
+        "blanks": [
+            {"accepted": ["A"], "tolerance": None},
+            {"accepted": ["B"], "tolerance": None},
+            {"accepted": ["C"], "tolerance": None},
+        ],
+        "ordered": False,
+    },
+}
+NUMERIC_TWO = {
+    "type": "fill_blank",
+    "stem": "工频____Hz",
+    "options": [],
+    "answer": {"blanks": [{"accepted": ["50", "60"], "tolerance": 0.5}], "ordered": True},
+}
+SYNONYMS = {
+    "type": "short_answer",
+    "stem": "停电步骤？",
+    "options": [],
+    "answer": {
+        "keywords": [{"word": "验电", "weight": 1, "synonyms": ["检验有无电压"]}],
+        "reference": "停电、验电、接地",
+        "manual": False,
+    },
+}
+ESSAY = {
+    "type": "short_answer",
+    "stem": "谈谈安全生产。",
+    "options": [],
+    "answer": {"keywords": [], "reference": "安全第一", "manual": True},
+}
+BRACKET_TAG = {
+    "type": "true_false",
+    "stem": "对吗？",
+    "options": [],
+    "answer": {"correct": True},
+    "tags": ["GB[2020]", "安全"],
+}
+
+
+def test_unordered_blanks_survive_the_spreadsheets() -> None:
+    out = io.BytesIO()
+    tabular.write_csv([UNORDERED], out)
+    [back] = tabular.read_csv(out.getvalue())
+    assert back.data["answer"]["ordered"] is False
+
+
+@pytest.mark.parametrize(
+    ("format", "question", "part"),
+    [
+        ("xlsx", NUMERIC_TWO, "accepted"),
+        ("xlsx", SYNONYMS, "synonyms"),
+        ("csv", SYNONYMS, "synonyms"),
+        ("gift", ESSAY, "reference"),
+        ("gift", BRACKET_TAG, "tags"),
+    ],
+)
+def test_what_a_format_cannot_hold_is_counted_lost(
+    format: str, question: dict[str, Any], part: str
+) -> None:
+    assert part in lost_parts(format, question)
+
+
+def test_several_accepted_numbers_go_through_gift_and_moodle_xml() -> None:
+    text, _count = gift.write([NUMERIC_TWO])
+    [from_gift] = gift.read(text.encode())
+    data, _count = moodle_xml.write([NUMERIC_TWO])
+    [from_xml] = moodle_xml.read(data)
+    for back in (from_gift, from_xml):
+        assert errors(back) == []
+        assert back.data["answer"]["blanks"] == NUMERIC_TWO["answer"]["blanks"]
+    assert lost_parts("gift", NUMERIC_TWO) == lost_parts("moodle_xml", NUMERIC_TWO) == []
+
+
+def test_what_a_format_holds_is_not_counted_lost() -> None:
+    assert lost_parts("moodle_xml", ESSAY) == []
+    assert lost_parts("moodle_xml", BRACKET_TAG) == []
+    assert lost_parts("xlsx", UNORDERED) == []
+
+
+def test_separators_inside_accepted_answers_are_not_written_to_a_sheet() -> None:
+    question = {
+        "type": "fill_blank",
+        "stem": "写出____",
+        "options": [],
+        "answer": {"blanks": [{"accepted": ["A|B"], "tolerance": None}], "ordered": True},
+    }
+    assert tabular.expressible(question)
