@@ -52,8 +52,8 @@ format: $(VENV)/.installed-dev ## format and fix what ruff can
 bench: $(VENV)/.installed-dev ## run every benchmark: one table, also as JSON in var/bench/
 	$(BIN)/python benchmarks/run.py
 
-load: $(VENV)/.installed-dev ## locust: 100 then 400 learners on phones against gunicorn; fails on any error
-	$(BIN)/python benchmarks/load.py
+load: $(VENV)/.installed-dev ## locust: 100 then 400 learners on phones against gunicorn (PROFILE=production: 1,000 on PostgreSQL, Redis, SeaweedFS); fails on any error
+	$(BIN)/python benchmarks/load.py --profile $(or $(PROFILE),embedded)
 
 fuzz: $(VENV)/.installed-dev ## schemathesis over every operation as every role (FUZZ_EXAMPLES=100)
 	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-100} $(BIN)/pytest tests/fuzz -p no:cacheprovider

@@ -8,7 +8,9 @@ keep their integrity (totals and audits still add up) but name nobody.
 
 from __future__ import annotations
 
+import logging
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import Enum
@@ -24,6 +26,10 @@ from catalog.accounts.scope import managed_user
 from catalog.clock import utcnow
 from catalog.database import db
 from catalog.errors import Conflict, PermissionDenied
+from catalog.runtime import runtime
+from ingest.interfaces import StorageError
+
+log = logging.getLogger(__name__)
 
 EXPORT_LIMIT = 100_000  # rows per table in one export: a learner's years fit many times over
 
@@ -41,6 +47,16 @@ HOLDERS: list[Holder] = []
 def register(name: str, model: Any, column: Any) -> None:
     if all(h.name != name for h in HOLDERS):
         HOLDERS.append(Holder(name, model, column))
+
+
+# What a domain forgets of a deleted user, in the deletion's transaction; it names the stored
+# objects (scans, photos) to delete once that transaction has landed.
+FORGETTERS: list[Callable[[User], list[str]]] = []
+
+
+def on_anonymise(forget: Callable[[User], list[str]]) -> None:
+    if forget not in FORGETTERS:
+        FORGETTERS.append(forget)
 
 
 register("logins", AuthSession, AuthSession.user_id)
@@ -108,6 +124,19 @@ def anonymise(actor: User, user_id: int) -> User:
         .where(AuthSession.user_id == user.id)
         .values(user_agent=None, address_hash=None)
     )
-    audit.record(actor, user, "anonymised", {})
+    for entry in db.session.scalars(
+        select(AccountAudit).where(
+            AccountAudit.user_id == user.id, AccountAudit.action == "profile_changed"
+        )
+    ):  # that the profile changed stays; the old names, numbers and phones go
+        entry.details = dict.fromkeys(entry.details or {}, "（已注销）")
+    objects = [key for forget in FORGETTERS for key in forget(user)]
+    audit.record(actor, user, "anonymised", {"objects_deleted": len(objects)})
     db.session.commit()
+    store = runtime().object_store
+    for key in objects:  # after the commit: a failed deletion never keeps the account named
+        try:
+            store.delete(key)
+        except StorageError:
+            log.exception("could not delete %s of anonymised user %s", key, user.id)
     return user

@@ -155,6 +155,18 @@ def _registered(kind: CertificateKind, number: str | None, issuer: str | None) -
     )
 
 
+def forget_scans(user: User) -> list[str]:
+    """A deleted user's certificate scans (they show the person): unlinked here, their objects
+    named for deletion; the certificates stay for the ledger and for employers' checks."""
+    keys = []
+    for certificate in db.session.scalars(
+        select(Certificate).where(Certificate.user_id == user.id, Certificate.scan_key.is_not(None))
+    ):
+        keys.append(str(certificate.scan_key))
+        certificate.scan_key = None
+    return keys
+
+
 def _check_scan(user: User, key: str) -> None:
     if not key.startswith(f"certificates/{user.id}/scan-"):
         raise Invalid(details={"json": {"scan_key": ["not issued to you"]}})

@@ -7,6 +7,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import timedelta
 
+import pytest
+from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
@@ -16,8 +18,11 @@ from catalog.credits.models import CreditTransaction
 from catalog.database import db
 from catalog.learning.models import Statement
 from catalog.lectures.models import Microlecture
+from catalog.runtime import runtime
+from ingest.interfaces import ObjectNotFound
 from tests.support.factories import TEST_PASSWORD
 from tests.support.heartbeats import played
+from tests.support.presigned import call_url
 
 
 def test_an_export_covers_everything_and_deletion_keeps_the_records_whole(
@@ -105,3 +110,54 @@ def test_an_export_covers_everything_and_deletion_keeps_the_records_whole(
     assert again.status_code == 409
     exported = client.get(f"/api/v1/users/{worker.id}/personal-data", headers=admin).get_json()
     assert "13800000009" not in str(exported) and "张三" not in str(exported["data"]["profile"])
+
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 60
+
+
+def test_deletion_removes_certificate_scans_and_old_values_in_the_account_log(
+    app: Flask,
+    client: FlaskClient,
+    make_org: Callable[..., Organisation],
+    make_user: Callable[..., User],
+    login: Callable[[User], dict[str, str]],
+) -> None:
+    """The scan of a certificate shows the person (photo, ID number): it goes; the certificate
+    row stays for the ledger. The account log keeps what changed, not the old name or 工号."""
+    org = make_org(code="pipl-scan")
+    admin = login(make_user(Role.ADMIN, organisation=org))
+    worker = make_user(organisation=org, display_name="李四")
+    for change in ({"employee_no": "OLD-77", "display_name": "李四"}, {"employee_no": "NEW-78"}):
+        assert (
+            client.patch(f"/api/v1/users/{worker.id}", json=change, headers=admin).status_code
+            == 200
+        )
+    mine = login(worker)
+    plan = client.post(
+        "/api/v1/me/certificates/scan-upload",
+        json={"content_type": "image/png", "size": len(PNG)},
+        headers=mine,
+    ).get_json()
+    assert call_url(app, "PUT", plan["url"], PNG).status == 200
+    body = {
+        "kind": "skill",
+        "number": "S000777",
+        "issuer": "电力行业职业技能鉴定中心",
+        "skill_level": 3,
+        "issued_on": "2025-06-01",
+        "scan_key": plan["key"],
+    }
+    created = client.post("/api/v1/me/certificates", json=body, headers=mine)
+    assert created.status_code == 201, created.get_json()
+    store = runtime().object_store
+    assert store.head(plan["key"]).size == len(PNG)
+
+    assert client.post(f"/api/v1/users/{worker.id}/anonymise", headers=admin).status_code == 200
+    with pytest.raises(ObjectNotFound):
+        store.head(plan["key"])
+    exported = client.get(f"/api/v1/users/{worker.id}/personal-data", headers=admin).get_json()
+    [certificate] = exported["data"]["certificates"]
+    assert certificate["number"] == "S000777" and certificate["scan_key"] is None
+    log = str(exported["data"]["account_audit"])
+    assert "OLD-77" not in log and "NEW-78" not in log
+    assert "profile_changed" in log  # that it changed stays
