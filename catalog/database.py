@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import enum
+import fcntl
+import tempfile
 import uuid
+import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import DateTime, Enum, MetaData
+from sqlalchemy import DateTime, Enum, MetaData, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
@@ -71,3 +77,36 @@ def upsert(model: Any) -> Any:
     for the database in use: PostgreSQL in production, SQLite embedded."""
     dialect = db.session.get_bind().dialect.name
     return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(model.__table__)
+
+
+@contextmanager
+def single_flight(name: str) -> Iterator[bool]:
+    """Whether this caller holds ``name`` now, across threads, processes and machines: one
+    task consumer drains the search outbox while another finds it taken and stands aside.
+    PostgreSQL: a session advisory lock on a connection of its own; SQLite (one machine): a
+    file lock beside the database file."""
+    engine = db.engine
+    if engine.dialect.name == "postgresql":
+        key = zlib.crc32(name.encode())  # advisory locks are keyed by number
+        with engine.connect() as connection:
+            held = bool(connection.scalar(text("SELECT pg_try_advisory_lock(:k)"), {"k": key}))
+            try:
+                yield held
+            finally:
+                if held:
+                    connection.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": key})
+                connection.commit()
+        return
+    database = engine.url.database
+    memory = not database or database == ":memory:"
+    folder = Path(tempfile.gettempdir()) if memory else Path(str(database)).parent
+    with (folder / f".{name}.lock").open("w") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select, update
+from sqlalchemy import ColumnElement, Select, and_, delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from catalog.accounts.departments import get_department
@@ -77,12 +77,12 @@ def enrol(user: User, course_id: int) -> Enrolled:
 
 
 def unenrol(user: User, course_id: int) -> None:
-    enrolment = db.session.scalar(
-        select(Enrolment).where(Enrolment.user_id == user.id, Enrolment.course_id == course_id)
+    """Leave a course; leaving twice, or from two phones at once, changes nothing (one DELETE:
+    reading the row first let a second phone delete it in between)."""
+    db.session.execute(
+        delete(Enrolment).where(Enrolment.user_id == user.id, Enrolment.course_id == course_id)
     )
-    if enrolment is not None:
-        db.session.delete(enrolment)
-        db.session.commit()
+    db.session.commit()
 
 
 def applies_to(user: User) -> ColumnElement[bool]:

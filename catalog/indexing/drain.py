@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import delete, func, select, update
 
 from catalog.clock import utcnow
-from catalog.database import db
+from catalog.database import db, single_flight
 from catalog.indexing.documents import documents
 from catalog.indexing.models import OutboxEntry
 from search.interfaces import IndexMissing, SearchEngine, SearchError
@@ -32,8 +32,19 @@ def drain(
 ) -> dict[str, int]:
     """Apply due outbox rows to the engine; on failure they wait with back-off.
 
-    ``ensure(index)`` creates an index that does not exist yet.
+    ``ensure(index)`` creates an index that does not exist yet. One drain runs at a time: one
+    that finds another running returns ``busy`` and leaves the rows to it (the running drain
+    reads again until none is due; the schedule catches a row committed as it finishes).
     """
+    with single_flight("search-drain") as held:
+        if not held:
+            return {"applied": 0, "failed": 0, "more": 0, "busy": 1}
+        return _drain(engine, ensure, batch=batch, rounds=rounds)
+
+
+def _drain(
+    engine: SearchEngine, ensure: Callable[[str], None], *, batch: int, rounds: int
+) -> dict[str, int]:
     applied = failed = 0
     more = False
     for round_number in range(rounds):

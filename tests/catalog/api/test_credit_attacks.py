@@ -9,9 +9,12 @@ from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
+from sqlalchemy import delete, event
 
 from catalog.accounts.models import Organisation, Role, User
 from catalog.clock import local_day, utcnow
+from catalog.courses import enrolment
+from catalog.courses.models import Enrolment
 from catalog.credits.models import CreditAudit
 from catalog.database import db
 from catalog.lectures.models import Microlecture
@@ -307,3 +310,35 @@ def test_contest_awards_skip_the_awarding_admin_and_bands_give_their_best(
         f"/api/v1/credit-rules/{wide['id']}/apply", json={"dry_run": False}, headers=second
     ).get_json()
     assert [(a["user_id"], a["credits"]) for a in applied["awards"]] == [(admin_user.id, 5.0)]
+
+
+def test_two_phones_leaving_a_course_at_once_both_succeed(
+    app: Any, client: FlaskClient, org_world: Any, make_course: Callable[..., int]
+) -> None:
+    """Both leaves read the enrolment and the second deleted a row already gone: 500 (seen once
+    in a full run). Here the other phone leaves between this one's read and its delete."""
+    course = make_course(org_world.organisation)
+    path = f"/api/v1/me/courses/{course}"
+    assert client.put(path, headers=org_world.learner_h).status_code in (200, 201)
+    user_id = org_world.learner.id
+    left = []
+
+    def other_phone_leaves(*_: Any) -> None:
+        if not left:  # its own connection, its own transaction
+            with db.engine.begin() as other:
+                gone = other.execute(
+                    delete(Enrolment).where(
+                        Enrolment.user_id == user_id, Enrolment.course_id == course
+                    )
+                )
+                left.append(gone.rowcount)
+
+    with app.app_context():
+        session = db.session()
+        event.listen(session, "before_flush", other_phone_leaves)
+        try:
+            enrolment.unenrol(session.get(User, user_id), course)
+        finally:
+            event.remove(session, "before_flush", other_phone_leaves)
+    assert left in ([], [1])
+    assert client.get("/api/v1/me/courses", headers=org_world.learner_h).get_json()["items"] == []

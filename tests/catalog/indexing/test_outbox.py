@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from catalog.accounts.models import Role
 from catalog.banks.models import Question, QuestionStatus, QuestionType
-from catalog.database import db
+from catalog.database import db, single_flight
 from catalog.indexing import drain
 from catalog.indexing import services as search
 from catalog.indexing.models import OutboxEntry
@@ -126,3 +126,28 @@ def test_a_long_outbox_is_drained_in_runs_that_continue(
         )
         == 0
     )
+
+
+def test_one_drain_at_a_time_across_consumers(
+    app: Flask, client: FlaskClient, login_as: Callable[..., dict]
+) -> None:
+    """Two consumers drained the same rows at once (three 27 s drains of one backlog under
+    ``make load PROFILE=production``), and the slower could write an older document over a
+    newer one. A drain that finds another running leaves the rows to it."""
+    editor = login_as(Role.EDITOR)
+    bank = client.post("/api/v1/banks", json={"name": "题库"}, headers=editor).get_json()["id"]
+    with single_flight("search-drain") as first:  # another consumer is draining
+        assert first
+        with single_flight("search-drain") as second:
+            assert not second  # the same name, held elsewhere
+        created = client.post(
+            f"/api/v1/banks/{bank}/questions", json=_question("验电器使用前应检查"), headers=editor
+        ).get_json()
+        row = db.session.scalars(
+            select(OutboxEntry).where(OutboxEntry.doc_id == str(created["id"]))
+        ).one()
+        assert row.done_at is None  # this commit's drain stood aside
+        assert search.drain() == {"applied": 0, "failed": 0, "more": 0, "busy": 1}
+    assert search.drain()["applied"] == 1
+    db.session.refresh(row)
+    assert row.done_at is not None
