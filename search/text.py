@@ -30,9 +30,20 @@ def _is_noise(char: str) -> bool:
     return category[0] in {"P", "Z", "S", "C"}  # punctuation, spaces, symbols, control
 
 
+_MEANING = {"-", "\u2212"}  # minus signs: +5 and -5 differ
+
+
+def _is_noise_when_compared(char: str) -> bool:
+    """Math symbols (< > = + ± ≥ ≤ ×) and minus signs are meaning: I>Ie is not I<Ie."""
+    if char in _MEANING or unicodedata.category(char) == "Sm":
+        return False
+    return _is_noise(char)
+
+
 def squeeze(text: str) -> str:
-    """``fold``, then drop whitespace, punctuation and symbols: the skeleton used to compare."""
-    return "".join(ch for ch in fold(text) if not _is_noise(ch))
+    """``fold``, then drop whitespace, punctuation and symbols other than math ones: the
+    skeleton used to compare answers, options and questions."""
+    return "".join(ch for ch in fold(text) if not _is_noise_when_compared(ch))
 
 
 # --- analysis for the search engines -------------------------------------------------------

@@ -52,6 +52,7 @@ PART_NAMES = {
     "reference": "参考答案 / reference answer",
     "synonyms": "关键词同义词 / keyword synonyms",
     "accepted": "数值题的其他正确答案 / further accepted numbers",
+    "images": "题干图片 / stem images",
 }
 
 
@@ -64,6 +65,7 @@ def lost_parts(format: str, question: dict[str, Any]) -> list[str]:
         "tags": bool(question.get("tags")),
         "difficulty": question.get("difficulty", 3) != 3,
         "usage": question.get("usage", "both") != "both",
+        "images": bool(question.get("stem_images")),  # no export carries the image files
     }
     kept = KEPT_PARTS[format]
     lost = [part for part, there in present.items() if there and part not in kept]
@@ -84,6 +86,7 @@ def as_plain(version: QuestionVersion) -> dict[str, Any]:
         "tags": version.tags,
         "source": version.source,
         "usage": version.usage.value,
+        "stem_images": version.stem_images,
     }
 
 

@@ -14,6 +14,7 @@ Answer keys by type:
 from __future__ import annotations
 
 import hashlib
+import re
 from typing import Any
 
 from catalog.banks.models import QuestionType, QuestionUsage
@@ -61,9 +62,27 @@ def _is_number(text: str) -> bool:
     return True
 
 
+# Control characters a text may hold after Word or Excel (Shift+Enter is \x0b): line breaks
+# become line breaks, the rest go — no export format can hold them (XML refuses them outright)
+_LINE_BREAKS = re.compile(r"[\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")
+_CONTROLS = re.compile(r"[\x00-\x08\x0e-\x1b\x1f\x7f-\x84\x86-\x9f\ufffe\uffff]")
+
+
+def without_controls(value: Any) -> Any:
+    """``value`` with every text in it free of control characters (dicts and lists walked)."""
+    if isinstance(value, str):
+        return _CONTROLS.sub("", _LINE_BREAKS.sub("\n", value))
+    if isinstance(value, dict):
+        return {key: without_controls(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [without_controls(item) for item in value]
+    return value
+
+
 def check(data: dict[str, Any]) -> tuple[dict[str, Any], Problems]:
     """The question normalised, and its problems by field (empty when valid)."""
     problems: Problems = {}
+    data = without_controls(data)
     try:
         qtype = QuestionType(str(data.get("type")))
     except ValueError:

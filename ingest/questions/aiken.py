@@ -48,6 +48,8 @@ def read(raw: bytes) -> Iterator[Candidate]:
             yield _finished(open_question, number, answer.group(1))
             open_question = None
             continue
+        # a stem line right after a stem line (no options between): one stem over two lines
+        follows = open_question is not None and not open_question.options
         if open_question is not None:
             produced = True
             yield _refused(
@@ -55,7 +57,7 @@ def read(raw: bytes) -> Iterator[Candidate]:
                 f"第 {open_question.line} 行开始的题目在第 {number} 行下一题开始前未完成 / "
                 f"Question not completed before next question start on line {number}",
             )
-        open_question = _Open(number, line)
+        open_question = _Open(number, line, follows_unfinished=follows)
     if open_question is not None:
         produced = True
         yield _refused(
@@ -72,6 +74,7 @@ class _Open:
     line: int
     stem: str
     options: list[dict[str, str]] = field(default_factory=list)
+    follows_unfinished: bool = False  # its stem line may be the rest of the one before
 
 
 def _refused(line: int, message: str) -> Candidate:
@@ -82,6 +85,15 @@ def _refused(line: int, message: str) -> Candidate:
 
 
 def _finished(question: _Open, line: int, answer: str) -> Candidate:
+    if question.follows_unfinished:
+        # Moodle stops the import here; stored alone, the stem would lose its first line(s)
+        return _refused(
+            question.line,
+            f"第 {question.line} 行的题干紧接在未完成的题目之后，像是跨行题干的后半部分；"
+            f"Aiken 的题干只能一行 / the stem on line {question.line} follows an unfinished "
+            "question: it looks like the rest of a stem over several lines, and an Aiken stem "
+            "is one line",
+        )
     if len(question.options) < 2:
         return _refused(
             line,

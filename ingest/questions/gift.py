@@ -21,7 +21,7 @@ from ingest.questions.common import (
     decode_text,
     encoding_note,
 )
-from ingest.questions.markup import html_to_text, looks_like_html
+from ingest.questions.markup import html_to_text, image_sources, looks_like_html
 
 SPECIALS = "~=#{}:"
 BLANK = "____"
@@ -78,6 +78,15 @@ def _find(text: str, target: str, start: int = 0) -> int:
             return index
         index += 1
     return -1
+
+
+def _split_unescaped(text: str, separator: str) -> list[str]:
+    """``text`` split at each unescaped ``separator`` (an escaped one stays inside its part)."""
+    parts, start = [], 0
+    while (at := _find(text, separator, start)) >= 0:
+        parts.append(text[start:at])
+        start = at + len(separator)
+    return [*parts, text[start:]]
 
 
 def unescape(text: str) -> str:
@@ -152,11 +161,15 @@ def _render(raw: str, default: str | None, *, own_marker: bool = True) -> str:
     return text.strip()
 
 
+_WEIGHT = re.compile(r"^%(-?\d+(?:\.\d+)?)%")
+_WILDCARD = re.compile(r"(?<!\\)\*")
+
+
 def _weight_and_text(raw: str, markup: str | None) -> tuple[float | None, str, str]:
     """``%50%answer#feedback`` → (50, "answer", "feedback")."""
     raw = raw.strip()
     weight = None
-    match = re.match(r"^%(-?\d+(?:\.\d+)?)%", raw)
+    match = _WEIGHT.match(raw)
     if match:
         weight = float(match.group(1))
         raw = raw[match.end() :]
@@ -246,6 +259,12 @@ def _question(body: str, location: Location, category: str | None) -> Candidate:
             "full-width ＝ or ～: GIFT needs = and ~"
         )
         return candidate
+    if re.search(r"(?<!\\)[=~]", answers) and re.search(r"(^|\s)[＝～]", answers):
+        candidate.warn(
+            "答案中有前面是空格的全角 ＝ 或 ～，按文字读取；如果它是答案标记，应为半角 = 或 ~，否则"
+            "几个选项被读成了一个 / a full-width ＝ or ～ after a space is read as text: if it "
+            "marks an answer, write = or ~, else two options were read as one"
+        )
 
     def text_of(part: str) -> str:
         return _render(part, markup)
@@ -276,6 +295,12 @@ def _question(body: str, location: Location, category: str | None) -> Candidate:
     if category:
         data["tags"] = [category]  # the path whole, as Moodle XML's
     candidate.data = data
+    linked = image_sources(body)
+    if linked:  # GIFT embeds no files: each image is a link the bank does not keep
+        candidate.warn(
+            f"图片未保留：{'、'.join(linked)} / images are not kept: {', '.join(linked)}",
+            "stem_images",
+        )
     body_text = answers.strip()
     try:
         if body_text == "":
@@ -283,7 +308,7 @@ def _question(body: str, location: Location, category: str | None) -> Candidate:
             data["answer"] = {"manual": True, "keywords": [], "reference": ""}
         elif body_text.partition("#")[0].strip().lower() in {"t", "true", "f", "false"}:
             # Moodle trims what stands before the first # and then looks for T, TRUE, F, FALSE
-            verdict, *feedbacks = body_text.split("#")
+            verdict, *feedbacks = _split_unescaped(body_text, "#")
             written = verdict.strip()
             if written not in {"T", "TRUE", "F", "FALSE"}:
                 candidate.warn(
@@ -401,12 +426,22 @@ def _score(marker: str, weight: float | None) -> float:
 
 def _choices_or_short(candidate: Candidate, body: str, markup: str | None) -> None:
     parts = _split_answers(body)
-    if any("->" in raw for _m, raw in parts):
+    if "->" in body and not any(marker == "~" for marker, _raw in parts):
+        # Moodle: = and -> without any ~ make a matching question
         raise _Unsupported("暂不支持匹配题 / matching questions are not supported")
     if len(parts) == 1 and parts[0][0] == "":
         parts = [("=", parts[0][1])]  # {One}: a short answer of one accepted text
     if not parts or any(marker == "" for marker, _ in parts):
         raise _Unsupported("答案部分无法识别 / the answer block cannot be read")
+    choices = any(marker == "~" for marker, _raw in parts)
+    weighted_equals = [raw.strip() for m, raw in parts if m == "=" and _WEIGHT.match(raw.strip())]
+    if choices and weighted_equals:
+        # Moodle's multiple choice reads no weight after =: full marks, "%50%" in the text
+        raise _Unsupported(
+            f"选择题中 = 后的权重（{weighted_equals[0][:20]}）Moodle 不读：该答案满分，权重成为答案"
+            f"文字；部分得分请写 ~%50%… / Moodle reads no weight after = in a multiple-choice "
+            "question: that answer earns full marks with the weight in its text; write ~%50%…"
+        )
     rights = [(m, *_weight_and_text(raw, markup)) for m, raw in parts]
     outside = [w for _m, w, _t, _f in rights if w is not None and not -100 <= w <= 100]
     if outside:
@@ -524,6 +559,14 @@ def _short_answer(candidate: Candidate, rights: list[tuple[str, float | None, st
         )
     if not accepted:
         raise _Unsupported("没有完全正确的答案 / no fully right answer")
+    wild = [text for text in accepted if _WILDCARD.search(text)]
+    if wild:
+        raise _Unsupported(
+            f"答案含通配符 *（{'、'.join(wild)}），本题库按原文比较，无法保存；"
+            f"要写星号本身请用 \\* / the answer {wild[0]!r} holds Moodle's wildcard *: the "
+            "bank compares texts as written (write \\* for a star)"
+        )
+    accepted = [text.replace("\\*", "*") for text in accepted]
     if partial:
         candidate.warn(
             f"部分得分答案未保留：{'、'.join(partial)} / partial-credit answers not kept", "answer"
@@ -562,6 +605,19 @@ def expressible(question: dict[str, Any]) -> str | None:
         return "GIFT 只能表达单空填空题 / GIFT holds one blank per question"
     if qtype == "short_answer" and question["answer"].get("keywords"):
         return "GIFT 的问答题不含评分关键词 / GIFT essays carry no scoring keywords"
+    if qtype == "fill_blank" and any(
+        "->" in accepted for blank in question["answer"]["blanks"] for accepted in blank["accepted"]
+    ):
+        return "答案含 ->，Moodle 会读成匹配题 / an answer holding -> reads as a matching question"
+    if qtype == "single_choice" and any(
+        _WEIGHT.match(o["text"])
+        for o in question["options"]
+        if o["label"] in question["answer"]["correct"]
+    ):
+        return (
+            "正确选项以 %数字% 开头，Moodle 会读成别的文字 / the right option starts like a "
+            "weight, which Moodle reads otherwise"
+        )
     return None
 
 
@@ -623,15 +679,18 @@ def _gift(question: dict[str, Any]) -> str:
             else:
                 inner = "#" + " ".join(f"={value}:{spread}" for value in blank["accepted"])
         else:
-            inner = " ".join(_answer("=", accepted) for accepted in blank["accepted"])
+            inner = " ".join(  # a star as written, not Moodle's wildcard
+                _answer("=", accepted).replace("*", "\\*") for accepted in blank["accepted"]
+            )
         if BLANK in stem:
             before, _, after = stem.partition(BLANK)
             return f"{title}{escape(before)}{{{inner}{general}}}{escape(after)}"
         return f"{title}{escape(stem)}{{{inner}{general}}}"
     correct = set(answer["correct"])
     if qtype == "single_choice":
-        choices = " ".join(
-            _answer("=" if o["label"] in correct else "~", o["text"]) + _feedback(o)
+        choices = " ".join(  # Moodle reads no weight after = here (expressible refuses one)
+            (f"={_written(o['text'])}" if o["label"] in correct else _answer("~", o["text"]))
+            + _feedback(o)
             for o in question["options"]
         )
     else:

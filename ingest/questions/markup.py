@@ -75,6 +75,14 @@ _NOT_A_TAG = re.compile(r"<(?![A-Za-z/!?])")
 _NOT_A_KNOWN_TAG = re.compile(rf"<(?!/?(?:{_TAG_NAMES})\b[^<>]*>|!--)", re.IGNORECASE)
 
 
+_IMAGE = re.compile(r"""<img\b[^>]*?\bsrc\s*=\s*["']?([^"'\s>]*)""", re.IGNORECASE)
+
+
+def image_sources(markup: str) -> list[str]:
+    """The ``src`` of each ``<img>`` in ``markup`` (empty for none)."""
+    return _IMAGE.findall(markup)
+
+
 def looks_like_html(text: str) -> bool:
     return HTML_TAG.search(text) is not None
 

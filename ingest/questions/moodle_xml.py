@@ -19,7 +19,7 @@ from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
 
 from ingest.questions.common import GB, Candidate, FileRefused, Location, category_tag, decode_utf8
-from ingest.questions.markup import html_to_text, text_to_html
+from ingest.questions.markup import html_to_text, image_sources, text_to_html
 
 SUPPORTED = {"multichoice", "truefalse", "shortanswer", "numerical", "essay"}
 NAMES = {
@@ -37,13 +37,20 @@ NAMES = {
 def _text(element: ET.Element | None, markup: str | None = None) -> str:
     if element is None:
         return ""
-    node = element.find("text")
-    raw = (node.text if node is not None else element.text) or ""
+    raw = _raw(element)
     kind = markup or element.get("format", "html")
     # Markdown is kept as written (its blank lines and indentation are its meaning)
     if kind == "moodle_auto_format":  # plain text that may hold HTML tags
         return html_to_text(raw, known_tags_only=True)
     return html_to_text(raw) if kind == "html" else raw.strip()
+
+
+def _raw(element: ET.Element | None) -> str:
+    """The text of an element as written (HTML unread)."""
+    if element is None:
+        return ""
+    node = element.find("text")
+    return (node.text if node is not None else element.text) or ""
 
 
 def _lines_of_questions(text: str) -> list[int]:
@@ -123,6 +130,15 @@ def _question(
         return candidate
     question_text = element.find("questiontext")
     stem = _text(question_text)
+    elsewhere = [
+        src for src in image_sources(_raw(question_text)) if not src.startswith("@@PLUGINFILE@@")
+    ]
+    if elsewhere:  # the bank keeps images it holds, not links that may die
+        candidate.warn(
+            f"题干中的外部图片未保留：{'、'.join(elsewhere)} / images linked from elsewhere are "
+            "not kept",
+            "stem_images",
+        )
     for file in question_text.findall("file") if question_text is not None else []:
         try:
             candidate.images.append(
@@ -152,7 +168,21 @@ def _question(
         "tags": tags,
         "source": name,
     }
-    answers = [(float(a.get("fraction", "0") or 0), _text(a), a) for a in element.findall("answer")]
+    answers = []
+    for answer in element.findall("answer"):
+        written = answer.get("fraction", "0") or "0"
+        try:
+            fraction = float(written)
+        except ValueError:
+            fraction = math.nan
+        if not math.isfinite(fraction):
+            candidate.refuse(
+                f"答案“{_text(answer)}”的得分 fraction=“{written}”不是数字 / the answer's fraction "
+                f"{written!r} is not a number",
+                "answer",
+            )
+            return candidate
+        answers.append((fraction, _text(answer), answer))
     if qtype == "multichoice":
         single = (element.findtext("single") or "true").strip().lower() in {"true", "1"}
         options = []
@@ -161,6 +191,12 @@ def _question(
             said = _text(answer.find("feedback"))
             if said:
                 option["feedback"] = said
+            if image_sources(_raw(answer)) or answer.find("file") is not None:
+                candidate.warn(
+                    f"选项 {option['label']} 中的图片未保留，只保留了文字“{text}” / the image in "
+                    f"option {option['label']} is not kept, only its text",
+                    "options",
+                )
             options.append(option)
         correct = _multichoice_key(
             candidate,

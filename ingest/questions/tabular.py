@@ -14,7 +14,8 @@ import itertools
 import re
 import unicodedata
 import zipfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from decimal import Decimal
 from pathlib import Path
 from typing import IO, Any
 from xml.etree.ElementTree import ParseError
@@ -556,7 +557,9 @@ def _candidate(
     elif qtype == "fill_blank":
         blanks = blank_answers(data["stem"], answer, values)
         data["answer"] = {
-            "blanks": [parse_blank(blank) for blank in blanks],
+            "blanks": [
+                parse_blank(blank, lambda said: candidate.warn(said, "answer")) for blank in blanks
+            ],
             "ordered": parse_true_false(values.get("blank_order", "")) is not False
             and values.get("blank_order", "").strip() not in UNORDERED_WORDS,
         }
@@ -573,7 +576,7 @@ def _candidate(
 
 
 INSTRUCTION_SHEETS = {"说明", "填写说明", "使用说明", "导入说明", "instructions", "readme", "help"}
-_FEEDBACK_LINE = re.compile(r"^\s*([A-Ja-j])\s*[:：.、．]\s*(.+?)\s*$")
+_FEEDBACK_START = re.compile(r"(?:^|(?<=[\n|；;]))[ \t]*([A-Ja-j])[ \t]*[:：.、．][ \t]*")
 
 
 def _excel_value(value: Any) -> bool:
@@ -592,6 +595,17 @@ ANSWER_FIELDS = {"answer", *(f"blank_{n}" for n in range(1, 13))}
 def _warn_excel_values(
     candidate: Candidate, typed: set[str], cells: list[str], header: dict[int, str]
 ) -> None:
+    if candidate.data.get("type") in {"single_choice", "multiple_choice"}:
+        for index, name in header.items():
+            if name in typed and name.startswith("option_") and index < len(cells):
+                label = name.removeprefix("option_")
+                candidate.warn(
+                    f"选项{label}单元格是 Excel 的数字或日期，保存为“{cells[index]}”；Excel 显示的"
+                    "可能不同（如 25%、1:2、3月1日），请核对，或把选项列设为文本 / option "
+                    f"{label} is an Excel number or date, kept as {cells[index]!r}: check it",
+                    "options",
+                )
+        return
     if candidate.data.get("type") != "fill_blank":
         return
     for index, name in header.items():
@@ -605,12 +619,16 @@ def _warn_excel_values(
 
 
 def option_feedback(raw: str) -> dict[str, str]:
-    """``A：先验电\nB：调度不能代替验电`` (lines or | between) → feedback by option label."""
+    """``A：先验电\nB：调度不能代替验电`` (lines, |, ； or ; between) → feedback by option
+    label; a line without a label continues the feedback before it."""
+    text = raw or ""
     found = {}
-    for line in re.split(r"[\n|]+", raw or ""):
-        match = _FEEDBACK_LINE.match(line)
-        if match:
-            found[match.group(1).upper()] = match.group(2)
+    starts = list(_FEEDBACK_START.finditer(text))
+    ends = [following.start() for following in starts[1:]] + [len(text)]
+    for start, end in zip(starts, ends[: len(starts)], strict=True):
+        said = text[start.end() : end].strip().rstrip("；;|").strip()
+        if said:
+            found[start.group(1).upper()] = said
     return found
 
 
@@ -653,33 +671,49 @@ def _warn_if_mislabelled(candidate: Candidate, answer: str, blanks: list[str]) -
         )
 
 
+_NUMBER = r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?"
+_UNIT = r"[^\d\s±+\-.;；|%][^\d±;；|]*?"  # V, kV, Hz, ℃, 毫米 — no digits
 _TOLERANCE = re.compile(
-    r"^(?P<value>[^±]+?)\s*(?:±|\+-|\+/-)\s*(?P<spread>[\d.]+)\s*(?P<percent>%?)$"
+    rf"^(?P<value>{_NUMBER})\s*(?P<unit>{_UNIT})?\s*(?:±|\+-|\+/-)\s*(?P<spread>{_NUMBER})"
+    rf"\s*(?P<percent>%?)\s*(?P<unit_after>{_UNIT})?$"
 )
 
 
-def parse_blank(raw: str) -> dict[str, Any]:
+def parse_blank(raw: str, warn: Callable[[str], None] | None = None) -> dict[str, Any]:
     """``火线；相线`` → two accepted answers; ``3.14±0.01`` → a number with a tolerance;
-    ``220±5%`` → 220 within 11."""
+    ``220±5%`` → 220 within 11; ``220V±5%`` the same, its unit said to ``warn`` (the number is
+    graded, not the unit)."""
     match = _TOLERANCE.match(unicodedata.normalize("NFKC", raw).strip())
     if match:
-        try:
-            value, spread = match["value"].strip(), float(match["spread"])
-            if match["percent"]:
-                spread = round(abs(float(value)) * spread / 100, 12)
-            return {"accepted": [value], "tolerance": spread}
-        except ValueError:
-            pass
+        value, spread = match["value"], abs(float(match["spread"]))
+        if match["percent"]:
+            spread = round(abs(float(value)) * spread / 100, 12)
+        units = [u.strip() for u in (match["unit"], match["unit_after"]) if u and u.strip()]
+        if units and warn:
+            warn(
+                f"单位 {'、'.join(dict.fromkeys(units))} 未保留，只按数值 {value}±{_plain(spread)} "
+                f"评分 / the unit is not kept: the number is graded"
+            )
+        return {"accepted": [value], "tolerance": spread}
+    if "±" in raw and warn:
+        warn(
+            f"“{raw.strip()}”含 ± 却读不出数值和误差，按文字比较 / {raw.strip()!r} holds ± but no "
+            "number and tolerance: compared as text"
+        )
     return {
         "accepted": [a.strip() for a in re.split(r"[;；]", raw) if a.strip()],
         "tolerance": None,
     }
 
 
+def _plain(number: float) -> str:
+    """A number as people write it: 5e-05 is 0.00005, 11.0 is 11."""
+    return format(Decimal(repr(float(number))).normalize(), "f")
+
+
 def blank_text(blank: dict[str, Any]) -> str:
     if blank.get("tolerance") is not None:
-        spread = blank["tolerance"]
-        return f"{blank['accepted'][0]}±{int(spread) if float(spread).is_integer() else spread}"
+        return f"{blank['accepted'][0]}±{_plain(blank['tolerance'])}"
     return "；".join(blank["accepted"])
 
 

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from catalog.banks.exports import lost_parts
+from catalog.banks.validation import check
 from ingest.questions import aiken, gift, moodle_xml, tabular
 from ingest.questions.markup import html_to_text
 
@@ -50,10 +51,11 @@ def test_true_false_with_spaces_before_its_feedback_is_true_false(
 
 
 def test_equals_answers_none_worth_full_marks_are_refused_as_moodle_does() -> None:
-    """Any = makes Moodle's multichoice a single answer; no answer worth 100 % is refused."""
+    """Moodle's multiple choice reads no weight after =: each of these earns full marks, with
+    "%50%" in its text — not what the writer meant, so refused saying so."""
     question = one_gift("哪两项是安全工器具？{=%50%绝缘手套 =%50%验电器 ~扳手}")
     assert question.data == {}
-    assert any("100%" in message for message in errors(question))
+    assert any("Moodle" in message and "full marks" in message for message in errors(question))
 
 
 def test_a_single_choice_with_penalties_says_they_are_not_kept() -> None:
@@ -131,12 +133,13 @@ def test_options_that_start_like_a_weight_are_written_so_they_read_back() -> Non
             "options": [
                 {"label": "A", "text": "%50% 以下"},
                 {"label": "B", "text": "%80% 以上"},
+                {"label": "C", "text": "正常"},
             ],
-            "answer": {"correct": ["B"]},
+            "answer": {"correct": ["C"]},
         }
     )
-    assert [o["text"] for o in back.data["options"]] == ["%50% 以下", "%80% 以上"]
-    assert back.data["answer"] == {"correct": ["B"]}
+    assert [o["text"] for o in back.data["options"]] == ["%50% 以下", "%80% 以上", "正常"]
+    assert back.data["answer"] == {"correct": ["C"]}
 
 
 # --- Moodle XML ------------------------------------------------------------------------------
@@ -379,3 +382,158 @@ def test_separators_inside_accepted_answers_are_not_written_to_a_sheet() -> None
         "answer": {"blanks": [{"accepted": ["A|B"], "tolerance": None}], "ordered": True},
     }
     assert tabular.expressible(question)
+
+
+# --- a third attack --------------------------------------------------------------------------
+
+
+def test_stem_images_are_counted_lost_by_every_export() -> None:
+    question = {**ESSAY, "stem_images": ["banks/1/images/a.png"]}
+    for format in ("xlsx", "csv", "gift", "moodle_xml"):
+        assert "images" in lost_parts(format, question), format
+
+
+def test_control_characters_become_line_breaks_or_go_before_anything_is_stored() -> None:
+    clean, problems = check(
+        {
+            "type": "single_choice",
+            "stem": "以下正确的是\x0b（单选）\x07",
+            "options": [{"label": "A", "text": "甲\x0c乙"}, {"label": "B", "text": "丙"}],
+            "answer": {"correct": ["A"]},
+        }
+    )
+    assert problems == {}
+    assert clean["stem"] == "以下正确的是\n（单选）"
+    assert clean["options"][0]["text"] == "甲\n乙"
+    data, _count = moodle_xml.write([clean])
+    [back] = moodle_xml.read(data)  # well-formed
+    assert back.data["stem"] == clean["stem"]
+
+
+@pytest.mark.parametrize("fraction", ["100%", "abc", "nan"])
+def test_an_unreadable_xml_fraction_refuses_its_question_not_the_file(fraction: str) -> None:
+    xml = (
+        '<?xml version="1.0" encoding="UTF-8"?><quiz>'
+        '<question type="multichoice"><name><text>Q</text></name>'
+        '<questiontext format="plain_text"><text>哪个？</text></questiontext>'
+        f'<answer fraction="{fraction}"><text>甲</text></answer>'
+        '<answer fraction="0"><text>乙</text></answer></question>'
+        '<question type="truefalse"><name><text>Q2</text></name>'
+        '<questiontext format="plain_text"><text>对吗？</text></questiontext>'
+        '<answer fraction="100"><text>true</text></answer>'
+        '<answer fraction="0"><text>false</text></answer></question></quiz>'
+    )
+    first, second = moodle_xml.read(xml.encode())
+    assert first.data == {} and any(fraction in m for m in errors(first))
+    assert errors(second) == [] and second.data["answer"] == {"correct": True}
+
+
+def test_gift_wildcards_in_short_answers_are_refused_and_escaped_stars_are_stars() -> None:
+    assert one_gift("Capital of France? {=Par*}").data == {}
+    assert one_gift("任意？{=*}").data == {}
+    starred = one_gift("乘号？{=a\\*b}")
+    assert starred.data["answer"]["blanks"][0]["accepted"] == ["a*b"]
+    text, _ = gift.write([starred.data | {"options": []}])
+    assert one_gift(text.split("\n", 1)[1]).data["answer"] == starred.data["answer"]
+
+
+def test_true_false_feedback_keeps_its_escaped_hashes() -> None:
+    question = one_gift("2+2=4 {TRUE#Use \\# here#Right}")
+    assert "答错时：Use # here" in question.data["explanation"]
+    assert "答对时：Right" in question.data["explanation"]
+
+
+def test_a_full_width_answer_mark_among_half_width_ones_is_warned() -> None:
+    question = one_gift("首都是？{=北京 ~上海 ～广州}")
+    assert any("全角" in message for message in warnings(question))
+
+
+def test_images_the_bank_does_not_keep_are_said() -> None:
+    xml = (
+        '<?xml version="1.0" encoding="UTF-8"?><quiz><question type="multichoice">'
+        "<name><text>Q</text></name>"
+        '<questiontext format="html"><text><![CDATA[<p>如图，开关状态？</p>'
+        '<img src="https://example.com/k.png">]]></text></questiontext><single>true</single>'
+        '<answer fraction="100" format="html"><text><![CDATA[<img src="@@PLUGINFILE@@/a.png"> 甲]]>'
+        '</text><file name="a.png" encoding="base64">iVBORw0KGgo=</file></answer>'
+        '<answer fraction="0" format="html"><text>乙</text></answer></question></quiz>'
+    )
+    [question] = moodle_xml.read(xml.encode())
+    said = " ".join(warnings(question))
+    assert "图片" in said and "k.png" in said and "A" in said
+
+
+def test_feedback_for_several_options_in_one_line_goes_to_each() -> None:
+    assert tabular.option_feedback("A：错，因为x；B：对") == {"A": "错，因为x", "B": "对"}
+    assert tabular.option_feedback("A：错误。\n原因：未验电\nB：正确") == {
+        "A": "错误。\n原因：未验电",
+        "B": "正确",
+    }
+
+
+@pytest.mark.parametrize(
+    ("written", "accepted", "tolerance", "unit"),
+    [
+        ("220V±5%", "220", 11.0, "V"),
+        ("50Hz±0.5", "50", 0.5, "Hz"),
+        ("3.14159±5e-05", "3.14159", 5e-05, None),
+    ],
+)
+def test_tolerances_with_units_or_exponents_are_numbers(
+    written: str, accepted: str, tolerance: float, unit: str | None
+) -> None:
+    [question] = csv_rows(f"填空题,额定值为____。,{written},")
+    [blank] = question.data["answer"]["blanks"]
+    assert blank["accepted"] == [accepted]
+    assert blank["tolerance"] == pytest.approx(tolerance)
+    if unit:
+        assert any(unit in message for message in warnings(question))
+
+
+def test_small_tolerances_are_written_without_exponents() -> None:
+    blank = {"accepted": ["3.14159"], "tolerance": 5e-05}
+    assert tabular.blank_text(blank) == "3.14159±0.00005"
+    assert tabular.parse_blank(tabular.blank_text(blank)) == blank
+
+
+def test_arrows_in_choices_are_choices_and_in_a_fill_in_not_written() -> None:
+    question = one_gift("合闸操作顺序？{=断路器->隔离开关 ~隔离开关->断路器}")
+    assert question.data["type"] == "single_choice"
+    assert question.data["options"][0]["text"] == "断路器->隔离开关"
+    arrow = {
+        "type": "fill_blank",
+        "stem": "顺序____",
+        "options": [],
+        "answer": {"blanks": [{"accepted": ["a->b"], "tolerance": None}], "ordered": True},
+    }
+    assert gift.expressible(arrow)
+
+
+def test_a_weight_after_equals_in_choices_is_refused_moodle_gives_full_marks() -> None:
+    question = one_gift("优惠？{=%50%半价 ~无}")
+    assert question.data == {}
+    assert any("~%50%" in message for message in errors(question))
+
+
+def test_a_right_option_starting_like_a_weight_is_not_written_to_gift() -> None:
+    question = {
+        "type": "single_choice",
+        "stem": "优惠？",
+        "options": [{"label": "A", "text": "%50%折扣"}, {"label": "B", "text": "无"}],
+        "answer": {"correct": ["A"]},
+    }
+    assert gift.expressible(question)
+
+
+def test_aiken_stem_over_two_lines_refuses_both_parts() -> None:
+    parts = list(aiken.read("第一行题干\n第二行\nA. 甲\nB. 乙\nANSWER: A\n".encode()))
+    assert all(part.data == {} for part in parts)
+    assert any("一行" in message for part in parts for message in errors(part))
+
+
+def test_symbols_are_meaning_when_answers_and_options_are_compared() -> None:
+    from search.text import squeeze
+
+    assert squeeze("<") == "<" and squeeze("I>Ie") != squeeze("I<Ie")
+    assert squeeze("+5") != squeeze("-5") and squeeze("≥") != squeeze("≤")
+    assert squeeze("验 电，") == squeeze("验电")  # spaces and punctuation still fold

@@ -544,3 +544,28 @@ def test_answers_excel_keeps_as_numbers_or_dates_are_warned_and_read_as_shown(
         assert any("Excel" in message for message in _warnings(row)), row.data
     assert formula.data["answer"]["blanks"][0]["accepted"] == ["0.1"]
     assert _warnings(whole) == []  # a whole number reads as Excel shows it
+
+
+def test_option_cells_excel_keeps_as_numbers_or_dates_are_warned(tmp_path: Path) -> None:
+    """An option typed 1:2 became a time, 25% became 0.25, 3月1日 a date: the option a learner
+    reads is not the one the editor typed, and nothing said so (third attack on issue 17)."""
+    path = tmp_path / "q.xlsx"
+    book = xlsxwriter.Workbook(str(path))
+    sheet = book.add_worksheet("单选题")
+    sheet.write_row(0, 0, ["题干", "选项A", "选项B", "选项C", "答案"])
+    sheet.write(1, 0, "变比为？")
+    sheet.write_datetime(
+        1, 1, datetime(1899, 12, 31, 1, 2), book.add_format({"num_format": "h:mm"})
+    )
+    sheet.write_number(1, 2, 0.25, book.add_format({"num_format": "0%"}))
+    sheet.write(1, 3, "1:3")
+    sheet.write(1, 4, "A")
+    sheet.write(2, 0, "工频？")
+    sheet.write_number(2, 1, 50)
+    sheet.write_number(2, 2, 60)
+    sheet.write(2, 4, "A")
+    book.close()
+    typed, whole = read_xlsx(path)
+    said = " ".join(_warnings(typed))
+    assert "选项A" in said and "选项B" in said and "选项C" not in said
+    assert _warnings(whole) == []
