@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import DateTime, Enum, MetaData, text
+from sqlalchemy import DateTime, Enum, MetaData, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
@@ -110,3 +110,16 @@ def single_flight(name: str) -> Iterator[bool]:
             yield True
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def lock_row(model: Any, ident: Any) -> None:
+    """Serialise the writers of one row's world (an organisation's department tree) from here
+    to the commit: PostgreSQL locks the row; SQLite ends the read its transaction began and
+    takes the database's write lock now. Rows read before are reloaded: what follows sees what
+    the last writer left. Call it before changing anything."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(select(model.id).where(model.id == ident).with_for_update())
+    else:
+        db.session.commit()  # nothing pending yet: only the snapshot of earlier reads ends
+        db.session.execute(update(model).where(model.id == ident).values(id=model.id))
+    db.session.expire_all()

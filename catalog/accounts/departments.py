@@ -15,10 +15,11 @@ from sqlalchemy import func, literal, select, update
 from catalog.accounts import audit
 from catalog.accounts.models import Department, Organisation, User
 from catalog.accounts.scope import in_subtree, manages_department, scope_of, subtree_ids
-from catalog.database import db
+from catalog.database import db, lock_row
 from catalog.errors import Conflict, Invalid, NotFound, PermissionDenied
+from ingest.roster import PATH_SEPARATORS
 
-MAX_DEPTH = 30  # deeper than any enterprise; keeps a path within its column
+MAX_DEPTH = 15  # deeper than any enterprise; bounds what one roster row can create
 NAME_SIZE = 100
 
 
@@ -32,10 +33,11 @@ class DepartmentView:
 
 def _name(raw: str) -> str:
     name = " ".join(raw.split())
-    if not name or len(name) > NAME_SIZE or "/" in name:
+    # a separator of roster paths (/ ／ > ＞ \ " - ") would make the name two departments there
+    if not name or len(name) > NAME_SIZE or PATH_SEPARATORS.search(name):
         raise Invalid(
-            f"部门名称为 1–{NAME_SIZE} 个字，且不含 / / a department name is 1–{NAME_SIZE} "
-            "characters without /",
+            f"部门名称为 1–{NAME_SIZE} 个字，且不含 /、>、\\ 或“ - ” / a department name is "
+            f"1–{NAME_SIZE} characters without /, >, \\ or ' - '",
             details={"name": ["invalid"]},
         )
     return name
@@ -46,6 +48,19 @@ def get_department(actor: User, department_id: int) -> Department:
     if department is None or not manages_department(actor, department):
         raise NotFound("部门不存在 / No such department", details={"id": department_id})
     return department
+
+
+def lock_tree(organisation_id: int) -> None:
+    """One change to an organisation's departments (or who sits in them) at a time: two moves
+    under each other, two merges into each other, a deletion and a move of a member into the
+    department each read what the other left, not a tree about to change."""
+    lock_row(Organisation, organisation_id)
+
+
+def _changing(actor: User, department_id: int) -> Department:
+    """The department, read again once its organisation's tree is locked for this change."""
+    lock_tree(get_department(actor, department_id).organisation_id)
+    return get_department(actor, department_id)
 
 
 def _organisation_for(actor: User, organisation_code: str | None) -> Organisation:
@@ -90,9 +105,11 @@ def create_department(
             raise PermissionDenied(
                 "只能在所辖部门之下新建部门 / Create departments inside your own department"
             )
+        lock_tree(organisation.id)  # two roots of one name at once: the second sees the first
+        organisation = _organisation_for(actor, organisation_code)
         parent = None
     else:
-        parent = get_department(actor, parent_id)
+        parent = _changing(actor, parent_id)
         organisation = db.session.get(Organisation, parent.organisation_id)  # type: ignore[assignment]
         if parent.path.count("/") - 1 >= MAX_DEPTH:
             raise Invalid(f"部门层级最多 {MAX_DEPTH} 级 / at most {MAX_DEPTH} levels")
@@ -157,7 +174,7 @@ def path_names(organisation_id: int) -> dict[int, list[str]]:
 
 
 def rename_department(actor: User, department_id: int, name: str) -> Department:
-    department = get_department(actor, department_id)
+    department = _changing(actor, department_id)
     name = _name(name)
     _check_unique(department.organisation_id, department.parent_id, name, department.id)
     before = department.name
@@ -201,7 +218,7 @@ def _height(department: Department) -> int:
 
 
 def move_department(actor: User, department_id: int, parent_id: int | None) -> Department:
-    department = get_department(actor, department_id)
+    department = _changing(actor, department_id)
     root = scope_of(actor)
     if root is not None and department.id == root.id:
         raise PermissionDenied("不能移动自己所辖的部门 / You cannot move your own department")
@@ -232,7 +249,7 @@ def move_department(actor: User, department_id: int, parent_id: int | None) -> D
 def merge_departments(actor: User, source_id: int, target_id: int) -> Department:
     """The source's members and teams join the target; the source goes. Rules that named the
     source name the target."""
-    source = get_department(actor, source_id)
+    source = _changing(actor, source_id)
     target = get_department(actor, target_id)
     root = scope_of(actor)
     if source.id == target.id or in_subtree(target, source):
@@ -269,13 +286,20 @@ DELETE_CHECKS: list[Any] = []  # each may refuse a deletion (a rule still names 
 
 
 def delete_department(actor: User, department_id: int) -> None:
-    department = get_department(actor, department_id)
+    department = _changing(actor, department_id)
     if scope_of(actor) is not None and department.id == actor.admin_scope_id:
         raise PermissionDenied("不能删除自己所辖的部门 / You cannot delete your own department")
     if db.session.scalar(select(Department.id).where(Department.parent_id == department.id)):
         raise Conflict("部门下还有下级部门 / the department has departments below it")
     if db.session.scalar(select(User.id).where(User.department_id == department.id).limit(1)):
         raise Conflict("部门下还有人员，请先调出或合并 / the department still has members")
+    if db.session.scalar(select(User.id).where(User.admin_scope_id == department.id).limit(1)):
+        # its admin would manage the whole organisation once it went (ON DELETE SET NULL)
+        raise Conflict(
+            "部门是管理员的管理范围，请先改变其范围或合并部门 / the department is an admin's "
+            "scope: change the scope or merge the department first",
+            code="department_is_a_scope",
+        )
     for check in DELETE_CHECKS:
         check(department.id)
     audit.record(actor, None, "department_deleted", {"department_id": department.id})

@@ -12,7 +12,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Select, select, update
 
 from catalog.accounts import audit
-from catalog.accounts.departments import get_department
+from catalog.accounts.departments import get_department, lock_tree
 from catalog.accounts.models import AuthSession, Department, Role, User, UserRole
 from catalog.accounts.passwords import ONE_TIME, matches_one_time, one_time_hash
 from catalog.accounts.scope import managed_user, managed_users, subtree_ids
@@ -87,7 +87,10 @@ def employee_no_free(user: User, employee_no: str | None) -> None:
 def update_profile(actor: User, user_id: int, changes: dict[str, Any]) -> User:
     user = managed_user(actor, user_id)
     clean = check_profile(changes)
-    if "department_id" in clean:
+    if "department_id" in clean:  # not into a department being deleted or merged meanwhile
+        if user.organisation_id is not None:
+            lock_tree(user.organisation_id)
+            user = managed_user(actor, user_id)
         department_id = clean["department_id"]
         if department_id is not None:
             department = get_department(actor, department_id)
@@ -109,10 +112,15 @@ def update_profile(actor: User, user_id: int, changes: dict[str, Any]) -> User:
     return user
 
 
-def set_roles(actor: User, user_id: int, roles: set[Role], scope_id: int | None) -> User:
+KEEP_SCOPE: Any = object()  # roles changed without naming the scope: it stays as it is
+
+
+def set_roles(
+    actor: User, user_id: int, roles: set[Role], scope_id: int | None = KEEP_SCOPE
+) -> User:
     """Roles within the actor's own powers: an organisation admin grants learner, instructor and
-    editor; only a platform admin appoints admins (and their department scope); nobody changes
-    their own roles."""
+    editor; only a platform admin appoints admins and sets or lifts their department scope
+    (an admin's scope left unnamed stays); nobody changes their own roles."""
     user = managed_user(actor, user_id)
     if user.id == actor.id:
         raise PermissionDenied("不能修改自己的角色 / You cannot change your own roles")
@@ -126,7 +134,9 @@ def set_roles(actor: User, user_id: int, roles: set[Role], scope_id: int | None)
         )
     if Role.PLATFORM_ADMIN in roles and user.organisation_id is not None:
         raise Invalid("平台管理员不属于任何组织 / A platform admin belongs to no organisation")
-    if scope_id is not None or (Role.ADMIN not in roles and user.admin_scope_id is not None):
+    if scope_id is KEEP_SCOPE:
+        scope_id = user.admin_scope_id if Role.ADMIN in roles else None
+    if scope_id != user.admin_scope_id:
         if not actor.is_platform_admin:
             raise PermissionDenied(
                 "只有平台管理员可以设定管理范围 / Only a platform admin scopes admins"

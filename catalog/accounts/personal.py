@@ -38,15 +38,20 @@ EXPORT_LIMIT = 100_000  # rows per table in one export: a learner's years fit ma
 class Holder:
     name: str  # the section of the export
     model: Any
-    column: Any  # the column naming the user
+    column: Any  # the column naming the user (or None, with ``where``)
+    where: Callable[[int], Any] | None = None  # rows about a user reached through another table
 
 
 HOLDERS: list[Holder] = []
 
 
-def register(name: str, model: Any, column: Any) -> None:
+def register(
+    name: str, model: Any, column: Any = None, *, where: Callable[[int], Any] | None = None
+) -> None:
+    """A table holding rows about a user: by a column naming them, or ``where(user_id)`` for
+    rows reached through another (a quiz's answers through its session)."""
     if all(h.name != name for h in HOLDERS):
-        HOLDERS.append(Holder(name, model, column))
+        HOLDERS.append(Holder(name, model, column, where))
 
 
 # What a domain forgets of a deleted user, in the deletion's transaction; it names the stored
@@ -86,9 +91,8 @@ def export(user: User) -> dict[str, Any]:
     profile["roles"] = sorted(role.value for role in user.roles)
     sections: dict[str, Any] = {"profile": profile}
     for holder in HOLDERS:
-        rows = db.session.scalars(
-            select(holder.model).where(holder.column == user.id).limit(EXPORT_LIMIT)
-        )
+        about = holder.where(user.id) if holder.where else holder.column == user.id
+        rows = db.session.scalars(select(holder.model).where(about).limit(EXPORT_LIMIT))
         sections[holder.name] = [_row(holder.model, row) for row in rows]
     return {"exported_at": utcnow().isoformat(), "user_id": user.id, "data": sections}
 
@@ -109,6 +113,8 @@ def anonymise(actor: User, user_id: int) -> User:
         raise PermissionDenied("不能注销自己的账号 / You cannot delete yourself")
     if user.anonymised_at is not None:
         raise Conflict("账号已注销 / The account was already deleted", code="anonymised")
+    # what other domains forget of the person, while they can still find them by name and 工号
+    objects = [key for forget in FORGETTERS for key in forget(user)]
     user.username = f"deleted-{user.id}-{secrets.token_hex(4)}"
     user.display_name = "已注销用户"
     user.employee_no = None
@@ -130,7 +136,6 @@ def anonymise(actor: User, user_id: int) -> User:
         )
     ):  # that the profile changed stays; the old names, numbers and phones go
         entry.details = dict.fromkeys(entry.details or {}, "（已注销）")
-    objects = [key for forget in FORGETTERS for key in forget(user)]
     audit.record(actor, user, "anonymised", {"objects_deleted": len(objects)})
     db.session.commit()
     store = runtime().object_store

@@ -5,8 +5,12 @@ from __future__ import annotations
 
 from flask import Flask
 
-from catalog.accounts import tasks  # noqa: F401  (the roster task, registered with the queue)
+from catalog.accounts import (
+    personal,
+    tasks,  # noqa: F401  (the roster task, registered with the queue)
+)
 from catalog.accounts.cli import orgs_cli, users_cli
+from catalog.accounts.roster import forget_in_reports
 from catalog.api import auth, departments, me, organisations, roster, users
 from catalog.extensions import api
 
@@ -21,5 +25,6 @@ def register(app: Flask) -> None:
         roster.blp,
     ):
         api.register_blueprint(blueprint)
+    personal.on_anonymise(forget_in_reports)
     app.cli.add_command(orgs_cli)
     app.cli.add_command(users_cli)

@@ -10,6 +10,7 @@ only reports — the same report, by row and column, as question imports.
 
 from __future__ import annotations
 
+import logging
 import re
 import secrets
 import tempfile
@@ -19,7 +20,7 @@ from typing import Any
 from sqlalchemy import select
 
 from catalog.accounts import audit
-from catalog.accounts.departments import find_or_create_path, path_names
+from catalog.accounts.departments import MAX_DEPTH, find_or_create_path, lock_tree, path_names
 from catalog.accounts.lifecycle import replace_roles, revoke_sessions
 from catalog.accounts.models import (
     Department,
@@ -37,7 +38,10 @@ from catalog.database import db
 from catalog.errors import NotFound
 from catalog.runtime import runtime
 from ingest import roster
+from ingest.interfaces import StorageError
 from ingest.questions.common import FileRefused
+
+log = logging.getLogger(__name__)
 
 ROSTER_ROLES = {"learner", "instructor", "editor"}  # admins are appointed, never imported
 REPORTED = 1000
@@ -76,7 +80,16 @@ def run(import_id: str, progress: Progress) -> dict[str, Any]:
     }
     if record.dry_run or (errors and record.mode == "all_or_nothing"):
         return _finish(record, counts, problems, refused=bool(errors) and not record.dry_run)
-    _apply(record, actor, organisation, valid, counts, problems, progress)
+    # every 工号 in the file is listed, a skipped row's too: a typo never makes a leaver
+    listed = {row.values["employee_no"] for row in rows if row.values.get("employee_no")}
+    _apply(record, actor, organisation, valid, listed, counts, problems, progress)
+    late = sum(1 for p in problems if p["severity"] == "error") - errors
+    if late and record.mode == "all_or_nothing":  # refused while writing: nothing lands
+        db.session.rollback()
+        counts.update(created=0, updated=0, unchanged=0, disabled=0, errors=errors + late)
+        return _finish(record, counts, problems, refused=True)
+    counts["errors"] = errors + late
+    db.session.commit()
     return _finish(record, counts, problems)
 
 
@@ -118,6 +131,15 @@ def _check(
     """Rows that can be applied; every problem reported by row and column."""
     root = scope_of(actor)
     seen: dict[str, int] = {}
+    names: dict[str, int] = {}  # user names made from 工号 (t-004 and T-004 make one)
+    admins = set(
+        db.session.scalars(
+            select(User.employee_no).where(
+                User.organisation_id == organisation.id,
+                User.id.in_(select(UserRole.user_id).where(UserRole.role == Role.ADMIN)),
+            )
+        )
+    )
     valid = []
     for row in rows:
         for field, message in row.problems:
@@ -136,8 +158,22 @@ def _check(
             )
             bad = True
         seen.setdefault(number, row.row)
+        username = row.values.get("username") or (_username(organisation, number) if number else "")
+        if username and names.get(username, row.row) != row.row and not bad:
+            problems.append(
+                _problem(
+                    row,
+                    columns.get("employee_no"),
+                    "employee_no",
+                    f"工号 {number} 与第 {names[username]} 行只差大小写或符号，用户名相同 / the "
+                    f"employee number makes the same user name as row {names[username]}",
+                )
+            )
+            bad = True
+        names.setdefault(username, row.row)
         roles = set(row.values.get("roles") or [])
-        if roles - ROSTER_ROLES:
+        # an exported roster lists its admins as 管理员: kept as they are, never appointed here
+        if roles - ROSTER_ROLES and not (roles - ROSTER_ROLES <= {"admin"} and number in admins):
             problems.append(
                 _problem(
                     row,
@@ -148,7 +184,18 @@ def _check(
             )
             bad = True
         path = row.values.get("department") or []
-        if root is not None and not _path_inside(path, root, organisation):
+        if len(path) > MAX_DEPTH:
+            problems.append(
+                _problem(
+                    row,
+                    columns.get("department"),
+                    "department",
+                    f"部门路径有 {len(path)} 级，最多 {MAX_DEPTH} 级 / the department path has "
+                    f"{len(path)} levels, at most {MAX_DEPTH}",
+                )
+            )
+            bad = True
+        elif root is not None and not _path_inside(path, root, organisation):
             problems.append(
                 _problem(
                     row,
@@ -182,10 +229,13 @@ def _apply(
     actor: User,
     organisation: Organisation,
     rows: list[roster.RosterRow],
+    listed: set[str],
     counts: dict[str, int],
     problems: list[dict[str, Any]],
     progress: Progress,
 ) -> None:
+    """Write the valid rows (the caller commits, or rolls back what a late refusal spoils)."""
+    lock_tree(organisation.id)  # departments made here meet no concurrent move or merge
     existing = {
         user.employee_no: user
         for user in db.session.scalars(
@@ -253,7 +303,6 @@ def _apply(
         if index % 1000 == 0:
             progress(30 + int(60 * index / max(len(rows), 1)), f"已处理 {index} 行")
     if record.disable_missing:
-        listed = {row.values["employee_no"] for row in rows}
         leavers = db.session.scalars(
             select(User).where(
                 managed_users(actor),
@@ -269,7 +318,6 @@ def _apply(
                 revoke_sessions(user.id)
                 audit.record(actor, user, "disabled", {"by": "roster", "import_id": record.id})
                 counts["disabled"] += 1
-    db.session.commit()
 
 
 def _inside(user: User, root: Department) -> bool:
@@ -316,4 +364,27 @@ def _finish(
     )
     record.finished_at = utcnow()
     db.session.commit()
+    try:  # the roster's file holds everyone's personal data: kept no longer than its import
+        runtime().object_store.delete(record.file_key)
+    except StorageError:
+        log.warning("could not delete the roster file %s", record.file_key)
     return {**counts, "status": record.status}
+
+
+def forget_in_reports(user: User) -> list[str]:
+    """A deleted worker's 工号 and user name leave the organisation's roster reports (a
+    problem's message may name them); the rows and columns stay."""
+    marks = [m for m in (user.employee_no, user.username) if m]
+    if not marks:
+        return []
+    pattern = re.compile("|".join(re.escape(m) for m in marks), re.IGNORECASE)
+    for record in db.session.scalars(
+        select(RosterImport).where(RosterImport.organisation_id == user.organisation_id)
+    ):
+        problems = record.problems or []
+        if any(pattern.search(str(p.get("message") or "")) for p in problems):
+            record.problems = [
+                {**p, "message": pattern.sub("（已注销）", str(p.get("message") or ""))}
+                for p in problems
+            ]
+    return []

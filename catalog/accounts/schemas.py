@@ -121,7 +121,11 @@ class RolesSchema(ma.Schema):
         fields.Enum(Role, by_value=True), required=True, validate=validate.Length(min=1, max=5)
     )
     admin_scope_id = fields.Integer(
-        load_default=None, metadata={"description": "for an admin: the department they manage"}
+        allow_none=True,
+        metadata={
+            "description": "for an admin: the department they manage (null: the whole "
+            "organisation; left out: unchanged)"
+        },
     )
 
 

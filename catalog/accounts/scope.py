@@ -2,7 +2,9 @@
 
 A platform admin manages everyone. An organisation admin manages the users of their
 organisation; one scoped to a department (a workshop's admin) manages only the users of that
-department's subtree, and only its departments. Anyone else manages nobody.
+department's subtree, and only its departments — and of the admins there, only those scoped
+to a department strictly below their own (a team's admin), never one above or beside them.
+Anyone else manages nobody.
 """
 
 from __future__ import annotations
@@ -43,7 +45,12 @@ def manages(actor: User, user: User) -> bool:
     if root is None:
         return True
     department = db.session.get(Department, user.department_id) if user.department_id else None
-    return in_subtree(department, root)
+    if not in_subtree(department, root):
+        return False
+    if Role.ADMIN in user.roles:  # another admin sitting in the subtree
+        below = db.session.get(Department, user.admin_scope_id) if user.admin_scope_id else None
+        return below is not None and below.id != root.id and in_subtree(below, root)
+    return True
 
 
 def manages_department(actor: User, department: Department) -> bool:
@@ -74,7 +81,16 @@ def managed_users(actor: User) -> ColumnElement[bool]:
     clause = (User.organisation_id == actor.organisation_id) & (User.id.not_in(_platform_admins()))
     root = scope_of(actor)
     if root is not None:
-        clause = clause & User.department_id.in_(subtree_ids(root))
+        below = subtree_ids(root)
+        admins = select(UserRole.user_id).where(UserRole.role == Role.ADMIN)
+        clause = (
+            clause
+            & User.department_id.in_(below)
+            & (
+                User.id.not_in(admins)
+                | (User.admin_scope_id.in_(below) & (User.admin_scope_id != root.id))
+            )
+        )
     return clause
 
 

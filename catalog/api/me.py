@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import current_app
 from flask.views import MethodView
-from flask_jwt_extended import current_user, get_jwt
+from flask_jwt_extended import current_user, get_jwt, get_jwt_identity, verify_jwt_in_request
+from flask_jwt_extended.exceptions import JWTExtendedException
+from flask_limiter.util import get_remote_address
+from jwt import PyJWTError
 
 from catalog.accounts import lifecycle, personal
 from catalog.accounts.models import User
@@ -13,6 +17,7 @@ from catalog.accounts.schemas import PasswordChangeSchema, PersonalDataSchema, U
 from catalog.api import API_PREFIX, Blueprint
 from catalog.courses import enrolment
 from catalog.courses.schemas import EnrolmentSchema, MyCoursesSchema
+from catalog.extensions import limiter
 from catalog.learning import completion, history
 
 blp = Blueprint("me", __name__, url_prefix=f"{API_PREFIX}/me", description="我的 / Me")
@@ -27,8 +32,30 @@ class Me(MethodView):
         return current_user  # type: ignore[no-any-return]
 
 
+def _own_account_key() -> str:
+    """Wrong current passwords count per account (a stolen access token guessing it), else
+    per address."""
+    try:
+        verify_jwt_in_request()
+        return f"password-change:{get_jwt_identity()}"
+    except (JWTExtendedException, PyJWTError):
+        return f"password-change-at:{get_remote_address()}"
+
+
+def _password_limit() -> str:
+    return str(current_app.config["LOGIN_RATE_LIMIT"])
+
+
+def _wrong_password(response: Any) -> bool:
+    return bool(response.status_code == 403)
+
+
 @blp.route("/password")
 class MyPassword(MethodView):
+    decorators = [
+        limiter.limit(_password_limit, key_func=_own_account_key, deduct_when=_wrong_password)
+    ]
+
     @blp.auth(allow_pending_password=True)
     @blp.arguments(PasswordChangeSchema)
     @blp.response(200, UserSchema)

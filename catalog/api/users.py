@@ -73,7 +73,10 @@ class UserRoles(MethodView):
         """Set the roles: admins grant learner, instructor and editor; only a platform admin
         appoints admins and scopes them to a department; nobody changes their own."""
         return lifecycle.set_roles(
-            current_user, user_id, set(data["roles"]), data["admin_scope_id"]
+            current_user,
+            user_id,
+            set(data["roles"]),
+            data.get("admin_scope_id", lifecycle.KEEP_SCOPE),
         )
 
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, delete, func, or_, select, update
+from sqlalchemy import ColumnElement, Select, and_, delete, func, or_, select, true, update
 from sqlalchemy.exc import IntegrityError
 
 from catalog.accounts.departments import get_department
@@ -225,18 +225,32 @@ def assign(
     return assignments
 
 
+def managed_assignments(admin: User) -> ColumnElement[bool]:
+    """A filter on ``Assignment`` for those ``admin`` manages: their organisation's; for an
+    admin scoped to a department, those naming someone or a department of its subtree."""
+    if admin.is_platform_admin:
+        return true()
+    clause = Assignment.organisation_id == admin.organisation_id
+    root = scope_of(admin)
+    if root is not None:
+        below = subtree_ids(root)
+        clause = clause & or_(
+            Assignment.user_id.in_(select(User.id).where(User.department_id.in_(below))),
+            Assignment.department_id.in_(below),
+        )
+    return clause
+
+
 def assignments_of_course(admin: User, course_id: int) -> list[Assignment]:
-    query = select(Assignment).where(Assignment.course_id == course_id)
-    if not admin.is_platform_admin:
-        query = query.where(Assignment.organisation_id == admin.organisation_id)
+    query = select(Assignment).where(Assignment.course_id == course_id, managed_assignments(admin))
     return list(db.session.scalars(query.order_by(Assignment.id)))
 
 
 def delete_assignment(admin: User, assignment_id: int) -> None:
-    assignment = db.session.get(Assignment, assignment_id)
-    if assignment is None or (
-        not admin.is_platform_admin and assignment.organisation_id != admin.organisation_id
-    ):
+    assignment = db.session.scalar(
+        select(Assignment).where(Assignment.id == assignment_id, managed_assignments(admin))
+    )
+    if assignment is None:
         raise NotFound("分配不存在 / No such assignment")
     db.session.delete(assignment)
     db.session.commit()

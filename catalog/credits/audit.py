@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import Select, select
 
 from catalog.accounts.models import Role, User
+from catalog.accounts.scope import managed_users, scope_of
 from catalog.credits.models import AuditAction, CreditAudit
 from catalog.database import db
 from catalog.errors import PermissionDenied
@@ -65,6 +66,11 @@ def audit_query(viewer: User, subject_user_id: int | None = None) -> Select[Any]
         if viewer.organisation_id is None:
             raise PermissionDenied("只有管理员可以这样做 / Admins only")
         query = query.where(CreditAudit.organisation_id == viewer.organisation_id)
+        if scope_of(viewer) is not None:  # a department's admin: about people they manage
+            query = query.where(
+                CreditAudit.subject_user_id.is_(None)
+                | CreditAudit.subject_user_id.in_(select(User.id).where(managed_users(viewer)))
+            )
     if subject_user_id is not None:
         query = query.where(CreditAudit.subject_user_id == subject_user_id)
     return query

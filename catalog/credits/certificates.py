@@ -12,7 +12,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.exc import IntegrityError
 
 from catalog.accounts.models import User
-from catalog.accounts.scope import manages
+from catalog.accounts.scope import managed_users, manages
 from catalog.clock import local_day, utcnow
 from catalog.credits import audit
 from catalog.credits.audit import require_admin
@@ -181,11 +181,11 @@ def _check_scan(user: User, key: str) -> None:
 def visible_certificates(
     admin: User, status: CertificateStatus | None, expiring_within_days: int | None
 ) -> Select[Any]:
-    """Certificates of the admin's organisation (all, for platform admins)."""
+    """Certificates of the people the admin manages (their organisation, or their department's
+    subtree; all, for platform admins)."""
     require_admin(admin)
     query = select(Certificate).join(User, User.id == Certificate.user_id)
-    if not admin.is_platform_admin:
-        query = query.where(User.organisation_id == admin.organisation_id)
+    query = query.where(managed_users(admin))
     if status is not None:
         query = query.where(Certificate.status == status)
     if expiring_within_days is not None:
