@@ -289,18 +289,23 @@ class CpuUse:
             if now_total > total:
                 self.samples.append((now_busy - busy) / (now_total - total) * 100)
             busy, total = now_busy, now_total
+            self._groups()  # seen before they exit (locust ends with its run)
 
     def _groups(self) -> dict[str, float]:
-        """CPU seconds used so far by each group's processes (children included)."""
+        """CPU seconds used so far by each group's processes, each process as last seen
+        (one that exited keeps what it used)."""
         import psutil
 
-        used: dict[str, float] = {}
+        seen = self.__dict__.setdefault("_seen", {})
         for process in psutil.process_iter(["name", "cmdline", "cpu_times"]):
             words = " ".join(process.info["cmdline"] or [process.info["name"] or ""])
             group = next((g for key, g in self.GROUPS.items() if key in words), None)
             if group and process.info["cpu_times"]:
                 times = process.info["cpu_times"]
-                used[group] = used.get(group, 0) + times.user + times.system
+                seen[process.pid] = (group, times.user + times.system)
+        used: dict[str, float] = {}
+        for group, seconds in seen.values():
+            used[group] = used.get(group, 0) + seconds
         return used
 
     def summary(self) -> dict[str, Any]:

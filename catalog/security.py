@@ -9,6 +9,8 @@ from typing import Any, TypeVar
 from argon2 import Parameters, PasswordHasher, Type, profiles
 from flask import Response, g
 from flask_jwt_extended import current_user, verify_jwt_in_request
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from catalog.accounts.models import AuthSession, Role, User
 from catalog.clock import utcnow
@@ -103,7 +105,19 @@ def init_security() -> None:
 
     @jwt.token_in_blocklist_loader
     def _revoked(_header: dict[str, Any], payload: dict[str, Any]) -> bool:
-        session = db.session.get(AuthSession, payload.get("sid", ""))
+        # one query for the login, its user and their roles (every request asks): the user
+        # lookup after it finds them in the session's identity map
+        row = (
+            db.session.execute(
+                select(AuthSession, User)
+                .join(User, User.id == AuthSession.user_id)
+                .options(joinedload(User.role_grants))
+                .where(AuthSession.id == str(payload.get("sid", "")))
+            )
+            .unique()
+            .first()
+        )
+        session = row[0] if row is not None else None
         return session is None or session.revoked_at is not None or session.expires_at < utcnow()
 
     @jwt.unauthorized_loader
