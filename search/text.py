@@ -40,10 +40,23 @@ def _is_noise_when_compared(char: str) -> bool:
     return _is_noise(char)
 
 
+_BETWEEN_DIGITS = {".", ":", "/"}  # 2.5 is not 25, 1:2 and 1/2 not 12
+
+
 def squeeze(text: str) -> str:
-    """``fold``, then drop whitespace, punctuation and symbols other than math ones: the
-    skeleton used to compare answers, options and questions."""
-    return "".join(ch for ch in fold(text) if not _is_noise_when_compared(ch))
+    """``fold``, then drop whitespace, punctuation and symbols other than math ones and the
+    point, colon or slash between two digits: the skeleton used to compare answers, options
+    and questions."""
+    folded = fold(text)
+    kept = []
+    for index, char in enumerate(folded):
+        between = 0 < index < len(folded) - 1 and folded[index - 1].isdigit()
+        if char in _BETWEEN_DIGITS and between and folded[index + 1].isdigit():
+            kept.append(char)
+            continue
+        if not _is_noise_when_compared(char):
+            kept.append(char)
+    return "".join(kept)
 
 
 # --- analysis for the search engines -------------------------------------------------------

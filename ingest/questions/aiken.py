@@ -9,7 +9,9 @@ from typing import Any
 
 from ingest.questions.common import Candidate, FileRefused, Location, decode_text, encoding_note
 
-_OPTION = re.compile(r"^([A-Ja-j])\s*[.)．）、]\s*(.+)$")
+# Moodle's option line: a letter, "." or ")" and a space ("A.C. 电路…" is a stem); Chinese
+# files also write A、 A． A） and A)错 without one
+_OPTION = re.compile(r"^([A-Ja-j])(?:[.)](?:[ \t]+|(?=[^\x00-\x7f]))|\s*[．）、]\s*)(.+)$")
 _ANSWER = re.compile(r"^ANSWER\s*[:：]\s*(.*)$", re.IGNORECASE)
 
 

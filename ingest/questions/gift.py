@@ -80,6 +80,14 @@ def _find(text: str, target: str, start: int = 0) -> int:
     return -1
 
 
+def _rfind(text: str, target: str) -> int:
+    """Index of the last unescaped ``target`` (-1 if none)."""
+    found, at = -1, _find(text, target)
+    while at >= 0:
+        found, at = at, _find(text, target, at + 1)
+    return found
+
+
 def _split_unescaped(text: str, separator: str) -> list[str]:
     """``text`` split at each unescaped ``separator`` (an escaped one stays inside its part)."""
     parts, start = [], 0
@@ -161,7 +169,7 @@ def _render(raw: str, default: str | None, *, own_marker: bool = True) -> str:
     return text.strip()
 
 
-_WEIGHT = re.compile(r"^%(-?\d+(?:\.\d+)?)%")
+_WEIGHT = re.compile(r"^%(-?\d+(?:\.\d*)?)%")  # Moodle allows %50.%
 _WILDCARD = re.compile(r"(?<!\\)\*")
 
 
@@ -280,7 +288,7 @@ def _question(body: str, location: Location, category: str | None) -> Candidate:
         else:
             stem = f"{unescape(before).lstrip()}{BLANK}{unescape(after).rstrip()}"
     general = ""
-    general_at = _find(answers, "####")
+    general_at = _rfind(answers, "####")  # Moodle: the last #### starts it
     if general_at >= 0:
         general = text_of(answers[general_at + 4 :])
         answers = answers[:general_at]
@@ -342,6 +350,10 @@ def _numerical(candidate: Candidate, body: str, markup: str | None) -> None:
     right answers are kept (a ``~`` branch is feedback for wrong answers); partial credit for
     a near answer cannot be held, and is said."""
     parts = [("=" if m == "" else m, raw) for m, raw in _split_answers(body)]
+    wrong_at = next((i for i, (marker, _raw) in enumerate(parts) if marker == "~"), None)
+    if wrong_at is not None:  # Moodle: all after the first ~ is what a wrong answer is told
+        rest = parts[wrong_at][1] + "".join(m + raw for m, raw in parts[wrong_at + 1 :])
+        parts = [*parts[:wrong_at], ("~", rest)]
     right: list[tuple[str, float]] = []
     partial = []
     for marker, raw in parts:
@@ -429,8 +441,9 @@ def _choices_or_short(candidate: Candidate, body: str, markup: str | None) -> No
     if "->" in body and not any(marker == "~" for marker, _raw in parts):
         # Moodle: = and -> without any ~ make a matching question
         raise _Unsupported("暂不支持匹配题 / matching questions are not supported")
-    if len(parts) == 1 and parts[0][0] == "":
-        parts = [("=", parts[0][1])]  # {One}: a short answer of one accepted text
+    if parts and parts[0][0] == "" and all(marker == "=" for marker, _raw in parts[1:]):
+        # {One} and {One =Two}: Moodle splits a short answer at =, the first needs none
+        parts = [("=", parts[0][1]), *parts[1:]]
     if not parts or any(marker == "" for marker, _ in parts):
         raise _Unsupported("答案部分无法识别 / the answer block cannot be read")
     choices = any(marker == "~" for marker, _raw in parts)
@@ -650,6 +663,8 @@ def _texts(question: dict[str, Any]) -> Iterator[str]:
     for option in question.get("options") or []:
         yield option["text"]
         yield option.get("feedback") or ""
+    for blank in question["answer"].get("blanks") or []:
+        yield from blank["accepted"]
 
 
 def _gift(question: dict[str, Any]) -> str:

@@ -281,6 +281,13 @@ def _one_blank(
     """Short answer and numerical: one blank whose fully right answers are kept. What the bank
     cannot hold is refused (wildcards, several numerical answers) or said (partial credit,
     units); the feedback for any other answer (``*``) is kept with the explanation."""
+    if any(text == "*" and fraction >= 100 for fraction, text, _a in answers):
+        candidate.refuse(
+            "答案 * 得 100%：任何作答都得满分，本题库无法表达 / the answer * is worth 100%: any "
+            "response earns full marks, which the bank cannot hold",
+            "answer",
+        )
+        return False
     full = [(text, a) for fraction, text, a in answers if fraction >= 100 and text != "*"]
     partial = [f"{text}（{fraction:g}%）" for fraction, text, _a in answers if 0 < fraction < 100]
     for fraction, text, answer in answers:

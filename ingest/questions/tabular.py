@@ -438,9 +438,16 @@ def read_rows(
             mapped = {i: f for i, cell in enumerate(row) if (f := header_field(cell))}
             answers = {"answer", "blank_1"} & set(mapped.values())
             if "stem" in mapped.values() and (answers or sheet_type == "short_answer"):
-                header = mapped
-                columns = column_names(mapped, {i: cells[i].strip() for i in mapped})
+                header, doubled = _first_of_each(mapped, cells)
+                columns = column_names(header, {i: cells[i].strip() for i in header})
                 seen.found = True
+                if doubled:  # 题干 and 题目 both: the first is read, and the report says so
+                    note = Candidate(Location(sheet=sheet, row=number), {})
+                    note.warn(
+                        f"表头有重复含义的列，只读取第一列：{'；'.join(doubled)} / columns meaning "
+                        f"the same field: the first is read ({'; '.join(doubled)})"
+                    )
+                    yield note
             elif number >= 10:
                 break
             elif not first_seen and any(c.strip() for c in cells):
@@ -462,6 +469,24 @@ def read_rows(
             f"columns needed) and was not imported; its first row: {', '.join(first_seen)}"
         )
         yield note
+
+
+def _first_of_each(mapped: dict[int, str], cells: list[str]) -> tuple[dict[int, str], list[str]]:
+    """The header with one column per field (the first), and the columns left unread."""
+    header: dict[int, str] = {}
+    first: dict[str, int] = {}
+    doubled = []
+    for index, field in sorted(mapped.items()):
+        if field in first:
+            kept = first[field]
+            doubled.append(
+                f"{column_letter(index)}（{cells[index].strip()}）同 {column_letter(kept)}"
+                f"（{cells[kept].strip()}）"
+            )
+            continue
+        first[field] = index
+        header[index] = field
+    return header, doubled
 
 
 def column_names(header: dict[int, str], labels: dict[int, str]) -> dict[str, str]:
@@ -576,7 +601,12 @@ def _candidate(
 
 
 INSTRUCTION_SHEETS = {"说明", "填写说明", "使用说明", "导入说明", "instructions", "readme", "help"}
-_FEEDBACK_START = re.compile(r"(?:^|(?<=[\n|；;]))[ \t]*([A-Ja-j])[ \t]*[:：.、．][ \t]*")
+# A label starts a line (A：… A.… A、…), or follows ；;|。 with a colon (…；B：…): "B、C选项均
+# 不对" after a semicolon names options, it does not start B's feedback
+_FEEDBACK_START = re.compile(
+    r"(?:(?:^|(?<=\n))[ \t]*([A-Ja-j])[ \t]*[:：.、．]|(?<=[|；;。])[ \t]*([A-Ja-j])[ \t]*[:：])"
+    r"[ \t]*"
+)
 
 
 def _excel_value(value: Any) -> bool:
@@ -628,12 +658,13 @@ def option_feedback(raw: str) -> dict[str, str]:
     for start, end in zip(starts, ends[: len(starts)], strict=True):
         said = text[start.end() : end].strip().rstrip("；;|").strip()
         if said:
-            found[start.group(1).upper()] = said
+            found[(start.group(1) or start.group(2)).upper()] = said
     return found
 
 
 UNORDERED_WORDS = {"无序", "不限", "不限顺序", "任意", "任意顺序", "否", "no"}
-BLANK_SEPARATORS = ("|", "、", "，", ",", "；", ";")
+# strongest first: 、 lists words inside one blank (停电、验电，拆除接地线 is two blanks)
+BLANK_SEPARATORS = ("|", "；", ";", "，", ",", "、")
 _OPTION_LETTER = re.compile(r"^[A-Ja-j]$")
 
 
@@ -737,17 +768,27 @@ _KEYWORD = re.compile(
 )
 
 
+_ITEM_START = r"(?:^|(?<=[;；|\n,，]))\s*"
+_CIRCLED = re.compile(_ITEM_START + r"[\u2460-\u2473\u2776-\u277f]\s*")
+_NUMBERED = re.compile(_ITEM_START + r"(?:[(（]\d{1,2}[)）]|\d{1,2}[.、)）](?!\d))\s*")
+
+
 def parse_keywords(raw: str) -> list[dict[str, Any]]:
     """``接地:2；验电`` → [{word: 接地, weight: 2}, {word: 验电, weight: 1}]; also weights in
     half- or full-width parentheses, with or without %, separated by ；;，,、 or |:
     ``铁芯（20%）；绕组（20%），油枕（20%）``."""
     keywords = []
-    for part in re.split(r"[;；|\n,，、]+", unicodedata.normalize("NFKC", raw)):
+    # numbered scoring points (①铁芯；(1)绕组；2.油枕；3、套管) are keywords without numbers
+    text = _NUMBERED.sub("", _CIRCLED.sub("", raw))
+    text = _NUMBERED.sub("", unicodedata.normalize("NFKC", text))
+    for part in re.split(r"[;；|\n,，、]+", text):
         if not part.strip():
             continue
         match = _KEYWORD.match(part.strip())
         word = match["word"] if match else part
         weight = (match["inside"] or match["after"] or "") if match else ""
+        if match and match["after"] is not None and word.strip()[-1:].isdigit():
+            word, weight = part.strip(), ""  # 变比1:2 is a ratio, not 变比1 weighing 2
         try:
             value = float(weight) if weight.strip() else 1.0
         except ValueError:
@@ -801,10 +842,21 @@ def expressible(question: dict[str, Any]) -> str | None:
     return None
 
 
+def feedback_cell(question: dict[str, Any]) -> str:
+    """The 选项反馈 cell: ``A：…`` per option with feedback, one per line."""
+    return "\n".join(
+        f"{o['label']}：{o['feedback']}" for o in question.get("options") or [] if o.get("feedback")
+    )
+
+
 def unwritten(question: dict[str, Any]) -> list[str]:
-    """What a sheet writes without: keyword synonyms, more than one accepted number."""
+    """What a sheet writes without: keyword synonyms, more than one accepted number, option
+    feedback whose text would read back as another option's."""
     answer = question["answer"]
     lost = []
+    given = {o["label"]: o["feedback"] for o in question.get("options") or [] if o.get("feedback")}
+    if given and option_feedback(feedback_cell(question)) != given:
+        lost.append("feedback")
     if any(k.get("synonyms") for k in answer.get("keywords") or []):
         lost.append("synonyms")
     if any(
@@ -847,11 +899,7 @@ def question_row(question: dict[str, Any]) -> list[Any]:
         keywords,
         question.get("source", ""),
         USAGE_LABELS[str(question.get("usage") or "both")],
-        "\n".join(
-            f"{o['label']}：{o['feedback']}"
-            for o in question.get("options") or []
-            if o.get("feedback")
-        ),
+        feedback_cell(question),
         "Markdown" if question.get("text_format") == "markdown" else "",
         "无序" if qtype == "fill_blank" and answer.get("ordered") is False else "",
     ]

@@ -537,3 +537,99 @@ def test_symbols_are_meaning_when_answers_and_options_are_compared() -> None:
     assert squeeze("<") == "<" and squeeze("I>Ie") != squeeze("I<Ie")
     assert squeeze("+5") != squeeze("-5") and squeeze("≥") != squeeze("≤")
     assert squeeze("验 电，") == squeeze("验电")  # spaces and punctuation still fold
+
+
+# --- a fourth attack -------------------------------------------------------------------------
+
+
+def test_decimal_points_ratios_and_fractions_count_when_compared() -> None:
+    from search.text import squeeze
+
+    assert squeeze("2.5mm²") != squeeze("25mm²")
+    assert squeeze("1:2") != squeeze("12") and squeeze("1/2") != squeeze("12")
+    assert squeeze("验电。") == squeeze("验电")  # a full stop after words still folds
+
+
+def test_blank_answers_prefer_the_stronger_separator_and_say_when_unsure() -> None:
+    [question] = csv_rows('填空题,技术措施包括____；工作结束后应____,"停电、验电，拆除接地线",')
+    assert [b["accepted"] for b in question.data["answer"]["blanks"]] == [
+        ["停电、验电"],
+        ["拆除接地线"],
+    ]
+
+
+@pytest.mark.parametrize(
+    "written", ["①铁芯；②绕组", "（1）铁芯；（2）绕组", "1.铁芯；2.绕组", "1、铁芯；2、绕组"]
+)
+def test_numbered_scoring_points_are_keywords_without_their_numbers(written: str) -> None:
+    [question] = csv_rows(f"简答题,变压器主要部件？,铁芯和绕组,{written}")
+    assert [k["word"] for k in question.data["answer"]["keywords"]] == ["铁芯", "绕组"]
+
+
+def test_a_ratio_inside_a_keyword_is_not_a_weight() -> None:
+    [question] = csv_rows("简答题,变比？,1:2,变比1:2")
+    assert question.data["answer"]["keywords"] == [{"word": "变比1:2", "weight": 1}]
+
+
+def test_option_feedback_naming_other_options_stays_with_its_own() -> None:
+    assert tabular.option_feedback("A：不对；B、C选项均与题意不符") == {
+        "A": "不对；B、C选项均与题意不符"
+    }
+    said = tabular.option_feedback("B：正确。A：错误，见规程第3条；C.D 均错")
+    assert said == {"B": "正确。", "A": "错误，见规程第3条；C.D 均错"}
+
+
+def test_option_feedback_a_sheet_would_read_otherwise_is_counted_lost() -> None:
+    question = {
+        "type": "single_choice",
+        "stem": "哪项？",
+        "options": [
+            {"label": "A", "text": "甲", "feedback": "原因如下：\nB. 是正确的"},
+            {"label": "B", "text": "乙"},
+        ],
+        "answer": {"correct": ["B"]},
+    }
+    assert "feedback" in lost_parts("csv", question)
+
+
+def test_two_stem_columns_keep_the_first_and_say_so() -> None:
+    rows = list(tabular.read_csv("题型,题干,题目,答案\n判断,断路器必须断开,Q7,对\n".encode()))
+    questions = [r for r in rows if r.data]
+    assert questions[0].data["stem"] == "断路器必须断开"
+    assert any("题目" in m for r in rows for m in warnings(r))
+
+
+def test_an_xml_wildcard_worth_full_marks_is_refused() -> None:
+    question = xml_question(
+        '<answer fraction="100" format="plain_text"><text>接地</text></answer>'
+        '<answer fraction="100" format="plain_text"><text>*</text></answer>'
+    )
+    assert question.data == {}
+
+
+def test_gift_answers_that_look_like_html_are_written_plain() -> None:
+    question = {
+        "type": "fill_blank",
+        "stem": "标签写作____",
+        "options": [],
+        "answer": {"blanks": [{"accepted": ["a<b>c"], "tolerance": None}], "ordered": True},
+    }
+    back = written_and_read(question)
+    assert back.data["answer"]["blanks"][0]["accepted"] == ["a<b>c"]
+
+
+def test_aiken_stems_starting_with_initials_are_stems() -> None:
+    [question] = aiken.read("A.C. 电路中电压有效值为\nA. 220V\nB. 380V\nANSWER: A\n".encode())
+    assert question.data["stem"] == "A.C. 电路中电压有效值为"
+
+
+def test_a_short_answer_whose_first_answer_lacks_its_equals_sign() -> None:
+    question = one_gift("Q {One =Two}")
+    assert question.data["answer"]["blanks"][0]["accepted"] == ["One", "Two"]
+
+
+def test_gift_details_read_as_moodle_reads_them() -> None:
+    assert one_gift("数值？{#3 ~#wrong =4}").data["answer"]["blanks"][0]["accepted"] == ["3"]
+    half = one_gift("哪个？{~%50.%半对 =全对 ~错}")
+    assert half.data["options"][0]["text"] == "半对"
+    assert one_gift("哪个？{=a#x####y####z}").data["explanation"] == "z"
