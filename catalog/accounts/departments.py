@@ -106,7 +106,6 @@ def create_department(
                 "只能在所辖部门之下新建部门 / Create departments inside your own department"
             )
         lock_tree(organisation.id)  # two roots of one name at once: the second sees the first
-        organisation = _organisation_for(actor, organisation_code)
         parent = None
     else:
         parent = _changing(actor, parent_id)

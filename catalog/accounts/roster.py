@@ -23,7 +23,6 @@ from catalog.accounts import audit
 from catalog.accounts.departments import MAX_DEPTH, find_or_create_path, lock_tree, path_names
 from catalog.accounts.lifecycle import replace_roles, revoke_sessions
 from catalog.accounts.models import (
-    Department,
     Organisation,
     Role,
     RosterImport,
@@ -31,7 +30,7 @@ from catalog.accounts.models import (
     UserRole,
 )
 from catalog.accounts.passwords import UNUSABLE
-from catalog.accounts.scope import in_subtree, managed_users, scope_of
+from catalog.accounts.scope import managed_users, manages, scope_of
 from catalog.background.queue import Progress
 from catalog.clock import utcnow
 from catalog.database import db
@@ -130,6 +129,9 @@ def _check(
 ) -> list[roster.RosterRow]:
     """Rows that can be applied; every problem reported by row and column."""
     root = scope_of(actor)
+    # a scoped admin's rows must name a path inside their department (made or not yet): its
+    # names from the top, read once for the file
+    root_names = path_names(root.organisation_id)[root.id] if root is not None else None
     seen: dict[str, int] = {}
     names: dict[str, int] = {}  # user names made from 工号 (t-004 and T-004 make one)
     admins = set(
@@ -195,7 +197,7 @@ def _check(
                 )
             )
             bad = True
-        elif root is not None and not _path_inside(path, root, organisation):
+        elif root_names is not None and (not path or path[: len(root_names)] != root_names):
             problems.append(
                 _problem(
                     row,
@@ -209,14 +211,6 @@ def _check(
         if not bad:
             valid.append(row)
     return valid
-
-
-def _path_inside(path: list[str], root: Department, organisation: Organisation) -> bool:
-    """Whether the department at ``path`` (made or not yet) sits in ``root``'s subtree."""
-    if not path:
-        return False
-    names = path_names(root.organisation_id)[root.id]
-    return path[: len(names)] == names
 
 
 def _username(organisation: Organisation, employee_no: str) -> str:
@@ -252,7 +246,6 @@ def _apply(
         chunk = wanted[start : start + 1000]
         taken |= set(db.session.scalars(select(User.username).where(User.username.in_(chunk))))
     paths: dict[tuple[str, ...], int] = {}
-    root = scope_of(actor)
     for index, row in enumerate(rows, start=1):
         values = row.values
         department_id = None
@@ -262,7 +255,7 @@ def _apply(
                 paths[key] = find_or_create_path(organisation, list(key)).id
             department_id = paths[key]
         user = existing.get(values["employee_no"])
-        if user is not None and root is not None and not _inside(user, root):
+        if user is not None and not manages(actor, user):  # the one scope rule
             problems.append(
                 _problem(
                     row, None, "employee_no", "该工号的人员不在您管理的范围内 / outside your scope"
@@ -318,11 +311,6 @@ def _apply(
                 revoke_sessions(user.id)
                 audit.record(actor, user, "disabled", {"by": "roster", "import_id": record.id})
                 counts["disabled"] += 1
-
-
-def _inside(user: User, root: Department) -> bool:
-    department = db.session.get(Department, user.department_id) if user.department_id else None
-    return in_subtree(department, root)
 
 
 def _set(user: User, values: dict[str, Any], department_id: int | None) -> set[str]:

@@ -233,10 +233,9 @@ def managed_assignments(admin: User) -> ColumnElement[bool]:
     clause = Assignment.organisation_id == admin.organisation_id
     root = scope_of(admin)
     if root is not None:
-        below = subtree_ids(root)
         clause = clause & or_(
-            Assignment.user_id.in_(select(User.id).where(User.department_id.in_(below))),
-            Assignment.department_id.in_(below),
+            Assignment.user_id.in_(select(User.id).where(managed_users(admin))),
+            Assignment.department_id.in_(subtree_ids(root)),
         )
     return clause
 
