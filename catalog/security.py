@@ -97,7 +97,11 @@ def init_security() -> None:
 
     @jwt.user_lookup_loader
     def _lookup(_header: dict[str, Any], payload: dict[str, Any]) -> User | None:
-        user = db.session.get(User, int(payload["sub"]))
+        # The user the login check read, held in ``g``: the session's identity map keeps only
+        # weak references, so without it the user would be read again (and their roles too).
+        read = g.pop("signed_in", None)
+        user = read if read is not None and read.id == int(payload["sub"]) else None
+        user = user or db.session.get(User, int(payload["sub"]))
         if user is None or not user.is_active:
             return None
         g.user_id = user.id
@@ -118,6 +122,8 @@ def init_security() -> None:
             .first()
         )
         session = row[0] if row is not None else None
+        if row is not None:
+            g.signed_in = row[1]
         return session is None or session.revoked_at is not None or session.expires_at < utcnow()
 
     @jwt.unauthorized_loader

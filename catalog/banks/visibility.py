@@ -23,7 +23,16 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, exists, false, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    SQLColumnExpression,
+    and_,
+    exists,
+    false,
+    or_,
+    select,
+)
 
 from catalog.accounts.models import Role, User
 from catalog.banks.models import (
@@ -184,12 +193,33 @@ def held_ids(
     wanted = set(question_ids)
     if not wanted:
         return set()
-    query = select(QuestionHold.question_id).where(
-        QuestionHold.question_id.in_(wanted), _holding(organisation_id, now)
-    )
+    query = _holds(QuestionHold.question_id.in_(wanted), organisation_id, except_template, now)
+    return {int(q) for q in db.session.scalars(query)}
+
+
+def is_held(
+    question_id: SQLColumnExpression[int],
+    organisation_id: int | None,
+    *,
+    except_template: int | None = None,
+    now: datetime | None = None,
+) -> ColumnElement[bool]:
+    """:func:`held_ids` as a clause about one question column, to be read in a larger query."""
+    return _holds(
+        QuestionHold.question_id == question_id, organisation_id, except_template, now
+    ).exists()
+
+
+def _holds(
+    which: ColumnElement[bool],
+    organisation_id: int | None,
+    except_template: int | None,
+    now: datetime | None,
+) -> Select[int]:
+    query = select(QuestionHold.question_id).where(which, _holding(organisation_id, now))
     if except_template is not None:
         query = query.where(QuestionHold.template_id != except_template)
-    return {int(q) for q in db.session.scalars(query)}
+    return query
 
 
 def held_in_banks(

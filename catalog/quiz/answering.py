@@ -22,7 +22,7 @@ from catalog.quiz import responses, results, review
 from catalog.quiz.models import FeedbackPolicy, QuizSession, SessionItem, SessionStatus
 from catalog.quiz.schemas import BatchAnswerSchema
 from catalog.quiz.submission import owned, settle_if_overdue
-from catalog.quiz.view_models import ItemView, held_here, item_view
+from catalog.quiz.view_models import ItemView, is_held_here, item_view
 from catalog.runtime import runtime
 
 
@@ -71,18 +71,26 @@ def _save(
 ) -> AnswerView:
     """Write one answer in the current transaction; a refusal raises before anything of this
     answer is written (so a batch can go on with the next)."""
+    # One query: the item, its frozen version, whether another quiz holds the question, and
+    # the session's status read under a shared lock that a concurrent submit's claim waits for.
     found = db.session.execute(
-        select(SessionItem, QuestionVersion)
+        select(
+            SessionItem,
+            QuestionVersion,
+            QuizSession.status,
+            is_held_here(session, SessionItem.question_id),
+        )
         .join(QuestionVersion, QuestionVersion.id == SessionItem.version_id)
+        .join(QuizSession, QuizSession.id == SessionItem.session_id)
         .where(SessionItem.session_id == session.id, SessionItem.position == position)
+        .with_for_update(read=True, of=QuizSession)
     ).first()
     if found is None:
         raise NotFound(f"没有第 {position} 题 / No question {position}")
-    item, version = found
+    item, version, status, held = found
     response = responses.checked(
         version.type.value, version.answer, len(item.option_order), response
     )
-    held = bool(held_here(session, [item.question_id]))
     if item.client_answer_id == client_answer_id:
         if item.response != response:
             raise Conflict(
@@ -92,7 +100,7 @@ def _save(
             )
         return _answered(item_view(session, item, version, held=held), stands=True)  # a retry
     received = utcnow()
-    _refuse_if_over(session, received)
+    _refuse_if_over(session, received, status)
     answered_at = device_time(session, client_answered_at, received)
     after_each = session.rules.feedback_policy is FeedbackPolicy.AFTER_EACH
     # One conditional UPDATE decides between racing devices, on every database engine: the
@@ -117,47 +125,60 @@ def _save(
             QuizSession.id == session.id, QuizSession.status == SessionStatus.IN_PROGRESS
         )
     )
+    values: dict[str, Any] = {
+        "response": response,
+        "client_answer_id": client_answer_id,
+        "client_answered_at": answered_at,
+        "saved_at": received,
+    }
+    outcome = None
+    if after_each:  # practice: the verdict comes at once, written with the answer
+        _hold(item, values)  # graded as it will stand; read back below if it does not
+        _hold(item, results.grade_of(session, item, version))
+        values.update(score=item.score, correct=item.correct, pending=item.pending)
+        if (outcome := review.untaken(item)) is not None:
+            values["carded"] = True
     result: CursorResult[Any] = db.session.execute(  # type: ignore[assignment]
         update(SessionItem)
         .where(*conditions)
-        .values(
-            response=response,
-            client_answer_id=client_answer_id,
-            client_answered_at=answered_at,
-            saved_at=received,
-        )
+        .values(**values)
         .execution_options(synchronize_session=False)
     )
     changed = result.rowcount
     if changed:  # the row now holds these values; no need to read it back
-        for name, value in (
-            ("response", response),
-            ("client_answer_id", client_answer_id),
-            ("client_answered_at", answered_at),
-            ("saved_at", received),
-        ):
-            set_committed_value(item, name, value)
+        _hold(item, values)
     else:
+        db.session.refresh(item)  # another device's later answer, or the session closed
         _refuse_if_over(session, received)  # graded meanwhile: the answer came too late
-        db.session.refresh(item)  # another device's later answer
     if not changed and after_each and item.client_answer_id != client_answer_id:
         raise Conflict(
             "本题已作答并已公布答案 / This question is answered and its key shown",
             code="already_answered",
             details={"position": position},
         )
-    if changed and after_each:
-        results.grade_item(session, item, version)  # practice: the verdict comes at once
-        review.record(session.user_id, [item])
+    if changed and outcome is not None:
+        review.take(session.user_id, [outcome])
     return _answered(item_view(session, item, version, held=held), stands=bool(changed))
 
 
-def _refuse_if_over(session: QuizSession, received: datetime) -> None:
-    """409 once the session is no longer in progress (read now, under a shared lock that a
-    concurrent submit's claim waits for) or its deadline and grace have passed."""
-    status = db.session.scalar(
-        select(QuizSession.status).where(QuizSession.id == session.id).with_for_update(read=True)
-    )
+def _hold(item: SessionItem, values: dict[str, Any]) -> None:
+    """Let the loaded item hold these column values as the database does (nothing to flush)."""
+    for name, value in values.items():
+        set_committed_value(item, name, value)
+
+
+def _refuse_if_over(
+    session: QuizSession, received: datetime, status: SessionStatus | None = None
+) -> None:
+    """409 once the session is no longer in progress (``status`` as read under a shared lock
+    that a concurrent submit's claim waits for; read so now when not given) or its deadline
+    and grace have passed."""
+    if status is None:
+        status = db.session.scalar(
+            select(QuizSession.status)
+            .where(QuizSession.id == session.id)
+            .with_for_update(read=True)
+        )
     deadline = session.deadline_at
     if status is not SessionStatus.IN_PROGRESS or (
         deadline is not None and received > deadline + results.grace()

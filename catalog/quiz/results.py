@@ -50,10 +50,13 @@ def _policy(session: QuizSession) -> ChoicePolicy:
     return ChoicePolicy(partial=rules.choice_partial, share=rules.choice_share)
 
 
-def grade_item(session: QuizSession, item: SessionItem, version: Frozen) -> None:
-    """Grade one answer now (practice with feedback after each answer)."""
-    if item.graded_by_id is None:  # a person's mark is never overridden
-        item.score, item.correct, item.pending = _score(item, version, _policy(session))
+def grade_of(session: QuizSession, item: SessionItem, version: Frozen) -> dict[str, Any]:
+    """The grade of one answer now (practice with feedback after each answer), as the item's
+    column values to write; none when a person has marked it (never overridden)."""
+    if item.graded_by_id is not None:
+        return {}
+    score, correct, pending = _score(item, version, _policy(session))
+    return {"score": score, "correct": correct, "pending": pending}
 
 
 def claim(session: QuizSession, status: SessionStatus) -> bool:

@@ -14,7 +14,8 @@ from functools import cache
 from typing import Any
 
 from fsrs import Card, Rating, Scheduler, State
-from sqlalchemy import Select, select
+from sqlalchemy import Select, and_, select
+from sqlalchemy.orm import lazyload
 
 from catalog.accounts.models import User
 from catalog.banks import visibility
@@ -49,26 +50,41 @@ def record(user_id: int, items: Iterable[SessionItem]) -> None:
     """Let the learner's cards take these graded answers (each item once)."""
     outcomes = []
     for item in items:
-        if item.carded or item.pending or item.response is None or item.score is None:
-            continue
-        item.carded = True
-        outcomes.append(
-            Outcome(item.question_id, item.score, item.points, item.saved_at or utcnow())
-        )
+        if (outcome := untaken(item)) is not None:
+            item.carded = True
+            outcomes.append(outcome)
+    take(user_id, outcomes)
+
+
+def untaken(item: SessionItem) -> Outcome | None:
+    """The graded answer of this item that the learner's card has not taken yet, if any (the
+    caller marks the item ``carded`` when the card takes it)."""
+    if item.carded or item.pending or item.response is None or item.score is None:
+        return None
+    return Outcome(item.question_id, item.score, item.points, item.saved_at or utcnow())
+
+
+def take(user_id: int, outcomes: list[Outcome]) -> None:
+    """Let the learner's cards take these outcomes: a mistake opens a card, any answer to a
+    question with a card reviews it."""
     if not outcomes:
         return
-    ids = [o.question_id for o in outcomes]
-    cards = {
-        c.question_id: c
-        for c in db.session.scalars(
-            select(ReviewCard).where(ReviewCard.user_id == user_id, ReviewCard.question_id.in_(ids))
+    # One query: each question, whether practice may ask it, and the learner's card if any.
+    cards: dict[int, ReviewCard] = {}
+    practicable: set[int] = set()
+    for question_id, usable, held in db.session.execute(
+        select(Question.id, Question.usage.in_(PRACTICE_USAGE), ReviewCard)
+        .outerjoin(
+            ReviewCard,
+            and_(ReviewCard.question_id == Question.id, ReviewCard.user_id == user_id),
         )
-    }
-    practicable = set(
-        db.session.scalars(
-            select(Question.id).where(Question.id.in_(ids), Question.usage.in_(PRACTICE_USAGE))
-        )
-    )
+        .options(lazyload(ReviewCard.question))
+        .where(Question.id.in_({o.question_id for o in outcomes}))
+    ):
+        if usable:
+            practicable.add(question_id)
+        if held is not None:
+            cards[question_id] = held
     for outcome in outcomes:
         card = cards.get(outcome.question_id)
         if card is None:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Protocol, cast
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, SQLColumnExpression, select
 
 from catalog.accounts.models import User
 from catalog.banks import visibility
@@ -158,12 +158,24 @@ def held_here(session: QuizSession, question_ids: list[int]) -> set[int]:
     """Which of the session's questions another exam or contest of its organisation holds
     now: their keys, and the total that would betray them, wait until that window closes (the
     session's own quiz is governed by its own policy)."""
-    organisation_id = (
-        session.template.organisation_id
-        if session.template is not None
-        else db.session.scalar(select(User.organisation_id).where(User.id == session.user_id))
+    return visibility.held_ids(
+        question_ids, _organisation_of(session), except_template=session.template_id
     )
-    return visibility.held_ids(question_ids, organisation_id, except_template=session.template_id)
+
+
+def is_held_here(
+    session: QuizSession, question_id: SQLColumnExpression[int]
+) -> ColumnElement[bool]:
+    """:func:`held_here` as a clause about one question column, for a larger query."""
+    return visibility.is_held(
+        question_id, _organisation_of(session), except_template=session.template_id
+    )
+
+
+def _organisation_of(session: QuizSession) -> int | None:
+    if session.template is not None:
+        return session.template.organisation_id
+    return db.session.scalar(select(User.organisation_id).where(User.id == session.user_id))
 
 
 def view_of(session: QuizSession, versions: dict[int, Frozen] | None = None) -> SessionView:
