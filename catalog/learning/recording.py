@@ -10,6 +10,7 @@ from typing import Any
 
 import marshmallow as ma
 from sqlalchemy import select
+from sqlalchemy.orm import lazyload
 
 from catalog.accounts.models import User
 from catalog.clock import local_day, utcnow
@@ -163,12 +164,14 @@ def _lectures(ids: set[int]) -> dict[int, Microlecture]:
     if not ids:
         return {}
     found = db.session.scalars(
-        select(Microlecture).where(
+        select(Microlecture)
+        .options(lazyload(Microlecture.instructor), lazyload(Microlecture.organisation))
+        .where(
             Microlecture.id.in_(ids),
             Microlecture.is_published.is_(True),
             Microlecture.duration_seconds > 0,
         )
-    )
+    )  # a heartbeat needs neither the instructor (nor their roles) nor the organisation
     return {lecture.id: lecture for lecture in found}
 
 
