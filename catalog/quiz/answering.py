@@ -92,20 +92,22 @@ def _save(
         version.type.value, version.answer, len(item.option_order), response
     )
     if item.client_answer_id == client_answer_id:
-        if item.response != response:
-            raise Conflict(
-                "该作答编号已用于另一个答案 / This client_answer_id already carries another answer",
-                code="answer_id_reused",
-                details={"position": position},
-            )
-        return _answered(item_view(session, item, version, held=held), stands=True)  # a retry
+        return _retried(session, item, version, held, response, position)
     received = utcnow()
     _refuse_if_over(session, received, status)
     answered_at = device_time(session, client_answered_at, received)
     after_each = session.rules.feedback_policy is FeedbackPolicy.AFTER_EACH
     # One conditional UPDATE decides between racing devices, on every database engine: the
     # answer given last stands, by (bounded device time, time received).
-    conditions = [SessionItem.id == item.id]
+    # A row already carrying this answer id is never written again: a concurrent retry of it
+    # stands as it is, the same id with another answer is refused (checked below).
+    conditions = [
+        SessionItem.id == item.id,
+        or_(
+            SessionItem.client_answer_id.is_(None),
+            SessionItem.client_answer_id != client_answer_id,
+        ),
+    ]
     if after_each:
         conditions.append(SessionItem.client_answer_id.is_(None))  # keys shown: no changes
     else:
@@ -149,6 +151,8 @@ def _save(
         _hold(item, values)
     else:
         db.session.refresh(item)  # another device's later answer, or the session closed
+        if item.client_answer_id == client_answer_id:  # a concurrent request with this id won
+            return _retried(session, item, version, held, response, position)
         _refuse_if_over(session, received)  # graded meanwhile: the answer came too late
     if not changed and after_each and item.client_answer_id != client_answer_id:
         raise Conflict(
@@ -159,6 +163,25 @@ def _save(
     if changed and outcome is not None:
         review.take(session.user_id, [outcome])
     return _answered(item_view(session, item, version, held=held), stands=bool(changed))
+
+
+def _retried(
+    session: QuizSession,
+    item: SessionItem,
+    version: QuestionVersion,
+    held: bool,
+    response: dict[str, Any],
+    position: int,
+) -> AnswerView:
+    """The item already carries this answer id: the same answer again is a retry that stands;
+    another answer under it is refused."""
+    if item.response != response:
+        raise Conflict(
+            "该作答编号已用于另一个答案 / This client_answer_id already carries another answer",
+            code="answer_id_reused",
+            details={"position": position},
+        )
+    return _answered(item_view(session, item, version, held=held), stands=True)
 
 
 def _hold(item: SessionItem, values: dict[str, Any]) -> None:
@@ -241,9 +264,7 @@ def save_batch(user: User, session_id: str, answers: list[dict[str, Any]]) -> li
             )
             continue
         position, client_id = entry["position"], entry["client_answer_id"]
-        if known.get(position) == client_id:
-            outcomes.append(BatchOutcome(position, client_id, "duplicate"))
-            continue
+        seen = known.get(position) == client_id  # a duplicate, if it carries the same answer
         try:
             saved = _save(
                 session,
@@ -256,6 +277,9 @@ def save_batch(user: User, session_id: str, answers: list[dict[str, Any]]) -> li
             outcomes.append(BatchOutcome(position, client_id, "rejected", _reason(exc)))
             continue
         known[position] = saved.client_answer_id
+        if seen:
+            outcomes.append(BatchOutcome(position, client_id, "duplicate"))
+            continue
         if not saved.stands:
             outcomes.append(
                 BatchOutcome(position, client_id, "stale", "另一台设备的作答更新 / newer elsewhere")

@@ -82,6 +82,14 @@ def grade_session(session: QuizSession, status: SessionStatus) -> dict[int, Froz
     one executemany. None when another request graded it first. The caller commits."""
     if not claim(session, status):
         return None
+    # The answers as they stand now that the claim holds the session: read before it, an
+    # answer saved in between would be kept ungraded (the claim waits for answers holding
+    # the session's row, and no answer is written after it).
+    db.session.scalars(
+        select(SessionItem)
+        .where(SessionItem.session_id == session.id)
+        .execution_options(populate_existing=True)
+    ).all()
     versions = versions_of(session)
     policy = _policy(session)
     grades = []
