@@ -250,6 +250,11 @@ def save_batch(user: User, session_id: str, answers: list[dict[str, Any]]) -> li
     )
     outcomes = []
     for raw in answers:
+        if not isinstance(raw, dict):
+            outcomes.append(
+                BatchOutcome(0, "", "rejected", "答案应为对象 / each answer is an object")
+            )
+            continue
         try:
             entry = BATCH_ANSWER.load(raw)
         except ma.ValidationError as error:

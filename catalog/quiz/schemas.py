@@ -159,7 +159,7 @@ class BatchSchema(ma.Schema):
     # Each answer is checked on its own (BatchAnswerSchema) so that one malformed entry of an
     # offline queue is rejected alone instead of refusing, over and over, all the others.
     answers = fields.List(
-        fields.Dict(),
+        fields.Raw(allow_none=True),  # not Dict: an entry that is no object is rejected alone
         required=True,
         validate=validate.Length(min=1, max=500),
         metadata={

@@ -122,3 +122,23 @@ def test_a_batch_refuses_another_answer_under_a_used_id(client: FlaskClient, set
     assert "client_answer_id" in again[0]["reason"]
     now = client.get(f"/api/v1/quiz-sessions/{opened['id']}", headers=setup["learner"])
     assert now.get_json()["items"][0]["response"] == {"selected": wrong}
+
+
+def test_a_batch_entry_that_is_no_object_is_rejected_alone(
+    client: FlaskClient, setup: dict
+) -> None:
+    tid = template(client, setup, mode="exam", time_limit_seconds=600).get_json()["id"]
+    opened = start(client, setup, tid).get_json()
+    good = {"position": 1, "response": {"selected": ["A"]}, "client_answer_id": "g1"}
+    reply = client.post(
+        f"/api/v1/quiz-sessions/{opened['id']}/answers/batch",
+        json={"answers": ["junk", None, [1, 2], good]},
+        headers=setup["learner"],
+    )
+    assert reply.status_code == 200, reply.get_json()
+    assert [o["status"] for o in reply.get_json()["results"]] == [
+        "rejected",
+        "rejected",
+        "rejected",
+        "saved",
+    ]
