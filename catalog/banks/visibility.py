@@ -232,14 +232,11 @@ def held_in_banks(
     """The banks' questions an exam or contest of the organisation holds now, in id order
     (holds are few: one query)."""
     query = (
-        select(QuestionHold.question_id)
+        _holds(Question.bank_id.in_(set(bank_ids)), organisation_id, except_template, now)
         .join(Question, Question.id == QuestionHold.question_id)
-        .where(Question.bank_id.in_(set(bank_ids)), _holding(organisation_id, now))
         .distinct()
         .order_by(QuestionHold.question_id)
     )
-    if except_template is not None:
-        query = query.where(QuestionHold.template_id != except_template)
     return [int(q) for q in db.session.scalars(query)]
 
 

@@ -98,19 +98,19 @@ def _save(
     answered_at = device_time(session, client_answered_at, received)
     after_each = session.rules.feedback_policy is FeedbackPolicy.AFTER_EACH
     # One conditional UPDATE decides between racing devices, on every database engine: the
-    # answer given last stands, by (bounded device time, time received).
-    # A row already carrying this answer id is never written again: a concurrent retry of it
-    # stands as it is, the same id with another answer is refused (checked below).
-    conditions = [
-        SessionItem.id == item.id,
-        or_(
-            SessionItem.client_answer_id.is_(None),
-            SessionItem.client_answer_id != client_answer_id,
-        ),
-    ]
+    # answer given last stands, by (bounded device time, time received). A row already
+    # carrying this answer id is never written again: a concurrent retry of it stands as it
+    # is, the same id with another answer is refused (checked below).
+    conditions = [SessionItem.id == item.id]
     if after_each:
         conditions.append(SessionItem.client_answer_id.is_(None))  # keys shown: no changes
     else:
+        conditions.append(
+            or_(
+                SessionItem.client_answer_id.is_(None),
+                SessionItem.client_answer_id != client_answer_id,
+            )
+        )
         conditions.append(
             or_(
                 SessionItem.client_answered_at.is_(None),
@@ -136,8 +136,9 @@ def _save(
     outcome = None
     if after_each:  # practice: the verdict comes at once, written with the answer
         _hold(item, values)  # graded as it will stand; read back below if it does not
-        _hold(item, results.grade_of(session, item, version))
-        values.update(score=item.score, correct=item.correct, pending=item.pending)
+        grade = results.grade_of(session, item, version)
+        _hold(item, grade)
+        values.update(grade)
         if (outcome := review.untaken(item)) is not None:
             values["carded"] = True
     result: CursorResult[Any] = db.session.execute(  # type: ignore[assignment]
@@ -154,7 +155,7 @@ def _save(
         if item.client_answer_id == client_answer_id:  # a concurrent request with this id won
             return _retried(session, item, version, held, response, position)
         _refuse_if_over(session, received)  # graded meanwhile: the answer came too late
-    if not changed and after_each and item.client_answer_id != client_answer_id:
+    if not changed and after_each:  # another answer was saved first and its key shown
         raise Conflict(
             "本题已作答并已公布答案 / This question is answered and its key shown",
             code="already_answered",

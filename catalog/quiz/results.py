@@ -85,11 +85,13 @@ def grade_session(session: QuizSession, status: SessionStatus) -> dict[int, Froz
     # The answers as they stand now that the claim holds the session: read before it, an
     # answer saved in between would be kept ungraded (the claim waits for answers holding
     # the session's row, and no answer is written after it).
-    db.session.scalars(
+    items = db.session.scalars(
         select(SessionItem)
         .where(SessionItem.session_id == session.id)
+        .order_by(SessionItem.position)
         .execution_options(populate_existing=True)
     ).all()
+    set_committed_value(session, "items", list(items))
     versions = versions_of(session)
     policy = _policy(session)
     grades = []

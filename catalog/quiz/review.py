@@ -72,7 +72,7 @@ def take(user_id: int, outcomes: list[Outcome]) -> None:
     # One query: each question, whether practice may ask it, and the learner's card if any.
     cards: dict[int, ReviewCard] = {}
     practicable: set[int] = set()
-    for question_id, usable, held in db.session.execute(
+    for question_id, usable, found in db.session.execute(
         select(Question.id, Question.usage.in_(PRACTICE_USAGE), ReviewCard)
         .outerjoin(
             ReviewCard,
@@ -83,8 +83,8 @@ def take(user_id: int, outcomes: list[Outcome]) -> None:
     ):
         if usable:
             practicable.add(question_id)
-        if held is not None:
-            cards[question_id] = held
+        if found is not None:
+            cards[question_id] = found
     for outcome in outcomes:
         card = cards.get(outcome.question_id)
         if card is None:

@@ -57,7 +57,7 @@ def view(user: User, session_id: str) -> SessionView:
 
 def submit(user: User, session_id: str) -> SessionView:
     """Grade the session; submitting again returns the same result."""
-    session = owned(user, session_id)
+    session = owned(user, session_id, items=False)  # grading reads them once it has claimed
     settle_if_overdue(session)
     if session.status is not SessionStatus.IN_PROGRESS:
         return view_of(session)
