@@ -14,10 +14,13 @@ from pathlib import Path
 from typing import Any
 
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import DateTime, Enum, MetaData, select, text, update
+from sqlalchemy import DateTime, Enum, MetaData, String, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import Mapped, mapped_column, validates
 from sqlalchemy.types import TypeDecorator
+
+from search.text import SORT_KEY_LENGTH, pinyin_sort_key
 
 # Explicit constraint names keep Alembic migrations identical on SQLite and PostgreSQL.
 NAMING_CONVENTION = {
@@ -61,6 +64,25 @@ class UTCDateTime(TypeDecorator[datetime]):
         return stamp.astimezone(UTC)
 
 
+# Byte order on PostgreSQL too (its locales would skip spaces and fold digits into letters),
+# so a pinyin sort key orders rows alike on SQLite and PostgreSQL.
+SortKeyType = String(SORT_KEY_LENGTH).with_variant(
+    String(SORT_KEY_LENGTH, collation="C"), "postgresql"
+)
+
+
+class PinyinTitle:
+    """A mixin: ``title_sort``, the title's pinyin sort key (拼音排序), kept in step whenever
+    the title is set, so lists sorted by title read 安全 before 变电 before 倒闸."""
+
+    title_sort: Mapped[str] = mapped_column(SortKeyType, default="")
+
+    @validates("title")
+    def _keep_title_sort(self, _key: str, title: str) -> str:
+        self.title_sort = pinyin_sort_key(title or "")
+        return title
+
+
 def enum_column(enum_class: type[enum.Enum]) -> Enum:
     """A portable enum column storing the members' values (readable in SQL), checked on write."""
     return Enum(
@@ -80,16 +102,21 @@ def upsert(model: Any) -> Any:
 
 
 @contextmanager
-def single_flight(name: str) -> Iterator[bool]:
+def single_flight(name: str, *, wait: bool = False) -> Iterator[bool]:
     """Whether this caller holds ``name`` now, across threads, processes and machines: one
-    task consumer drains the search outbox while another finds it taken and stands aside.
-    PostgreSQL: a session advisory lock on a connection of its own; SQLite (one machine): a
-    file lock beside the database file."""
+    task consumer drains the search outbox while another finds it taken and stands aside;
+    with ``wait``, it waits its turn instead (two rebuilds of one index run one after the
+    other). PostgreSQL: a session advisory lock on a connection of its own; SQLite (one
+    machine): a file lock beside the database file."""
     engine = db.engine
     if engine.dialect.name == "postgresql":
         key = zlib.crc32(name.encode())  # advisory locks are keyed by number
         with engine.connect() as connection:
-            held = bool(connection.scalar(text("SELECT pg_try_advisory_lock(:k)"), {"k": key}))
+            if wait:
+                connection.execute(text("SELECT pg_advisory_lock(:k)"), {"k": key})
+                held = True
+            else:
+                held = bool(connection.scalar(text("SELECT pg_try_advisory_lock(:k)"), {"k": key}))
             try:
                 yield held
             finally:
@@ -102,7 +129,7 @@ def single_flight(name: str) -> Iterator[bool]:
     folder = Path(tempfile.gettempdir()) if memory else Path(str(database)).parent
     with (folder / f".{name}.lock").open("w") as handle:
         try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            fcntl.flock(handle, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
         except BlockingIOError:
             yield False
             return

@@ -17,13 +17,13 @@ import os
 import sqlite3
 import threading
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from rapidfuzz.distance import Levenshtein
+from rapidfuzz.distance import OSA
 
 from search.interfaces import (
     And,
@@ -34,7 +34,6 @@ from search.interfaces import (
     IndexMissing,
     IndexSettings,
     Or,
-    Range,
     SearchError,
     SearchQuery,
     SearchResult,
@@ -44,13 +43,17 @@ from search.text import (
     analysed,
     fold,
     highlight,
-    pinyin_forms,
+    pinyin_of_document,
+    pinyin_of_query,
     query_words,
+    use_vocabulary,
     word_as_bigrams,
 )
 
-PINYIN = "_pinyin"  # the column holding the pinyin of the first searchable attribute
+PINYIN = "_pinyin"  # the column holding the pinyin terms of the settings' pinyin attributes
 COUNT_CAP = 1000
+NARROW_ROWS = 2000  # an attribute test admitting fewer rows is gathered as a set, else probed
+TYPO_MIN_LETTERS = 5  # a Latin or pinyin word this long tolerates one typo (as Meilisearch)
 BATCH = 1000
 
 
@@ -119,6 +122,8 @@ class EmbeddedSearchEngine:
             sortable=tuple(data["sortable"]),
             displayed=tuple(data["displayed"]),
             synonyms=data["synonyms"],
+            pinyin=tuple(data.get("pinyin", ())),
+            vocabulary=tuple(data.get("vocabulary", ())),
         )
 
     @staticmethod
@@ -149,6 +154,8 @@ class EmbeddedSearchEngine:
                         "sortable": settings.sortable,
                         "displayed": settings.displayed,
                         "synonyms": settings.synonyms,
+                        "pinyin": settings.pinyin,
+                        "vocabulary": settings.vocabulary,
                     },
                     ensure_ascii=False,
                 ),
@@ -323,20 +330,31 @@ class EmbeddedSearchEngine:
     def _search(
         self, connection: sqlite3.Connection, settings: IndexSettings, query: SearchQuery
     ) -> SearchResult:
+        use_vocabulary(settings.vocabulary)
         words = query_words(query.text)
-        where, params = _filter_sql(query.filter, settings)
+        where, params = _filter_sql(
+            query.filter,
+            settings,
+            lambda condition, values: _admitted(connection, condition, values),
+        )
         weights = ", ".join(str(w) for w in _weights(settings))
         attempt = list(words)
         terms: list[str] = []
         while True:
-            match, terms = self._match(connection, settings, attempt) if attempt else (None, [])
+            match, terms = (
+                self._match(
+                    connection, settings, attempt, whole=query.text if attempt == words else ""
+                )
+                if attempt
+                else (None, [])
+            )
             rows, total = self._run(connection, settings, query, match, where, params, weights)
             # As Meilisearch's "last" strategy: drop words from the end until something matches.
             if rows or len(attempt) <= 1 or not words:
                 break
             attempt = attempt[:-1]
         hits = []
-        for doc_id, raw in rows:
+        for doc_id, raw, score in rows:
             document = json.loads(raw)
             if settings.displayed:
                 shown = {k: v for k, v in document.items() if k in settings.displayed or k == "id"}
@@ -348,7 +366,7 @@ class EmbeddedSearchEngine:
                 marked = highlight(text, terms) if terms else None
                 if marked:
                     marks[name] = marked
-            hits.append(Hit(id=doc_id, document=shown, highlights=marks))
+            hits.append(Hit(id=doc_id, document=shown, highlights=marks, score=score))
         facets = {
             name: self._facet(connection, settings, name, match if attempt else None, where, params)
             for name in query.facets
@@ -358,15 +376,23 @@ class EmbeddedSearchEngine:
         )
 
     def _match(
-        self, connection: sqlite3.Connection, settings: IndexSettings, words: list[str]
+        self,
+        connection: sqlite3.Connection,
+        settings: IndexSettings,
+        words: list[str],
+        *,
+        whole: str = "",
     ) -> tuple[str, list[str]]:
-        """The FTS5 MATCH expression, and every term it looks for (for highlighting)."""
+        """The FTS5 MATCH expression, and every term it looks for (for highlighting).
+
+        Mixed input (倒闸cz, dz操作) also matches as one pinyin prefix (dzcz) of the words
+        ``whole`` names."""
         clauses = []
         looked_for: list[str] = []
         for position, word in enumerate(words):
             last = position == len(words) - 1
             alternatives = {word, *self._synonyms(settings, word)}
-            if word.isascii() and word.isalpha() and len(word) >= 5:
+            if word.isascii() and word.isalpha() and len(word) >= TYPO_MIN_LETTERS:
                 alternatives |= self._typos(connection, word, prefix=last)
             parts = []
             looked_for += [fold(a) for a in alternatives]
@@ -380,7 +406,12 @@ class EmbeddedSearchEngine:
                 if last and len(pieces) == 1:
                     parts.append(phrase + "*")  # search as you type; exact words count twice
             clauses.append("(" + " OR ".join(parts) + ")")
-        return " AND ".join(clauses), looked_for
+        expression = " AND ".join(clauses)
+        mixed = pinyin_of_query(whole) if whole else []
+        if mixed:
+            as_pinyin = " OR ".join(f'{PINYIN} : "{m}"*' for m in mixed)  # letters, digits
+            expression = f"({expression}) OR {as_pinyin}"
+        return expression, looked_for
 
     @staticmethod
     def _synonyms(settings: IndexSettings, word: str) -> set[str]:
@@ -411,9 +442,10 @@ class EmbeddedSearchEngine:
             if prefix:
                 forms |= {term[: len(word)], term[: len(word) + 1]}
             for form in forms:
+                # one letter wrong, missing or extra, or two neighbours swapped (daozah)
                 if (
                     abs(len(form) - len(word)) <= 1
-                    and Levenshtein.distance(form, word, score_cutoff=1) <= 1
+                    and OSA.distance(form, word, score_cutoff=1) <= 1
                 ):
                     near.add(form)
         return near
@@ -427,19 +459,20 @@ class EmbeddedSearchEngine:
         where: str,
         params: list[Any],
         weights: str,
-    ) -> tuple[list[tuple[str, str]], int]:
-        """The page's rowids first (ranked or sorted, filtered), then only their documents."""
+    ) -> tuple[list[tuple[str, str, float | None]], int]:
+        """The page's rowids first (ranked or sorted, filtered), then only their documents,
+        each with its score: bm25 (negative, lower is better) mapped into (0, 1)."""
         source, conditions, arguments = _source(match, where, params)
-        order = _order_sql(query.sort, settings) or (f"bm25(fts, {weights}), r" if match else "r")
+        rank = f"bm25(fts, {weights})" if match else "NULL"
+        order = _order_sql(query.sort, settings) or ("s, r" if match else "r")
         clause = f"WHERE {' AND '.join(conditions)}" if conditions else ""
-        ids = [
-            row[0]
-            for row in connection.execute(
-                f"SELECT {source[1]} AS r FROM {source[0]} {clause} "
-                f"ORDER BY {order} LIMIT ? OFFSET ?",
-                (*arguments, query.limit, query.offset),
-            )
-        ]
+        page = connection.execute(
+            f"SELECT {source[1]} AS r, {rank} AS s FROM {source[0]} {clause} "
+            f"ORDER BY {order} LIMIT ? OFFSET ?",
+            (*arguments, query.limit, query.offset),
+        ).fetchall()
+        ids = [row[0] for row in page]
+        scores = {r: (None if s is None else round(-s / (1 - s), 6)) for r, s in page}
         found = {}
         if ids:
             marks = ", ".join("?" for _ in ids)
@@ -449,7 +482,7 @@ class EmbeddedSearchEngine:
                     f"SELECT rowid, id, doc FROM docs WHERE rowid IN ({marks})", ids
                 )
             }
-        rows = [found[r] for r in ids if r in found]
+        rows = [(*found[r], scores[r]) for r in ids if r in found]
         if query.offset == 0 and len(rows) < query.limit:
             total = len(rows)
         else:
@@ -479,6 +512,16 @@ class EmbeddedSearchEngine:
             (name, *arguments),
         ).fetchall()
         return {str(value): int(count) for value, count in rows if value is not None}
+
+
+def _admitted(connection: sqlite3.Connection, condition: str, params: list[Any]) -> int:
+    """Rows an attribute test lets through, counted up to ``NARROW_ROWS`` (an index scan)."""
+    return int(
+        connection.execute(
+            f"SELECT count(*) FROM (SELECT 1 FROM attrs WHERE {condition} LIMIT {NARROW_ROWS})",
+            params,
+        ).fetchone()[0]
+    )
 
 
 def _source(
@@ -512,10 +555,10 @@ def _usable_cpus() -> int:
 
 
 def _prepare(settings: IndexSettings, documents: list[dict[str, Any]]) -> list[_Prepared]:
+    use_vocabulary(settings.vocabulary)
     prepared = []
     for document in documents:
         columns = [analysed(_as_text(document.get(name))) for name in settings.searchable]
-        first = _as_text(document.get(settings.searchable[0]))
         attributes = [
             (name, _value(value))
             for name in dict.fromkeys((*settings.filterable, *settings.sortable))
@@ -525,7 +568,7 @@ def _prepare(settings: IndexSettings, documents: list[dict[str, Any]]) -> list[_
             (
                 str(document["id"]),
                 json.dumps(document, ensure_ascii=False, default=str),
-                (*columns, pinyin_forms(first)),
+                (*columns, pinyin_of_document(document, settings.pinyin_attributes)),
                 attributes,
             )
         )
@@ -599,39 +642,54 @@ def _value(value: Any) -> Any:
     return int(value) if isinstance(value, bool) else value
 
 
-def _filter_sql(expression: Filter | None, settings: IndexSettings) -> tuple[str, list[Any]]:
-    """A condition on ``{row}`` (the matching row id), answered from the attrs index."""
+def _filter_sql(
+    expression: Filter | None,
+    settings: IndexSettings,
+    admits: Callable[[str, list[Any]], int] | None = None,
+) -> tuple[str, list[Any]]:
+    """A condition on ``{row}`` (the matching row id), answered from the attrs index.
+
+    Each attribute test takes the form its selectivity calls for (``admits(condition,
+    params)`` counts the rows it lets through, up to ``NARROW_ROWS``): a narrow one is a set
+    of row ids gathered once (a bank of 300 questions); a broad one is looked up for each
+    candidate row instead, since gathering every row it admits (the 50,000 questions of the
+    banks an editor reads) would cost more than the search itself.
+    """
     if expression is None:
         return "", []
-    lookup = "{row} IN (SELECT rowid FROM attrs WHERE field = ? AND "
+    if isinstance(expression, And | Or):
+        joiner = " AND " if isinstance(expression, And) else " OR "
+        pieces, params = [], []
+        for part in expression.parts:
+            sql, values = _filter_sql(part, settings, admits)
+            pieces.append(f"({sql})")
+            params += values
+        return joiner.join(pieces) if pieces else "1", params
+    name = _attribute(expression.field, settings, "filter")
     if isinstance(expression, Eq):
-        name = _attribute(expression.field, settings, "filter")
-        return lookup + "value = ?)", [name, _value(expression.value)]
-    if isinstance(expression, In):
-        name = _attribute(expression.field, settings, "filter")
+        condition, params = "value = ?", [_value(expression.value)]
+    elif isinstance(expression, In):
         if not expression.values:
             return "0", []
-        marks = ", ".join("?" for _ in expression.values)
-        return lookup + f"value IN ({marks}))", [name, *(_value(v) for v in expression.values)]
-    if isinstance(expression, Range):
-        name = _attribute(expression.field, settings, "filter")
-        parts: list[str] = []
-        params: list[Any] = [name]
+        condition = f"value IN ({', '.join('?' for _ in expression.values)})"
+        params = [_value(v) for v in expression.values]
+    else:
+        bounds = []
+        params = []
         if expression.gte is not None:
-            parts.append("value >= ?")
+            bounds.append("value >= ?")
             params.append(expression.gte)
         if expression.lte is not None:
-            parts.append("value <= ?")
+            bounds.append("value <= ?")
             params.append(expression.lte)
-        return lookup + (" AND ".join(parts) or "1") + ")", params
-    joiner = " AND " if isinstance(expression, And) else " OR "
-    assert isinstance(expression, And | Or)
-    pieces, params = [], []
-    for part in expression.parts:
-        sql, values = _filter_sql(part, settings)
-        pieces.append(f"({sql})")
-        params += values
-    return joiner.join(pieces) if pieces else "1", params
+        condition = " AND ".join(bounds) or "1"
+    if admits is not None and admits(f"field = ? AND {condition}", [name, *params]) >= NARROW_ROWS:
+        return (
+            f"EXISTS (SELECT 1 FROM attrs WHERE attrs.rowid = {{row}} AND field = ? "
+            f"AND {condition})",
+            [name, *params],
+        )
+    return f"{{row}} IN (SELECT rowid FROM attrs WHERE field = ? AND {condition})", [name, *params]
 
 
 def _order_sql(sort: tuple[tuple[str, bool], ...], settings: IndexSettings) -> str:

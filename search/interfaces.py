@@ -82,6 +82,14 @@ class IndexSettings:
     sortable: tuple[str, ...] = ()
     displayed: tuple[str, ...] = ()  # empty: every attribute
     synonyms: dict[str, list[str]] = field(default_factory=dict)
+    # attributes whose words also match by pinyin and initials (empty: the first searchable)
+    pinyin: tuple[str, ...] = ()
+    # trade terms the segmenter keeps whole, at index and query time (search.text.vocabulary_terms)
+    vocabulary: tuple[str, ...] = ()
+
+    @property
+    def pinyin_attributes(self) -> tuple[str, ...]:
+        return self.pinyin or self.searchable[:1]
 
 
 @dataclass(frozen=True)
@@ -101,6 +109,7 @@ class Hit:
     id: str
     document: dict[str, Any]
     highlights: dict[str, str] = field(default_factory=dict)  # attribute → text with <em>
+    score: float | None = None  # relevance in (0, 1], higher is better; None without text
 
 
 @dataclass

@@ -29,7 +29,7 @@ from search.interfaces import (
     SearchResult,
     SearchUnavailable,
 )
-from search.text import fold, pinyin_forms
+from search.text import fold, pinyin_of_document, use_vocabulary
 
 PINYIN = "_pinyin"
 BATCH = 1000
@@ -80,6 +80,7 @@ def index_settings(settings: IndexSettings) -> dict[str, Any]:
         "displayedAttributes": list(settings.displayed) if settings.displayed else ["*"],
         "faceting": {"maxValuesPerFacet": 100},
         "synonyms": synonyms,
+        "dictionary": list(settings.vocabulary),  # trade terms its segmenter keeps whole
         "typoTolerance": {"enabled": True, "minWordSizeForTypos": {"oneTypo": 5, "twoTypos": 9}},
         "pagination": {"maxTotalHits": 10_000},
     }
@@ -119,10 +120,17 @@ class MeilisearchEngine:
             )
 
     def _with_pinyin(self, index: str, documents: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """The documents with the same pinyin terms the embedded engine indexes."""
         settings = self._settings.get(index)
-        first = settings.searchable[0] if settings else "title"
+        if settings is None:  # the drain calls ensure_index and tries again
+            raise IndexMissing(f"the settings of {index!r} are not known here: ensure it first")
+        use_vocabulary(settings.vocabulary)
         return [
-            {**d, "id": str(d["id"]), PINYIN: pinyin_forms(str(d.get(first) or ""))}
+            {
+                **d,
+                "id": str(d["id"]),
+                PINYIN: pinyin_of_document(d, settings.pinyin_attributes),
+            }
             for d in documents
         ]
 
@@ -172,7 +180,11 @@ class MeilisearchEngine:
         return count
 
     def search(self, query: SearchQuery) -> SearchResult:
-        options: dict[str, Any] = {"offset": query.offset, "limit": query.limit}
+        options: dict[str, Any] = {
+            "offset": query.offset,
+            "limit": query.limit,
+            "showRankingScore": bool(query.text.strip()),
+        }
         expression = filter_expression(query.filter)
         if expression:
             options["filter"] = expression
@@ -194,13 +206,21 @@ class MeilisearchEngine:
         hits = []
         for raw in answer["hits"]:
             formatted = raw.pop("_formatted", {}) or {}
+            score = raw.pop("_rankingScore", None)
             document = {k: v for k, v in raw.items() if not k.startswith("_")}
             marks = {
                 name: str(formatted[name])
                 for name in query.highlight
                 if "<em>" in str(formatted.get(name, ""))
             }
-            hits.append(Hit(id=str(raw["id"]), document=document, highlights=marks))
+            hits.append(
+                Hit(
+                    id=str(raw["id"]),
+                    document=document,
+                    highlights=marks,
+                    score=None if score is None else float(score),
+                )
+            )
         facets = {
             name: {str(k): int(v) for k, v in counts.items()}
             for name, counts in (answer.get("facetDistribution") or {}).items()

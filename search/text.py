@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import functools
 import itertools
+import threading
 import unicodedata
+from collections.abc import Iterable
 from typing import Any
 
 import opencc
@@ -132,17 +134,172 @@ def analysed(text: str) -> str:
     return " ".join(tokens(text) + bigrams(text))
 
 
-def pinyin_forms(text: str) -> str:
-    """Full pinyin and initials of the Chinese in ``text``: 配电网 → "peidianwang pdw"."""
-    from pypinyin import Style, lazy_pinyin  # loaded on first use, like jieba: large tables
+# --- the industry vocabulary ---------------------------------------------------------------
 
-    folded = fold(text)
-    hanzi = "".join(ch for ch in folded if "\u4e00" <= ch <= "\u9fff")
-    if not hanzi:
-        return ""
-    full = "".join(lazy_pinyin(hanzi))
-    initials = "".join(lazy_pinyin(hanzi, style=Style.FIRST_LETTER))
-    return f"{full} {initials}"
+_vocabulary_lock = threading.Lock()
+_vocabulary: tuple[str, ...] = ()  # the trade terms this process's segmenter knows now
+_vocabulary_before: dict[str, int | None] = {}  # each added term's own frequency before it
+
+
+def use_vocabulary(words: tuple[str, ...]) -> None:
+    """Have the segmenter keep these trade terms whole (倒闸操作, 两票三制, 接地线) in this
+    process, and forget terms no longer listed.
+
+    Engines call it with their index's settings before analysing a document or a query, so
+    web processes, consumers and rebuild workers all cut text alike, whatever each was told
+    before: the vocabulary lives with the index, not in one process's memory.
+    """
+    global _vocabulary
+    if words == _vocabulary:
+        return
+    with _vocabulary_lock:
+        if words == _vocabulary:
+            return
+        segmenter = _jieba().dt
+        wanted = set(words)
+        for word in set(_vocabulary) - wanted:
+            before = _vocabulary_before.pop(word, None)
+            if before:
+                segmenter.add_word(word, before)
+            else:
+                segmenter.del_word(word)
+        for word in wanted - set(_vocabulary):
+            _vocabulary_before[word] = segmenter.FREQ.get(word) or None
+            segmenter.add_word(word)
+        _vocabulary = words
+
+
+def vocabulary_terms(words: Iterable[str]) -> tuple[str, ...]:
+    """Terms as the segmenter gets them: folded (Traditional and full-width too), each once,
+    in a stable order (so two processes given the same list compare equal)."""
+    return tuple(sorted({fold(w).replace(" ", "") for w in words} - {""}))
+
+
+# --- pinyin -----------------------------------------------------------------------------------
+
+PINYIN_SPAN = 5  # a pinyin term joins up to this many neighbouring words (倒闸 + 操作 → dzcz)
+PINYIN_REACH = 8  # syllables read on from each character, for prefixes that start anywhere
+PINYIN_RUN = 40  # characters of one text given pinyin terms (a long text: its start)
+
+
+@functools.cache
+def _pinyin() -> Any:
+    from pypinyin import lazy_pinyin  # large tables: loaded once per process, by warm()
+
+    return lazy_pinyin
+
+
+def _hanzi_runs(text: str) -> list[str]:
+    return ["".join(group) for key, group in itertools.groupby(text, _is_hanzi) if key]
+
+
+def pinyin_terms(texts: Iterable[str]) -> str:
+    """Pinyin terms of the Chinese in ``texts``, matched as prefixes:
+
+    - from every character, its syllables and up to ``PINYIN_REACH`` that follow, so the
+      pinyin of any word finds the text whatever the segmenter made of it (管网 in 燃气管网,
+      cut 燃气管 + 网): guanwangxunjian;
+    - for each word and each run of up to ``PINYIN_SPAN`` words from it, its full pinyin
+      and its initials (配电网运维与倒闸操作: daozha, daozhacaozuo, dz, dzcz, …), so words
+      typed apart match whole words and initials start where words start.
+    """
+    terms: dict[str, None] = {}
+    for text in texts:
+        for run in _hanzi_runs(fold(text)):
+            run = run[:PINYIN_RUN]
+            syllables = _pinyin()(run)
+            if len(syllables) != len(run):  # not one syllable per character: keep it whole
+                terms["".join(syllables)] = None
+                continue
+            for i in range(len(run)):
+                terms["".join(syllables[i : i + PINYIN_REACH])] = None
+            words = [w for w in _jieba().cut(run) if w]
+            starts = list(itertools.accumulate((len(w) for w in words), initial=0))
+            for i in range(len(words)):
+                for j in range(i + 1, min(i + PINYIN_SPAN, len(words)) + 1):
+                    _add_forms(terms, syllables[starts[i] : starts[j]])
+            for word in _jieba().cut_for_search(run):  # 配电网 also as 配电 and 电网
+                at = run.find(word)
+                if len(word) > 1 and at >= 0:
+                    _add_forms(terms, syllables[at : at + len(word)])
+        if len(terms) > 2000:  # a long list of texts: enough
+            break
+    return " ".join(t for t in terms if t)
+
+
+def _add_forms(terms: dict[str, None], syllables: list[str]) -> None:
+    """The syllables' full pinyin, and their initials when there are two or more (a single
+    letter would match every word that starts with it)."""
+    terms["".join(syllables)] = None
+    if len(syllables) > 1:
+        terms["".join(s[0] for s in syllables)] = None
+
+
+def pinyin_of_document(document: dict[str, Any], attributes: tuple[str, ...]) -> str:
+    """``pinyin_terms`` of these attributes of a document (each element of a list alone):
+    what both engines index as its pinyin, so they answer pinyin alike."""
+    texts: list[str] = []
+    for name in attributes:
+        value = document.get(name)
+        if isinstance(value, list | tuple):
+            texts += [str(v) for v in value if v is not None]
+        elif value is not None:
+            texts.append(str(value))
+    return pinyin_terms(texts)
+
+
+def pinyin_of_query(text: str) -> list[str]:
+    """Mixed input as pinyin, Chinese and letters together: 倒闸cz and dz操作 → dzcz (initials,
+    when the letters typed are initials), 倒闸caozuo → daozhacaozuo. Nothing for a query that
+    is all Chinese or all letters (those match as they are)."""
+    folded = "".join(fold(text).split())
+    hanzi = any(_is_hanzi(ch) for ch in folded)
+    letters = [ch for ch in folded if ch.isascii() and ch.isalpha()]
+    plain = all((ch.isascii() and ch.isalnum()) or _is_hanzi(ch) for ch in folded)
+    if not hanzi or not letters or not plain:
+        return []
+    initials_typed = not any(ch in "aeiouv" for ch in letters)
+    out = []
+    for key, group in itertools.groupby(folded, _is_hanzi):
+        chunk = "".join(group)
+        if key:
+            syllables = _pinyin()(chunk)
+            out.append("".join(s[0] for s in syllables) if initials_typed else "".join(syllables))
+        else:
+            out.append(chunk)
+    return ["".join(out)]
+
+
+SORT_KEY_LENGTH = 255
+
+
+def pinyin_sort_key(text: str) -> str:
+    """A key that orders titles as Chinese readers expect (拼音排序): each character by its
+    pinyin with the tone as a digit (阿 a1 < 爱 ai4 < 安 an1), other text folded as it is,
+    the same whatever database sorts it."""
+    parts: list[str] = []
+    for key, group in itertools.groupby(fold(text), _is_hanzi):
+        chunk = "".join(group)
+        if key:
+            parts += _pinyin()(chunk, style=_tone3(), neutral_tone_with_five=True)
+        else:
+            parts.append(chunk.strip())
+    return " ".join(p for p in parts if p)[:SORT_KEY_LENGTH]
+
+
+@functools.cache
+def _tone3() -> Any:
+    from pypinyin import Style
+
+    return Style.TONE3
+
+
+def warm() -> None:
+    """Load the segmenter, the script converter and the pinyin tables now (about half a
+    second), when a web process or consumer starts, rather than in its first search."""
+    tokens("配电网倒闸操作")
+    to_simplified("預熱")
+    _pinyin()("预热")
 
 
 def fold_aligned(text: str) -> str:

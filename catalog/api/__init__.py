@@ -11,6 +11,7 @@ import marshmallow as ma
 from flask_smorest import Blueprint as SmorestBlueprint
 from webargs import core
 from webargs.flaskparser import FlaskParser, abort
+from werkzeug.wrappers import Response as WerkzeugResponse
 
 from catalog.accounts.models import Role
 from catalog.errors import ErrorResponseSchema
@@ -80,6 +81,14 @@ def body_limit(limit: Callable[[], int]) -> Callable[[Callable[..., Any]], Calla
         return wrapper
 
     return decorator
+
+
+def image_redirect(url: str) -> WerkzeugResponse:
+    """A redirect to a short-lived URL of an image (a cover, a thumbnail): lists carry the
+    stable link, and the browser keeps the answer five minutes, well within the URL's life."""
+    response = flask.redirect(url, code=302)
+    response.headers["Cache-Control"] = "private, max-age=300"
+    return response
 
 
 def page_schema(item_schema: type[ma.Schema], name: str) -> type[ma.Schema]:

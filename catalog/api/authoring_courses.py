@@ -15,7 +15,7 @@ from catalog.api import (
     UploadTicketSchema,
     cursor_page_schema,
 )
-from catalog.api.paging import SortKey, keyset_page
+from catalog.api.paging import keyset_page, sort_keys
 from catalog.courses import authoring, publishing
 from catalog.courses.models import Course
 from catalog.courses.schemas import (
@@ -41,7 +41,7 @@ blp = Blueprint(
 )
 
 AuthoringCoursePageSchema = cursor_page_schema(AuthoringCourseListItemSchema, "AuthoringCoursePage")
-RECENTLY_CHANGED = SortKey(Course.updated_at, Course.id, descending=True)
+SORTS = sort_keys(Course.id, Course.updated_at, title=Course.title_sort)  # 拼音排序
 
 
 @blp.route("")
@@ -52,7 +52,7 @@ class AuthoringCourses(MethodView):
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """Courses you may edit (reviewers: the organisation's), filtered by status."""
         query = authoring.authoring_query(current_user, args["status"])
-        return keyset_page(query, RECENTLY_CHANGED, cursor=args["cursor"], limit=args["limit"])
+        return keyset_page(query, SORTS[args["sort"]], cursor=args["cursor"], limit=args["limit"])
 
     @blp.auth(*AUTHORS)
     @blp.arguments(CourseCreateSchema)

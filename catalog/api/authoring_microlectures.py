@@ -9,7 +9,7 @@ from flask_jwt_extended import current_user
 
 from catalog.accounts.models import Role
 from catalog.api import API_PREFIX, Blueprint, cursor_page_schema
-from catalog.api.paging import SortKey, keyset_page
+from catalog.api.paging import keyset_page, sort_keys
 from catalog.lectures import authoring, uploads
 from catalog.lectures.models import MediaUpload, Microlecture
 from catalog.lectures.schemas import (
@@ -35,7 +35,9 @@ blp = Blueprint(
 )
 
 AuthoringPageSchema = cursor_page_schema(AuthoringMicrolectureSchema, "AuthoringMicrolecturePage")
-RECENTLY_CHANGED = SortKey(Microlecture.updated_at, Microlecture.id, descending=True)
+SORTS = sort_keys(
+    Microlecture.id, Microlecture.updated_at, title=Microlecture.title_sort
+)  # 拼音排序
 
 
 @blp.route("")
@@ -46,7 +48,7 @@ class AuthoringMicrolectures(MethodView):
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """Microlectures you may edit (reviewers: the organisation's), recently changed first."""
         query = authoring.authoring_query(current_user, args["status"])
-        return keyset_page(query, RECENTLY_CHANGED, cursor=args["cursor"], limit=args["limit"])
+        return keyset_page(query, SORTS[args["sort"]], cursor=args["cursor"], limit=args["limit"])
 
     @blp.auth(*AUTHORS)
     @blp.arguments(MicrolectureCreateSchema)

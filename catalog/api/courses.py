@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import redirect
 from flask.views import MethodView
 from flask_jwt_extended import current_user
 from werkzeug.wrappers import Response
 
 from catalog.accounts.models import Role
-from catalog.api import API_PREFIX, Blueprint, cursor_page_schema
+from catalog.api import API_PREFIX, Blueprint, cursor_page_schema, image_redirect
 from catalog.api.paging import keyset_page, sort_keys
 from catalog.courses import catalogue, enrolment
 from catalog.courses.models import Assignment, CourseRelease
@@ -33,7 +32,10 @@ blp = Blueprint(
 CoursePageSchema = cursor_page_schema(CourseListItemSchema, "CoursePageSchema")
 
 SORTS = sort_keys(
-    CourseRelease.id, CourseRelease.published_at, CourseRelease.title, CourseRelease.class_hours
+    CourseRelease.id,
+    CourseRelease.published_at,
+    CourseRelease.class_hours,
+    title=CourseRelease.title_sort,  # 拼音排序
 )
 
 
@@ -66,9 +68,7 @@ class CourseCover(MethodView):
     @blp.alt_response(404, description="no cover")
     def get(self, course_id: int) -> Response:
         """The published cover image (a redirect, so list responses stay cacheable)."""
-        response = redirect(catalogue.cover_url(course_id), code=302)
-        response.headers["Cache-Control"] = "private, max-age=300"
-        return response
+        return image_redirect(catalogue.cover_url(course_id))
 
 
 @blp.route("/<int:course_id>/assignments")

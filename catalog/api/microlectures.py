@@ -6,8 +6,9 @@ from typing import Any
 
 from flask.views import MethodView
 from flask_jwt_extended import current_user
+from werkzeug.wrappers import Response
 
-from catalog.api import API_PREFIX, Blueprint, cursor_page_schema
+from catalog.api import API_PREFIX, Blueprint, cursor_page_schema, image_redirect
 from catalog.api.paging import keyset_page, sort_keys
 from catalog.lectures import authoring, playback
 from catalog.lectures.models import Microlecture
@@ -28,7 +29,10 @@ blp = Blueprint(
 MicrolecturePageSchema = cursor_page_schema(MicrolectureListItemSchema, "MicrolecturePageSchema")
 
 SORTS = sort_keys(
-    Microlecture.id, Microlecture.published_at, Microlecture.title, Microlecture.duration_seconds
+    Microlecture.id,
+    Microlecture.published_at,
+    Microlecture.duration_seconds,
+    title=Microlecture.title_sort,  # 拼音排序
 )
 
 
@@ -55,6 +59,15 @@ class MicrolecturesById(MethodView):
     def get(self, lecture_id: int) -> Microlecture:
         """A microlecture: published ones for learners, drafts for their authors and reviewers."""
         return authoring.get_for_viewer(current_user, lecture_id)
+
+
+@blp.route("/<int:lecture_id>/cover")
+class MicrolectureCover(MethodView):
+    @blp.response(302, description="to a short-lived URL of the thumbnail")
+    @blp.alt_response(404, description="not published, or no thumbnail")
+    def get(self, lecture_id: int) -> Response:
+        """A published microlecture's thumbnail (a redirect, so lists stay cacheable)."""
+        return image_redirect(playback.cover_url(lecture_id))
 
 
 @blp.route("/<int:lecture_id>/playback")

@@ -45,12 +45,13 @@ class SortKey:
         return isinstance(self.column.type, UTCDateTime)
 
 
-def sort_keys(id_column: Any, *columns: Any) -> dict[str, SortKey]:
-    """``name`` (ascending) and ``-name`` (descending) keys for each column."""
+def sort_keys(id_column: Any, *columns: Any, **named: Any) -> dict[str, SortKey]:
+    """``name`` (ascending) and ``-name`` (descending) keys for each column, and for each
+    ``name=column`` sorted by another column than its name says (``title`` by its pinyin key)."""
     keys = {}
-    for column in columns:
-        keys[column.key] = SortKey(column, id_column, False)
-        keys[f"-{column.key}"] = SortKey(column, id_column, True)
+    for name, column in [*((c.key, c) for c in columns), *named.items()]:
+        keys[name] = SortKey(column, id_column, False)
+        keys[f"-{name}"] = SortKey(column, id_column, True)
     return keys
 
 

@@ -17,7 +17,10 @@ from catalog.indexing.schemas import (
     QuestionSearchArgsSchema,
     SearchResultSchema,
     SynonymsSchema,
+    VocabularyChangeSchema,
+    VocabularySchema,
 )
+from catalog.indexing.tasks import reindex_all
 from search.interfaces import SearchResult
 
 blp = Blueprint("search", __name__, url_prefix=f"{API_PREFIX}/search", description="搜索 / Search")
@@ -33,7 +36,7 @@ class Search(MethodView):
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """Search published courses or microlectures, in Chinese, Traditional or pinyin."""
         found = services.search_catalogue(**args)
-        return {"type": found.type, **found.result.__dict__}
+        return {"type": found.type, **found.result.__dict__, "hits": found.hits}
 
 
 @blp.route("/questions")
@@ -61,3 +64,30 @@ class Synonyms(MethodView):
     def put(self, data: dict[str, list[list[str]]]) -> dict[str, list[list[str]]]:
         """Replace the synonym groups (applied to every index at once)."""
         return {"groups": services.set_synonyms(data["groups"])}
+
+
+@blp.route("/vocabulary")
+class Vocabulary(MethodView):
+    @blp.auth(Role.EDITOR, Role.ADMIN)
+    @blp.response(200, VocabularySchema)
+    def get(self) -> dict[str, list[str]]:
+        """The industry vocabulary the segmenter keeps whole (倒闸操作, 两票三制): built in,
+        and added by the platform's admins."""
+        return {
+            "builtin": list(services.builtin_vocabulary()),
+            "terms": services.added_vocabulary(),
+        }
+
+    @blp.auth(Role.PLATFORM_ADMIN)
+    @blp.arguments(VocabularySchema)
+    @blp.response(202, VocabularyChangeSchema)
+    def put(self, data: dict[str, list[str]]) -> dict[str, Any]:
+        """Replace the added terms; every index is then rebuilt in the background (its task
+        id is returned), since documents must be cut into words anew."""
+        terms = services.set_vocabulary(data["terms"])
+        task = reindex_all.enqueue(created_by_id=current_user.id)
+        return {
+            "builtin": list(services.builtin_vocabulary()),
+            "terms": terms,
+            "reindex_task_id": task.id,
+        }

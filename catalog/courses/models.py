@@ -22,7 +22,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from catalog.accounts.models import Organisation, User
 from catalog.clock import utcnow
-from catalog.database import UTCDateTime, db, enum_column
+from catalog.database import PinyinTitle, UTCDateTime, db, enum_column
 from catalog.lectures.models import Microlecture
 from catalog.reference.models import Industry, Occupation, SkillLevel
 
@@ -34,7 +34,7 @@ class CourseStatus(enum.StrEnum):
     ARCHIVED = "archived"
 
 
-class Course(db.Model):  # type: ignore[name-defined,misc]
+class Course(PinyinTitle, db.Model):  # type: ignore[name-defined,misc]
     """The working copy of a standardised course; learners read its releases."""
 
     __tablename__ = "courses"
@@ -115,13 +115,14 @@ class ChapterItem(db.Model):  # type: ignore[name-defined,misc]
     microlecture: Mapped[Microlecture] = relationship(lazy="joined")
 
 
-class CourseRelease(db.Model):  # type: ignore[name-defined,misc]
+class CourseRelease(PinyinTitle, db.Model):  # type: ignore[name-defined,misc]
     """A published version of a course: what learners see, never edited afterwards."""
 
     __tablename__ = "course_releases"
     __table_args__ = (
         UniqueConstraint("course_id", "version"),
         Index("ix_course_releases_published", "published_at", "id"),
+        Index("ix_course_releases_title_sort", "title_sort", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -80,8 +80,9 @@ class CourseQueryArgsSchema(ma.Schema):
     sort = fields.String(
         load_default="-published_at",
         validate=validate.OneOf(
-            ["-published_at", "published_at", "title", "-class_hours", "class_hours"]
+            ["-published_at", "published_at", "title", "-title", "-class_hours", "class_hours"]
         ),
+        metadata={"description": "title: in pinyin order (拼音排序)"},
     )
     cursor = fields.String(load_default=None)
     limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
@@ -178,6 +179,11 @@ class CourseUpdateSchema(ma.Schema):
 
 class AuthoringQueryArgsSchema(ma.Schema):
     status = fields.Enum(CourseStatus, by_value=True, load_default=None)
+    sort = fields.String(
+        load_default="-updated_at",
+        validate=validate.OneOf(["-updated_at", "updated_at", "title", "-title"]),
+        metadata={"description": "title: in pinyin order (拼音排序)"},
+    )
     cursor = fields.String(load_default=None)
     limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
 

@@ -30,13 +30,15 @@ COURSES = IndexSettings(
         "lecture_titles",
     ),
     filterable=("industry", "occupation", "level", "tags", "provider"),
-    sortable=("published_at", "class_hours", "title"),
+    sortable=("published_at", "class_hours", "title_sort"),
+    pinyin=("title", "tags", "occupation_name"),
 )
 MICROLECTURES = IndexSettings(
     name="microlectures",
     searchable=("title", "knowledge_points", "description", "transcript"),
     filterable=("provider", "instructor_id", "knowledge_points"),
-    sortable=("published_at", "duration_seconds"),
+    sortable=("published_at", "duration_seconds", "title_sort"),
+    pinyin=("title", "knowledge_points"),
     displayed=(
         "id",
         "title",
@@ -62,6 +64,7 @@ QUESTIONS = IndexSettings(
         "usage",
     ),
     sortable=("difficulty", "updated_at"),
+    pinyin=("knowledge_points", "tags"),  # stems are searched in characters
 )
 INDEXES = {s.name: s for s in (COURSES, MICROLECTURES, QUESTIONS)}
 
@@ -78,6 +81,7 @@ def course_document(release: CourseRelease) -> dict[str, Any]:
     return {
         "id": str(release.course_id),
         "title": release.title,
+        "title_sort": release.title_sort,
         "summary": release.summary,
         "objectives": document.get("objectives", []),
         "tags": release.tags,
@@ -111,6 +115,7 @@ def lecture_document(lecture: Microlecture) -> dict[str, Any]:
     return {
         "id": str(lecture.id),
         "title": lecture.title,
+        "title_sort": lecture.title_sort,
         "description": lecture.description,
         "knowledge_points": list(lecture.knowledge_points),
         "transcript": lecture.transcript_text,

@@ -37,3 +37,14 @@ class SearchSynonym(db.Model):  # type: ignore[name-defined,misc]
     id: Mapped[int] = mapped_column(primary_key=True)
     terms: Mapped[list[str]] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class SearchVocabularyTerm(db.Model):  # type: ignore[name-defined,misc]
+    """A trade term the segmenter keeps whole (倒闸操作, 两票三制), added by the platform's
+    admins to the built-in industry vocabulary (catalog/indexing/vocabulary.txt)."""
+
+    __tablename__ = "search_vocabulary"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    term: Mapped[str] = mapped_column(String(40), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import marshmallow as ma
 from marshmallow import fields, validate
 
 from catalog.banks.models import QuestionStatus, QuestionType
+from catalog.courses.schemas import CourseListItemSchema
+from catalog.lectures.schemas import MicrolectureListItemSchema
 
 
 def _facet_list(value: str) -> list[str]:
@@ -31,8 +35,11 @@ class CatalogueSearchArgsSchema(ma.Schema):
                 "-class_hours",
                 "duration_seconds",
                 "-duration_seconds",
+                "title",
+                "-title",
             ]
         ),
+        metadata={"description": "title: in pinyin order (拼音排序); default: relevance"},
     )
     offset = fields.Integer(load_default=0, validate=validate.Range(min=0, max=1000))
     limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=50))
@@ -84,8 +91,47 @@ class SearchResultSchema(ma.Schema):
     limit = fields.Integer()
 
 
-class CatalogueSearchSchema(SearchResultSchema):
+class _FoundSchema(ma.Schema):
+    highlights = fields.Dict(
+        keys=fields.String(),
+        values=fields.String(),
+        metadata={"description": "fields with matches marked <em>…</em>"},
+    )
+    score = fields.Float(
+        allow_none=True, metadata={"description": "relevance in (0, 1]; null without text"}
+    )
+
+
+class CourseHitSchema(CourseListItemSchema, _FoundSchema):
+    """A course as every list shows it, with its highlights and score."""
+
+
+class MicrolectureHitSchema(MicrolectureListItemSchema, _FoundSchema):
+    """A microlecture as every list shows it, with its highlights and score."""
+
+
+class _CatalogueHits(fields.Field):  # type: ignore[type-arg]
+    """Courses or microlectures, by the search's type."""
+
+    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> Any:
+        schema = CourseHitSchema if obj["type"] == "course" else MicrolectureHitSchema
+        return schema(many=True).dump(value)
+
+
+class CatalogueSearchSchema(ma.Schema):
     type = fields.String()
+    hits = _CatalogueHits(
+        metadata={
+            "description": "CourseHit or MicrolectureHit items, by type: the list item of "
+            "GET /courses or /microlectures, plus highlights and score"
+        }
+    )
+    estimated_total = fields.Integer()
+    facets = fields.Dict(
+        keys=fields.String(), values=fields.Dict(keys=fields.String(), values=fields.Integer())
+    )
+    offset = fields.Integer()
+    limit = fields.Integer()
 
 
 class SynonymsSchema(ma.Schema):
@@ -97,4 +143,34 @@ class SynonymsSchema(ma.Schema):
         required=True,
         validate=validate.Length(max=1000),
         metadata={"example": [["变电站", "变电所"]]},
+    )
+
+
+VOCABULARY_TERM = validate.Regexp(
+    r"^[\u3400-\u9fffA-Za-z0-9\uff10-\uff19\uff21-\uff3a\uff41-\uff5a]{2,20}$",
+    error="2–20 个汉字、字母或数字，不含空格和标点 / 2–20 characters: Chinese, letters or digits",
+)
+
+
+class VocabularySchema(ma.Schema):
+    builtin = fields.List(
+        fields.String(),
+        dump_only=True,
+        metadata={"description": "the industry vocabulary shipped with the service"},
+    )
+    terms = fields.List(
+        fields.String(validate=VOCABULARY_TERM),
+        required=True,
+        validate=validate.Length(max=5000),
+        metadata={
+            "description": "terms the admins added (a PUT replaces them all)",
+            "example": ["倒闸操作", "两票三制"],
+        },
+    )
+
+
+class VocabularyChangeSchema(VocabularySchema):
+    reindex_task_id = fields.String(
+        dump_only=True,
+        metadata={"description": "the rebuild of every index: GET /api/v1/tasks/{id}"},
     )

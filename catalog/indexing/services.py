@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import or_, select
@@ -12,11 +14,15 @@ from catalog.accounts.models import User
 from catalog.banks import visibility
 from catalog.banks.models import Bank
 from catalog.clock import utcnow
-from catalog.database import db
+from catalog.courses import catalogue
+from catalog.courses.models import CourseRelease
+from catalog.database import db, single_flight
 from catalog.errors import Unavailable
 from catalog.indexing import documents
 from catalog.indexing import drain as outbox_drain
-from catalog.indexing.models import SearchSynonym
+from catalog.indexing.models import SearchSynonym, SearchVocabularyTerm
+from catalog.lectures import authoring as lectures
+from catalog.lectures.models import Microlecture
 from catalog.runtime import runtime
 from search.interfaces import (
     Eq,
@@ -30,6 +36,7 @@ from search.interfaces import (
     SearchResult,
     all_of,
 )
+from search.text import vocabulary_terms
 
 CATALOGUE_FACETS = {
     "course": ("industry", "occupation", "level", "tags", "provider"),
@@ -42,9 +49,34 @@ def synonyms() -> dict[str, list[str]]:
     return {group.terms[0]: group.terms[1:] for group in groups if len(group.terms) > 1}
 
 
+VOCABULARY_FILE = Path(__file__).with_name("vocabulary.txt")
+
+
+@functools.cache
+def builtin_vocabulary() -> tuple[str, ...]:
+    """The industry vocabulary shipped with the service (power, gas, water, manufacturing,
+    safety): one term per line, ``#`` starts a comment."""
+    lines = VOCABULARY_FILE.read_text(encoding="utf-8").splitlines()
+    return tuple(line.strip() for line in lines if line.strip() and not line.startswith("#"))
+
+
+def added_vocabulary() -> list[str]:
+    """The terms the platform's admins added, in the order they were added."""
+    return list(
+        db.session.scalars(select(SearchVocabularyTerm.term).order_by(SearchVocabularyTerm.id))
+    )
+
+
 def settings_of(index: str) -> IndexSettings:
+    """An index's settings as they stand: its fields, the synonyms and the vocabulary."""
     base = documents.INDEXES[index]
-    return IndexSettings(**{**base.__dict__, "synonyms": synonyms()})
+    return IndexSettings(
+        **{
+            **base.__dict__,
+            "synonyms": synonyms(),
+            "vocabulary": vocabulary_terms([*builtin_vocabulary(), *added_vocabulary()]),
+        }
+    )
 
 
 def ensure(engine: SearchEngine, index: str) -> None:
@@ -76,9 +108,51 @@ def _run(query: SearchQuery) -> SearchResult:
 
 
 @dataclass
+class CatalogueHit:
+    """A course (its published release) or microlecture exactly as lists show it, with what
+    only a search adds: its highlights and its score."""
+
+    item: Any
+    highlights: dict[str, str] = field(default_factory=dict)
+    score: float | None = None
+
+    def __getattr__(self, name: str) -> Any:  # the item's own fields, for its list schema
+        return getattr(self.__dict__["item"], name)
+
+
+@dataclass
 class CatalogueSearch:
     type: str
     result: SearchResult
+    hits: list[CatalogueHit]
+
+
+def _hydrated(type: str, result: SearchResult) -> list[CatalogueHit]:
+    """The hits as the records they index, read in one query, in the engine's order; a hit
+    whose record is no longer published (the index catches up shortly) is left out."""
+    numbers = [int(hit.id) for hit in result.hits if hit.id.isdigit()]
+    if not numbers:
+        return []
+    items: dict[int, Any]
+    if type == "course":
+        items = {
+            r.course_id: r
+            for r in db.session.scalars(
+                catalogue.published_query().where(CourseRelease.course_id.in_(numbers))
+            )
+        }
+    else:
+        items = {
+            m.id: m
+            for m in db.session.scalars(
+                lectures.published_query().where(Microlecture.id.in_(numbers))
+            ).unique()
+        }
+    return [
+        CatalogueHit(items[int(hit.id)], hit.highlights, hit.score)
+        for hit in result.hits
+        if hit.id.isdigit() and int(hit.id) in items
+    ]
 
 
 def search_catalogue(
@@ -117,7 +191,8 @@ def search_catalogue(
         raise SearchError(f"unknown facets: {', '.join(unknown)}")
     order: tuple[tuple[str, bool], ...] = ()
     if sort:
-        order = ((sort.lstrip("-"), sort.startswith("-")),)
+        name = sort.lstrip("-")
+        order = (("title_sort" if name == "title" else name, sort.startswith("-")),)  # 拼音排序
     result = _run(
         SearchQuery(
             index=index,
@@ -130,7 +205,7 @@ def search_catalogue(
             highlight=highlight,
         )
     )
-    return CatalogueSearch(type, result)
+    return CatalogueSearch(type, result, _hydrated(type, result))
 
 
 def question_scope(user: User) -> Filter | None:
@@ -193,19 +268,45 @@ def set_synonyms(groups: list[list[str]]) -> list[list[str]]:
     return [g.terms for g in db.session.scalars(select(SearchSynonym).order_by(SearchSynonym.id))]
 
 
-def reindex(index: str, progress: Callable[[int], None] | None = None) -> int:
-    """Rebuild an index from the database and swap it in; changes meanwhile are replayed."""
+def set_vocabulary(terms: list[str]) -> list[str]:
+    """Replace the admins' terms and apply the vocabulary to every index's settings; the
+    caller then rebuilds the indexes (documents are cut anew) in the background."""
+    db.session.execute(SearchVocabularyTerm.__table__.delete())
+    builtin = set(builtin_vocabulary())
+    kept = [t for t in dict.fromkeys(vocabulary_terms_in_order(terms)) if t not in builtin]
+    db.session.add_all(SearchVocabularyTerm(term=term) for term in kept)
+    db.session.commit()
     engine = runtime().search_engine
-    started = utcnow()
+    for index in documents.INDEXES:
+        ensure(engine, index)
+    return added_vocabulary()
 
-    def batches() -> Any:
-        for batch in documents.all_documents(index):
-            yield batch
-            if progress:
-                progress(len(batch))
 
-    count = engine.rebuild(settings_of(index), batches())
-    outbox_drain.replay_since(started)
+def vocabulary_terms_in_order(terms: list[str]) -> list[str]:
+    """Terms as stored: folded like the index folds text (Traditional, full-width), in the
+    order given."""
+    return [t for term in terms for t in vocabulary_terms([term])]
+
+
+def reindex(index: str, progress: Callable[[int], None] | None = None) -> int:
+    """Rebuild an index from the database and swap it in; changes meanwhile are replayed.
+
+    Rebuilds of one index take turns (two vocabulary changes in a row, a command beside a
+    task): each builds from the settings as they stand when its turn comes, so the last
+    change is the one that stays, and no rebuild writes over another's half-built index."""
+    engine = runtime().search_engine
+    with single_flight(f"search-rebuild-{index}", wait=True):
+        db.session.commit()  # a new transaction: the settings and rows as they are after the wait
+        started = utcnow()
+
+        def batches() -> Any:
+            for batch in documents.all_documents(index):
+                yield batch
+                if progress:
+                    progress(len(batch))
+
+        count = engine.rebuild(settings_of(index), batches())
+        outbox_drain.replay_since(started)
     return count
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from huey import crontab
 
-from catalog.background.queue import app_context, huey
-from catalog.indexing import drain, services
+from catalog.background.queue import Progress, app_context, huey, tracked_task
+from catalog.indexing import documents, drain, services
 
 
 @huey.task(name="drain_search_outbox")
@@ -33,3 +33,15 @@ def drain_on_schedule() -> None:
 def purge() -> None:
     with app_context():
         drain.purge_done()
+
+
+@tracked_task()
+def reindex_all(progress: Progress) -> dict[str, int]:
+    """Rebuild every index (after the vocabulary changed: words are cut anew), one by one,
+    each swapped in when complete, so searches meanwhile answer from the old one."""
+    counts = {}
+    names = list(documents.INDEXES)
+    for done, name in enumerate(names):
+        progress(int(100 * done / len(names)), f"重建索引 {name} / rebuilding {name}")
+        counts[name] = services.reindex(name)
+    return counts

@@ -107,7 +107,7 @@ def progress_of(user: User) -> dict[str, Any]:
     course_ids = learner_course_ids(user)
     released = catalogue.released_lectures(course_ids)  # every release read once
     for course in db.session.scalars(
-        select(Course).where(Course.id.in_(course_ids)).order_by(Course.title)
+        select(Course).where(Course.id.in_(course_ids)).order_by(Course.title_sort, Course.id)
     ):
         required = {lecture.id for lecture in released.get(course.id, []) if lecture.required}
         done = {m for m in required if m in rows and rows[m].completed_at is not None}

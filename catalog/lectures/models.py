@@ -13,6 +13,7 @@ from sqlalchemy import (
     ColumnElement,
     Float,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
@@ -23,7 +24,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from catalog.accounts.models import Organisation, User
 from catalog.clock import utcnow
-from catalog.database import UTCDateTime, db, enum_column, new_id
+from catalog.database import PinyinTitle, UTCDateTime, db, enum_column, new_id
 
 
 class LectureStatus(enum.StrEnum):
@@ -33,10 +34,11 @@ class LectureStatus(enum.StrEnum):
     FAILED = "failed"
 
 
-class Microlecture(db.Model):  # type: ignore[name-defined,misc]
+class Microlecture(PinyinTitle, db.Model):  # type: ignore[name-defined,misc]
     """A 3–15 minute video lesson (微课) by an instructor."""
 
     __tablename__ = "microlectures"
+    __table_args__ = (Index("ix_microlectures_title_sort", "title_sort", "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     title: Mapped[str] = mapped_column(String(200))

@@ -7,14 +7,17 @@ from datetime import datetime, timedelta
 
 from catalog.accounts.models import User
 from catalog.clock import utcnow
+from catalog.database import db
 from catalog.errors import (
     Conflict,
+    NotFound,
 )
-from catalog.lectures.authoring import get_for_viewer
+from catalog.lectures.authoring import get_for_viewer, published_query
 from catalog.lectures.models import (
     AssetKind,
     LectureStatus,
     MediaAsset,
+    Microlecture,
 )
 from catalog.runtime import runtime
 
@@ -88,4 +91,23 @@ def playback(user: User, lecture_id: int) -> Playback:
             if lecture.transcript_key
             else None
         ),
+    )
+
+
+def cover_url(lecture_id: int) -> str:
+    """A fresh presigned URL of a published microlecture's thumbnail (the API redirects to
+    it, so lists and search hits carry a link that does not expire)."""
+    lecture = db.session.scalar(published_query().where(Microlecture.id == lecture_id))
+    thumbnail = (
+        next((a for a in lecture.active_assets if a.kind is AssetKind.THUMBNAIL), None)
+        if lecture is not None
+        else None
+    )
+    if thumbnail is None:
+        raise NotFound("没有封面 / This microlecture has no cover")
+    settings = runtime().settings
+    return (
+        runtime()
+        .object_store.presign_get(thumbnail.key, expires_in=settings.playback_url_seconds)
+        .url
     )

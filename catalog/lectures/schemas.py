@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import marshmallow as ma
+from flask import url_for
 from marshmallow import fields, validate
 
 from catalog.fields import AwareDateTime
@@ -24,14 +27,24 @@ class InstructorSchema(ma.Schema):
     display_name = fields.String()
 
 
+def _cover_link(lecture: Any) -> str | None:
+    if not lecture.is_published or lecture.active_upload_id is None:
+        return None  # only a published lecture's processed media has a thumbnail to show
+    return url_for("microlectures.MicrolectureCover", lecture_id=lecture.id)
+
+
 class MicrolectureListItemSchema(ma.Schema):
-    """Compact, for lists on small screens."""
+    """Compact, for lists on small screens: the same wherever a microlecture is listed (lists,
+    search hits)."""
 
     id = fields.Integer()
     title = fields.String()
     duration_seconds = fields.Float(allow_none=True)
     knowledge_points = fields.List(fields.String())
     instructor = fields.Nested(InstructorSchema)
+    cover_url = fields.Function(
+        _cover_link, metadata={"description": "redirects to the thumbnail", "nullable": True}
+    )
     published_at = AwareDateTime(allow_none=True)
 
 
@@ -69,13 +82,29 @@ class MicrolectureQueryArgsSchema(ma.Schema):
     sort = fields.String(
         load_default="-published_at",
         validate=validate.OneOf(
-            ["-published_at", "published_at", "title", "duration_seconds", "-duration_seconds"]
+            [
+                "-published_at",
+                "published_at",
+                "title",
+                "-title",
+                "duration_seconds",
+                "-duration_seconds",
+            ]
         ),
+        metadata={"description": "title: in pinyin order (拼音排序)"},
     )
+
+
+AUTHORING_SORTS = ["-updated_at", "updated_at", "title", "-title"]
 
 
 class AuthoringQueryArgsSchema(MicrolectureQueryArgsSchema):
     status = fields.Enum(LectureStatus, by_value=True, load_default=None)
+    sort = fields.String(
+        load_default="-updated_at",
+        validate=validate.OneOf(AUTHORING_SORTS),
+        metadata={"description": "title: in pinyin order (拼音排序)"},
+    )
 
 
 class TranscriptSchema(ma.Schema):

@@ -6,6 +6,7 @@ a live server — without one those cases are skipped with that reason.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import uuid
 from collections.abc import Iterator
@@ -25,13 +26,15 @@ from search.interfaces import (
     SearchQuery,
 )
 from search.meili import MeilisearchEngine
+from search.text import pinyin_sort_key, vocabulary_terms
 
 SETTINGS = IndexSettings(
     name="lessons",
     searchable=("title", "summary", "transcript"),
     filterable=("industry", "level", "tags"),
-    sortable=("hours",),
+    sortable=("hours", "title_sort"),
     synonyms={"变电站": ["变电所"]},
+    pinyin=("title", "tags"),
 )
 DOCS = [
     {
@@ -87,6 +90,10 @@ DOCS = [
 ]
 
 
+for _doc in DOCS:
+    _doc["title_sort"] = pinyin_sort_key(str(_doc["title"]))
+
+
 def _meilisearch() -> SearchEngine:
     url = os.environ.get("MEILISEARCH_URL")
     if not url:
@@ -106,8 +113,10 @@ def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SearchEng
     yield found
 
 
-def ids(engine: SearchEngine, text: str = "", **options: object) -> list[str]:
-    result = engine.search(SearchQuery(index="lessons", text=text, **options))  # type: ignore[arg-type]
+def ids(
+    engine: SearchEngine, text: str = "", *, index: str = "lessons", **options: object
+) -> list[str]:
+    result = engine.search(SearchQuery(index=index, text=text, **options))  # type: ignore[arg-type]
     return [hit.id for hit in result.hits]
 
 
@@ -151,6 +160,83 @@ def test_pinyin_full_and_initials(engine: SearchEngine) -> None:
     assert set(ids(engine, "peidian")) == {"1", "4"}  # 配电网…, 配电自动化
     assert ids(engine, "peidianwang") == ["1"]
     assert ids(engine, "pdw") == ["1"]
+
+
+def test_pinyin_of_any_word_of_the_title(engine: SearchEngine) -> None:
+    """Not only the start of the title: 倒闸 is the fourth word of 配电网运维与倒闸操作."""
+    assert ids(engine, "daozha") == ["1"]
+    assert ids(engine, "daozhacaozuo") == ["1"]
+    assert ids(engine, "caozuo") == ["1"]
+    assert ids(engine, "ranqi") == ["2"]
+    assert ids(engine, "xunjian") == ["2"]
+    assert ids(engine, "zhiban") == ["3"]
+    assert ids(engine, "zidonghua") == ["4"]
+    assert ids(engine, "shukong") == ["5"]  # Traditional titles too: 數控
+
+
+def test_initials_of_any_run_of_words(engine: SearchEngine) -> None:
+    assert ids(engine, "dzcz") == ["1"]  # 倒闸操作
+    assert ids(engine, "rqgw") == ["2"]  # 燃气管网
+    assert ids(engine, "zby") == ["3"]  # 值班员
+    assert ids(engine, "sk") == ["5"]  # 数控, a prefix of skcc
+
+
+def test_pinyin_of_tags(engine: SearchEngine) -> None:
+    assert set(ids(engine, "anquan")) == {"1", "3"}
+
+
+def test_pinyin_words_together(engine: SearchEngine) -> None:
+    assert ids(engine, "daozha caozuo") == ["1"]
+    assert ids(engine, "ranqi xunjian") == ["2"]
+
+
+def test_mixed_chinese_and_pinyin(engine: SearchEngine) -> None:
+    assert ids(engine, "倒闸cz") == ["1"]
+    assert ids(engine, "dz操作") == ["1"]
+    assert ids(engine, "燃气gw") == ["2"]
+
+
+def test_one_typo_in_pinyin(engine: SearchEngine) -> None:
+    assert ids(engine, "daozah") == ["1"]  # two neighbours swapped
+    assert ids(engine, "xunjain") == ["2"]
+    assert ids(engine, "zidonghau") == ["4"]
+    assert ids(engine, "guanwangxunjan") == ["2"]  # one letter missing
+    assert ids(engine, "peidianwangzz") == []  # two edits from anything: nothing
+
+
+def test_scores_follow_the_ranking(engine: SearchEngine) -> None:
+    result = engine.search(SearchQuery(index="lessons", text="配电网"))
+    scores = [hit.score for hit in result.hits]
+    assert all(s is not None and 0 < s <= 1 for s in scores)
+    assert scores == sorted(scores, reverse=True)  # type: ignore[type-var]
+    browsing = engine.search(SearchQuery(index="lessons"))
+    assert all(hit.score is None for hit in browsing.hits)
+
+
+def test_sorted_by_title_in_pinyin_order(engine: SearchEngine) -> None:
+    """变(bian) < 城(cheng) < 配电网(pei dian wang) < 配电自(pei dian zi) < 數(shu)."""
+    assert ids(engine, sort=(("title_sort", False),)) == ["3", "2", "1", "4", "5"]
+    assert ids(engine, sort=(("title_sort", True),)) == ["5", "4", "1", "2", "3"]
+
+
+TERM_DOCS = [
+    {"id": "a", "title": "倒闸操作票的填写", "summary": "", "transcript": "", "tags": []},
+    {"id": "b", "title": "倒闸前的检查与操作要点", "summary": "", "transcript": "", "tags": []},
+]
+
+
+def test_the_vocabulary_keeps_trade_terms_whole(engine: SearchEngine) -> None:
+    """With 倒闸操作 in the vocabulary it is one word, at index and query time: it finds the
+    title that has it, not one with 倒闸 and 操作 apart (which it finds without)."""
+    whole = dataclasses.replace(SETTINGS, name="terms", vocabulary=vocabulary_terms(["倒闸操作"]))
+    plain = dataclasses.replace(SETTINGS, name="plain")
+    for settings in (whole, plain):
+        engine.ensure_index(settings)
+        engine.upsert(settings.name, TERM_DOCS)
+    assert ids(engine, "倒闸操作", index="terms") == ["a"]
+    assert set(ids(engine, "倒闸操作", index="plain")) == {"a", "b"}
+    assert ids(engine, "倒閘操作", index="terms") == ["a"]  # Traditional: the same word
+    assert ids(engine, "dzcz", index="terms") == ["a"]
 
 
 def test_prefix_of_the_last_word(engine: SearchEngine) -> None:
@@ -243,3 +329,17 @@ def test_a_rebuild_analysed_in_worker_processes_equals_one_built_here(tmp_path: 
         assert ids(engine, "燃气") == ["2"]
     assert built[1] == built[2]
     assert len(built[2][2]) == len(DOCS)
+
+
+def test_rebuild_workers_cut_words_with_the_index_vocabulary(tmp_path: Path) -> None:
+    """Worker processes start with the segmenter's own dictionary: the index's vocabulary
+    reaches them with its settings, so they cut 倒闸操作 whole as this process does."""
+    settings = dataclasses.replace(
+        SETTINGS, name="terms", vocabulary=vocabulary_terms(["倒闸操作"])
+    )
+    engine = EmbeddedSearchEngine(tmp_path / "w", analysis_workers=2)
+    assert engine.rebuild(settings, iter([[doc] for doc in TERM_DOCS])) == 2
+    connection = engine._connection("terms")
+    terms = {row[0] for row in connection.execute("SELECT term FROM vocab")}
+    assert "倒闸操作" in terms
+    assert ids(engine, "倒闸操作", index="terms") == ["a"]

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from search.interfaces import And, Eq, In, IndexSettings, Or, Range
-from search.meili import filter_expression, index_settings
+import pytest
+
+from search.interfaces import And, Eq, In, IndexMissing, IndexSettings, Or, Range
+from search.meili import MeilisearchEngine, filter_expression, index_settings
+from search.text import pinyin_of_document, vocabulary_terms
 
 
 def test_filters_translate() -> None:
@@ -34,3 +37,28 @@ def test_settings_translate() -> None:
     # Groups become mutual, and Traditional terms are folded like queries are.
     assert translated["synonyms"] == {"变电站": ["变电所"], "变电所": ["变电站"]}
     assert translated["typoTolerance"]["minWordSizeForTypos"]["oneTypo"] == 5
+
+
+def test_the_vocabulary_is_meilisearch_s_dictionary() -> None:
+    settings = IndexSettings(
+        name="courses", searchable=("title",), vocabulary=vocabulary_terms(["倒閘操作", "验电"])
+    )
+    assert index_settings(settings)["dictionary"] == ["倒闸操作", "验电"]
+
+
+def test_meilisearch_documents_carry_the_embedded_engine_s_pinyin_terms() -> None:
+    """One contract: both engines index the same pinyin terms of the same attributes."""
+    settings = IndexSettings(
+        name="courses", searchable=("title", "summary"), pinyin=("title", "tags")
+    )
+    engine = MeilisearchEngine("http://127.0.0.1:9", prefix="t_")  # never called here
+    document = {"id": 7, "title": "配电网运维与倒闸操作", "summary": "简介", "tags": ["安全"]}
+    with pytest.raises(IndexMissing):  # settings not known in this process: ensure it first
+        engine._with_pinyin("courses", [document])
+    engine._settings["courses"] = settings
+    [sent] = engine._with_pinyin("courses", [document])
+    assert sent["id"] == "7"
+    assert sent["_pinyin"] == pinyin_of_document(document, ("title", "tags"))
+    terms = sent["_pinyin"].split()
+    assert {"daozha", "dzcz", "anquan", "peidianwang"} <= set(terms)
+    assert "jianjie" not in terms  # the summary is not a pinyin attribute

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import threading
 from collections.abc import Callable
 
 from flask import Flask
@@ -151,3 +152,23 @@ def test_one_drain_at_a_time_across_consumers(
     assert search.drain()["applied"] == 1
     db.session.refresh(row)
     assert row.done_at is not None
+
+
+def test_rebuilds_of_one_index_take_turns(app: Flask) -> None:
+    """Two vocabulary changes in a row start two rebuilds of every index; one must not write
+    over the other's half-built index: the second waits, then builds from the settings as
+    they stand then."""
+    finished = threading.Event()
+
+    def rebuild() -> None:
+        with app.app_context():
+            search.reindex("courses")
+            finished.set()
+
+    with single_flight("search-rebuild-courses") as held:  # a rebuild is running
+        assert held
+        second = threading.Thread(target=rebuild)
+        second.start()
+        assert not finished.wait(0.5)  # waits its turn
+    second.join(30)
+    assert finished.is_set()
