@@ -248,7 +248,10 @@ def main() -> None:
                 highlight=("title",) if index != "questions" else ("stem",),
             )
             result = measure(
-                f"{index}: {text} [{expression.field}]", lambda q=query: engine.search(q), runs=200
+                f"{index}: {text} [{expression.field}]",
+                lambda q=query: engine.search(q),
+                runs=200,
+                target="p99 ≤ 10 ms" if index == "questions" else "",  # issue 19
             )
             results.append(result)
             samples += result.samples_ms

@@ -86,6 +86,9 @@ class IndexSettings:
     pinyin: tuple[str, ...] = ()
     # trade terms the segmenter keeps whole, at index and query time (search.text.vocabulary_terms)
     vocabulary: tuple[str, ...] = ()
+    # an engine that ranks every match itself (the embedded one) lists a query matching this
+    # many rows or more newest first, unranked; None: always ranked
+    rank_cap: int | None = None
 
     @property
     def pinyin_attributes(self) -> tuple[str, ...]:
