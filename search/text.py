@@ -182,10 +182,28 @@ PINYIN_REACH = 8  # syllables read on from each character, for prefixes that sta
 PINYIN_RUN = 40  # characters of one text given pinyin terms (a long text: its start)
 
 
+# Trade readings pypinyin's general dictionary gets wrong: 调压 is tiáoyā (voltage or
+# pressure regulation), not diàoyā; 公差 is gōngchā; the cutting trades read 削 as xiāo.
+TRADE_READINGS = {
+    "调压": "tiáo yā",
+    "公差": "gōng chā",
+    "切削": "qiē xiāo",
+    "车削": "chē xiāo",
+    "铣削": "xǐ xiāo",
+    "锉削": "cuò xiāo",
+    "锯削": "jù xiāo",
+    "刨削": "bào xiāo",
+    "磨削": "mó xiāo",
+}
+
+
 @functools.cache
 def _pinyin() -> Any:
-    from pypinyin import lazy_pinyin  # large tables: loaded once per process, by warm()
+    from pypinyin import load_phrases_dict, lazy_pinyin  # large tables: loaded once, by warm()
 
+    load_phrases_dict(
+        {phrase: [[s] for s in reading.split()] for phrase, reading in TRADE_READINGS.items()}
+    )
     return lazy_pinyin
 
 
