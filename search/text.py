@@ -199,7 +199,7 @@ TRADE_READINGS = {
 
 @functools.cache
 def _pinyin() -> Any:
-    from pypinyin import load_phrases_dict, lazy_pinyin  # large tables: loaded once, by warm()
+    from pypinyin import lazy_pinyin, load_phrases_dict  # large tables: loaded once, by warm()
 
     load_phrases_dict(
         {phrase: [[s] for s in reading.split()] for phrase, reading in TRADE_READINGS.items()}
