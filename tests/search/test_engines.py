@@ -358,6 +358,15 @@ def test_a_query_matching_more_than_the_rank_cap_lists_the_newest_unranked(
     broad = engine.search(SearchQuery(index="capped", text="配电"))  # 1, 2 and 4 match
     assert [hit.id for hit in broad.hits] == ["4", "2", "1"]  # newest (last written) first
     assert all(hit.score is None for hit in broad.hits)
+    assert broad.estimated_total == 3
+    first = engine.search(SearchQuery(index="capped", text="配电", limit=1))
+    assert [hit.id for hit in first.hits] == ["4"]
+    assert first.estimated_total == 3  # estimated from the page: every match passes
+    power = engine.search(
+        SearchQuery(index="capped", text="配电", limit=1, filter=Eq("industry", "gas"))
+    )
+    assert [hit.id for hit in power.hits] == ["2"]
+    assert 1 <= power.estimated_total <= 3
     narrow = engine.search(SearchQuery(index="capped", text="配电网"))  # 1 and 2: ranked
     assert [hit.id for hit in narrow.hits] == ["1", "2"]
     assert all(hit.score is not None for hit in narrow.hits)
