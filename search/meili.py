@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import html
 import json
 from collections.abc import Iterable
 from typing import Any
@@ -34,6 +35,15 @@ from search.text import fold, pinyin_of_document, use_vocabulary
 PINYIN = "_pinyin"
 BATCH = 1000
 TASK_TIMEOUT_MS = 120_000
+
+
+# Meilisearch returns the text as stored, with these around matches: the text is escaped for
+# HTML (clients draw the marks as HTML) and only then do the marks become <em>…</em>.
+MARK_START, MARK_END = "\ue000", "\ue001"
+
+
+def _marked(formatted: str) -> str:
+    return html.escape(formatted).replace(MARK_START, "<em>").replace(MARK_END, "</em>")
 
 
 def filter_expression(expression: Filter | None) -> str | None:
@@ -195,8 +205,8 @@ class MeilisearchEngine:
         if query.highlight:
             options.update(
                 attributesToHighlight=list(query.highlight),
-                highlightPreTag="<em>",
-                highlightPostTag="</em>",
+                highlightPreTag=MARK_START,
+                highlightPostTag=MARK_END,
                 attributesToCrop=list(query.highlight),
                 cropLength=60,
             )
@@ -209,9 +219,9 @@ class MeilisearchEngine:
             score = raw.pop("_rankingScore", None)
             document = {k: v for k, v in raw.items() if not k.startswith("_")}
             marks = {
-                name: str(formatted[name])
+                name: _marked(str(formatted[name]))
                 for name in query.highlight
-                if "<em>" in str(formatted.get(name, ""))
+                if MARK_START in str(formatted.get(name, ""))
             }
             hits.append(
                 Hit(

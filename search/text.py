@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import html
 import itertools
 import threading
 import unicodedata
@@ -336,7 +337,11 @@ def fold_aligned(text: str) -> str:
 def highlight(
     text: str, terms: list[str], *, before: str = "<em>", after: str = "</em>", context: int = 60
 ) -> str | None:
-    """``text`` with the terms marked, cut around the first match; None when nothing matches."""
+    """``text`` with the terms marked, cut around the first match; None when nothing matches.
+
+    Clients show highlights as HTML (to draw the marks), so the text itself is escaped: a
+    title written as ``<img onerror=…>`` is shown, never run. The marks are the only markup.
+    """
     if not text or not terms:
         return None
     folded = fold_aligned(text)
@@ -365,10 +370,10 @@ def highlight(
     for start, end in spans:
         if start < window_start or end > window_end:
             continue
-        out.append(text[cursor:start])
-        out.append(before + text[start:end] + after)
+        out.append(html.escape(text[cursor:start]))
+        out.append(before + html.escape(text[start:end]) + after)
         cursor = end
-    out.append(text[cursor:window_end])
+    out.append(html.escape(text[cursor:window_end]))
     prefix = "…" if window_start > 0 else ""
     suffix = "…" if window_end < len(text) else ""
     return prefix + "".join(out) + suffix

@@ -370,3 +370,26 @@ def test_a_query_matching_more_than_the_rank_cap_lists_the_newest_unranked(
     narrow = engine.search(SearchQuery(index="capped", text="配电网"))  # 1 and 2: ranked
     assert [hit.id for hit in narrow.hits] == ["1", "2"]
     assert all(hit.score is not None for hit in narrow.hits)
+
+
+def test_highlights_escape_the_text_they_mark(engine: SearchEngine) -> None:
+    """Attack on issue 19: clients draw highlights as HTML, so a course titled with markup
+    reached every learner as a script. The text is escaped; the marks are the only markup."""
+    engine.upsert(
+        "lessons",
+        [
+            {
+                **DOCS[0],
+                "id": "x",
+                "title": "<img src=x onerror=alert(1)>安全培训",
+                "summary": "<script>alert(document.cookie)</script>安全 & 培训",
+            }
+        ],
+    )
+    result = engine.search(
+        SearchQuery(index="lessons", text="安全培训", highlight=("title", "summary"))
+    )
+    marks = next(hit for hit in result.hits if hit.id == "x").highlights
+    assert marks["title"] == "&lt;img src=x onerror=alert(1)&gt;<em>安全培训</em>"
+    assert "<script>" not in marks["summary"] and "&lt;script&gt;" in marks["summary"]
+    assert "&amp;" in marks["summary"]

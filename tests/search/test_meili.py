@@ -62,3 +62,10 @@ def test_meilisearch_documents_carry_the_embedded_engine_s_pinyin_terms() -> Non
     terms = sent["_pinyin"].split()
     assert {"daozha", "dzcz", "anquan", "peidianwang"} <= set(terms)
     assert "jianjie" not in terms  # the summary is not a pinyin attribute
+
+
+def test_meilisearch_highlights_are_escaped_before_marking() -> None:
+    from search.meili import MARK_END, MARK_START, _marked
+
+    raw = f"<img onerror=x>{MARK_START}安全{MARK_END}培训"
+    assert _marked(raw) == "&lt;img onerror=x&gt;<em>安全</em>培训"
