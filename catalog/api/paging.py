@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -60,7 +61,13 @@ def _encode(value: Any, item_id: int | str) -> str:
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 
-def _decode(cursor: str, is_time: bool, id_type: type) -> tuple[Any, int | str]:
+def _decode(
+    cursor: str, is_time: bool, id_type: type, value_type: type | None
+) -> tuple[Any, int | str]:
+    """The cursor's value and id, each of the sort column's kind: a text column's value is
+    text (valid Unicode), a number column's a finite number, never null (attack on issue 19:
+    a title cursor sent to a number sort, a number to a title sort, null, NaN or a lone
+    surrogate each gave a 500)."""
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         value, item_id = json.loads(raw)
@@ -69,10 +76,16 @@ def _decode(cursor: str, is_time: bool, id_type: type) -> tuple[Any, int | str]:
             if value.tzinfo is None:
                 raise ValueError("the cursor's time has no offset")
             value = value.astimezone(UTC)  # out of range at the calendar's ends: refused
-        elif value is not None and (
-            isinstance(value, bool) or not isinstance(value, str | int | float)
-        ):
+        elif value is None or isinstance(value, bool) or not isinstance(value, str | int | float):
             raise TypeError("the cursor's value is not a plain value")
+        elif value_type is str:
+            if not isinstance(value, str):
+                raise TypeError("the cursor's value is not text")
+            value.encode("utf-8")  # a lone surrogate raises UnicodeEncodeError (a ValueError)
+        elif value_type in (int, float) and (
+            not isinstance(value, int | float) or not math.isfinite(value)
+        ):
+            raise TypeError("the cursor's value is not a number")
         if not isinstance(item_id, int | str) or type(item_id) is not id_type:
             raise TypeError("the cursor's id is not of the list's kind")
         return value, item_id
@@ -82,13 +95,22 @@ def _decode(cursor: str, is_time: bool, id_type: type) -> tuple[Any, int | str]:
         ) from None
 
 
+def _python_type(column: Any) -> type | None:
+    try:
+        return column.type.python_type  # type: ignore[no-any-return]
+    except NotImplementedError:
+        return None
+
+
 def keyset_page(
     query: Select[Any], sort: SortKey, *, cursor: str | None, limit: int
 ) -> dict[str, Any]:
     """A page after ``cursor``, stable under inserts, and the cursor of the next page."""
     column, id_column = sort.column, sort.id_column
     if cursor:
-        value, last_id = _decode(cursor, sort.is_time, id_column.type.python_type)
+        value, last_id = _decode(
+            cursor, sort.is_time, id_column.type.python_type, _python_type(column)
+        )
         if sort.descending:
             query = query.where(or_(column < value, and_(column == value, id_column < last_id)))
         else:

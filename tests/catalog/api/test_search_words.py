@@ -4,6 +4,8 @@ appears (list item, search hit, my courses)."""
 
 from __future__ import annotations
 
+import base64
+import json
 import os
 import re
 import subprocess
@@ -265,3 +267,24 @@ def test_dictionaries_are_loaded_when_a_process_starts(tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.strip() == "warm"
+
+
+@pytest.mark.parametrize(
+    "value",
+    [None, "\ud800", 5, 1.5, float("nan"), float("inf"), True, [1], {"a": 1}],
+    ids=["null", "surrogate", "int", "float", "nan", "inf", "bool", "list", "object"],
+)
+def test_a_tampered_title_cursor_is_a_422(
+    client: FlaskClient, courses: dict, login_as: Callable[..., dict], value: Any
+) -> None:
+    """Attack on issue 19: these gave 500s on both databases (PostgreSQL also for numbers
+    compared with the text key)."""
+    learner = login_as(Role.LEARNER)
+    raw = json.dumps([value, 3]).encode()
+    cursor = base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    for path in ("/api/v1/courses", "/api/v1/microlectures"):
+        answer = client.get(f"{path}?sort=title&cursor={cursor}", headers=learner)
+        assert answer.status_code == 422, (path, value, answer.get_json())
+    title_cursor = base64.urlsafe_b64encode(b'["an1", 3]').decode().rstrip("=")
+    answer = client.get(f"/api/v1/courses?sort=class_hours&cursor={title_cursor}", headers=learner)
+    assert answer.status_code == 422
