@@ -307,7 +307,7 @@ def my_courses(user: User) -> list[MyCourse]:
             )
         )
     far = date.max - timedelta(days=1)
-    result.sort(key=lambda m: (not m.required, m.due_date or far, m.course.title))
+    result.sort(key=lambda m: (not m.required, m.due_date or far, m.course.title_sort))  # 拼音
     return result
 
 

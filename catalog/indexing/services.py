@@ -269,16 +269,16 @@ def set_synonyms(groups: list[list[str]]) -> list[list[str]]:
 
 
 def set_vocabulary(terms: list[str]) -> list[str]:
-    """Replace the admins' terms and apply the vocabulary to every index's settings; the
-    caller then rebuilds the indexes (documents are cut anew) in the background."""
+    """Replace the admins' terms; the caller then rebuilds every index in the background
+    (documents are cut anew), which applies them."""
     db.session.execute(SearchVocabularyTerm.__table__.delete())
     builtin = set(builtin_vocabulary())
     kept = [t for t in dict.fromkeys(vocabulary_terms_in_order(terms)) if t not in builtin]
     db.session.add_all(SearchVocabularyTerm(term=term) for term in kept)
     db.session.commit()
-    engine = runtime().search_engine
-    for index in documents.INDEXES:
-        ensure(engine, index)
+    # No engine call here: the rebuild the caller queues applies the vocabulary with the
+    # documents cut anew, so a search engine that is down cannot leave the change unapplied
+    # (attack on issue 19: the PUT answered 503 after saving, and queued no rebuild).
     return added_vocabulary()
 
 

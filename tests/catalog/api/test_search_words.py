@@ -140,6 +140,10 @@ def test_lists_and_search_sort_titles_in_pinyin_order(
     assert [m["id"] for m in mine] == lectures
     drafts = get(client, author, "/api/v1/authoring/courses?sort=title")["items"]
     assert [c["id"] for c in drafts] == expected
+    for course in reversed(expected):  # my courses: same due and weight, then by pinyin
+        assert client.put(f"/api/v1/me/courses/{course}", headers=learner).status_code == 200
+    mine = get(client, learner, "/api/v1/me/courses")["items"]
+    assert [m["course"]["id"] for m in mine] == expected
 
 
 def test_a_hit_is_the_list_item_plus_highlights_and_score(
@@ -288,3 +292,31 @@ def test_a_tampered_title_cursor_is_a_422(
     title_cursor = base64.urlsafe_b64encode(b'["an1", 3]').decode().rstrip("=")
     answer = client.get(f"/api/v1/courses?sort=class_hours&cursor={title_cursor}", headers=learner)
     assert answer.status_code == 422
+
+
+def test_a_vocabulary_change_while_search_is_down_still_queues_its_rebuild(
+    client: FlaskClient, courses: dict, login_as: Callable[..., dict], app: Any
+) -> None:
+    """Attack on issue 19: with the engine down the PUT saved the terms, answered 503 and
+    queued no rebuild, so the index never learnt them. Now it queues the rebuild, which
+    applies them once it runs."""
+    from catalog.indexing.tasks import reindex_all
+    from catalog.runtime import runtime
+
+    platform = login_as(Role.PLATFORM_ADMIN)
+    folder = runtime().search_engine.folder  # type: ignore[attr-defined]
+    broken = folder.with_name(folder.name + "-away")
+    folder.rename(broken)
+    folder.write_text("not a folder")  # the engine cannot open its indexes
+    try:
+        saved = client.put(
+            "/api/v1/search/vocabulary", json={"terms": ["管网巡检"]}, headers=platform
+        )
+        assert saved.status_code == 202, saved.get_json()
+    finally:
+        folder.unlink()
+        broken.rename(folder)
+    task = get(client, platform, f"/api/v1/tasks/{saved.get_json()['reindex_task_id']}")
+    assert task["status"] == "failed"  # it ran at once (tasks are immediate here) and failed
+    reindex_all.enqueue()  # as the operator (or the consumer's retry) runs it again
+    assert found(client, login_as(Role.LEARNER), "q=管网巡检") == [courses["CHENG"]]
