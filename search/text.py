@@ -217,7 +217,8 @@ def pinyin_terms(texts: Iterable[str]) -> str:
 
     - from every character, its syllables and up to ``PINYIN_REACH`` that follow, so the
       pinyin of any word finds the text whatever the segmenter made of it (管网 in 燃气管网,
-      cut 燃气管 + 网): guanwangxunjian;
+      cut 燃气管 + 网): guanwangxunjian; and their initials when three or more (gwxj), since
+      a trade term kept whole (管网巡检) has no word boundary inside;
     - for each word and each run of up to ``PINYIN_SPAN`` words from it, its full pinyin
       and its initials (配电网运维与倒闸操作: daozha, daozhacaozuo, dz, dzcz, …), so words
       typed apart match whole words and initials start where words start.
@@ -231,7 +232,10 @@ def pinyin_terms(texts: Iterable[str]) -> str:
                 terms["".join(syllables)] = None
                 continue
             for i in range(len(run)):
-                terms["".join(syllables[i : i + PINYIN_REACH])] = None
+                reach = syllables[i : i + PINYIN_REACH]
+                terms["".join(reach)] = None
+                if len(reach) >= 3:  # initials from inside a trade term: gwxj in 燃气管网巡检
+                    terms["".join(x[0] for x in reach)] = None
             words = [w for w in _jieba().cut(run) if w]
             starts = list(itertools.accumulate((len(w) for w in words), initial=0))
             for i in range(len(words)):
