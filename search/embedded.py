@@ -9,6 +9,7 @@ letters tolerate one typo; synonyms widen a word. Renaming a freshly built file 
 
 from __future__ import annotations
 
+import dataclasses
 import fcntl
 import itertools
 import json
@@ -183,6 +184,13 @@ class EmbeddedSearchEngine:
                     raise SearchError(
                         f"the searchable attributes of {settings.name!r} changed: rebuild it"
                     )
+                if existing is not None:  # what documents were analysed with stays until a rebuild
+                    settings = dataclasses.replace(
+                        settings,
+                        sortable=existing.sortable,
+                        pinyin=existing.pinyin,
+                        vocabulary=existing.vocabulary,
+                    )
                 connection = self._connect(path)
                 try:
                     self._create(connection, settings)
@@ -190,6 +198,21 @@ class EmbeddedSearchEngine:
                     connection.close()
         except (sqlite3.Error, OSError) as exc:
             raise SearchUnavailable(f"embedded search: {exc}") from exc
+
+    def stale(self, settings: IndexSettings) -> bool:
+        """Whether the index was built otherwise than ``settings`` ask (sort attributes,
+        pinyin attributes, vocabulary: after an upgrade or a vocabulary change), so only a
+        rebuild brings it in line. A missing index is not stale: it is built when needed."""
+        try:
+            connection = self._connection(settings.name)
+        except IndexMissing:
+            return False
+        built = self._settings(connection)
+        return (built.sortable, built.pinyin, built.vocabulary) != (
+            settings.sortable,
+            settings.pinyin,
+            settings.vocabulary,
+        )
 
     def _write(
         self,

@@ -134,6 +134,10 @@ class SearchEngine(Protocol):
         """Create the index when missing and apply its settings."""
         ...
 
+    def stale(self, settings: IndexSettings) -> bool:
+        """Whether only a rebuild brings the index in line with ``settings``."""
+        ...
+
     def upsert(self, index: str, documents: list[dict[str, Any]]) -> None:
         """Add or replace documents (each has a string ``id``), in batches."""
         ...

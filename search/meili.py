@@ -155,6 +155,11 @@ class MeilisearchEngine:
             raise SearchUnavailable(f"Meilisearch does not answer: {exc}") from exc
         self._wait(self._call(self._client.index(uid).update_settings, index_settings(settings)))
 
+    def stale(self, settings: IndexSettings) -> bool:
+        """Meilisearch applies changed settings itself (it re-indexes on a settings update,
+        dictionary included): ensure_index is enough."""
+        return False
+
     def upsert(self, index: str, documents: list[dict[str, Any]]) -> None:
         target = self._client.index(self._uid(index))
         for start in range(0, len(documents), BATCH):

@@ -268,6 +268,21 @@ def set_synonyms(groups: list[list[str]]) -> list[list[str]]:
     return [g.terms for g in db.session.scalars(select(SearchSynonym).order_by(SearchSynonym.id))]
 
 
+def rebuild_stale() -> list[str]:
+    """Rebuild the indexes built otherwise than this release and the vocabulary ask (after
+    an upgrade, or a vocabulary rebuild that failed); the consumer asks every minute."""
+    engine = runtime().search_engine
+    rebuilt: list[str] = []
+    with single_flight("search-rebuild-stale") as mine:  # one consumer does it
+        if not mine:
+            return rebuilt
+        for index in documents.INDEXES:
+            if engine.stale(settings_of(index)):
+                reindex(index)
+                rebuilt.append(index)
+    return rebuilt
+
+
 def set_vocabulary(terms: list[str]) -> list[str]:
     """Replace the admins' terms; the caller then rebuilds every index in the background
     (documents are cut anew), which applies them."""

@@ -24,9 +24,11 @@ def drain_soon() -> None:
 
 @huey.periodic_task(crontab(minute="*"), name="drain_search_outbox_on_schedule")
 def drain_on_schedule() -> None:
-    """Catches up after the engine was down (rows wait with back-off until then)."""
+    """Catches up after the engine was down (rows wait with back-off until then), and
+    rebuilds an index built otherwise than it should be (after an upgrade)."""
     with app_context():
         services.drain()
+        services.rebuild_stale()
 
 
 @huey.periodic_task(crontab(minute="41", hour="4"), name="purge_search_outbox")

@@ -298,9 +298,10 @@ def test_a_vocabulary_change_while_search_is_down_still_queues_its_rebuild(
     client: FlaskClient, courses: dict, login_as: Callable[..., dict], app: Any
 ) -> None:
     """Attack on issue 19: with the engine down the PUT saved the terms, answered 503 and
-    queued no rebuild, so the index never learnt them. Now it queues the rebuild, which
-    applies them once it runs."""
-    from catalog.indexing.tasks import reindex_all
+    queued no rebuild, so the index never learnt them. Now it queues the rebuild; if that
+    fails, the consumer's minute check finds the indexes built with another vocabulary and
+    rebuilds them."""
+    from catalog.indexing import services as search_services
     from catalog.runtime import runtime
 
     platform = login_as(Role.PLATFORM_ADMIN)
@@ -318,5 +319,34 @@ def test_a_vocabulary_change_while_search_is_down_still_queues_its_rebuild(
         broken.rename(folder)
     task = get(client, platform, f"/api/v1/tasks/{saved.get_json()['reindex_task_id']}")
     assert task["status"] == "failed"  # it ran at once (tasks are immediate here) and failed
-    reindex_all.enqueue()  # as the operator (or the consumer's retry) runs it again
+    assert search_services.rebuild_stale() == ["courses", "microlectures"]  # no questions yet
     assert found(client, login_as(Role.LEARNER), "q=管网巡检") == [courses["CHENG"]]
+
+
+def test_indexes_built_by_an_older_release_are_rebuilt_by_the_consumer(
+    client: FlaskClient, courses: dict, login_as: Callable[..., dict]
+) -> None:
+    """Attack on issue 19: after upgrading, the indexes built before (no pinyin terms per
+    word, no title sort key) answered daozha with nothing and sort=title with a 400 until
+    someone reindexed by hand. The consumer's minute check rebuilds them."""
+    from dataclasses import replace
+
+    from catalog.indexing import documents
+    from catalog.indexing import services as search_services
+    from catalog.runtime import runtime
+
+    engine = runtime().search_engine
+    old = replace(
+        search_services.settings_of("courses"),
+        sortable=("published_at", "class_hours"),
+        pinyin=("title",),
+        vocabulary=(),
+    )
+    engine.rebuild(old, documents.all_documents("courses"))
+    engine.ensure_index(search_services.settings_of("courses"))  # as a drain would
+    learner = login_as(Role.LEARNER)
+    assert client.get("/api/v1/search?sort=title", headers=learner).status_code == 400
+    assert search_services.rebuild_stale() == ["courses"]
+    assert found(client, learner, "sort=title&limit=50") == [courses[c] for c in PINYIN_ORDER]
+    assert found(client, learner, "q=dzcz") == [courses["PEI"]]
+    assert search_services.rebuild_stale() == []  # in line now
