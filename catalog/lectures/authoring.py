@@ -8,6 +8,7 @@ from typing import Any
 
 import webvtt
 from sqlalchemy import Select, select
+from sqlalchemy.orm import selectinload
 from webvtt.errors import MalformedFileError
 
 from catalog.accounts.models import Organisation, User
@@ -70,7 +71,12 @@ def authoring_query(user: User, status: LectureStatus | None = None) -> Select[A
 def published_query(
     *, provider: str | None = None, instructor_id: int | None = None
 ) -> Select[Any]:
-    query = select(Microlecture).where(Microlecture.playable())
+    # assets in one more query for the whole page: list items show a cover when there is one
+    query = (
+        select(Microlecture)
+        .where(Microlecture.playable())
+        .options(selectinload(Microlecture.assets))
+    )
     if provider:
         query = query.join(Organisation, Organisation.id == Microlecture.organisation_id).where(
             Organisation.code == provider

@@ -9,7 +9,7 @@ from flask import url_for
 from marshmallow import fields, validate
 
 from catalog.fields import AwareDateTime
-from catalog.lectures.models import LectureStatus, UploadStatus
+from catalog.lectures.models import AssetKind, LectureStatus, UploadStatus
 
 TITLE = validate.Length(min=1, max=200)
 
@@ -28,8 +28,12 @@ class InstructorSchema(ma.Schema):
 
 
 def _cover_link(lecture: Any) -> str | None:
+    """The cover link of a published lecture whose media has a thumbnail (an audio-only
+    lecture has none: attack on issue 19, its link answered 404)."""
     if not lecture.is_published or lecture.active_upload_id is None:
-        return None  # only a published lecture's processed media has a thumbnail to show
+        return None
+    if not any(asset.kind is AssetKind.THUMBNAIL for asset in lecture.active_assets):
+        return None
     return url_for("microlectures.MicrolectureCover", lecture_id=lecture.id)
 
 

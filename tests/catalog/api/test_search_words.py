@@ -206,6 +206,21 @@ def test_a_microlecture_cover_redirects_to_its_thumbnail(
     assert "thumbnail.jpg" in answer.headers["Location"]
     others = [m for m in get(client, learner, "/api/v1/microlectures?limit=50")["items"]]
     assert all(m["cover_url"] is None for m in others if m["id"] != lecture.id)
+    audio = db.session.get(Microlecture, courses["lectures"]["BIAN"])
+    audio.active_upload_id = "a" * 32  # processed media without a thumbnail: audio only
+    db.session.add(
+        MediaAsset(
+            microlecture_id=audio.id,
+            upload_id="a" * 32,
+            kind=AssetKind.AUDIO,
+            key=f"media/{audio.id}/audio.m4a",
+            content_type="audio/mp4",
+            size=1000,
+        )
+    )
+    db.session.commit()
+    listed = {m["id"]: m for m in get(client, learner, "/api/v1/microlectures?limit=50")["items"]}
+    assert listed[audio.id]["cover_url"] is None  # no link that would answer 404
     lecture.is_published = False
     db.session.commit()
     assert client.get(item["cover_url"]).status_code == 404  # unpublished: no cover
