@@ -426,17 +426,17 @@ class EmbeddedSearchEngine:
         """The FTS5 MATCH expression, and every term it looks for (for highlighting).
 
         Mixed input (倒闸cz, dz操作) also matches as one pinyin prefix (dzcz) of the words
-        ``whole`` names."""
+        ``whole`` names. ``typos`` keeps each word's near terms for the search's next tries."""
+        typos = {} if typos is None else typos
         clauses = []
         looked_for: list[str] = []
         for position, word in enumerate(words):
             last = position == len(words) - 1
             alternatives = {word, *self._synonyms(settings, word)}
             if word.isascii() and word.isalpha() and len(word) >= TYPO_MIN_LETTERS:
-                known = typos if typos is not None else {}
-                if (word, last) not in known:
-                    known[(word, last)] = self._typos(connection, word, prefix=last)
-                alternatives |= known[(word, last)]
+                if (word, last) not in typos:
+                    typos[(word, last)] = self._typos(connection, word, prefix=last)
+                alternatives |= typos[(word, last)]
             parts = []
             looked_for += [fold(a) for a in alternatives]
             for pairs in (word_as_bigrams(a) for a in sorted(alternatives)):
@@ -512,21 +512,14 @@ class EmbeddedSearchEngine:
         order = _order_sql(query.sort, settings) or (
             "s, r" if ranked else "r DESC" if match else "r"
         )
+        page = connection.execute(
+            f"SELECT {source[1]} AS r, {rank} AS s FROM {source[0]} {clause} "
+            f"ORDER BY {order} LIMIT ? OFFSET ?",
+            (*arguments, query.limit, query.offset),
+        ).fetchall()
         counted: int | None = None
-        if match and not ranked and not query.sort:
-            page = connection.execute(
-                f"SELECT {source[1]} AS r, NULL AS s FROM {source[0]} {clause} "
-                "ORDER BY r DESC LIMIT ? OFFSET ?",
-                (*arguments, query.limit, query.offset),
-            ).fetchall()
-            if page and len(page) == query.limit:
-                counted = self._estimate_broad(connection, settings, match, query, page[-1][0])
-        else:
-            page = connection.execute(
-                f"SELECT {source[1]} AS r, {rank} AS s FROM {source[0]} {clause} "
-                f"ORDER BY {order} LIMIT ? OFFSET ?",
-                (*arguments, query.limit, query.offset),
-            ).fetchall()
+        if match and not ranked and not query.sort and len(page) == query.limit:
+            counted = self._estimate_broad(connection, settings, match, query, page[-1][0])
         ids = [row[0] for row in page]
         scores = {r: (None if s is None else round(-s / (1 - s), 6)) for r, s in page}
         found = {}
@@ -572,22 +565,6 @@ class EmbeddedSearchEngine:
     def _too_broad(
         self, connection: sqlite3.Connection, settings: IndexSettings, match: str | None
     ) -> bool:
-        if not settings.rank_cap or not match:
-            return False
-        key, now = (settings.name, match), time.monotonic()
-        known = self._breadth.get(key)
-        if known is not None and known[1] > now:
-            return known[0]
-        broad = self._too_broad_to_rank(connection, settings, match)
-        if len(self._breadth) >= BREADTH_ENTRIES:
-            self._breadth.clear()
-        self._breadth[key] = (broad, now + BREADTH_SECONDS)
-        return broad
-
-    @staticmethod
-    def _too_broad_to_rank(
-        connection: sqlite3.Connection, settings: IndexSettings, match: str | None
-    ) -> bool:
         """Whether the words match ``settings.rank_cap`` rows or more (filters aside: counting
         through them would cost what it saves): bm25 costs about 1.5 µs per matching row, so
         安全 over 50,000 questions (33,000 of them) would take 25 ms to rank. Such a query
@@ -595,11 +572,19 @@ class EmbeddedSearchEngine:
         bring it under the cap."""
         if not settings.rank_cap or not match:
             return False
+        key, now = (settings.name, match), time.monotonic()
+        known = self._breadth.get(key)
+        if known is not None and known[1] > now:
+            return known[0]
         counted = connection.execute(
             f"SELECT count(*) FROM (SELECT 1 FROM fts WHERE fts MATCH ? LIMIT {settings.rank_cap})",
             (match,),
         ).fetchone()[0]
-        return int(counted) >= settings.rank_cap
+        broad = int(counted) >= settings.rank_cap
+        if len(self._breadth) >= BREADTH_ENTRIES:
+            self._breadth.clear()
+        self._breadth[key] = (broad, now + BREADTH_SECONDS)
+        return broad
 
     @staticmethod
     def _facet(

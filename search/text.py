@@ -170,10 +170,15 @@ def use_vocabulary(words: tuple[str, ...]) -> None:
         _vocabulary = words
 
 
+def vocabulary_term(word: str) -> str:
+    """A term as the segmenter gets it: folded (Traditional and full-width too), no spaces."""
+    return fold(word).replace(" ", "")
+
+
 def vocabulary_terms(words: Iterable[str]) -> tuple[str, ...]:
-    """Terms as the segmenter gets them: folded (Traditional and full-width too), each once,
-    in a stable order (so two processes given the same list compare equal)."""
-    return tuple(sorted({fold(w).replace(" ", "") for w in words} - {""}))
+    """``vocabulary_term`` of each, each once, in a stable order (so two processes given the
+    same list compare equal)."""
+    return tuple(sorted({vocabulary_term(w) for w in words} - {""}))
 
 
 # --- pinyin -----------------------------------------------------------------------------------

@@ -36,7 +36,7 @@ from search.interfaces import (
     SearchResult,
     all_of,
 )
-from search.text import vocabulary_terms
+from search.text import vocabulary_term, vocabulary_terms
 
 CATALOGUE_FACETS = {
     "course": ("industry", "occupation", "level", "tags", "provider"),
@@ -288,19 +288,14 @@ def set_vocabulary(terms: list[str]) -> list[str]:
     (documents are cut anew), which applies them."""
     db.session.execute(SearchVocabularyTerm.__table__.delete())
     builtin = set(builtin_vocabulary())
-    kept = [t for t in dict.fromkeys(vocabulary_terms_in_order(terms)) if t not in builtin]
+    folded = dict.fromkeys(vocabulary_term(t) for t in terms)  # in the order given, once
+    kept = [t for t in folded if t and t not in builtin]
     db.session.add_all(SearchVocabularyTerm(term=term) for term in kept)
     db.session.commit()
     # No engine call here: the rebuild the caller queues applies the vocabulary with the
     # documents cut anew, so a search engine that is down cannot leave the change unapplied
     # (attack on issue 19: the PUT answered 503 after saving, and queued no rebuild).
     return added_vocabulary()
-
-
-def vocabulary_terms_in_order(terms: list[str]) -> list[str]:
-    """Terms as stored: folded like the index folds text (Traditional, full-width), in the
-    order given."""
-    return [t for term in terms for t in vocabulary_terms([term])]
 
 
 def reindex(index: str, progress: Callable[[int], None] | None = None) -> int:

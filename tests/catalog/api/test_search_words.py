@@ -176,23 +176,28 @@ def test_a_hit_is_the_list_item_plus_highlights_and_score(
     assert ISO.match(lecture_hit["published_at"])
 
 
+def _processed(lecture: Microlecture, kind: AssetKind, name: str, content_type: str) -> None:
+    """The lecture's media processed into one asset of ``kind`` (no file: URLs are signed)."""
+    lecture.active_upload_id = kind.value[0] * 32
+    db.session.add(
+        MediaAsset(
+            microlecture_id=lecture.id,
+            upload_id=lecture.active_upload_id,
+            kind=kind,
+            key=f"media/{lecture.id}/{name}",
+            content_type=content_type,
+            size=1000,
+        )
+    )
+    db.session.commit()
+
+
 def test_a_microlecture_cover_redirects_to_its_thumbnail(
     client: FlaskClient, courses: dict, login_as: Callable[..., dict]
 ) -> None:
     learner = login_as(Role.LEARNER)
     lecture = db.session.get(Microlecture, courses["lectures"]["AN"])
-    lecture.active_upload_id = "u" * 32
-    db.session.add(
-        MediaAsset(
-            microlecture_id=lecture.id,
-            upload_id="u" * 32,
-            kind=AssetKind.THUMBNAIL,
-            key=f"media/{lecture.id}/thumbnail.jpg",
-            content_type="image/jpeg",
-            size=1000,
-        )
-    )
-    db.session.commit()
+    _processed(lecture, AssetKind.THUMBNAIL, "thumbnail.jpg", "image/jpeg")
     item = next(
         m
         for m in get(client, learner, "/api/v1/microlectures?limit=50")["items"]
@@ -207,18 +212,7 @@ def test_a_microlecture_cover_redirects_to_its_thumbnail(
     others = [m for m in get(client, learner, "/api/v1/microlectures?limit=50")["items"]]
     assert all(m["cover_url"] is None for m in others if m["id"] != lecture.id)
     audio = db.session.get(Microlecture, courses["lectures"]["BIAN"])
-    audio.active_upload_id = "a" * 32  # processed media without a thumbnail: audio only
-    db.session.add(
-        MediaAsset(
-            microlecture_id=audio.id,
-            upload_id="a" * 32,
-            kind=AssetKind.AUDIO,
-            key=f"media/{audio.id}/audio.m4a",
-            content_type="audio/mp4",
-            size=1000,
-        )
-    )
-    db.session.commit()
+    _processed(audio, AssetKind.AUDIO, "audio.m4a", "audio/mp4")  # audio only: no thumbnail
     listed = {m["id"]: m for m in get(client, learner, "/api/v1/microlectures?limit=50")["items"]}
     assert listed[audio.id]["cover_url"] is None  # no link that would answer 404
     lecture.is_published = False
