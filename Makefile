@@ -27,7 +27,6 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@touch $@ $(VENV)/.installed
 
-run: export PUBLIC_BASE_URL ?= http://$(HOST):$(PORT)
 run: $(VENV)/.installed ## serve the API with demo data on http://127.0.0.1:8000 (Ctrl-C stops it)
 	$(FLASK) db upgrade
 	$(FLASK) demo load

@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from flask import Flask
+from flask import Flask, has_request_context, request
 from sqlalchemy import event, text
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter, Map
@@ -86,7 +86,7 @@ def flask_app(settings: Settings) -> Flask:
 
 def install_runtime(app: Flask, settings: Settings) -> None:
     """Choose the object store and search engine from settings, once, and what /readyz asks."""
-    object_store = object_store_from(settings)
+    object_store = object_store_from(settings, _served_address)
     search_engine = engine_from(settings)
     app.extensions[EXTENSION_KEY] = Runtime(
         settings=settings,
@@ -103,6 +103,11 @@ def install_runtime(app: Flask, settings: Settings) -> None:
     )
     if isinstance(object_store, LocalObjectStore):
         app.register_blueprint(storage.blp)  # the app serves the local store's signed URLs
+
+
+def _served_address() -> str | None:
+    """The scheme, host and port this request was addressed to, or None outside a request."""
+    return request.host_url if has_request_context() else None
 
 
 def _flask_config(settings: Settings) -> dict[str, Any]:

@@ -285,10 +285,12 @@ class Settings:
         "INFO", "LOG_LEVEL", _parse_log_level, "level of the JSON logs on stderr"
     )
     public_base_url: str = setting(
-        "http://127.0.0.1:8000",
+        "",
         "PUBLIC_BASE_URL",
         str,
-        "address phones use to reach this service (local object-store URLs point here)",
+        "address phones use to reach this service (local object-store URLs point here); "
+        "unset: the address each request came to",
+        shown="the request's address",
     )
     object_store: str = setting(
         "local",
@@ -524,7 +526,9 @@ class Settings:
             problems.append("DEBUG: must be off in production")
         if self.tasks_immediate:
             problems.append("TASKS_IMMEDIATE: must be off in production")
-        if self.object_store == "local" and _is_loopback(self.public_base_url):
+        if self.object_store == "local" and (
+            not self.public_base_url or _is_loopback(self.public_base_url)
+        ):
             problems.append(
                 "PUBLIC_BASE_URL: set the address phones reach (local object URLs use it)"
             )

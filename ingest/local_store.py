@@ -18,7 +18,7 @@ import secrets
 import shutil
 import tempfile
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO
@@ -66,14 +66,19 @@ class LocalObjectStore:
         self,
         root: Path,
         *,
-        base_url: str,
+        base_url: str | Callable[[], str],
         signing_key: bytes,
         url_prefix: str = "/storage",
     ) -> None:
         self.root = root
-        self.base_url = base_url.rstrip("/")
+        # A fixed address, or one asked for at each signing (the address a request came to).
+        self._base_url = base_url if callable(base_url) else (lambda: base_url)
         self.url_prefix = url_prefix
         self._signing_key = signing_key
+
+    @property
+    def base_url(self) -> str:
+        return self._base_url()
 
     # --- paths -----------------------------------------------------------------------------
 
@@ -326,7 +331,7 @@ class LocalObjectStore:
         params = {"expires": str(expires), **extra}
         query = urlencode({**params, "signature": self._signature(method, key, params)})
         return PresignedRequest(
-            url=f"{self.base_url}{self.url_prefix}/{quote(key)}?{query}",
+            url=f"{self.base_url.rstrip('/')}{self.url_prefix}/{quote(key)}?{query}",
             method=method,
             expires_at=datetime.fromtimestamp(expires, UTC),
             headers={},

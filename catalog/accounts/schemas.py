@@ -6,6 +6,7 @@ from typing import Any
 
 import marshmallow as ma
 from flask_jwt_extended import get_current_user
+from flask_smorest.fields import Upload
 from marshmallow import fields, validate
 
 from catalog.accounts.models import OrganisationKind, Role
@@ -232,6 +233,7 @@ class PageArgsSchema(ma.Schema):
 
 
 class RosterFormSchema(ma.Schema):
+    file = Upload(required=True)
     mode = fields.String(
         load_default="all_or_nothing", validate=validate.OneOf(["all_or_nothing", "skip_invalid"])
     )

@@ -11,6 +11,8 @@ import marshmallow as ma
 from flask_smorest import Blueprint as SmorestBlueprint
 from webargs import core
 from webargs.flaskparser import FlaskParser, abort
+from webargs.multidictproxy import MultiDictProxy
+from werkzeug.datastructures import CombinedMultiDict
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from catalog.accounts.models import Role
@@ -24,7 +26,13 @@ API_PREFIX = "/api/v1"
 
 class JsonBodyParser(FlaskParser):
     """Refuses a request body that is not JSON with 415 instead of ignoring it, and JSON we do
-    not accept (``catalog.json_bodies``) with 400."""
+    not accept (``catalog.json_bodies``) with 400.
+
+    "multipart" reads a form's fields and files as one schema, which OpenAPI 3 describes as one
+    multipart/form-data request body (separate "form" and "files" arguments produced two, one
+    of them an OpenAPI 2 "formData" parameter that validators refuse)."""
+
+    __location_map__ = {**FlaskParser.__location_map__, "multipart": "load_multipart"}
 
     def _raw_load_json(self, req: flask.Request) -> Any:
         if req.content_length or req.headers.get("Transfer-Encoding"):
@@ -43,9 +51,17 @@ class JsonBodyParser(FlaskParser):
         except BodyRefused as refusal:
             abort(400, messages={"json": [str(refusal)]})
 
+    def load_multipart(self, req: flask.Request, schema: Any) -> Any:
+        """A multipart/form-data body: its fields and its files, read as one schema."""
+        return MultiDictProxy(CombinedMultiDict([req.files, req.form]), schema)
+
 
 class Blueprint(SmorestBlueprint):  # type: ignore[misc]
     ARGUMENTS_PARSER = JsonBodyParser()
+    DEFAULT_LOCATION_CONTENT_TYPE_MAPPING = {
+        **SmorestBlueprint.DEFAULT_LOCATION_CONTENT_TYPE_MAPPING,
+        "multipart": "multipart/form-data",
+    }
 
     def auth(
         self, *roles: Role, allow_pending_password: bool = False

@@ -34,7 +34,6 @@ from catalog.banks.schemas import (
     BulkResultSchema,
     BulkSchema,
     ExportRequestSchema,
-    ImportFileSchema,
     ImportFormSchema,
     ImportSchema,
     QuestionQueryArgsSchema,
@@ -176,14 +175,11 @@ class QuestionVersions(MethodView):
 class BankImports(MethodView):
     @blp.auth(*STAFF)
     @body_limit(lambda: runtime().settings.import_max_bytes)
-    @blp.arguments(ImportFileSchema, location="files")
-    @blp.arguments(ImportFormSchema, location="form")
+    @blp.arguments(ImportFormSchema, location="multipart")
     @blp.response(202, ImportSchema)
-    def post(
-        self, files: dict[str, FileStorage], form: dict[str, Any], bank_id: int
-    ) -> QuestionImport:
+    def post(self, form: dict[str, Any], bank_id: int) -> QuestionImport:
         """Import .xlsx, .csv, GIFT, Moodle XML or Aiken (multipart form, field ``file``)."""
-        upload = files["file"]
+        upload: FileStorage = form.pop("file")
         return transfers.start_import(
             current_user,
             bank_id,

@@ -20,7 +20,6 @@ from catalog.accounts.schemas import (
     RosterImportSchema,
 )
 from catalog.api import API_PREFIX, Blueprint, body_limit
-from catalog.banks.schemas import ImportFileSchema
 from catalog.runtime import runtime
 
 blp = Blueprint("roster", __name__, url_prefix=f"{API_PREFIX}", description="花名册 / Rosters")
@@ -40,14 +39,13 @@ def _xlsx(data: bytes, ascii_name: str, quoted_name: str) -> Response:
 class RosterImports(MethodView):
     @blp.auth(Role.ADMIN)
     @body_limit(lambda: runtime().settings.import_max_bytes)
-    @blp.arguments(ImportFileSchema, location="files")
-    @blp.arguments(RosterFormSchema, location="form")
+    @blp.arguments(RosterFormSchema, location="multipart")
     @blp.response(202, RosterImportSchema)
-    def post(self, files: dict[str, FileStorage], form: dict[str, Any]) -> RosterImport:
+    def post(self, form: dict[str, Any]) -> RosterImport:
         """Import an HR roster (.xlsx or .csv: 工号, 姓名, 手机号, 部门路径, 工种, 技能等级, 角色):
         idempotent by employee number; ``disable_missing`` disables the workers of your scope
         the roster no longer lists; ``dry_run`` only reports."""
-        upload = files["file"]
+        upload: FileStorage = form.pop("file")
         return roster_files.start_import(
             current_user,
             upload.stream,

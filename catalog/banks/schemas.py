@@ -210,11 +210,8 @@ class BulkResultSchema(ma.Schema):
     changed = fields.Integer()
 
 
-class ImportFileSchema(ma.Schema):
-    file = Upload(required=True)
-
-
 class ImportFormSchema(ma.Schema):
+    file = Upload(required=True)
     format = fields.String(
         load_default=None, validate=validate.OneOf(["xlsx", "csv", "gift", "moodle_xml", "aiken"])
     )

@@ -519,3 +519,31 @@ def test_published_microlectures_are_sorted_and_paged(
     ).get_json()
     assert [i["title"] for i in first["items"] + rest["items"]] == ["甲讲", "乙讲", "丙讲"]
     assert client.get("/api/v1/microlectures?sort=secret", headers=learner).status_code == 422
+
+
+@pytest.mark.parametrize("app", ["local"], indirect=True)
+def test_signed_urls_follow_the_address_served_unless_one_is_set(
+    app: Flask, make_app: Callable[..., Flask], login_as: Callable[..., dict]
+) -> None:
+    """`make run PORT=8101`, or a phone on the LAN, got links to :8000 it could not follow."""
+    instructor = login_as(Role.INSTRUCTOR)
+    body = {"file_name": "a.mp4", "size": 1000, "content_type": "video/mp4", "sha256": "0" * 64}
+
+    def upload_url(client: FlaskClient, base: str) -> str:
+        lecture = new_lecture(client, instructor)
+        plan = client.post(
+            f"/api/v1/authoring/microlectures/{lecture}/media/uploads",
+            json=body,
+            headers=instructor,
+            base_url=base,
+        )
+        assert plan.status_code == 201, plan.get_json()
+        return str(plan.get_json()["url"])
+
+    served = upload_url(app.test_client(), "http://192.168.3.7:8101")
+    assert served.startswith("http://192.168.3.7:8101/storage/staging/")
+    fixed = make_app(public_base_url="https://learn.example.cn")
+    with fixed.app_context():
+        assert upload_url(fixed.test_client(), "http://10.0.0.2:8101").startswith(
+            "https://learn.example.cn/storage/"
+        )
