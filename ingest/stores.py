@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-
 from collections.abc import Callable
 
 from config import Settings
 from ingest.interfaces import ObjectStore
 from ingest.local_store import LocalObjectStore
 from ingest.s3_store import S3ObjectStore
-
 
 # Where signed URLs point outside a request (a task, the CLI) when PUBLIC_BASE_URL is unset.
 FALLBACK_BASE_URL = "http://127.0.0.1:8000"

@@ -113,8 +113,17 @@ class SubmitCourse(MethodView):
     @blp.auth(*AUTHORS)
     @blp.response(200, AuthoringCourseSchema)
     def post(self, course_id: int) -> Course:
-        """Send the draft for review."""
-        return authoring.submit(current_user, course_id)
+        """Send the draft for review (422 lists what is missing, as publishing would)."""
+        return publishing.submit(current_user, course_id)
+
+
+@blp.route("/<int:course_id>/withdraw")
+class WithdrawCourse(MethodView):
+    @blp.auth(*AUTHORS)
+    @blp.response(200, AuthoringCourseSchema)
+    def post(self, course_id: int) -> Course:
+        """Take a course back from review to edit it (edits in review are a 409)."""
+        return authoring.withdraw(current_user, course_id)
 
 
 @blp.route("/<int:course_id>/return")

@@ -80,7 +80,9 @@ class AuthoringTranscript(MethodView):
     @blp.arguments(TranscriptSchema)
     @blp.response(200, AuthoringMicrolectureSchema)
     def put(self, data: dict[str, str], lecture_id: int) -> Microlecture:
-        """Set the transcript from WebVTT or SRT text (stored as WebVTT; its text is searchable)."""
+        """Set the transcript: JSON ``{"format": "vtt" | "srt", "content": "<file text>"}``.
+
+        Kept as WebVTT; its text is searchable."""
         return authoring.set_transcript(current_user, lecture_id, **data)
 
 

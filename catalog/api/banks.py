@@ -239,7 +239,9 @@ class BankSnapshot(MethodView):
     @blp.etag
     @blp.response(200, SnapshotSchema)
     def get(self, bank_id: int) -> snapshots.Snapshot:
-        """Where to download the practice snapshot; send If-None-Match to skip an unchanged one."""
+        """Where to download the practice snapshot; send If-None-Match to skip an unchanged one.
+
+        The body's ``etag`` is the ETag header's value."""
         snapshot = snapshots.get(current_user, bank_id)
-        blp.set_etag(snapshot.etag)
+        blp.set_etag_value(snapshot.etag)
         return snapshot

@@ -58,6 +58,9 @@ def read_object(key: str) -> Response:
         max_age=300,
     )
     response.headers["Accept-Ranges"] = "bytes"
+    # The stored type exactly: send_file appends "; charset=utf-8" to text types, even to one
+    # that names its charset already.
+    response.headers["Content-Type"] = info.content_type or "application/octet-stream"
     # The type the server decided when it checked the bytes; shown inline only when harmless.
     response.headers["Content-Disposition"] = disposition(info.content_type, download or None)
     response.headers.update(SAFE_HEADERS)

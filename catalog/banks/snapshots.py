@@ -22,18 +22,18 @@ from catalog.banks.services import get_bank_for_editing, may_edit_bank
 from catalog.banks.visibility import PRACTICE_USAGE
 from catalog.clock import utcnow
 from catalog.database import db
-from catalog.errors import Conflict, NotFound
+from catalog.errors import Conflict, Invalid, NotFound
 from catalog.runtime import runtime
 
 
 def publish(user: User, bank_id: int) -> Bank:
     """Write the practice snapshot of the bank's published questions (a new version if changed)."""
     bank = get_bank_for_editing(user, bank_id)
-    _write(bank)
+    _write(bank, refuse_empty=True)
     return bank
 
 
-def _write(bank: Bank) -> None:
+def _write(bank: Bank, *, refuse_empty: bool = False) -> None:
     """The snapshot as the bank stands now, without the questions an exam or contest holds;
     a new version only when its content changed. Committed here, then the version it replaces
     is deleted, and its links die with it (a question held since may be in it)."""
@@ -56,6 +56,14 @@ def _write(bank: Bank) -> None:
         for question_id, version in bank_versions(bank.id, [QuestionStatus.PUBLISHED])
         if version.usage in PRACTICE_USAGE and question_id not in left_out
     ]
+    if refuse_empty and not questions:
+        # A pack with nothing to practise told the editor "published" and the learners nothing.
+        raise Invalid(
+            "题库没有可发布的练习题：请先发布题目（用途含练习） / The bank has no published "
+            "practice question to put in a practice pack",
+            code="nothing_to_publish",
+            details={"withheld_by_exams": len(left_out)},
+        )
     bank.snapshot_withheld = withheld
     content = json.dumps(questions, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     digest = hashlib.sha256(content.encode()).hexdigest()

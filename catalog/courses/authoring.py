@@ -119,10 +119,20 @@ def create(user: User, data: dict[str, Any]) -> Course:
 
 
 def _start_new_draft(course: Course) -> None:
-    """Any edit works on the next draft: a published or in-review course becomes a draft again."""
+    """Any edit works on the next draft: a published course becomes a draft again.
+
+    A course in review is what the reviewer is reading: an edit then would silently take it
+    out of review, so it is refused until the author withdraws it (or a reviewer returns it).
+    """
     if course.status is CourseStatus.ARCHIVED:
         raise Conflict(
             "课程已归档，不能修改 / An archived course cannot be changed", code="archived"
+        )
+    if course.status is CourseStatus.IN_REVIEW:
+        raise Conflict(
+            "课程正在审核，请先撤回再修改 / The course is in review: withdraw it "
+            "(POST …/withdraw) before changing it",
+            code="in_review",
         )
     course.status = CourseStatus.DRAFT
     course.updated_at = utcnow()
@@ -183,15 +193,14 @@ def set_chapters(user: User, course_id: int, chapters: list[dict[str, Any]]) -> 
     return course
 
 
-def submit(user: User, course_id: int) -> Course:
+def withdraw(user: User, course_id: int) -> Course:
+    """The author takes a course back from review to go on editing it."""
     course = get_for_editing(user, course_id)
-    if course.status is not CourseStatus.DRAFT:
+    if course.status is not CourseStatus.IN_REVIEW:
         raise Conflict(
-            "只有草稿可以提交审核 / Only a draft can be submitted",
-            details={"status": course.status.value},
+            "课程不在审核中 / The course is not in review", details={"status": course.status.value}
         )
-    course.status = CourseStatus.IN_REVIEW
-    course.review_note = None
+    course.status = CourseStatus.DRAFT
     db.session.commit()
     return course
 

@@ -140,6 +140,12 @@ def assign(
     """Require a course of some users, or of everyone a rule matches (a department's subtree,
     an occupation, a skill level, or a mix), or of the whole organisation."""
     rule = {"department_id": department_id, "occupation": occupation, "skill_level": skill_level}
+    if due_date is not None and due_date < local_day(utcnow()):
+        # Every assignee would be overdue the moment it was made.
+        raise Invalid(
+            "截止日期不能早于今天 / The due date is in the past",
+            details={"json": {"due_date": [f"before today ({local_day(utcnow()).isoformat()})"]}},
+        )
     ruled = any(value is not None for value in rule.values())
     if user_ids and ruled:
         raise Invalid(

@@ -110,6 +110,30 @@ def _ref(obj: Any, *names: str) -> dict[str, Any] | None:
     return {name: getattr(obj, name) for name in names} if obj is not None else None
 
 
+def submit(user: User, course_id: int) -> Course:
+    """Send a draft for review; one with nothing to review (no chapters, an empty chapter, no
+    summary …) is refused with what is missing, as publishing would refuse it. Lectures still
+    processing may be finished while it is in review."""
+    course = get_for_editing(user, course_id)
+    if course.status is not CourseStatus.DRAFT:
+        raise Conflict(
+            "只有草稿可以提交审核 / Only a draft can be submitted",
+            details={"status": course.status.value},
+        )
+    missing = missing_for_publication(course)
+    missing.pop("microlectures", None)
+    if missing:
+        raise Invalid(
+            "课程尚不完整，不能提交审核 / The course is not complete enough to review",
+            code="incomplete",
+            details={"missing": missing},
+        )
+    course.status = CourseStatus.IN_REVIEW
+    course.review_note = None
+    db.session.commit()
+    return course
+
+
 def publish(user: User, course_id: int) -> Course:
     """Check completeness, write the next release and its document, publish its lectures."""
     course = get_for_editing(user, course_id)

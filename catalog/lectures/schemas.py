@@ -112,8 +112,16 @@ class AuthoringQueryArgsSchema(MicrolectureQueryArgsSchema):
 
 
 class TranscriptSchema(ma.Schema):
-    format = fields.String(required=True, validate=validate.OneOf(["vtt", "srt"]))
-    content = fields.String(required=True, validate=validate.Length(min=1, max=2_000_000))
+    format = fields.String(
+        required=True,
+        validate=validate.OneOf(["vtt", "srt"]),
+        metadata={"description": "vtt (WebVTT) or srt (SubRip)"},
+    )
+    content = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=2_000_000),
+        metadata={"description": "the whole text of the .vtt or .srt file"},
+    )
 
 
 class UploadCreateSchema(ma.Schema):

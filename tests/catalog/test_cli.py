@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 from flask import Flask
 from sqlalchemy import select
 
@@ -129,3 +132,12 @@ def test_demo_load_is_idempotent(app: Flask) -> None:
     )
     certificates.review(admin, registered.id, approve=True, note=None)
     assert ledger.balance(learner.id) == 2.0
+
+
+def test_readme_names_every_demo_user_once() -> None:
+    """A newcomer read six demo users in the README where eight existed."""
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    listed = re.search(r"Demo users \((.*?)\) share", readme, re.S)
+    assert listed, "README's demo-user sentence"
+    names = re.findall(r"`([a-z-]+)`", listed.group(1))
+    assert names == [username for username, *_ in DEMO_USERS]

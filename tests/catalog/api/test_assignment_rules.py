@@ -9,9 +9,11 @@ from datetime import timedelta
 
 import pytest
 from flask.testing import FlaskClient
+from sqlalchemy import update
 
 from catalog.accounts.models import Organisation, Role, User
 from catalog.clock import local_day, utcnow
+from catalog.courses.models import Assignment
 from catalog.database import db
 
 
@@ -161,12 +163,24 @@ def test_overdue_people_are_listed_by_department(
     south = department(client, admin, "南区")
     late = worker(make_user, org, team, display_name="迟到者")
     other = worker(make_user, org, south)
-    yesterday = (local_day(utcnow()) - timedelta(days=1)).isoformat()
-    client.post(
+    today = local_day(utcnow())
+    yesterday = (today - timedelta(days=1)).isoformat()
+    # A due date already past is refused: every assignee would be overdue at once.
+    past = client.post(
         f"/api/v1/courses/{course}/assignments",
         json={"department_id": north, "due_date": yesterday},
         headers=admin,
     )
+    assert past.status_code == 422
+    assert "due_date" in past.get_json()["error"]["details"]["json"]
+    client.post(
+        f"/api/v1/courses/{course}/assignments",
+        json={"department_id": north, "due_date": today.isoformat()},
+        headers=admin,
+    )
+    # a day passes
+    db.session.execute(update(Assignment).values(due_date=today - timedelta(days=1)))
+    db.session.commit()
     listed = client.get(f"/api/v1/courses/{course}/overdue", headers=admin).get_json()["items"]
     assert [(i["user_id"], i["department"], i["due_date"]) for i in listed] == [
         (late.id, "一班", yesterday)

@@ -268,6 +268,10 @@ def test_practice_snapshot_versions_follow_the_content(
         "id"
     ]
     draft = add(client, editor, bank, single(stem="草稿题：电压？")).get_json()["id"]
+    # Nothing published yet: a practice pack of nothing is refused, and names why.
+    empty = client.post(f"/api/v1/banks/{bank}/publish", headers=editor)
+    assert empty.status_code == 422
+    assert empty.get_json()["error"]["code"] == "nothing_to_publish"
     client.post(
         f"/api/v1/banks/{bank}/questions/bulk",
         json={"ids": [practice, exam_only], "action": "publish"},
@@ -280,6 +284,7 @@ def test_practice_snapshot_versions_follow_the_content(
     first = client.get(f"/api/v1/banks/{bank}/snapshot", headers=learner)
     assert first.status_code == 200
     etag = first.headers["ETag"]
+    assert etag == f'"{first.get_json()["etag"]}"'  # the body names the header's ETag
     body = call_url(app, "GET", first.get_json()["url"]).body
     document = json.loads(gzip.decompress(body))
     assert [q["id"] for q in document["questions"]] == [practice]  # no exam-only, no draft

@@ -142,6 +142,8 @@ def test_csv_and_xlsx_carry_the_same_table(client: FlaskClient, world: Any) -> N
     upload(client, world.first, beats(world.lecture_id, 0, 90, utcnow(), "e"))
     csv_response = client.get(f"{REPORT}?format=csv", headers=world.admin)
     assert csv_response.mimetype == "text/csv"
+    # one charset, once (it read "text/csv; charset=utf-8; charset=utf-8")
+    assert csv_response.headers["Content-Type"] == "text/csv; charset=utf-8"
     assert "attachment" in csv_response.headers["Content-Disposition"]
     text = csv_response.data.decode("utf-8")
     assert text.startswith("\ufeff分组,培训人次,学员人数")

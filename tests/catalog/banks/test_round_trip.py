@@ -11,6 +11,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from catalog.accounts.models import Role
+from catalog.banks.exports import EXPORT_FORMATS
 from tests.support.presigned import call_url
 
 SINGLE = {
@@ -135,6 +136,7 @@ ALL = [SINGLE, MULTIPLE, TRUE_FALSE, FILL_TEXT, FILL_NUMBER, FILL_TWO, SHORT_KEY
 
 # What each format can hold: the questions, and the fields that must survive.
 CONTENT = ("type", "stem", "options", "answer")
+EXPORT_TYPES = {f: t for f, (_suffix, t) in EXPORT_FORMATS.items()}
 FORMATS = {
     "xlsx": (
         ALL,
@@ -197,7 +199,10 @@ def test_round_trip(
         assert lost.get(f"{label} / {part.replace('_', ' ')}", 0) == (0 if held else having)
     download = client.get(f"/api/v1/banks/{source}/exports/{task['id']}", headers=editor)
     assert download.status_code == 302
-    data = call_url(app, "GET", download.headers["Location"]).body
+    fetched = call_url(app, "GET", download.headers["Location"])
+    data = fetched.body
+    # the type as stored, its charset once (a CSV read "charset=utf-8; charset=utf-8")
+    assert fetched.headers["Content-Type"].count("charset") == ("; charset" in EXPORT_TYPES[format])
 
     target = client.post("/api/v1/banks", json={"name": "新题库"}, headers=editor).get_json()["id"]
     form = {"file": (io.BytesIO(data), FILE_NAMES[format])}

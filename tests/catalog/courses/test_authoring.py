@@ -153,10 +153,10 @@ def test_chapters_take_only_microlectures_the_course_may_use(
 def test_only_a_draft_is_submitted_and_only_reviewers_return_or_archive_it(
     people: Any, course: int
 ) -> None:
-    submitted = authoring.submit(people.instructor, course)
+    submitted = publishing.submit(people.instructor, course)
     assert submitted.status is CourseStatus.IN_REVIEW
     with pytest.raises(Conflict):
-        authoring.submit(people.instructor, course)  # only a draft is submitted
+        publishing.submit(people.instructor, course)  # only a draft is submitted
     with pytest.raises(PermissionDenied):
         authoring.return_to_draft(people.instructor, course, "自己退回")
     returned = authoring.return_to_draft(people.editor, course, "请补充安全注意事项")
@@ -216,3 +216,42 @@ def test_a_cover_must_be_a_real_image_uploaded_for_this_course(people: Any, cour
     store.put(staging_key(ticket.key), io.BytesIO(PNG), content_type="image/png")
     covered = authoring.set_cover(people.instructor, course, ticket.key)
     assert covered.cover_key == ticket.key
+
+
+def test_a_course_with_nothing_to_review_is_not_submitted(
+    people: Any, make_industry: Callable[..., Any], make_lecture: Callable[..., Any]
+) -> None:
+    """A course with no chapters went to review, and a reviewer found nothing to read."""
+    make_industry("power", "电力")
+    bare = authoring.create(people.instructor, course_data()).id
+    with pytest.raises(Invalid) as refused:
+        publishing.submit(people.instructor, bare)
+    assert refused.value.code == "incomplete"
+    assert "chapters" in refused.value.details["missing"]
+    authoring.set_chapters(people.instructor, bare, [chapter()])
+    with pytest.raises(Invalid) as empty:
+        publishing.submit(people.instructor, bare)
+    assert "empty_chapters" in empty.value.details["missing"]
+    authoring.set_chapters(people.instructor, bare, [chapter(make_lecture(people.instructor).id)])
+    assert publishing.submit(people.instructor, bare).status is CourseStatus.IN_REVIEW
+
+
+def test_a_course_in_review_is_not_edited_until_withdrawn(people: Any, course: int) -> None:
+    """Editing chapters in review silently took the course out of review."""
+    publishing.submit(people.instructor, course)
+    for edit in (
+        lambda: authoring.set_chapters(people.instructor, course, [chapter(title="改")]),
+        lambda: authoring.update(people.instructor, course, {"title": "审核中修改"}),
+    ):
+        with pytest.raises(Conflict) as refused:
+            edit()
+        assert refused.value.code == "in_review"
+    assert authoring.get_for_editing(people.instructor, course).status is CourseStatus.IN_REVIEW
+    with pytest.raises(PermissionDenied):
+        authoring.withdraw(people.colleague, course)
+    assert authoring.withdraw(people.instructor, course).status is CourseStatus.DRAFT
+    with pytest.raises(Conflict):
+        authoring.withdraw(people.instructor, course)  # only from review
+    assert (
+        authoring.update(people.instructor, course, {"title": "撤回后修改"}).title == "撤回后修改"
+    )

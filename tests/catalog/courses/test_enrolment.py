@@ -156,6 +156,10 @@ def test_my_courses_put_required_and_soonest_due_first_on_the_learners_calendar(
     )
     enrolment.enrol(people.learner, chosen)
     enrolment.enrol(people.learner, sooner)
+    # assigned the day before (a due date in the past is refused)
+    monkeypatch.setattr(
+        "catalog.courses.enrolment.utcnow", lambda: datetime(2026, 2, 28, 2, 0, tzinfo=UTC)
+    )
     for course_id, due, required, users in (
         (later, date(2026, 3, 2), True, None),
         (sooner, date(2026, 3, 1), True, [people.learner.id]),
