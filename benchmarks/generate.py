@@ -390,7 +390,7 @@ def _courses(plan: Plan, made: Made, progress: Progress, rng: random.Random) -> 
                 for number, start in enumerate(range(0, len(ids), 10))
             ]
             course_authoring.set_chapters(instructor, created.id, chapters)
-            course_authoring.submit(instructor, created.id)
+            course_publishing.submit(instructor, created.id)
             course_publishing.publish(editor, created.id)
             course_enrolment.assign(
                 made.staff[(o, "admin")],

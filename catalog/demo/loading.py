@@ -157,7 +157,7 @@ def _load_catalogue() -> list[str]:
                 )
             course = course_authoring.create(instructor, dict(spec.fields))
             course_authoring.set_chapters(instructor, course.id, chapters)
-            course_authoring.submit(instructor, course.id)
+            course_publishing.submit(instructor, course.id)
             course_publishing.publish(publisher, course.id)
             done.append(f"course {spec.code} ({spec.fields['title']})")
     return done
