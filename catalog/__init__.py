@@ -24,6 +24,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     from catalog.lectures import registration as lectures
     from catalog.quiz import registration as quiz
     from catalog.reference import registration as reference
+    from catalog.web import registration as web
 
     settings = settings or load_settings()
     app = foundation.flask_app(settings)
@@ -39,6 +40,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         quiz,
         learning,
         credits,
+        web,
     ):
         domain.register(app)
     app.cli.add_command(demo.demo_cli)

@@ -124,6 +124,8 @@ def _flask_config(settings: Settings) -> dict[str, Any]:
             "text/html",
             "text/css",
             "application/javascript",
+            "text/javascript",
+            "application/manifest+json",
         ],
         "COMPRESS_MIN_SIZE": 500,
         "COMPRESS_ALGORITHM": ["br", "gzip"],

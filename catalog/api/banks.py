@@ -36,6 +36,7 @@ from catalog.banks.schemas import (
     ExportRequestSchema,
     ImportFormSchema,
     ImportSchema,
+    PackSchema,
     QuestionQueryArgsSchema,
     QuestionSchema,
     QuestionUpdateSchema,
@@ -231,6 +232,16 @@ class PublishBank(MethodView):
     def post(self, bank_id: int) -> Bank:
         """Write the offline practice snapshot of the published practice questions."""
         return snapshots.publish(current_user, bank_id)
+
+
+@blp.route("/me/practice-packs")
+class MyPracticePacks(MethodView):
+    @blp.auth()
+    @blp.response(200, PackSchema(many=True))
+    def get(self) -> list[snapshots.Pack]:
+        """The practice packs (离线练习包) of the banks you practise; download one with
+        ``GET /banks/{id}/snapshot``."""
+        return snapshots.packs_for(current_user)
 
 
 @blp.route("/banks/<int:bank_id>/snapshot")

@@ -15,6 +15,7 @@ from catalog.quiz import (
     answering,
     contests,
     marking,
+    offline,
     review,
     sessions,
     submission,
@@ -34,6 +35,7 @@ from catalog.quiz.schemas import (
     MistakesArgsSchema,
     MistakeSchema,
     MySessionsArgsSchema,
+    OfflinePracticeSchema,
     SessionSchema,
     SessionSummarySchema,
     TemplateCreateSchema,
@@ -112,6 +114,17 @@ class ReviewSessions(MethodView):
     def post(self) -> view_models.SessionView:
         """Review the mistakes that are due (错题重练); 409 when none is due."""
         return view_models.view_of(sessions.start_review(current_user))
+
+
+@blp.route("/me/offline-practice")
+class OfflinePractice(MethodView):
+    @blp.auth()
+    @blp.arguments(OfflinePracticeSchema)
+    @blp.response(201, SessionSchema)
+    def post(self, data: dict[str, Any]) -> view_models.SessionView:
+        """Record a practice done offline from a practice pack: graded here, against the
+        versions the pack held; the same ``client_id`` again returns the same session."""
+        return offline.record(current_user, **data)
 
 
 @blp.route("/me/mistakes")

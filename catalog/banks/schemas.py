@@ -263,6 +263,15 @@ class ExportRequestSchema(ma.Schema):
     )
 
 
+class PackSchema(ma.Schema):
+    bank_id = fields.Integer()
+    name = fields.String()
+    version = fields.Integer(metadata={"description": "changes only when the content does"})
+    question_count = fields.Integer()
+    size = fields.Integer(metadata={"description": "bytes of the gzip JSON"})
+    published_at = AwareDateTime(allow_none=True)
+
+
 class SnapshotSchema(ma.Schema):
     bank_id = fields.Integer()
     version = fields.Integer()

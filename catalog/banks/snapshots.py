@@ -10,14 +10,17 @@ import gzip
 import hashlib
 import io
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import select
+
 from catalog.accounts.models import User
 from catalog.banks import visibility
 from catalog.banks.exports import bank_versions
-from catalog.banks.models import Bank, QuestionStatus
+from catalog.banks.models import Bank, QuestionStatus, QuestionVersion
 from catalog.banks.services import get_bank_for_editing, may_edit_bank
 from catalog.banks.visibility import PRACTICE_USAGE
 from catalog.clock import utcnow
@@ -33,12 +36,22 @@ def publish(user: User, bank_id: int) -> Bank:
     return bank
 
 
+def practice_versions(bank_id: int, withheld: Iterable[int]) -> list[tuple[int, QuestionVersion]]:
+    """The bank's questions a practice pack holds: published, for practice, and not held by
+    an exam or contest (``withheld``), each at its current version."""
+    left_out = set(withheld)
+    return [
+        (question_id, version)
+        for question_id, version in bank_versions(bank_id, [QuestionStatus.PUBLISHED])
+        if version.usage in PRACTICE_USAGE and question_id not in left_out
+    ]
+
+
 def _write(bank: Bank, *, refuse_empty: bool = False) -> None:
     """The snapshot as the bank stands now, without the questions an exam or contest holds;
     a new version only when its content changed. Committed here, then the version it replaces
     is deleted, and its links die with it (a question held since may be in it)."""
     withheld = visibility.held_in_banks([bank.id], bank.organisation_id)
-    left_out = set(withheld)
     questions = [
         {
             "id": question_id,
@@ -53,8 +66,7 @@ def _write(bank: Bank, *, refuse_empty: bool = False) -> None:
             "difficulty": version.difficulty,
             "knowledge_points": version.knowledge_points,
         }
-        for question_id, version in bank_versions(bank.id, [QuestionStatus.PUBLISHED])
-        if version.usage in PRACTICE_USAGE and question_id not in left_out
+        for question_id, version in practice_versions(bank.id, withheld)
     ]
     if refuse_empty and not questions:
         # A pack with nothing to practise told the editor "published" and the learners nothing.
@@ -62,7 +74,7 @@ def _write(bank: Bank, *, refuse_empty: bool = False) -> None:
             "题库没有可发布的练习题：请先发布题目（用途含练习） / The bank has no published "
             "practice question to put in a practice pack",
             code="nothing_to_publish",
-            details={"withheld_by_exams": len(left_out)},
+            details={"withheld_by_exams": len(withheld)},
         )
     bank.snapshot_withheld = withheld
     content = json.dumps(questions, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
@@ -161,3 +173,36 @@ def describe(bank: Bank) -> dict[str, Any] | None:
         "size": bank.snapshot_size,
         "published_at": bank.snapshot_at.isoformat() if bank.snapshot_at else None,
     }
+
+
+@dataclass
+class Pack:
+    """A practice pack a learner may download: enough to choose one and to see it changed."""
+
+    bank_id: int
+    name: str
+    version: int
+    question_count: int
+    size: int
+    published_at: datetime | None
+
+
+def packs_for(user: User) -> list[Pack]:
+    """The practice packs of every bank the learner practises, by name (拼音 order not needed:
+    a learner has a handful)."""
+    banks = db.session.scalars(
+        select(Bank)
+        .where(Bank.snapshot_key.is_not(None), visibility.practisable_banks(user))
+        .order_by(Bank.name, Bank.id)
+    )
+    return [
+        Pack(
+            b.id,
+            b.name,
+            b.snapshot_version,
+            b.snapshot_count or 0,
+            b.snapshot_size or 0,
+            b.snapshot_at,
+        )
+        for b in banks
+    ]

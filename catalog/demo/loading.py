@@ -219,8 +219,8 @@ def _load_bank() -> list[str]:
 
 
 def _load_quizzes() -> list[str]:
-    """A practice paper, a month-long contest, and the demo course required of the power
-    company's staff (so its learners have daily practice)."""
+    """A practice paper, a 15-minute exam, a month-long contest, and the demo course required
+    of the power company's staff (so its learners have daily practice)."""
     if db.session.scalar(select(QuizTemplate.id).where(QuizTemplate.title == "配电安全练习")):
         return []
     bank = db.session.scalar(select(Bank).where(Bank.name == "配电运维题库（示范）"))
@@ -240,6 +240,17 @@ def _load_quizzes() -> list[str]:
         {
             "title": "配电安全练习",
             "mode": "practice",
+            "shuffle_options": True,
+            "sections": [practice],
+        },
+    )
+    templates.create_template(
+        editor,
+        {
+            "title": "配电安全考试（示范）",
+            "mode": "exam",
+            "time_limit_seconds": 900,
+            "attempts_allowed": 3,
             "shuffle_options": True,
             "sections": [practice],
         },
@@ -270,7 +281,7 @@ def _load_quizzes() -> list[str]:
         occupation="配电线路工",
     )
     return [
-        "quizzes: a practice paper, a contest; DEMO-POWER-01 required of demo-power, and by "
+        "quizzes: a practice paper, an exam, a contest; DEMO-POWER-01 required of demo-power, and by "
         "a rule of 配电运维车间's 配电线路工 within 30 days"
     ]
 

@@ -79,7 +79,7 @@ TITLES = {
     "microlecture": (Microlecture.id, Microlecture.title),
     "course": (Course.id, Course.title),
 }
-MODE_TITLES = {"daily": "每日一练", "review": "错题重练"}
+MODE_TITLES = {"daily": "每日一练", "review": "错题重练", "practice": "离线练习"}
 
 
 @dataclass

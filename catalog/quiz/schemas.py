@@ -294,3 +294,28 @@ class MarkingSchema(ma.Schema):
 class ManualGradeSchema(ma.Schema):
     score = fields.Float(required=True, validate=validate.Range(min=0))
     comment = fields.String(load_default=None, validate=validate.Length(max=2000))
+
+
+class OfflineAnswerSchema(ma.Schema):
+    question_id = fields.Integer(required=True, validate=validate.Range(min=1))
+    version = fields.Integer(
+        required=True,
+        validate=validate.Range(min=1),
+        metadata={"description": "the question's version as the pack held it"},
+    )
+    response = fields.Dict(required=True, metadata={"description": "as for any answer"})
+    client_answered_at = AwareDateTime(load_default=None)
+
+
+class OfflinePracticeSchema(ma.Schema):
+    client_id = fields.String(
+        required=True,
+        validate=validate.Length(min=8, max=64),
+        metadata={"description": "the phone's id for this practice: a retry records nothing twice"},
+    )
+    bank_id = fields.Integer(required=True, validate=validate.Range(min=1))
+    snapshot_version = fields.Integer(load_default=None, validate=validate.Range(min=1))
+    started_at = AwareDateTime(required=True)
+    answers = fields.List(
+        fields.Nested(OfflineAnswerSchema), required=True, validate=validate.Length(min=1, max=200)
+    )

@@ -71,7 +71,12 @@ def submit(user: User, session_id: str) -> SessionView:
     return graded
 
 
-MODE_TITLES = {QuizMode.DAILY: "每日一练 / Daily practice", QuizMode.REVIEW: "错题重练 / Review"}
+# Sessions without a template; a practice without one was done offline from a practice pack.
+MODE_TITLES = {
+    QuizMode.DAILY: "每日一练 / Daily practice",
+    QuizMode.REVIEW: "错题重练 / Review",
+    QuizMode.PRACTICE: "离线练习 / Offline practice",
+}
 
 
 @dataclass(frozen=True)

@@ -111,7 +111,7 @@ def test_demo_load_is_idempotent(app: Flask) -> None:
 
     learner = db.session.scalar(select(User).where(User.username == "power-learner"))
     papers = {t.mode: t for t in db.session.scalars(select(QuizTemplate))}
-    assert set(papers) == {QuizMode.PRACTICE, QuizMode.CONTEST}
+    assert set(papers) == {QuizMode.PRACTICE, QuizMode.EXAM, QuizMode.CONTEST}
     for paper in papers.values():
         assert len(sessions.start(learner, paper.id).items) == 5
     assert len(sessions.start_daily(learner).items) == 5

@@ -1,0 +1,121 @@
+// The API as the app uses it: tokens kept as the API intends, errors as one shape.
+// The access token (15 min) lives in memory only; the refresh token (rotated at every use)
+// in localStorage, so the app opens signed in after the phone restarts it. Refreshing takes
+// a lock shared by every tab: two tabs presenting the same refresh token would look like a
+// stolen token, and the server would end the login.
+
+const API = "/api/v1";
+const REFRESH = "jy.refresh";
+const USER = "jy.user";
+let access = null;
+let accessUntil = 0;
+
+export class ApiError extends Error {
+  constructor(status, body, offline = false) {
+    super(body?.error?.message || (offline ? "网络不可用，稍后自动重试" : `请求失败（${status}）`));
+    this.status = status;
+    this.code = body?.error?.code || (offline ? "offline" : "error");
+    this.details = body?.error?.details || null;
+    this.offline = offline;
+  }
+}
+
+export const signedIn = () => Boolean(localStorage.getItem(REFRESH));
+
+export function currentUser() {
+  try {
+    return JSON.parse(localStorage.getItem(USER) || "null");
+  } catch {
+    return null;
+  }
+}
+
+function keep(tokens) {
+  access = tokens.access_token;
+  accessUntil = Date.now() + (tokens.expires_in - 30) * 1000;
+  if (tokens.refresh_token) localStorage.setItem(REFRESH, tokens.refresh_token);
+  if (tokens.user) localStorage.setItem(USER, JSON.stringify(tokens.user));
+}
+
+export function forget() {
+  access = null;
+  accessUntil = 0;
+  localStorage.removeItem(REFRESH);
+  localStorage.removeItem(USER);
+}
+
+async function send(method, path, { body, token, headers = {} } = {}) {
+  const init = { method, headers: { Accept: "application/json", ...headers } };
+  if (token) init.headers.Authorization = `Bearer ${token}`;
+  if (body !== undefined) {
+    init.headers["Content-Type"] = "application/json";
+    init.body = JSON.stringify(body);
+  }
+  let response;
+  try {
+    response = await fetch(path.startsWith("/") && !path.startsWith("/api") ? API + path : path, init);
+  } catch {
+    throw new ApiError(0, null, true);
+  }
+  if (response.status === 204) return { response, data: null };
+  const data = await response.json().catch(() => null);
+  if (!response.ok) throw new ApiError(response.status, data, response.status === 503 && !data);
+  return { response, data };
+}
+
+export async function signIn(username, password) {
+  const { data } = await send("POST", "/auth/token", { body: { username, password } });
+  keep(data);
+  return data.user;
+}
+
+async function renew() {
+  const run = async () => {
+    const token = localStorage.getItem(REFRESH); // read inside the lock: another tab may have rotated it
+    if (!token) throw new ApiError(401, null);
+    if (access && Date.now() < accessUntil) return;
+    try {
+      const { data } = await send("POST", "/auth/refresh", { token });
+      keep(data);
+    } catch (error) {
+      if (error.status === 401 || error.status === 422) forget();
+      throw error;
+    }
+  };
+  if (navigator.locks) return navigator.locks.request("jiangyun-refresh", run);
+  return run();
+}
+
+let renewing = null;
+async function accessToken() {
+  if (access && Date.now() < accessUntil) return access;
+  renewing ||= renew().finally(() => { renewing = null; });
+  await renewing;
+  return access;
+}
+
+// One call: refreshes the access token when it has expired or the server says so.
+export async function request(method, path, body, options = {}) {
+  const attempt = async () => send(method, path, { body, token: await accessToken(), headers: options.headers });
+  try {
+    return (await attempt()).data;
+  } catch (error) {
+    if (error.status !== 401 || !signedIn()) throw error;
+    access = null;
+    return (await attempt()).data;
+  }
+}
+
+export async function signOut() {
+  try {
+    const token = localStorage.getItem(REFRESH); // revokes the access token with it
+    if (token) await send("POST", "/auth/logout", { token });
+  } catch {
+    // signed out here in any case; the server lets the tokens expire
+  }
+  forget();
+}
+
+export function remember(user) {
+  localStorage.setItem(USER, JSON.stringify(user));
+}

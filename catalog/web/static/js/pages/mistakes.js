@@ -1,0 +1,28 @@
+// The mistakes book (错题本): what I got wrong, which fall due for review, and a review session.
+import { request } from "../api.js";
+import { day, errorBox, h, show, TYPES } from "../ui.js";
+
+export async function render() {
+  const [book, due] = await Promise.all([
+    request("GET", "/me/mistakes?page_size=50"),
+    request("GET", "/me/mistakes?due_only=true&page_size=1"),
+  ]);
+  const status = h("div", { "aria-live": "polite" });
+  const review = h("button", { class: "block", id: "review", disabled: !due.total }, due.total ? `复习到期的 ${due.total} 道错题` : "今天没有到期的错题");
+  review.addEventListener("click", async () => {
+    review.disabled = true;
+    try {
+      const session = await request("POST", "/me/review-sessions");
+      location.hash = `#/session/${session.id}`;
+    } catch (error) {
+      status.replaceChildren(errorBox(error));
+      review.disabled = false;
+    }
+  });
+  show("mistakes", h("h1", {}, "错题本"), review, status,
+    book.total ? h("ul", { class: "list", id: "mistakes" }, book.items.map((m) => h("li", {},
+      h("p", {}, m.stem || `题目 ${m.question_id}`),
+      h("p", { class: "muted" }, [TYPES[m.type], m.wrong_count ? `错 ${m.wrong_count} 次` : null,
+        m.due_at ? `${day(m.due_at)} 复习` : null].filter(Boolean).join(" · ")))))
+      : h("p", { class: "muted", id: "mistakes" }, "还没有错题。做练习、考试时答错的题会自动收进来。"));
+}

@@ -1,0 +1,164 @@
+// Practice packs (离线练习包): a bank's practice questions downloaded whole, to practise with no
+// network at all. Feedback is shown from the pack at once; the answers themselves go to the
+// server when the phone is back online, and the server grades them again (it believes no
+// score a phone sends).
+import { request } from "../api.js";
+import { blanksIn } from "../quiz.js";
+import * as store from "../store.js";
+import { queueOffline, uid } from "../sync.js";
+import { day, errorBox, h, show, TYPES } from "../ui.js";
+
+const PER_ROUND = 10;
+
+export async function render(hash, bankId) {
+  return bankId ? practise(Number(bankId)) : packs();
+}
+
+async function packs() {
+  const kept = new Map((await store.all("packs")).map((p) => [p.bank_id, p]));
+  let offered = [];
+  let problem = null;
+  try {
+    offered = await request("GET", "/me/practice-packs");
+  } catch (error) {
+    problem = error;
+  }
+  const status = h("div", { "aria-live": "polite" });
+  const download = async (pack, button) => {
+    button.disabled = true;
+    status.textContent = `下载“${pack.name}”…`;
+    try {
+      const snapshot = await request("GET", `/banks/${pack.bank_id}/snapshot`);
+      const body = await fetch(snapshot.url);
+      if (!body.ok) throw new Error(`下载失败（${body.status}）`);
+      const text = await new Response(body.body.pipeThrough(new DecompressionStream("gzip"))).text();
+      const document = JSON.parse(text);
+      await store.put("packs", { bank_id: pack.bank_id, name: pack.name, version: document.version,
+        etag: snapshot.etag, questions: document.questions, downloaded_at: new Date().toISOString() });
+      status.textContent = `已下载“${pack.name}”，共 ${document.questions.length} 题，没有网络也能练。`;
+      packs();
+    } catch (error) {
+      status.replaceChildren(errorBox(error));
+      button.disabled = false;
+    }
+  };
+  const ids = new Set([...offered.map((p) => p.bank_id), ...kept.keys()]);
+  show("offline", h("h1", {}, "离线练习包"),
+    h("p", { class: "muted" }, "在有网络的时候下载，车间里没有信号也能练习；练习结果联网后自动上传。"),
+    problem ? h("p", { class: "pending" }, problem.offline ? "现在没有网络，只显示已下载的练习包。" : problem.message) : null,
+    status,
+    ids.size ? [...ids].map((id) => {
+      const server = offered.find((p) => p.bank_id === id);
+      const local = kept.get(id);
+      const stale = server && local && server.version !== local.version;
+      const get = server ? h("button", { class: local && !stale ? "secondary block" : "block", "data-download": id },
+        !local ? `下载（${Math.max(1, Math.round(server.size / 1024))} KB）` : stale ? "有更新，重新下载" : "重新下载") : null;
+      get?.addEventListener("click", () => download(server, get));
+      return h("div", { class: "card" }, h("h3", {}, (server || local).name),
+        h("p", { class: "muted" }, local ? `已下载 ${local.questions.length} 题 · ${day(local.downloaded_at)}` : `${server.question_count} 题`),
+        local ? h("a", { class: "button block", href: `#/pack/${id}`, "data-practise": id }, "开始离线练习") : null, get);
+    }) : h("p", { class: "muted" }, "暂时没有可下载的练习包。"));
+}
+
+async function practise(bankId) {
+  const pack = await store.get("packs", bankId);
+  if (!pack) return void (location.hash = "#/offline");
+  const round = [...pack.questions].sort(() => Math.random() - 0.5).slice(0, PER_ROUND);
+  const startedAt = new Date().toISOString();
+  const given = new Map();
+  let index = 0;
+  const body = h("div", {});
+  const paint = () => {
+    const question = round[index];
+    const mine = given.get(question.id);
+    body.replaceChildren(
+      h("p", { class: "muted" }, `离线练习 · 第 ${index + 1}/${round.length} 题 · ${TYPES[question.type] || question.type}`),
+      h("h2", { id: "stem" }, question.stem),
+      control(question, mine?.response, (response) => {
+        given.set(question.id, { question_id: question.id, version: question.version, response, client_answered_at: new Date().toISOString() });
+        paint();
+      }),
+      mine ? feedback(question, mine.response) : null,
+      index < round.length - 1
+        ? next("下一题", () => { index += 1; paint(); })
+        : next("完成练习", finish));
+  };
+  const finish = async () => {
+    const answers = round.map((q) => given.get(q.id)).filter(Boolean);
+    if (answers.length) {
+      const id = uid();
+      await queueOffline({ client_id: id, body: { client_id: id, bank_id: bankId, snapshot_version: pack.version, started_at: startedAt, answers } });
+    }
+    const right = answers.filter((a) => grade(round.find((q) => q.id === a.question_id), a.response)).length;
+    show("offline-done", h("h1", {}, "离线练习完成"),
+      h("div", { class: "card" }, h("div", { class: "score" }, `${right} / ${round.length}`),
+        h("p", { class: "muted" }, navigator.onLine ? "结果已上传，错题会进入错题本。" : "结果已保存在手机上，联网后自动上传，错题会进入错题本。")),
+      h("a", { class: "button block", href: `#/pack/${bankId}` }, "再练一组"),
+      h("a", { class: "button secondary block", href: "#/offline" }, "返回练习包"));
+  };
+  show("pack", h("h1", {}, pack.name), body);
+  paint();
+}
+
+function next(label, go) {
+  const b = h("button", { class: "block" }, label);
+  b.addEventListener("click", go);
+  return b;
+}
+
+function control(question, response, give) {
+  const locked = Boolean(response);
+  if (question.type === "single_choice" || question.type === "multiple_choice") {
+    const chosen = new Set(response?.selected || []);
+    const pickedNow = new Set();
+    const buttons = question.options.map((o) => {
+      const b = h("button", { class: "option", "aria-pressed": chosen.has(o.label) ? "true" : "false", disabled: locked }, h("b", {}, o.label), h("span", {}, o.text));
+      b.addEventListener("click", () => {
+        if (question.type === "single_choice") return give({ selected: [o.label] });
+        pickedNow.has(o.label) ? pickedNow.delete(o.label) : pickedNow.add(o.label);
+        b.setAttribute("aria-pressed", pickedNow.has(o.label) ? "true" : "false");
+      });
+      return b;
+    });
+    const done = question.type === "multiple_choice" && !locked ? next("确定", () => give({ selected: [...pickedNow].sort() })) : null;
+    return h("div", { class: "options" }, buttons, done);
+  }
+  if (question.type === "true_false") {
+    return h("div", { class: "options" }, [[true, "对"], [false, "错"]].map(([value, label]) => {
+      const b = h("button", { class: "option", "aria-pressed": response?.value === value ? "true" : "false", disabled: locked }, h("b", {}, label));
+      b.addEventListener("click", () => give({ value }));
+      return b;
+    }));
+  }
+  if (question.type === "fill_blank") {
+    const inputs = Array.from({ length: blanksIn(question.stem) }, (_, i) => h("input", { "aria-label": `第 ${i + 1} 空`, value: response?.blanks?.[i] || "", disabled: locked }));
+    return h("div", {}, inputs, locked ? null : next("确定", () => give({ blanks: inputs.map((i) => i.value.trim()) })));
+  }
+  const text = h("textarea", { "aria-label": "你的回答", disabled: locked }, response?.text || "");
+  return h("div", {}, text, locked ? null : next("确定", () => give({ text: text.value })));
+}
+
+const squeeze = (s) => String(s || "").replace(/\s+/g, "").toLowerCase();
+
+function grade(question, response) {
+  const key = question.answer || {};
+  if (key.correct) return squeeze((response.selected || []).sort().join()) === squeeze([...key.correct].sort().join());
+  if (typeof key.value === "boolean") return response.value === key.value;
+  if (key.blanks) {
+    return key.blanks.every((blank, i) => (blank.accepted || []).some((a) => {
+      const [x, y] = [Number(a), Number(response.blanks?.[i])];
+      return Number.isFinite(x) && Number.isFinite(y) ? Math.abs(x - y) <= (blank.tolerance || 0) : squeeze(a) === squeeze(response.blanks?.[i]);
+    }));
+  }
+  if (key.keywords) return key.keywords.every((k) => [k.word, ...(k.synonyms || [])].some((w) => squeeze(response.text).includes(squeeze(w))));
+  return false;
+}
+
+function feedback(question, response) {
+  const right = grade(question, response);
+  const key = question.answer || {};
+  const answer = key.correct ? key.correct.join("、") : typeof key.value === "boolean" ? (key.value ? "对" : "错")
+    : key.blanks ? key.blanks.map((b) => (b.accepted || []).join(" / ")).join("；") : key.keywords ? key.keywords.map((k) => k.word).join("、") : "";
+  return h("div", { class: `feedback ${right ? "" : "wrong"}` }, h("strong", {}, right ? "回答正确" : "回答错误"),
+    answer ? h("p", {}, `答案：${answer}`) : null, question.explanation ? h("p", {}, `解析：${question.explanation}`) : null);
+}

@@ -1,0 +1,189 @@
+// A quiz session of any mode: practice, exam, contest, daily practice, review of mistakes.
+// The timer follows the server's deadline (its clock, not the phone's); answers go through
+// the outbox; results show only what the quiz's feedback policy allows.
+import { request } from "../api.js";
+import { answered, blanksIn, queued, saveAnswer } from "../quiz.js";
+import { flush, queueSubmit } from "../sync.js";
+import { errorBox, h, MODES, show, toast, TYPES } from "../ui.js";
+
+export async function render(_hash, sessionId) {
+  const session = await request("GET", `/quiz-sessions/${sessionId}`);
+  if (session.status !== "in_progress") return results(session);
+  return answering(session);
+}
+
+async function answering(session) {
+  const offset = Date.parse(session.server_time) - Date.now(); // server clock minus ours
+  const local = await queued(session.id);
+  const responses = new Map(session.items.map((i) => [i.position, i.response]));
+  for (const [position, entry] of local) responses.set(position, entry.response);
+  const pending = new Set(local.keys());
+  const feedback = new Map(session.items.filter((i) => i.revealed).map((i) => [i.position, i]));
+  let current = Math.max(1, session.items.findIndex((i) => !answered(responses.get(i.position))) + 1);
+  let ticking = null;
+
+  const timer = h("span", { class: "timer", id: "timer", role: "timer", "aria-live": "off" });
+  const status = h("div", { "aria-live": "polite", id: "save-status" });
+  const body = h("div", { id: "question" });
+  const grid = h("div", { class: "grid", role: "navigation", "aria-label": "题号" });
+
+  const tick = () => {
+    if (!session.deadline_at) return;
+    const left = Math.max(0, Math.round((Date.parse(session.deadline_at) - (Date.now() + offset)) / 1000));
+    timer.textContent = `剩余 ${Math.floor(left / 60)}:${String(left % 60).padStart(2, "0")}`;
+    timer.classList.toggle("low", left <= 60);
+    if (left === 0) { clearInterval(ticking); submit(true); }
+  };
+
+  const paintGrid = () => grid.replaceChildren(...session.items.map((item) => {
+    const b = h("button", { class: `${answered(responses.get(item.position)) ? "done" : ""} ${item.position === current ? "current" : ""}`,
+      "aria-label": `第 ${item.position} 题${answered(responses.get(item.position)) ? "（已答）" : ""}${pending.has(item.position) ? "（待上传）" : ""}` }, item.position);
+    b.addEventListener("click", () => { current = item.position; paint(); });
+    return b;
+  }));
+
+  const give = async (item, response) => {
+    responses.set(item.position, response);
+    pending.add(item.position);
+    paintGrid();
+    status.textContent = "保存中…";
+    try {
+      const { saved, pending: waiting } = await saveAnswer(session.id, item.position, response);
+      if (!waiting) pending.delete(item.position);
+      status.textContent = waiting ? "已保存在手机上，联网后自动上传" : "已保存";
+      status.className = waiting ? "pending" : "muted";
+      if (saved?.revealed) { feedback.set(item.position, saved); paint(); } else paintGrid();
+    } catch (error) {
+      pending.delete(item.position);
+      status.replaceChildren(errorBox(error));
+    }
+  };
+
+  const paint = () => {
+    const item = session.items[current - 1];
+    const response = responses.get(item.position) || null;
+    const shown = feedback.get(item.position);
+    body.replaceChildren(
+      h("p", { class: "muted" }, `第 ${item.position}/${session.items.length} 题 · ${TYPES[item.type] || item.type} · ${item.points} 分`),
+      h("h2", { id: "stem" }, item.stem),
+      control(item, response, (r) => give(item, r), shown),
+      shown ? explain(shown) : null,
+      h("div", { class: "spread" },
+        nav("上一题", current > 1, () => { current -= 1; paint(); }),
+        nav("下一题", current < session.items.length, () => { current += 1; paint(); })));
+    paintGrid();
+  };
+
+  const submit = async (timeUp = false) => {
+    const left = session.items.filter((i) => !answered(responses.get(i.position))).length;
+    if (!timeUp && left && !confirm(`还有 ${left} 题未答，确定交卷吗？`)) return;
+    clearInterval(ticking);
+    const sent = await flush();
+    if (sent?.offline || !navigator.onLine) {
+      await queueSubmit(session.id);
+      status.className = "pending";
+      status.textContent = "网络不通：答案都已保存在手机上，联网后自动交卷。";
+      return;
+    }
+    try {
+      const done = await request("POST", `/quiz-sessions/${session.id}/submit`);
+      results(done);
+    } catch (error) {
+      if (error.offline) { await queueSubmit(session.id); toast("联网后自动交卷"); return; }
+      status.replaceChildren(errorBox(error));
+    }
+  };
+
+  const finish = h("button", { class: "block", id: "submit" }, "交卷");
+  finish.addEventListener("click", () => submit(false));
+  show("session",
+    h("div", { class: "spread" }, h("h1", {}, MODES[session.mode] || "答题"), timer),
+    grid, body, status, finish);
+  paint();
+  if (session.deadline_at) { tick(); ticking = setInterval(tick, 1000); }
+  return () => clearInterval(ticking);
+}
+
+function nav(label, enabled, go) {
+  const b = h("button", { class: "secondary", disabled: !enabled }, label);
+  b.addEventListener("click", go);
+  return b;
+}
+
+function control(item, response, give, shown) {
+  const locked = Boolean(shown);
+  if (item.type === "single_choice" || item.type === "multiple_choice") {
+    const chosen = new Set(response?.selected || []);
+    const right = new Set(shown?.answer?.correct || []);
+    return h("div", { class: "options", role: item.type === "single_choice" ? "radiogroup" : "group", "aria-labelledby": "stem" },
+      item.options.map((option) => {
+        const b = h("button", { class: `option ${shown ? (right.has(option.label) ? "right" : chosen.has(option.label) ? "wrong" : "") : ""}`,
+          "aria-pressed": chosen.has(option.label) ? "true" : "false", disabled: locked, "data-label": option.label },
+        h("b", {}, option.label), h("span", {}, option.text));
+        b.addEventListener("click", () => {
+          if (item.type === "single_choice") give({ selected: [option.label] });
+          else {
+            chosen.has(option.label) ? chosen.delete(option.label) : chosen.add(option.label);
+            give({ selected: [...chosen].sort() });
+          }
+        });
+        return b;
+      }));
+  }
+  if (item.type === "true_false") {
+    return h("div", { class: "options", role: "radiogroup", "aria-labelledby": "stem" },
+      [[true, "对"], [false, "错"]].map(([value, label]) => {
+        const b = h("button", { class: "option", "aria-pressed": response?.value === value ? "true" : "false", disabled: locked, "data-value": String(value) },
+          h("b", {}, label));
+        b.addEventListener("click", () => give({ value }));
+        return b;
+      }));
+  }
+  if (item.type === "fill_blank") {
+    const count = blanksIn(item.stem);
+    const inputs = Array.from({ length: count }, (_, i) => h("input", { "aria-label": `第 ${i + 1} 空`, value: response?.blanks?.[i] || "", disabled: locked }));
+    const save = h("button", { class: "secondary block", disabled: locked }, "保存答案");
+    save.addEventListener("click", () => give({ blanks: inputs.map((i) => i.value.trim()) }));
+    return h("div", {}, inputs, save);
+  }
+  const text = h("textarea", { "aria-label": "你的回答", disabled: locked }, response?.text || "");
+  const save = h("button", { class: "secondary block", disabled: locked }, "保存答案");
+  save.addEventListener("click", () => give({ text: text.value }));
+  return h("div", {}, text, save);
+}
+
+function keyText(item) {
+  const key = item.answer || {};
+  if (key.correct) return key.correct.join("、");
+  if (typeof key.value === "boolean") return key.value ? "对" : "错";
+  if (key.blanks) return key.blanks.map((b) => (b.accepted || []).join(" / ")).join("；");
+  if (key.keywords) return `要点：${key.keywords.map((k) => k.word).join("、")}`;
+  return "";
+}
+
+function explain(item) {
+  const right = item.score !== null && item.score >= item.points;
+  return h("div", { class: `feedback ${right ? "" : "wrong"}` },
+    h("strong", {}, item.score === null ? "待阅卷" : right ? "回答正确" : `得 ${item.score} 分`),
+    keyText(item) ? h("p", {}, `答案：${keyText(item)}`) : null,
+    item.explanation ? h("p", {}, `解析：${item.explanation}`) : null);
+}
+
+function results(session) {
+  const result = session.result || {};
+  const points = result.knowledge_points || {};
+  show("results",
+    h("h1", {}, `${MODES[session.mode] || "答题"}结果`),
+    h("div", { class: "card", id: "result" },
+      h("div", { class: "score" }, `${result.score ?? "—"} / ${result.max_score ?? session.max_score}`),
+      result.passed === true ? h("span", { class: "tag ok" }, "合格") : result.passed === false ? h("span", { class: "tag bad" }, "未合格") : null,
+      result.pending_manual ? h("p", { class: "muted" }, `${result.pending_manual} 题等待人工阅卷`) : null,
+      session.status === "expired" ? h("p", { class: "muted" }, "到时自动交卷") : null),
+    Object.keys(points).length ? [h("h2", {}, "各知识点掌握"), h("ul", { class: "list" },
+      Object.entries(points).map(([name, share]) => h("li", { class: "spread" }, h("span", {}, name), h("span", {}, `${Math.round(share * 100)}%`))))] : null,
+    session.items.some((i) => i.revealed) ? [h("h2", {}, "逐题解析"), session.items.map((item) =>
+      h("div", { class: "card" }, h("p", {}, `${item.position}. ${item.stem}`), explain(item)))]
+      : h("p", { class: "muted" }, "答案和解析将按考试规定的时间公布。"),
+    h("a", { class: "button block", href: "#/mistakes" }, "去错题本"),
+    h("a", { class: "button secondary block", href: "#/quizzes" }, "返回练习考试"));
+}

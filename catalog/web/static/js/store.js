@@ -1,0 +1,46 @@
+// IndexedDB, the app's memory on the phone: answers and heartbeats until the server confirms
+// them, practice packs for practice without a network, and practice done offline.
+const NAME = "jiangyun";
+const VERSION = 1;
+let opened = null;
+
+function open() {
+  opened ||= new Promise((resolve, reject) => {
+    const req = indexedDB.open(NAME, VERSION);
+    req.onupgradeneeded = () => {
+      const db = req.result;
+      db.createObjectStore("answers", { keyPath: "client_answer_id" }).createIndex("session", "session_id");
+      db.createObjectStore("statements", { keyPath: "id" });
+      db.createObjectStore("packs", { keyPath: "bank_id" });
+      db.createObjectStore("offline", { keyPath: "client_id" });
+      db.createObjectStore("pending", { keyPath: "session_id" }); // submits waiting for a network
+    };
+    req.onsuccess = () => resolve(req.result);
+    req.onerror = () => reject(req.error);
+  });
+  return opened;
+}
+
+async function run(store, mode, work) {
+  const db = await open();
+  return new Promise((resolve, reject) => {
+    const tx = db.transaction(store, mode);
+    const req = work(tx.objectStore(store));
+    tx.oncomplete = () => resolve(req ? req.result : undefined);
+    tx.onerror = () => reject(tx.error);
+    tx.onabort = () => reject(tx.error);
+  });
+}
+
+export const put = (store, value) => run(store, "readwrite", (s) => s.put(value));
+export const remove = (store, key) => run(store, "readwrite", (s) => s.delete(key));
+export const get = (store, key) => run(store, "readonly", (s) => s.get(key));
+export const all = (store) => run(store, "readonly", (s) => s.getAll());
+export const bySession = (sessionId) =>
+  run("answers", "readonly", (s) => s.index("session").getAll(sessionId));
+
+export async function clearAll() {
+  for (const store of ["answers", "statements", "packs", "offline", "pending"]) {
+    await run(store, "readwrite", (s) => s.clear());
+  }
+}

@@ -1,0 +1,158 @@
+// The outbox: every answer, heartbeat, submit and offline practice stays in IndexedDB until
+// the server has confirmed it. Each carries its client id, so a retry after a lost answer
+// never counts twice; it flows again by itself when the network returns.
+import { request } from "./api.js";
+import * as store from "./store.js";
+
+const listeners = new Set();
+let flushing = null;
+let seq = 0;
+
+export const uid = () =>
+  crypto.randomUUID ? crypto.randomUUID() : `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`;
+
+export function onChange(listener) {
+  listeners.add(listener);
+  return () => listeners.delete(listener);
+}
+
+async function notify() {
+  const counts = await waiting();
+  for (const listener of listeners) listener(counts);
+}
+
+export async function waiting() {
+  const [answers, statements, pending, offline] = await Promise.all(
+    ["answers", "statements", "pending", "offline"].map((s) => store.all(s))
+  );
+  return { answers: answers.length, statements: statements.length, submits: pending.length, offline: offline.length,
+    total: answers.length + statements.length + pending.length + offline.length };
+}
+
+// An answer is kept first, then sent; a later answer to the same question replaces a queued one.
+export async function queueAnswer(sessionId, position, response) {
+  const entry = {
+    client_answer_id: uid(),
+    session_id: sessionId,
+    position,
+    response,
+    client_answered_at: new Date().toISOString(),
+    seq: Date.now() * 1000 + (seq++ % 1000),
+  };
+  for (const older of await store.bySession(sessionId)) {
+    if (older.position === position) await store.remove("answers", older.client_answer_id);
+  }
+  await store.put("answers", entry);
+  await notify();
+  return entry;
+}
+
+export async function confirmAnswer(clientAnswerId) {
+  await store.remove("answers", clientAnswerId);
+  await notify();
+}
+
+export async function queueStatements(statements) {
+  for (const statement of statements) await store.put("statements", statement);
+  await notify();
+  return flush();
+}
+
+export async function queueSubmit(sessionId) {
+  await store.put("pending", { session_id: sessionId, at: new Date().toISOString() });
+  await notify();
+}
+
+export async function queueOffline(result) {
+  await store.put("offline", result);
+  await notify();
+  return flush();
+}
+
+export function flush() {
+  flushing ||= sendAll().finally(() => { flushing = null; notify(); });
+  return flushing;
+}
+
+async function sendAll() {
+  const problems = [];
+  try {
+    await sendAnswers(problems);
+    await sendStatements(problems);
+    await sendSubmits(problems);
+    await sendOffline(problems);
+  } catch (error) {
+    if (!error.offline && error.status !== 503) throw error;
+    return { offline: true, problems };
+  }
+  return { offline: false, problems };
+}
+
+async function sendAnswers(problems) {
+  const bySession = new Map();
+  for (const answer of await store.all("answers")) {
+    if (!bySession.has(answer.session_id)) bySession.set(answer.session_id, []);
+    bySession.get(answer.session_id).push(answer);
+  }
+  for (const [sessionId, answers] of bySession) {
+    answers.sort((a, b) => a.seq - b.seq);
+    let outcome;
+    try {
+      outcome = await request("POST", `/quiz-sessions/${sessionId}/answers/batch`, {
+        answers: answers.map(({ position, response, client_answer_id, client_answered_at }) =>
+          ({ position, response, client_answer_id, client_answered_at })),
+      });
+    } catch (error) {
+      if (error.offline || error.status >= 500 || error.status === 429 || error.status === 401) throw error;
+      // the session is gone or closed: these answers can never land; say so, keep nothing stuck
+      problems.push(error.message);
+      for (const answer of answers) await store.remove("answers", answer.client_answer_id);
+      continue;
+    }
+    for (const result of outcome.results) {
+      if (result.status === "rejected") problems.push(`第 ${result.position} 题：${result.reason}`);
+      await store.remove("answers", result.client_answer_id);
+    }
+  }
+}
+
+async function sendStatements(problems) {
+  const statements = await store.all("statements");
+  for (let start = 0; start < statements.length; start += 200) {
+    const chunk = statements.slice(start, start + 200);
+    const outcome = await request("POST", "/me/statements:batch", { statements: chunk });
+    for (const [index, result] of outcome.results.entries()) {
+      if (result.status === "rejected") problems.push(`学习记录：${JSON.stringify(result.reason)}`);
+      await store.remove("statements", result.id || chunk[index].id);
+    }
+  }
+}
+
+async function sendSubmits(problems) {
+  for (const pending of await store.all("pending")) {
+    const left = await store.bySession(pending.session_id);
+    if (left.length) continue; // its answers first
+    try {
+      await request("POST", `/quiz-sessions/${pending.session_id}/submit`);
+    } catch (error) {
+      if (error.offline || error.status >= 500 || error.status === 401) throw error;
+      problems.push(error.message);
+    }
+    await store.remove("pending", pending.session_id);
+  }
+}
+
+async function sendOffline(problems) {
+  for (const result of await store.all("offline")) {
+    try {
+      await request("POST", "/me/offline-practice", result.body);
+    } catch (error) {
+      if (error.offline || error.status >= 500 || error.status === 401) throw error;
+      problems.push(error.message);
+    }
+    await store.remove("offline", result.client_id);
+  }
+}
+
+addEventListener("online", () => flush());
+setInterval(() => { if (navigator.onLine) flush(); }, 20000);
