@@ -8,11 +8,13 @@ of every asset, so a new release replaces the old shell in one step.
 from __future__ import annotations
 
 import hashlib
+import mimetypes
 from functools import cache
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from flask import Blueprint, Response, send_from_directory
+from flask import Blueprint, Response, abort, request
+from werkzeug.security import safe_join
 
 from catalog.runtime import runtime
 
@@ -77,23 +79,33 @@ def _served(response: Response, *, cache_control: str = "no-cache") -> Response:
     return response
 
 
+def _file(filename: str, mimetype: str | None = None) -> Response:
+    """A small asset from memory with its ETag (304 when unchanged); a path outside the
+    folder, or no such file, is a 404. Bytes, not a file stream: the compression layer
+    compresses them without holding a file open."""
+    path = safe_join(str(STATIC), filename)
+    if path is None or not Path(path).is_file():
+        abort(404)
+    body = Path(path).read_bytes()
+    response = Response(body, mimetype=mimetype or mimetypes.guess_type(path)[0])
+    response.set_etag(hashlib.sha256(body).hexdigest()[:32])
+    return _served(response.make_conditional(request))
+
+
 @blp.get("/")
 def shell() -> Response:
     """The app's one page; the router draws every screen inside it."""
-    return _served(send_from_directory(STATIC, "index.html", max_age=0))
+    return _file("index.html")
 
 
 @blp.get("/app/<path:filename>")
 def asset(filename: str) -> Response:
-    return _served(send_from_directory(STATIC, filename, max_age=0))
+    return _file(filename, "text/javascript" if filename.endswith(".js") else None)
 
 
 @blp.get("/manifest.webmanifest")
 def manifest() -> Response:
-    response = send_from_directory(
-        STATIC, "manifest.webmanifest", mimetype="application/manifest+json", max_age=0
-    )
-    return _served(response)
+    return _file("manifest.webmanifest", "application/manifest+json")
 
 
 @blp.get("/sw.js")

@@ -35,9 +35,15 @@ export function marked(text) {
   return span;
 }
 
+// Replace an element's children; nulls (a part not shown) are left out, nested lists flattened.
+export function fill(el, ...children) {
+  el.replaceChildren(...children.flat(Infinity).filter((c) => c !== null && c !== undefined && c !== false));
+  return el;
+}
+
 export function show(view, ...children) {
   const main = document.getElementById("view");
-  main.replaceChildren(...children.flat(Infinity).filter((c) => c !== null && c !== undefined && c !== false));
+  fill(main, ...children);
   main.focus({ preventScroll: true });
   window.scrollTo(0, 0);
   return view;

@@ -37,6 +37,6 @@ export async function render(_hash, id) {
       h("ul", { class: "list" }, chapter.microlectures.map((m) => h("li", {},
         h("a", { class: "item spread", href: `#/lecture/${m.id}` },
           h("span", {}, m.title, m.required ? "" : "（选学）"),
-          h("span", { class: done.has(m.id) ? "tag ok" : "muted" }, done.has(m.id) ? "已完成" : minutes(m.duration_seconds))))))));
+          h("span", { class: done.has(m.id) ? "tag ok" : "muted" }, done.has(m.id) ? "已完成" : minutes(m.duration_seconds)))))))));
   show("course", sized(page));
 }

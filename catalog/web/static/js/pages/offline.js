@@ -6,7 +6,7 @@ import { request } from "../api.js";
 import { blanksIn } from "../quiz.js";
 import * as store from "../store.js";
 import { queueOffline, uid } from "../sync.js";
-import { day, errorBox, h, show, TYPES } from "../ui.js";
+import { day, errorBox, fill, h, show, toast, TYPES } from "../ui.js";
 
 const PER_ROUND = 10;
 
@@ -35,7 +35,7 @@ async function packs() {
       const document = JSON.parse(text);
       await store.put("packs", { bank_id: pack.bank_id, name: pack.name, version: document.version,
         etag: snapshot.etag, questions: document.questions, downloaded_at: new Date().toISOString() });
-      status.textContent = `已下载“${pack.name}”，共 ${document.questions.length} 题，没有网络也能练。`;
+      toast(`已下载“${pack.name}”，共 ${document.questions.length} 题，没有网络也能练。`);
       packs();
     } catch (error) {
       status.replaceChildren(errorBox(error));
@@ -71,7 +71,7 @@ async function practise(bankId) {
   const paint = () => {
     const question = round[index];
     const mine = given.get(question.id);
-    body.replaceChildren(
+    fill(body, 
       h("p", { class: "muted" }, `离线练习 · 第 ${index + 1}/${round.length} 题 · ${TYPES[question.type] || question.type}`),
       h("h2", { id: "stem" }, question.stem),
       control(question, mine?.response, (response) => {

@@ -4,7 +4,7 @@
 import { request } from "../api.js";
 import { answered, blanksIn, queued, saveAnswer } from "../quiz.js";
 import { flush, queueSubmit } from "../sync.js";
-import { errorBox, h, MODES, show, toast, TYPES } from "../ui.js";
+import { errorBox, fill, h, MODES, show, toast, TYPES } from "../ui.js";
 
 export async function render(_hash, sessionId) {
   const session = await request("GET", `/quiz-sessions/${sessionId}`);
@@ -63,7 +63,7 @@ async function answering(session) {
     const item = session.items[current - 1];
     const response = responses.get(item.position) || null;
     const shown = feedback.get(item.position);
-    body.replaceChildren(
+    fill(body, 
       h("p", { class: "muted" }, `第 ${item.position}/${session.items.length} 题 · ${TYPES[item.type] || item.type} · ${item.points} 分`),
       h("h2", { id: "stem" }, item.stem),
       control(item, response, (r) => give(item, r), shown),
