@@ -281,8 +281,8 @@ def _load_quizzes() -> list[str]:
         occupation="配电线路工",
     )
     return [
-        "quizzes: a practice paper, an exam, a contest; DEMO-POWER-01 required of demo-power, and by "
-        "a rule of 配电运维车间's 配电线路工 within 30 days"
+        "quizzes: a practice paper, an exam, a contest; DEMO-POWER-01 required of demo-power, "
+        "and by a rule of 配电运维车间's 配电线路工 within 30 days"
     ]
 
 
