@@ -27,10 +27,10 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@touch $@ $(VENV)/.installed
 
-run: $(VENV)/.installed ## serve the API with demo data on http://127.0.0.1:8000 (Ctrl-C stops it)
+run: $(VENV)/.installed ## serve the learner app and the API with demo data on http://127.0.0.1:8000/ (Ctrl-C stops it)
 	$(FLASK) db upgrade
 	$(FLASK) demo load
-	@echo "匠云 Jiangyun API docs: http://$(HOST):$(PORT)/api/docs"
+	@echo "匠云 Jiangyun: the learner app at http://$(HOST):$(PORT)/ (power-learner / jiangyun-demo), the API docs at http://$(HOST):$(PORT)/api/docs"
 	@$(FLASK) tasks worker & worker=$$!; \
 	$(BIN)/gunicorn --bind $(HOST):$(PORT) --workers $(WEB_WORKERS) --worker-class gthread --threads 4 --keep-alive 75 --graceful-timeout 5 wsgi:app & web=$$!; \
 	trap 'kill -TERM $$worker $$web 2>/dev/null; wait; exit 0' INT TERM; \

@@ -142,8 +142,8 @@ const squeeze = (s) => String(s || "").replace(/\s+/g, "").toLowerCase();
 
 function grade(question, response) {
   const key = question.answer || {};
-  if (key.correct) return squeeze((response.selected || []).sort().join()) === squeeze([...key.correct].sort().join());
-  if (typeof key.value === "boolean") return response.value === key.value;
+  if (typeof key.correct === "boolean") return response.value === key.correct; // true or false
+  if (Array.isArray(key.correct)) return squeeze((response.selected || []).sort().join()) === squeeze([...key.correct].sort().join());
   if (key.blanks) {
     return key.blanks.every((blank, i) => (blank.accepted || []).some((a) => {
       const [x, y] = [Number(a), Number(response.blanks?.[i])];
@@ -157,7 +157,7 @@ function grade(question, response) {
 function feedback(question, response) {
   const right = grade(question, response);
   const key = question.answer || {};
-  const answer = key.correct ? key.correct.join("、") : typeof key.value === "boolean" ? (key.value ? "对" : "错")
+  const answer = typeof key.correct === "boolean" ? (key.correct ? "对" : "错") : Array.isArray(key.correct) ? key.correct.join("、")
     : key.blanks ? key.blanks.map((b) => (b.accepted || []).join(" / ")).join("；") : key.keywords ? key.keywords.map((k) => k.word).join("、") : "";
   return h("div", { class: `feedback ${right ? "" : "wrong"}` }, h("strong", {}, right ? "回答正确" : "回答错误"),
     answer ? h("p", {}, `答案：${answer}`) : null, question.explanation ? h("p", {}, `解析：${question.explanation}`) : null);

@@ -154,8 +154,8 @@ function control(item, response, give, shown) {
 
 function keyText(item) {
   const key = item.answer || {};
-  if (key.correct) return key.correct.join("、");
-  if (typeof key.value === "boolean") return key.value ? "对" : "错";
+  if (typeof key.correct === "boolean") return key.correct ? "对" : "错"; // true or false
+  if (Array.isArray(key.correct)) return key.correct.join("、");
   if (key.blanks) return key.blanks.map((b) => (b.accepted || []).join(" / ")).join("；");
   if (key.keywords) return `要点：${key.keywords.map((k) => k.word).join("、")}`;
   return "";

@@ -1,0 +1,133 @@
+"""Practice packs and practice done offline: listed for the learner who may practise them,
+recorded once, graded on the server, and bounded in what a phone can claim."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+from flask.testing import FlaskClient
+
+from catalog.accounts.models import Organisation, Role, User
+from catalog.clock import utcnow
+from tests.support.quizzing import build_bank
+
+OFFLINE = "/api/v1/me/offline-practice"
+
+
+def practice(s: dict[str, Any], *answers: tuple[int, list[str]], **extra: Any) -> dict[str, Any]:
+    body = {
+        "client_id": str(uuid.uuid4()),
+        "bank_id": s["bank"],
+        "started_at": (utcnow() - timedelta(minutes=10)).isoformat(),
+        "answers": [
+            {
+                "question_id": question,
+                "version": 1,
+                "response": {"selected": chosen},
+                "client_answered_at": (utcnow() - timedelta(minutes=5)).isoformat(),
+            }
+            for question, chosen in answers
+        ],
+    }
+    body.update(extra)
+    return body
+
+
+def test_packs_are_listed_for_the_learners_who_practise_them(
+    client: FlaskClient,
+    setup: dict[str, Any],
+    make_org: Callable[..., Organisation],
+    login_as: Callable[..., dict],
+) -> None:
+    assert client.get("/api/v1/me/practice-packs", headers=setup["learner"]).get_json() == []
+    client.post(f"/api/v1/banks/{setup['bank']}/publish", headers=setup["editor"])
+    [pack] = client.get("/api/v1/me/practice-packs", headers=setup["learner"]).get_json()
+    assert pack["bank_id"] == setup["bank"] and pack["question_count"] == 7
+    stranger = login_as(Role.LEARNER, organisation=make_org(code="other-co"))
+    assert client.get("/api/v1/me/practice-packs", headers=stranger).get_json() == []
+
+
+def test_an_offline_practice_is_graded_here_and_recorded_once(
+    client: FlaskClient, setup: dict[str, Any]
+) -> None:
+    right, wrong = setup["ids"][0], setup["ids"][1]
+    body = practice(setup, (right, ["B"]), (wrong, ["A"]), (setup["multi"], ["A", "B"]))
+    first = client.post(OFFLINE, json=body, headers=setup["learner"])
+    assert first.status_code == 201, first.get_json()
+    session = first.get_json()
+    assert session["mode"] == "practice" and session["status"] == "submitted"
+    assert session["result"]["score"] == 2 and session["max_score"] == 3
+    assert [i["score"] for i in session["items"]] == [1.0, 0.0, 1.0]
+    # the phone lost the answer and sent it again, twice at once or later: one session
+    again = client.post(OFFLINE, json=body, headers=setup["learner"])
+    assert again.get_json()["id"] == session["id"]
+    mine = client.get("/api/v1/me/quiz-sessions", headers=setup["learner"]).get_json()["items"]
+    assert [s["id"] for s in mine] == [session["id"]]
+    assert mine[0]["title"].startswith("离线练习")
+    # the wrong one joined the mistakes book
+    book = client.get("/api/v1/me/mistakes", headers=setup["learner"]).get_json()
+    assert [m["question_id"] for m in book["items"]] == [wrong]
+
+
+def test_a_phone_cannot_claim_what_the_server_cannot_vouch_for(
+    client: FlaskClient,
+    setup: dict[str, Any],
+    make_org: Callable[..., Organisation],
+    make_user: Callable[..., User],
+    login: Callable[[User], dict],
+) -> None:
+    learner, q = setup["learner"], setup["ids"][0]
+    refusals = {
+        "a score of its own": practice(setup, (q, ["B"]), score=100),
+        "a future start": practice(
+            setup, (q, ["B"]), started_at=(utcnow() + timedelta(hours=2)).isoformat()
+        ),
+        "a start long ago": practice(
+            setup, (q, ["B"]), started_at=(utcnow() - timedelta(days=400)).isoformat()
+        ),
+        "a version never written": {
+            **practice(setup),
+            "answers": [{"question_id": q, "version": 9, "response": {"selected": ["B"]}}],
+        },
+        "the same question twice": practice(setup, (q, ["B"]), (q, ["A"])),
+        "no answers": practice(setup),
+    }
+    for what, body in refusals.items():
+        response = client.post(OFFLINE, json=body, headers=learner)
+        assert response.status_code == 422, (what, response.get_json())
+    # another organisation's bank is not acknowledged; an exam-only question is not practised
+    other = make_org(code="other-co")
+    other_editor = login(make_user(Role.EDITOR, organisation=other))
+    theirs = build_bank(client, other_editor, name="他人题库")
+    foreign = practice(theirs, (theirs["ids"][0], ["B"]))
+    assert client.post(OFFLINE, json=foreign, headers=learner).status_code == 404
+    exam_only = client.post(
+        f"/api/v1/banks/{setup['bank']}/questions",
+        headers=setup["editor"],
+        json={
+            "type": "true_false",
+            "stem": "考试专用题",
+            "answer": {"correct": True},
+            "usage": "exam",
+        },
+    ).get_json()["id"]
+    client.post(
+        f"/api/v1/banks/{setup['bank']}/questions/bulk",
+        headers=setup["editor"],
+        json={"ids": [exam_only], "action": "publish"},
+    )
+    body = {
+        **practice(setup),
+        "answers": [{"question_id": exam_only, "version": 1, "response": {"value": True}}],
+    }
+    refused = client.post(OFFLINE, json=body, headers=learner)
+    assert refused.status_code == 422
+    assert refused.get_json()["error"]["code"] == "not_practisable"
+    # someone else's practice id is theirs: the same client id records a session of mine
+    mine = practice(setup, (q, ["B"]))
+    other_learner = login(make_user(Role.LEARNER, organisation=other))
+    client.post(OFFLINE, json=foreign | {"client_id": mine["client_id"]}, headers=other_learner)
+    assert client.post(OFFLINE, json=mine, headers=learner).get_json()["result"]["score"] == 1
