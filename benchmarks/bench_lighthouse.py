@@ -86,9 +86,8 @@ def main() -> None:
                 f"         accessibility audits not passed: {', '.join(s['failing_accessibility'])}"
             )
         met &= s["performance"] >= TARGET and s["accessibility"] >= TARGET
-    print(
-        f"target: performance and accessibility ≥ {TARGET} on both pages: {'met' if met else 'MISSED'}"
-    )
+    verdict = "met" if met else "MISSED"
+    print(f"target: performance and accessibility ≥ {TARGET} on both pages: {verdict}")
     out_dir = ROOT / "var" / "bench"
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "lighthouse.json").write_text(json.dumps(scores, indent=2))
