@@ -27,7 +27,7 @@ def call_url(
     """Local-store URLs go through the app (which serves them); S3 URLs over real HTTP."""
     headers = headers or {}
     settings = app.extensions["jiangyun"].settings
-    if url.startswith(settings.public_base_url):
+    if settings.object_store == "local":
         parts = urllib.parse.urlsplit(url)
         with app.test_client().open(
             parts.path, method=method, query_string=parts.query, data=body, headers=headers

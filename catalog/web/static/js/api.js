@@ -1,12 +1,13 @@
 // The API as the app uses it: tokens kept as the API intends, errors as one shape.
 // The access token (15 min) lives in memory only; the refresh token (rotated at every use)
-// in localStorage, so the app opens signed in after the phone restarts it. Refreshing takes
-// a lock shared by every tab: two tabs presenting the same refresh token would look like a
-// stolen token, and the server would end the login.
+// in IndexedDB, so the app opens signed in after the phone restarts it. Refreshing takes a
+// lock shared by every tab and reads the token inside it: two tabs presenting the same
+// refresh token would look like a stolen copy, and the server would end the login.
+import { keepSetting, setting } from "./store.js";
 
 const API = "/api/v1";
-const REFRESH = "jy.refresh";
-const USER = "jy.user";
+const REFRESH = "refresh";
+const USER = "jy.user"; // who is signed in (shown at once, before any request)
 let access = null;
 let accessUntil = 0;
 
@@ -20,7 +21,7 @@ export class ApiError extends Error {
   }
 }
 
-export const signedIn = () => Boolean(localStorage.getItem(REFRESH));
+export const signedIn = () => Boolean(localStorage.getItem(USER));
 
 export function currentUser() {
   try {
@@ -30,18 +31,18 @@ export function currentUser() {
   }
 }
 
-function keep(tokens) {
+async function keep(tokens) {
   access = tokens.access_token;
   accessUntil = Date.now() + (tokens.expires_in - 30) * 1000;
-  if (tokens.refresh_token) localStorage.setItem(REFRESH, tokens.refresh_token);
+  if (tokens.refresh_token) await keepSetting(REFRESH, tokens.refresh_token);
   if (tokens.user) localStorage.setItem(USER, JSON.stringify(tokens.user));
 }
 
-export function forget() {
+export async function forget() {
   access = null;
   accessUntil = 0;
-  localStorage.removeItem(REFRESH);
   localStorage.removeItem(USER);
+  await keepSetting(REFRESH, null);
 }
 
 async function send(method, path, { body, token, headers = {} } = {}) {
@@ -65,20 +66,23 @@ async function send(method, path, { body, token, headers = {} } = {}) {
 
 export async function signIn(username, password) {
   const { data } = await send("POST", "/auth/token", { body: { username, password } });
-  keep(data);
+  await keep(data);
   return data.user;
 }
 
 async function renew() {
   const run = async () => {
-    const token = localStorage.getItem(REFRESH); // read inside the lock: another tab may have rotated it
-    if (!token) throw new ApiError(401, null);
     if (access && Date.now() < accessUntil) return;
+    const token = await setting(REFRESH); // read inside the lock: another tab may have rotated it
+    if (!token) {
+      await forget();
+      throw new ApiError(401, null);
+    }
     try {
       const { data } = await send("POST", "/auth/refresh", { token });
-      keep(data);
+      await keep(data);
     } catch (error) {
-      if (error.status === 401 || error.status === 422) forget();
+      if (error.status === 401 || error.status === 422) await forget();
       throw error;
     }
   };
@@ -108,12 +112,12 @@ export async function request(method, path, body, options = {}) {
 
 export async function signOut() {
   try {
-    const token = localStorage.getItem(REFRESH); // revokes the access token with it
+    const token = await setting(REFRESH); // revokes the access token with it
     if (token) await send("POST", "/auth/logout", { token });
   } catch {
     // signed out here in any case; the server lets the tokens expire
   }
-  forget();
+  await forget();
 }
 
 export function remember(user) {

@@ -1,7 +1,7 @@
 // The router: one page, each screen a module loaded when first needed.
 import { currentUser, signedIn } from "./api.js";
-import { flush, onChange, waiting } from "./sync.js";
-import { errorBox, show } from "./ui.js";
+import { flush, onChange, onProblem, waiting } from "./sync.js";
+import { errorBox, show, toast } from "./ui.js";
 
 const ROUTES = [
   [/^#\/login$/, "account", "login", false],
@@ -62,6 +62,7 @@ function network() {
   addEventListener("online", () => paint());
   addEventListener("offline", () => paint());
   onChange(paint);
+  onProblem((problems) => toast(`未能上传：${problems.join("；")}`));
   paint();
 }
 

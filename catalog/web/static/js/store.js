@@ -1,7 +1,7 @@
 // IndexedDB, the app's memory on the phone: answers and heartbeats until the server confirms
 // them, practice packs for practice without a network, and practice done offline.
 const NAME = "jiangyun";
-const VERSION = 1;
+const VERSION = 2;
 let opened = null;
 
 function open() {
@@ -9,11 +9,17 @@ function open() {
     const req = indexedDB.open(NAME, VERSION);
     req.onupgradeneeded = () => {
       const db = req.result;
-      db.createObjectStore("answers", { keyPath: "client_answer_id" }).createIndex("session", "session_id");
-      db.createObjectStore("statements", { keyPath: "id" });
-      db.createObjectStore("packs", { keyPath: "bank_id" });
-      db.createObjectStore("offline", { keyPath: "client_id" });
-      db.createObjectStore("pending", { keyPath: "session_id" }); // submits waiting for a network
+      const has = (name) => db.objectStoreNames.contains(name);
+      if (!has("answers")) {
+        db.createObjectStore("answers", { keyPath: "client_answer_id" }).createIndex("session", "session_id");
+      }
+      if (!has("statements")) db.createObjectStore("statements", { keyPath: "id" });
+      if (!has("packs")) db.createObjectStore("packs", { keyPath: "bank_id" });
+      if (!has("offline")) db.createObjectStore("offline", { keyPath: "client_id" });
+      if (!has("pending")) db.createObjectStore("pending", { keyPath: "session_id" }); // submits waiting for a network
+      // the refresh token: one store every tab reads and writes transactionally (localStorage
+      // reaches other tabs late, and a tab refreshing with a used token ends the login)
+      if (!has("kv")) db.createObjectStore("kv", { keyPath: "key" });
     };
     req.onsuccess = () => resolve(req.result);
     req.onerror = () => reject(req.error);
@@ -38,6 +44,13 @@ export const get = (store, key) => run(store, "readonly", (s) => s.get(key));
 export const all = (store) => run(store, "readonly", (s) => s.getAll());
 export const bySession = (sessionId) =>
   run("answers", "readonly", (s) => s.index("session").getAll(sessionId));
+
+export async function setting(key) {
+  return (await get("kv", key))?.value ?? null;
+}
+
+export const keepSetting = (key, value) =>
+  value === null ? remove("kv", key) : put("kv", { key, value });
 
 export async function clearAll() {
   for (const store of ["answers", "statements", "packs", "offline", "pending"]) {

@@ -5,6 +5,7 @@ import { request } from "./api.js";
 import * as store from "./store.js";
 
 const listeners = new Set();
+const problemListeners = new Set();
 let flushing = null;
 let seq = 0;
 
@@ -14,6 +15,13 @@ export const uid = () =>
 export function onChange(listener) {
   listeners.add(listener);
   return () => listeners.delete(listener);
+}
+
+// What the server refused for good (an answer after the exam closed, a malformed record):
+// said to the learner, never retried for ever.
+export function onProblem(listener) {
+  problemListeners.add(listener);
+  return () => problemListeners.delete(listener);
 }
 
 async function notify() {
@@ -76,16 +84,18 @@ export function flush() {
 
 async function sendAll() {
   const problems = [];
+  let offline = false;
   try {
     await sendAnswers(problems);
     await sendStatements(problems);
     await sendSubmits(problems);
     await sendOffline(problems);
   } catch (error) {
-    if (!error.offline && error.status !== 503) throw error;
-    return { offline: true, problems };
+    // offline, the server busy or unreachable, or signed out: everything stays queued
+    offline = true;
   }
-  return { offline: false, problems };
+  if (problems.length) for (const listener of problemListeners) listener(problems);
+  return { offline, problems };
 }
 
 async function sendAnswers(problems) {

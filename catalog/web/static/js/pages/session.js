@@ -12,6 +12,19 @@ export async function render(_hash, sessionId) {
   return answering(session);
 }
 
+async function leaderboard(session) {
+  if (session.mode !== "contest" || !session.template_id) return null;
+  try {
+    const board = await request("GET", `/quiz-templates/${session.template_id}/leaderboard?limit=10`);
+    return [h("h2", {}, "竞赛排名"),
+      board.me ? h("p", { class: "tag ok", id: "my-rank" }, `我的名次：第 ${board.me.rank} 名（${board.me.score} 分）`) : null,
+      h("ol", { class: "list" }, (board.top || []).map((row) => h("li", { class: "spread" },
+        h("span", {}, `${row.rank}. ${row.display_name}`), h("span", {}, `${row.score} 分`))))];
+  } catch {
+    return null; // the board shows as the contest's rules allow
+  }
+}
+
 async function answering(session) {
   const offset = Date.parse(session.server_time) - Date.now(); // server clock minus ours
   const local = await queued(session.id);
@@ -78,6 +91,7 @@ async function answering(session) {
     const left = session.items.filter((i) => !answered(responses.get(i.position))).length;
     if (!timeUp && left && !confirm(`还有 ${left} 题未答，确定交卷吗？`)) return;
     clearInterval(ticking);
+    finish.disabled = true;
     const sent = await flush();
     if (sent?.offline || !navigator.onLine) {
       await queueSubmit(session.id);
@@ -87,9 +101,10 @@ async function answering(session) {
     }
     try {
       const done = await request("POST", `/quiz-sessions/${session.id}/submit`);
-      results(done);
+      await results(done);
     } catch (error) {
       if (error.offline) { await queueSubmit(session.id); toast("联网后自动交卷"); return; }
+      finish.disabled = false;
       status.replaceChildren(errorBox(error));
     }
   };
@@ -169,7 +184,8 @@ function explain(item) {
     item.explanation ? h("p", {}, `解析：${item.explanation}`) : null);
 }
 
-function results(session) {
+async function results(session) {
+  const board = await leaderboard(session);
   const result = session.result || {};
   const points = result.knowledge_points || {};
   show("results",
@@ -184,6 +200,7 @@ function results(session) {
     session.items.some((i) => i.revealed) ? [h("h2", {}, "逐题解析"), session.items.map((item) =>
       h("div", { class: "card" }, h("p", {}, `${item.position}. ${item.stem}`), explain(item)))]
       : h("p", { class: "muted" }, "答案和解析将按考试规定的时间公布。"),
+    board,
     h("a", { class: "button block", href: "#/mistakes" }, "去错题本"),
     h("a", { class: "button secondary block", href: "#/quizzes" }, "返回练习考试"));
 }
