@@ -68,6 +68,7 @@ def flask_app(settings: Settings) -> Flask:
         },
     )
     security.init_security()
+    security.init_response_headers(app)
     register_error_handlers(app)
     observability.init_request_logging(app)
     queue.configure_queue(app, settings)

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from argon2 import Parameters, PasswordHasher, Type, profiles
-from flask import Response, g
+from flask import Flask, Response, g, request
 from flask_jwt_extended import current_user, verify_jwt_in_request
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
@@ -153,3 +153,18 @@ def init_security() -> None:
     @jwt.needs_fresh_token_loader
     def _not_fresh(_header: dict[str, Any], _payload: dict[str, Any]) -> Response:
         return _unauthorized("token_not_fresh", "请重新登录 / Please sign in again")
+
+
+def init_response_headers(app: Flask) -> None:
+    """Headers every answer carries: no page of ours may be framed by another site, and what
+    a signed-in caller receives stays private (revalidated when it has an ETag, else never
+    stored), unless the view said otherwise."""
+
+    @app.after_request
+    def _headers(response: Response) -> Response:
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        if "Authorization" in request.headers and "Cache-Control" not in response.headers:
+            response.headers["Cache-Control"] = (
+                "private, no-cache" if response.headers.get("ETag") else "no-store"
+            )
+        return response

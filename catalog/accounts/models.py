@@ -151,6 +151,10 @@ class AuthSession(db.Model):  # type: ignore[name-defined,misc]
     # refresh tokens rotate: each use issues the next generation; an older one used again means
     # it was copied, and the whole session is revoked
     refresh_generation: Mapped[int] = mapped_column(default=0, server_default="0")
+    # the Idempotency-Key of the last refresh, and when: the same key with the token it
+    # replaced, shortly after, is the phone retrying a reply it never received, not a copy
+    last_refresh_key: Mapped[str | None] = mapped_column(String(64))
+    last_refresh_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class RosterImport(db.Model):  # type: ignore[name-defined,misc]

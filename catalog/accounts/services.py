@@ -291,12 +291,24 @@ def _burn_a_hash(password: str) -> None:
         registry.password_hasher.verify(registry.dummy_password_hash, password)
 
 
-def refresh(user: User, session_id: str, generation: int) -> TokenPair:
+# How long a phone may retry a refresh whose reply it lost (same token, same Idempotency-Key).
+REFRESH_RETRY_SECONDS = 120
+
+
+def refresh(
+    user: User, session_id: str, generation: int, retry_key: str | None = None
+) -> TokenPair:
     """A new access token and the next refresh token for the same login session. The refresh
     token used stops working; presenting it again (a copy, or a replay) revokes the session,
     for the thief and the owner alike, so the owner signs in again and the copy is dead.
 
+    The one exception is a phone retrying a refresh whose reply it lost on a weak signal: the
+    same token with the same ``retry_key`` (its Idempotency-Key), within
+    ``REFRESH_RETRY_SECONDS``, gets tokens of the generation that refresh made. A copy of the
+    token without that request's key still ends the login.
+
     The step is one conditional UPDATE: of two requests with the same token, one wins."""
+    now = utcnow()
     moved = db.session.execute(
         update(AuthSession)
         .where(
@@ -304,13 +316,13 @@ def refresh(user: User, session_id: str, generation: int) -> TokenPair:
             AuthSession.refresh_generation == generation,
             AuthSession.revoked_at.is_(None),
         )
-        .values(refresh_generation=generation + 1)
+        .values(refresh_generation=generation + 1, last_refresh_key=retry_key, last_refresh_at=now)
     )
-    if moved.rowcount != 1:  # type: ignore[attr-defined]
+    if moved.rowcount != 1 and not _retried_refresh(session_id, generation, retry_key, now):  # type: ignore[attr-defined]
         db.session.execute(
             update(AuthSession)
             .where(AuthSession.id == session_id, AuthSession.revoked_at.is_(None))
-            .values(revoked_at=utcnow())
+            .values(revoked_at=now)
         )
         db.session.commit()
         raise RefreshTokenReused(
@@ -323,6 +335,24 @@ def refresh(user: User, session_id: str, generation: int) -> TokenPair:
     db.session.commit()
     assert expires_at is not None
     return _pair(user, session_id, generation + 1, expires_at)
+
+
+def _retried_refresh(
+    session_id: str, generation: int, retry_key: str | None, now: datetime
+) -> bool:
+    """The refresh that moved this session on was this very request, sent again."""
+    if not retry_key:
+        return False
+    session = db.session.get(AuthSession, session_id)
+    return (
+        session is not None
+        and session.revoked_at is None
+        and session.refresh_generation == generation + 1
+        and session.last_refresh_key is not None
+        and hmac.compare_digest(session.last_refresh_key, retry_key)
+        and session.last_refresh_at is not None
+        and now - session.last_refresh_at <= timedelta(seconds=REFRESH_RETRY_SECONDS)
+    )
 
 
 def logout(session_id: str) -> None:

@@ -8,8 +8,10 @@ from typing import Any
 
 import flask
 import marshmallow as ma
+from flask import request
 from flask_smorest import Blueprint as SmorestBlueprint
 from flask_smorest.etag import _get_etag_ctx
+from flask_smorest.exceptions import NotModified
 from webargs import core
 from webargs.flaskparser import FlaskParser, abort
 from webargs.multidictproxy import MultiDictProxy
@@ -63,6 +65,14 @@ class Blueprint(SmorestBlueprint):  # type: ignore[misc]
         **SmorestBlueprint.DEFAULT_LOCATION_CONTENT_TYPE_MAPPING,
         "multipart": "multipart/form-data",
     }
+
+    def _check_not_modified(self, etag: str) -> None:
+        """304 when If-None-Match names the ETag, weak or strong: HTTP compares them weakly
+        for GET (a proxy that compresses an answer marks its ETag weak)."""
+        if request.method in self.METHODS_CHECKING_NOT_MODIFIED and (
+            request.if_none_match.contains_weak(etag)
+        ):
+            raise NotModified
 
     def set_etag_value(self, etag: str) -> None:
         """Answer with ``etag`` itself as the ETag (304 when If-None-Match holds it).

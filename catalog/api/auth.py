@@ -86,10 +86,13 @@ class TokenRefresh(MethodView):
     @blp.doc(security=[{"bearerAuth": []}])
     def post(self) -> services.TokenPair:
         """Exchange the refresh token (as the Bearer token) for a new access token and the next
-        refresh token; the one sent stops working, and sending it again ends the login."""
+        refresh token; the one sent stops working, and sending it again ends the login, unless
+        it is the same request retried (the same ``Idempotency-Key`` header within two minutes:
+        a reply lost on a weak signal)."""
         verify_jwt_in_request(refresh=True)
         claims = get_jwt()
-        return services.refresh(current_user, claims["sid"], int(claims.get("gen", 0)))
+        retry_key = request.headers.get("Idempotency-Key", "")[:64] or None
+        return services.refresh(current_user, claims["sid"], int(claims.get("gen", 0)), retry_key)
 
 
 @blp.route("/logout")

@@ -35,6 +35,7 @@ from catalog.quiz.schemas import (
     MistakesArgsSchema,
     MistakeSchema,
     MySessionsArgsSchema,
+    OfflinePracticeResultSchema,
     OfflinePracticeSchema,
     SessionSchema,
     SessionSummarySchema,
@@ -120,10 +121,11 @@ class ReviewSessions(MethodView):
 class OfflinePractice(MethodView):
     @blp.auth()
     @blp.arguments(OfflinePracticeSchema)
-    @blp.response(201, SessionSchema)
-    def post(self, data: dict[str, Any]) -> view_models.SessionView:
+    @blp.response(201, OfflinePracticeResultSchema)
+    def post(self, data: dict[str, Any]) -> offline.Recorded:
         """Record a practice done offline from a practice pack: graded here, against the
-        versions the pack held; the same ``client_id`` again returns the same session."""
+        versions the pack held; questions no longer practisable are left out and named; the
+        same ``client_id`` with the same answers returns the same session (other answers: 409)."""
         return offline.record(current_user, **data)
 
 

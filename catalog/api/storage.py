@@ -58,6 +58,8 @@ def read_object(key: str) -> Response:
         max_age=300,
     )
     response.headers["Accept-Ranges"] = "bytes"
+    # kept by the one browser that holds the signed URL, never by a shared cache
+    response.headers["Cache-Control"] = "private, max-age=300"
     # The stored type exactly: send_file appends "; charset=utf-8" to text types, even to one
     # that names its charset already.
     response.headers["Content-Type"] = info.content_type or "application/octet-stream"

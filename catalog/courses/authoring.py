@@ -119,11 +119,16 @@ def create(user: User, data: dict[str, Any]) -> Course:
 
 
 def _start_new_draft(course: Course) -> None:
-    """Any edit works on the next draft: a published course becomes a draft again.
+    """Any edit works on the next draft: a published course becomes a draft again."""
+    _refuse_unless_editable(course)
+    course.status = CourseStatus.DRAFT
+    course.updated_at = utcnow()
 
-    A course in review is what the reviewer is reading: an edit then would silently take it
-    out of review, so it is refused until the author withdraws it (or a reviewer returns it).
-    """
+
+def _refuse_unless_editable(course: Course) -> None:
+    """An archived course is never changed. A course in review is what the reviewer is
+    reading: an edit then would silently take it out of review, so it is refused until the
+    author withdraws it (or a reviewer returns it)."""
     if course.status is CourseStatus.ARCHIVED:
         raise Conflict(
             "课程已归档，不能修改 / An archived course cannot be changed", code="archived"
@@ -134,8 +139,6 @@ def _start_new_draft(course: Course) -> None:
             "(POST …/withdraw) before changing it",
             code="in_review",
         )
-    course.status = CourseStatus.DRAFT
-    course.updated_at = utcnow()
 
 
 def update(user: User, course_id: int, changes: dict[str, Any]) -> Course:
@@ -231,6 +234,7 @@ def archive(user: User, course_id: int) -> Course:
 
 def plan_cover_upload(user: User, course_id: int, content_type: str, size: int) -> UploadTicket:
     course = get_for_editing(user, course_id)
+    _refuse_unless_editable(course)  # no upload URL for a cover that could not be set
     return plan_image(
         f"courses/{course.id}/cover-{secrets.token_hex(8)}",
         content_type,

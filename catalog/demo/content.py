@@ -223,21 +223,32 @@ DEMO_QUESTIONS = (
 )
 
 
+def _exam_only(
+    knowledge_point: str, rows: tuple[tuple[str, tuple[str, ...], str, str], ...]
+) -> tuple[dict[str, Any], ...]:
+    """Single-choice questions for exams and contests only: never in a practice pack, so a
+    learner cannot read the paper's keys before sitting it."""
+    return tuple(
+        {
+            "type": "single_choice",
+            "stem": stem,
+            "options": [
+                {"label": label, "text": text} for label, text in zip("ABCD", options, strict=True)
+            ],
+            "answer": {"correct": [right]},
+            "explanation": explanation,
+            "usage": "exam",
+            "knowledge_points": [knowledge_point],
+        }
+        for stem, options, right, explanation in rows
+    )
+
+
 # The contest's own paper: exam-only questions, so holding them while it runs takes nothing
 # from practice (a contest holds its questions until it closes).
-DEMO_CONTEST_QUESTIONS: tuple[dict[str, Any], ...] = tuple(
-    {
-        "type": "single_choice",
-        "stem": stem,
-        "options": [
-            {"label": label, "text": text} for label, text in zip("ABCD", options, strict=True)
-        ],
-        "answer": {"correct": [right]},
-        "explanation": explanation,
-        "usage": "exam",
-        "knowledge_points": ["竞赛"],
-    }
-    for stem, options, right, explanation in (
+DEMO_CONTEST_QUESTIONS = _exam_only(
+    "竞赛",
+    (
         (
             "【竞赛】倒闸操作应由几人进行？",
             ("一人", "两人，一人操作一人监护", "三人", "不限"),
@@ -268,7 +279,45 @@ DEMO_CONTEST_QUESTIONS: tuple[dict[str, Any], ...] = tuple(
             "B",
             "室内不得接近故障点 4 米以内，室外不得接近 8 米以内。",
         ),
-    )
+    ),
+)
+
+# The demo exam's own paper (exam-only too: the practice pack holds the practice questions,
+# answer keys included, and the exam must not be sat with its keys in hand).
+DEMO_EXAM_QUESTIONS = _exam_only(
+    "考试",
+    (
+        (
+            "【考试】10kV 配电线路停电检修，装设接地线前必须先做什么？",
+            ("悬挂标示牌", "验电", "填写工作票", "通知调度"),
+            "B",
+            "装设接地线前须先验明确无电压。",
+        ),
+        (
+            "【考试】倒闸操作票应由谁填写？",
+            ("监护人", "操作人", "工作负责人", "值班长"),
+            "B",
+            "操作票由操作人填写，监护人审核。",
+        ),
+        (
+            "【考试】绝缘手套使用前应做什么检查？",
+            ("称重", "充气检查是否漏气", "水洗", "无需检查"),
+            "B",
+            "使用前应充气检查有无漏气、裂纹。",
+        ),
+        (
+            "【考试】配电变压器停电操作的顺序是？",
+            ("先停高压侧后停低压侧", "先停低压侧后停高压侧", "同时停", "不分先后"),
+            "B",
+            "停电时先停低压侧负荷，再停高压侧；送电顺序相反。",
+        ),
+        (
+            "【考试】在同杆架设的多回线路中部分停电作业，应防止什么？",
+            ("误登带电线路杆塔", "工具丢失", "天气变化", "交通拥堵"),
+            "A",
+            "应有防止误登、误碰带电线路的措施。",
+        ),
+    ),
 )
 
 

@@ -34,6 +34,7 @@ from catalog.demo.content import (
     DEMO_CONTEST_QUESTIONS,
     DEMO_COURSES,
     DEMO_DEPARTMENTS,
+    DEMO_EXAM_QUESTIONS,
     DEMO_INDUSTRIES,
     DEMO_OCCUPATIONS,
     DEMO_ORGANISATIONS,
@@ -211,7 +212,7 @@ def _load_bank() -> list[str]:
     )
     ids = [
         questions.create_question(editor, bank.id, dict(q)).question.id
-        for q in (*DEMO_QUESTIONS, *DEMO_CONTEST_QUESTIONS)
+        for q in (*DEMO_QUESTIONS, *DEMO_CONTEST_QUESTIONS, *DEMO_EXAM_QUESTIONS)
     ]
     questions.bulk(editor, bank.id, ids, "publish", None)
     snapshots.publish(editor, bank.id)
@@ -233,8 +234,11 @@ def _load_quizzes() -> list[str]:
             select(Question.id).where(Question.bank_id == bank.id).order_by(Question.id)
         )
     )
-    practice = {"points": 10, "question_ids": ids[: len(DEMO_QUESTIONS)]}
-    contest = {"points": 10, "question_ids": ids[len(DEMO_QUESTIONS) :]}
+    practice_end = len(DEMO_QUESTIONS)
+    contest_end = practice_end + len(DEMO_CONTEST_QUESTIONS)
+    practice = {"points": 10, "question_ids": ids[:practice_end]}
+    contest = {"points": 10, "question_ids": ids[practice_end:contest_end]}
+    exam = {"points": 20, "question_ids": ids[contest_end:]}
     templates.create_template(
         editor,
         {
@@ -252,7 +256,7 @@ def _load_quizzes() -> list[str]:
             "time_limit_seconds": 900,
             "attempts_allowed": 3,
             "shuffle_options": True,
-            "sections": [practice],
+            "sections": [exam],
         },
     )
     now = utcnow()

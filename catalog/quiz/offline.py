@@ -2,15 +2,17 @@
 
 The pack holds its keys (practice shows them at once), so nothing the phone says about right
 or wrong is believed: the server grades every answer against the version the pack held, as one
-practice session named by the phone's id for it, so a retry records nothing twice. Only
-questions the learner may practise now are taken, and every time the phone claims is bounded by
-what the server can vouch for.
+practice session named by the phone's id for it, so a retry records nothing twice. A malformed
+answer is refused as an answer given online would be; a question the learner may no longer
+practise (an exam has taken it since the pack was downloaded) is left out and named, and the
+rest is recorded. Every time the phone claims is bounded by what the server can vouch for.
 """
 
 from __future__ import annotations
 
 import hashlib
 import random
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -23,14 +25,20 @@ from catalog.banks.models import Bank, QuestionVersion
 from catalog.banks.snapshots import practice_versions
 from catalog.clock import utcnow
 from catalog.database import db
-from catalog.errors import DomainError, Invalid, NotFound
-from catalog.quiz import results
+from catalog.errors import Conflict, Invalid, NotFound
+from catalog.quiz import responses, results
 from catalog.quiz.answering import _save
-from catalog.quiz.models import QuizMode, QuizSession, SessionStatus
+from catalog.quiz.models import QuizMode, QuizSession, SessionItem, SessionStatus
 from catalog.quiz.sessions import Draft, _open
 from catalog.quiz.submission import follow_up
 from catalog.quiz.view_models import SessionView, view_of
 from catalog.runtime import runtime
+
+
+@dataclass
+class Recorded:
+    session: SessionView
+    refused: list[dict[str, Any]] = field(default_factory=list)
 
 
 def session_id_for(user: User, client_id: str) -> str:
@@ -46,17 +54,62 @@ def record(
     started_at: datetime,
     answers: list[dict[str, Any]],
     snapshot_version: int | None = None,
-) -> SessionView:
+) -> Recorded:
     """Grade a practice done offline as one submitted practice session (the same one again
-    for a retry); the mistakes it holds join the learner's mistakes book."""
-    session_id = session_id_for(user, client_id)
-    existing = db.session.get(QuizSession, session_id)
-    if existing is not None:
-        return view_of(existing)
+    for a retry of the same practice); its mistakes join the learner's mistakes book."""
     bank = db.session.get(Bank, bank_id)
     if bank is None or not visibility.practisable_bank_ids(user, [bank_id]):
         raise NotFound("题库不存在 / No such bank", details={"id": bank_id})
-    versions = _versions_answered(user, bank, answers)
+    versions = _versions_answered(answers)
+    given = _checked(answers, versions)
+    session_id = session_id_for(user, client_id)
+    existing = db.session.get(QuizSession, session_id)
+    if existing is not None:
+        return Recorded(_same_practice(existing, given))
+    held = visibility.held_in_banks([bank.id], user.organisation_id)
+    practisable = {qid: v.version for qid, v in practice_versions(bank.id, held)}
+    refused = [
+        {
+            "question_id": qid,
+            "reason": "现在不能练习（可能已被考试或竞赛占用）/ not practisable now",
+        }
+        for qid in given
+        if qid not in practisable or versions[qid].version > practisable[qid]
+    ]
+    taken = [a for a in answers if a["question_id"] not in {r["question_id"] for r in refused}]
+    if not taken:
+        raise Invalid(
+            "这些题目现在都不能练习 / None of these questions can be practised now",
+            code="not_practisable",
+            details={"json": {"answers": [r["reason"] for r in refused]}},
+        )
+    session = QuizSession(
+        id=session_id,
+        user_id=user.id,
+        mode=QuizMode.PRACTICE,
+        started_at=_bounded_start(started_at),
+    )
+    drafts = [Draft(a["question_id"], 1.0, versions[a["question_id"]].id) for a in taken]
+    try:
+        _open(session, drafts, random.Random(session_id), shuffle_options=False)
+    except IntegrityError:  # the same practice, sent twice at once: the other one recorded it
+        db.session.rollback()
+        return Recorded(_same_practice(db.session.get_one(QuizSession, session_id), given))
+    for position, answer in enumerate(taken, start=1):
+        _save(
+            session,
+            position,
+            given[answer["question_id"]],
+            f"{client_id}:{position}"[:64],
+            answer.get("client_answered_at"),
+        )
+    graded = results.grade_session(session, SessionStatus.SUBMITTED)
+    db.session.commit()
+    follow_up(session.id)
+    return Recorded(view_of(session, graded), refused)
+
+
+def _bounded_start(started_at: datetime) -> datetime:
     now = utcnow()
     settings = runtime().settings
     earliest = now - timedelta(days=settings.statement_past_days)
@@ -70,55 +123,16 @@ def record(
             f"离线练习超过 {settings.statement_past_days} 天，不再记录 / too old to record",
             details={"json": {"started_at": [f"before {earliest.isoformat()}"]}},
         )
-    session = QuizSession(
-        id=session_id, user_id=user.id, mode=QuizMode.PRACTICE, started_at=min(started_at, now)
-    )
-    drafts = [Draft(a["question_id"], 1.0, versions[a["question_id"]].id) for a in answers]
-    try:
-        _open(session, drafts, random.Random(session_id), shuffle_options=False)
-    except IntegrityError:  # the same practice, sent twice at once: the other one recorded it
-        db.session.rollback()
-        return view_of(db.session.get_one(QuizSession, session_id))
-    for position, answer in enumerate(answers, start=1):
-        try:
-            _save(
-                session,
-                position,
-                answer["response"],
-                f"{client_id}:{position}"[:64],
-                answer.get("client_answered_at"),
-            )
-        except DomainError:
-            continue  # a malformed answer counts as not answered; the others stand
-    graded = results.grade_session(session, SessionStatus.SUBMITTED)
-    db.session.commit()
-    follow_up(session.id)
-    return view_of(session, graded)
+    return min(started_at, now)
 
 
-def _versions_answered(
-    user: User, bank: Bank, answers: list[dict[str, Any]]
-) -> dict[int, QuestionVersion]:
-    """The version of each answered question as the pack held it; a question the learner may
-    not practise now (a draft, an exam's, one another quiz holds, another bank's) is refused."""
+def _versions_answered(answers: list[dict[str, Any]]) -> dict[int, QuestionVersion]:
+    """The version of each answered question as the pack held it."""
     asked = [a["question_id"] for a in answers]
     if len(set(asked)) != len(asked):
         raise Invalid(
             "同一道题出现两次 / a question is answered twice",
             details={"json": {"answers": ["each question once"]}},
-        )
-    held = visibility.held_in_banks([bank.id], user.organisation_id)
-    practisable = {qid: version.version for qid, version in practice_versions(bank.id, held)}
-    refused = [
-        a["question_id"]
-        for a in answers
-        if a["question_id"] not in practisable or a["version"] > practisable[a["question_id"]]
-    ]
-    if refused:
-        raise Invalid(
-            "部分题目现在不能练习 / Some questions cannot be practised now",
-            code="not_practisable",
-            details={"json": {"answers": [f"question {q} not practisable" for q in refused]}},
         )
     rows = db.session.scalars(
         select(QuestionVersion).where(
@@ -135,3 +149,36 @@ def _versions_answered(
             details={"json": {"answers": [f"question {q}: no such version" for q in missing]}},
         )
     return found
+
+
+def _checked(
+    answers: list[dict[str, Any]], versions: dict[int, QuestionVersion]
+) -> dict[int, dict[str, Any]]:
+    """Each response in canonical form; a malformed one is a 422 naming it, as online."""
+    given: dict[int, dict[str, Any]] = {}
+    problems: dict[int, Any] = {}
+    for index, answer in enumerate(answers):
+        version = versions[answer["question_id"]]
+        try:
+            given[answer["question_id"]] = responses.checked(
+                version.type.value, version.answer, len(version.options or []), answer["response"]
+            )
+        except Invalid as refusal:
+            problems[index] = refusal.details.get("json", {}) or [refusal.message]
+    if problems:
+        raise Invalid(
+            "部分作答格式不正确 / Some answers are malformed",
+            details={"json": {"answers": problems}},
+        )
+    return given
+
+
+def _same_practice(session: QuizSession, given: dict[int, dict[str, Any]]) -> SessionView:
+    """A retry carries the very answers recorded; other answers under the same id are refused."""
+    items = db.session.scalars(select(SessionItem).where(SessionItem.session_id == session.id))
+    if any(given.get(item.question_id) != item.response for item in items):
+        raise Conflict(
+            "这个练习编号已记录过另一组作答 / This client_id recorded other answers",
+            code="client_id_reused",
+        )
+    return view_of(session)

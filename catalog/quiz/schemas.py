@@ -319,3 +319,16 @@ class OfflinePracticeSchema(ma.Schema):
     answers = fields.List(
         fields.Nested(OfflineAnswerSchema), required=True, validate=validate.Length(min=1, max=200)
     )
+
+
+class RefusedQuestionSchema(ma.Schema):
+    question_id = fields.Integer()
+    reason = fields.String()
+
+
+class OfflinePracticeResultSchema(ma.Schema):
+    session = fields.Nested(SessionSchema)
+    refused = fields.List(
+        fields.Nested(RefusedQuestionSchema),
+        metadata={"description": "questions left out: no longer practisable (an exam holds them)"},
+    )

@@ -89,7 +89,8 @@ def _file(filename: str, mimetype: str | None = None) -> Response:
     body = Path(path).read_bytes()
     response = Response(body, mimetype=mimetype or mimetypes.guess_type(path)[0])
     response.set_etag(hashlib.sha256(body).hexdigest()[:32])
-    return _served(response.make_conditional(request))
+    response.make_conditional(request)
+    return _served(response)
 
 
 @blp.get("/")
@@ -100,6 +101,8 @@ def shell() -> Response:
 
 @blp.get("/app/<path:filename>")
 def asset(filename: str) -> Response:
+    if filename == "sw.js":
+        abort(404)  # served at /sw.js only, with its release filled in
     return _file(filename, "text/javascript" if filename.endswith(".js") else None)
 
 

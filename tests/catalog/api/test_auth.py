@@ -18,6 +18,7 @@ from flask.testing import FlaskClient
 from flask_jwt_extended import create_access_token, create_refresh_token
 
 from catalog.accounts.models import AuthSession, Role, User
+from catalog.accounts.services import REFRESH_RETRY_SECONDS
 from catalog.clock import utcnow
 from catalog.database import db
 from catalog.runtime import runtime
@@ -105,6 +106,44 @@ def test_a_refresh_token_used_twice_ends_the_login(
     newer = client.post("/api/v1/auth/refresh", headers=bearer(owner["refresh_token"]))
     assert newer.status_code == 401
     assert client.get("/api/v1/me", headers=bearer(tokens["access_token"])).status_code == 401
+
+
+def test_a_refresh_whose_reply_was_lost_may_be_retried_with_its_key(
+    client: FlaskClient, make_user: Callable[..., User]
+) -> None:
+    """A phone on a weak signal sent its refresh, the server rotated, the reply never came:
+    the phone sent the old token again and the whole login ended (attack on issue 20)."""
+    tokens = sign_in(client, make_user()).get_json()
+    attempt = {**bearer(tokens["refresh_token"]), "Idempotency-Key": "attempt-1"}
+    lost = client.post("/api/v1/auth/refresh", headers=attempt)
+    assert lost.status_code == 200
+    retried = client.post("/api/v1/auth/refresh", headers=attempt)
+    assert retried.status_code == 200  # the same request again: tokens of that generation
+    me = client.get("/api/v1/me", headers=bearer(retried.get_json()["access_token"]))
+    assert me.status_code == 200
+    following = client.post(
+        "/api/v1/auth/refresh", headers=bearer(retried.get_json()["refresh_token"])
+    )
+    assert following.status_code == 200  # the login goes on
+    # the old token with another key, or none, is a copy: the login ends
+    thief = client.post(
+        "/api/v1/auth/refresh",
+        headers={**bearer(tokens["refresh_token"]), "Idempotency-Key": "guess"},
+    )
+    assert thief.status_code == 401
+    ended = client.get("/api/v1/me", headers=bearer(following.get_json()["access_token"]))
+    assert ended.status_code == 401
+
+
+def test_a_retried_refresh_is_honoured_only_shortly_after(
+    client: FlaskClient, make_user: Callable[..., User], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tokens = sign_in(client, make_user()).get_json()
+    attempt = {**bearer(tokens["refresh_token"]), "Idempotency-Key": "attempt-1"}
+    assert client.post("/api/v1/auth/refresh", headers=attempt).status_code == 200
+    later = utcnow() + timedelta(seconds=REFRESH_RETRY_SECONDS + 1)
+    monkeypatch.setattr("catalog.accounts.services.utcnow", lambda: later)
+    assert client.post("/api/v1/auth/refresh", headers=attempt).status_code == 401
 
 
 def test_two_refreshes_racing_with_one_token_leave_one_winner(

@@ -57,13 +57,20 @@ def test_an_offline_practice_is_graded_here_and_recorded_once(
     body = practice(setup, (right, ["B"]), (wrong, ["A"]), (setup["multi"], ["A", "B"]))
     first = client.post(OFFLINE, json=body, headers=setup["learner"])
     assert first.status_code == 201, first.get_json()
-    session = first.get_json()
+    assert first.get_json()["refused"] == []
+    session = first.get_json()["session"]
     assert session["mode"] == "practice" and session["status"] == "submitted"
     assert session["result"]["score"] == 2 and session["max_score"] == 3
     assert [i["score"] for i in session["items"]] == [1.0, 0.0, 1.0]
     # the phone lost the answer and sent it again, twice at once or later: one session
     again = client.post(OFFLINE, json=body, headers=setup["learner"])
-    assert again.get_json()["id"] == session["id"]
+    assert again.get_json()["session"]["id"] == session["id"]
+    # the same id with other answers is not the same practice: refused, never merged
+    other = {**body, "answers": body["answers"][:1]}
+    other["answers"] = [{**other["answers"][0], "response": {"selected": ["A"]}}]
+    conflict = client.post(OFFLINE, json=other, headers=setup["learner"])
+    assert conflict.status_code == 409
+    assert conflict.get_json()["error"]["code"] == "client_id_reused"
     mine = client.get("/api/v1/me/quiz-sessions", headers=setup["learner"]).get_json()["items"]
     assert [s["id"] for s in mine] == [session["id"]]
     assert mine[0]["title"].startswith("离线练习")
@@ -94,6 +101,14 @@ def test_a_phone_cannot_claim_what_the_server_cannot_vouch_for(
         },
         "the same question twice": practice(setup, (q, ["B"]), (q, ["A"])),
         "no answers": practice(setup),
+        "an answer of the wrong shape": practice(setup, (q, ["B"]))
+        | {
+            "answers": [
+                {"question_id": q, "version": 1, "response": {"selected": ["B"], "extra": 1}}
+            ]
+        },
+        "an option that does not exist": practice(setup, (q, ["Z"])),
+        "a hundred thousand labels": practice(setup, (q, ["A"] * 100_000)),
     }
     for what, body in refusals.items():
         response = client.post(OFFLINE, json=body, headers=learner)
@@ -126,8 +141,17 @@ def test_a_phone_cannot_claim_what_the_server_cannot_vouch_for(
     refused = client.post(OFFLINE, json=body, headers=learner)
     assert refused.status_code == 422
     assert refused.get_json()["error"]["code"] == "not_practisable"
+    # with questions still practisable, those are recorded and the other one named
+    mixed = practice(setup, (q, ["B"]))
+    mixed["answers"].append({"question_id": exam_only, "version": 1, "response": {"value": True}})
+    partly = client.post(OFFLINE, json=mixed, headers=learner).get_json()
+    assert [r["question_id"] for r in partly["refused"]] == [exam_only]
+    assert [i["question_id"] for i in partly["session"]["items"]] == [q]
     # someone else's practice id is theirs: the same client id records a session of mine
     mine = practice(setup, (q, ["B"]))
     other_learner = login(make_user(Role.LEARNER, organisation=other))
     client.post(OFFLINE, json=foreign | {"client_id": mine["client_id"]}, headers=other_learner)
-    assert client.post(OFFLINE, json=mine, headers=learner).get_json()["result"]["score"] == 1
+    assert (
+        client.post(OFFLINE, json=mine, headers=learner).get_json()["session"]["result"]["score"]
+        == 1
+    )

@@ -242,6 +242,7 @@ def test_a_course_in_review_is_not_edited_until_withdrawn(people: Any, course: i
     for edit in (
         lambda: authoring.set_chapters(people.instructor, course, [chapter(title="改")]),
         lambda: authoring.update(people.instructor, course, {"title": "审核中修改"}),
+        lambda: authoring.plan_cover_upload(people.instructor, course, "image/png", 1000),
     ):
         with pytest.raises(Conflict) as refused:
             edit()

@@ -6,13 +6,16 @@ Each step leaves a 360×740 screenshot under var/screenshots/."""
 from __future__ import annotations
 
 import json
+import time
 from collections import Counter
 from typing import Any
 
 from flask import Flask
 from playwright.sync_api import expect
-from sqlalchemy import select
+from sqlalchemy import select, update
 
+from catalog.accounts.models import AuthSession, User
+from catalog.clock import utcnow
 from catalog.database import db
 from catalog.quiz.models import QuizMode, QuizSession, SessionItem, SessionStatus
 from tests.support.browser import SCREENSHOTS
@@ -118,6 +121,10 @@ def test_a_worker_learns_practises_and_sits_an_exam_through_a_dead_spot(
     page.locator("#timer").wait_for()
     assert "剩余 1" in page.locator("#timer").inner_text()  # 15 minutes, by the server's clock
     answer_current(page)
+    # the tapped option shows as chosen at once (it showed only after leaving the question)
+    expect(page.locator("#question button.option").first).to_have_attribute(
+        "aria-pressed", "true"
+    )
     page.locator("#save-status", has_text="已保存").wait_for()
     phone.set_offline(True)
     for _ in range(3):
@@ -214,3 +221,49 @@ def offline_sessions() -> list[QuizSession]:
             )
         )
     )
+
+
+def test_a_shared_phone_keeps_each_workers_records_their_own(
+    demo_app: Flask, base_url: str, phone: Any
+) -> None:
+    """What one worker queued offline was sent as the next worker's, and the next worker
+    found the first one's practice pack, keys included (attack on issue 20)."""
+    page = phone.new_page()
+    sign_in(page, base_url, "power-learner")
+    page.get_by_role("heading", name="必修课").wait_for()
+    page.goto(f"{base_url}/#/offline")
+    page.locator("[data-download]").first.click()
+    page.locator("[data-practise]").first.click()
+    phone.set_offline(True)
+    for _ in range(5):
+        answer_from_pack(page)
+        page.locator("main").get_by_role("button", name="下一题").or_(
+            page.locator("main").get_by_role("button", name="完成练习")
+        ).click()
+    page.locator("#net", has_text="1 条待上传").wait_for()
+    # the first worker's login ends while the phone is offline (expired, reset by an admin)
+    first = db.session.scalars(select(User).where(User.username == "power-learner")).one()
+    db.session.execute(
+        update(AuthSession).where(AuthSession.user_id == first.id).values(revoked_at=utcnow())
+    )
+    db.session.commit()
+    phone.set_offline(False)
+    page.goto(f"{base_url}/#/login")
+    sign_in(page, base_url, "power-workshop-admin")
+    page.get_by_role("heading", name="必修课").wait_for()
+    page.goto(f"{base_url}/#/offline")
+    page.locator("[data-download]").first.wait_for()
+    assert page.locator("[data-practise]").count() == 0  # not the other worker's pack
+    assert not offline_sessions()  # nor their practice, sent as this worker's
+    # the first worker signs in again after the second signs out: their practice is sent,
+    # as theirs
+    page.goto(f"{base_url}/#/me")
+    page.get_by_role("button", name="退出登录").click()
+    page.locator("#username").wait_for()
+    sign_in(page, base_url, "power-learner")
+    page.get_by_role("heading", name="必修课").wait_for()
+    deadline = time.monotonic() + 30
+    while not offline_sessions() and time.monotonic() < deadline:
+        page.wait_for_timeout(250)
+    [recorded] = offline_sessions()
+    assert recorded.user_id == first.id

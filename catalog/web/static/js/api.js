@@ -7,6 +7,7 @@ import { keepSetting, setting } from "./store.js";
 
 const API = "/api/v1";
 const REFRESH = "refresh";
+const ATTEMPT = "refresh_attempt"; // the Idempotency-Key of a refresh, kept until it answers
 const USER = "jy.user"; // who is signed in (shown at once, before any request)
 let access = null;
 let accessUntil = 0;
@@ -34,15 +35,16 @@ export function currentUser() {
 async function keep(tokens) {
   access = tokens.access_token;
   accessUntil = Date.now() + (tokens.expires_in - 30) * 1000;
+  if (tokens.user) localStorage.setItem(USER, JSON.stringify(tokens.user)); // picks the database
   if (tokens.refresh_token) await keepSetting(REFRESH, tokens.refresh_token);
-  if (tokens.user) localStorage.setItem(USER, JSON.stringify(tokens.user));
 }
 
 export async function forget() {
   access = null;
   accessUntil = 0;
+  await keepSetting(REFRESH, null); // in this user's database, before forgetting who it was
+  await keepSetting(ATTEMPT, null);
   localStorage.removeItem(USER);
-  await keepSetting(REFRESH, null);
 }
 
 async function send(method, path, { body, token, headers = {} } = {}) {
@@ -66,6 +68,7 @@ async function send(method, path, { body, token, headers = {} } = {}) {
 
 export async function signIn(username, password) {
   const { data } = await send("POST", "/auth/token", { body: { username, password } });
+  if (signedIn() && currentUser()?.id !== data.user.id) await forget(); // another worker's phone
   await keep(data);
   return data.user;
 }
@@ -78,8 +81,15 @@ async function renew() {
       await forget();
       throw new ApiError(401, null);
     }
+    // The same key with the same token if the answer is lost on the way (a weak signal, the
+    // app closed): the server recognises the retry instead of taking it for a stolen copy.
+    let attempt = await setting(ATTEMPT);
+    if (!attempt || attempt.token !== token) {
+      attempt = { token, key: crypto.randomUUID ? crypto.randomUUID() : `${Date.now()}-${Math.random()}` };
+      await keepSetting(ATTEMPT, attempt);
+    }
     try {
-      const { data } = await send("POST", "/auth/refresh", { token });
+      const { data } = await send("POST", "/auth/refresh", { token, headers: { "Idempotency-Key": attempt.key } });
       await keep(data);
     } catch (error) {
       if (error.status === 401 || error.status === 422) await forget();

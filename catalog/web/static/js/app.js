@@ -1,7 +1,7 @@
 // The router: one page, each screen a module loaded when first needed.
 import { currentUser, signedIn } from "./api.js";
 import { flush, onChange, onProblem, waiting } from "./sync.js";
-import { errorBox, show, toast } from "./ui.js";
+import { errorBox, show, toast, zh } from "./ui.js";
 
 const ROUTES = [
   [/^#\/login$/, "account", "login", false],
@@ -40,6 +40,7 @@ async function route() {
   const tabs = document.getElementById("tabs");
   tabs.hidden = !needsSignIn;
   for (const link of tabs.querySelectorAll("a")) link.classList.toggle("active", link.dataset.tab === tab);
+  if (needsSignIn) flush(); // whoever is signed in now sends what they queued (nothing, often)
   try {
     const page = await import(`./pages/${module}.js`);
     const args = hash.match(pattern).slice(1);
@@ -62,7 +63,7 @@ function network() {
   addEventListener("online", () => paint());
   addEventListener("offline", () => paint());
   onChange(paint);
-  onProblem((problems) => toast(`未能上传：${problems.join("；")}`));
+  onProblem((problems) => toast(`未能上传：${problems.map(zh).join("；")}`));
   paint();
 }
 

@@ -1,12 +1,25 @@
 // IndexedDB, the app's memory on the phone: answers and heartbeats until the server confirms
-// them, practice packs for practice without a network, and practice done offline.
-const NAME = "jiangyun";
+// them, practice packs for practice without a network, and practice done offline. One
+// database per signed-in user: on a phone shared by a team, what one worker queued is sent
+// as theirs when they sign in again, never as the next worker's, and nobody sees another's
+// practice packs.
 const VERSION = 2;
-let opened = null;
+const opened = new Map();
+
+function name() {
+  try {
+    const user = JSON.parse(localStorage.getItem("jy.user") || "null");
+    return user?.id ? `jiangyun-${user.id}` : "jiangyun";
+  } catch {
+    return "jiangyun";
+  }
+}
 
 function open() {
-  opened ||= new Promise((resolve, reject) => {
-    const req = indexedDB.open(NAME, VERSION);
+  const database = name();
+  if (opened.has(database)) return opened.get(database);
+  const ready = new Promise((resolve, reject) => {
+    const req = indexedDB.open(database, VERSION);
     req.onupgradeneeded = () => {
       const db = req.result;
       const has = (name) => db.objectStoreNames.contains(name);
@@ -24,7 +37,8 @@ function open() {
     req.onsuccess = () => resolve(req.result);
     req.onerror = () => reject(req.error);
   });
-  return opened;
+  opened.set(database, ready);
+  return ready;
 }
 
 async function run(store, mode, work) {

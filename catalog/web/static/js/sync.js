@@ -1,7 +1,7 @@
 // The outbox: every answer, heartbeat, submit and offline practice stays in IndexedDB until
 // the server has confirmed it. Each carries its client id, so a retry after a lost answer
 // never counts twice; it flows again by itself when the network returns.
-import { request } from "./api.js";
+import { request, signedIn } from "./api.js";
 import * as store from "./store.js";
 
 const listeners = new Set();
@@ -78,6 +78,7 @@ export async function queueOffline(result) {
 }
 
 export function flush() {
+  if (!signedIn()) return Promise.resolve({ offline: false, problems: [] }); // theirs waits for them
   flushing ||= sendAll().finally(() => { flushing = null; notify(); });
   return flushing;
 }
@@ -155,7 +156,10 @@ async function sendSubmits(problems) {
 async function sendOffline(problems) {
   for (const result of await store.all("offline")) {
     try {
-      await request("POST", "/me/offline-practice", result.body);
+      const recorded = await request("POST", "/me/offline-practice", result.body);
+      if (recorded.refused?.length) {
+        problems.push(`离线练习中 ${recorded.refused.length} 道题已被考试占用，未计入`);
+      }
     } catch (error) {
       if (error.offline || error.status >= 500 || error.status === 401) throw error;
       problems.push(error.message);

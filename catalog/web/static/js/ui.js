@@ -58,11 +58,13 @@ export function toast(message) {
   toastTimer = setTimeout(() => { box.hidden = true; }, 4000);
 }
 
+// The server speaks "中文 / English"; the app shows the Chinese.
+export const zh = (text) => String(text ?? "").split(" / ")[0];
+
 export function errorBox(error) {
-  const details = error?.details?.json
-    ? Object.entries(error.details.json).map(([k, v]) => `${k}: ${[].concat(v).join("；")}`)
-    : [];
-  return h("div", { class: "card error", role: "alert" }, error?.message || String(error), details.length ? h("p", {}, details.join("\n")) : null);
+  const details = error?.details?.json ? JSON.stringify(error.details.json) : "";
+  return h("div", { class: "card error", role: "alert" }, zh(error?.message || String(error)),
+    details ? h("details", {}, h("summary", {}, "详细信息"), h("code", {}, details)) : null);
 }
 
 export const pct = (share) => `${Math.round((share || 0) * 100)}%`;

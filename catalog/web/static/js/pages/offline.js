@@ -42,6 +42,12 @@ async function packs() {
       button.disabled = false;
     }
   };
+  if (!problem) {
+    // a pack the server no longer offers me (the bank is no longer mine to practise) goes
+    for (const id of kept.keys()) {
+      if (!offered.some((p) => p.bank_id === id)) { await store.remove("packs", id); kept.delete(id); }
+    }
+  }
   const ids = new Set([...offered.map((p) => p.bank_id), ...kept.keys()]);
   show("offline", h("h1", {}, "离线练习包"),
     h("p", { class: "muted" }, "在有网络的时候下载，车间里没有信号也能练习；练习结果联网后自动上传。"),

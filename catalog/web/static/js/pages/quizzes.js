@@ -1,6 +1,6 @@
 // Practice, exams and contests open to me, my past sessions, and practice packs for offline.
 import { request } from "../api.js";
-import { day, errorBox, h, MODES, show, when } from "../ui.js";
+import { day, errorBox, h, MODES, show, when, zh } from "../ui.js";
 
 export async function render() {
   const [templates, sessions] = await Promise.all([
@@ -35,6 +35,6 @@ export async function render() {
     groups,
     sessions.items?.length ? [h("h2", {}, "我的记录"), h("ul", { class: "list" }, sessions.items.map((s) =>
       h("li", {}, h("a", { class: "item spread", href: `#/session/${s.id}` },
-        h("span", {}, `${s.title || MODES[s.mode] || s.mode} · ${when(s.started_at)}`),
+        h("span", {}, `${zh(s.title) || MODES[s.mode] || s.mode} · ${when(s.started_at)}`),
         h("span", {}, s.status === "in_progress" ? "进行中" : s.score !== null && s.score !== undefined ? `${s.score} 分` : "已交卷")))))] : null);
 }

@@ -58,7 +58,7 @@ async function answering(session) {
   const give = async (item, response) => {
     responses.set(item.position, response);
     pending.add(item.position);
-    paintGrid();
+    paint(); // the choice shows at once, saved or not
     status.textContent = "保存中…";
     try {
       const { saved, pending: waiting } = await saveAnswer(session.id, item.position, response);
@@ -97,6 +97,12 @@ async function answering(session) {
       await queueSubmit(session.id);
       status.className = "pending";
       status.textContent = "网络不通：答案都已保存在手机上，联网后自动交卷。";
+      // back online: the outbox sends the answers and the submit, then the result shows (or
+      // what the server refused, if the exam closed meanwhile)
+      addEventListener("online", async () => {
+        await flush();
+        if (location.hash === `#/session/${session.id}`) render(null, session.id);
+      }, { once: true });
       return;
     }
     try {
