@@ -122,9 +122,7 @@ def test_a_worker_learns_practises_and_sits_an_exam_through_a_dead_spot(
     assert "剩余 1" in page.locator("#timer").inner_text()  # 15 minutes, by the server's clock
     answer_current(page)
     # the tapped option shows as chosen at once (it showed only after leaving the question)
-    expect(page.locator("#question button.option").first).to_have_attribute(
-        "aria-pressed", "true"
-    )
+    expect(page.locator("#question button.option").first).to_have_attribute("aria-pressed", "true")
     page.locator("#save-status", has_text="已保存").wait_for()
     phone.set_offline(True)
     for _ in range(3):
