@@ -34,6 +34,7 @@ EXAM_KEYS = EXAM_FIXED
 DAILY = {"own_practice", "closed"}  # drawn from the home bank linked to the learner's course
 REVIEW = {"own_practice", "shared", "closed"}  # mistakes book and review sessions
 HOME_SNAPSHOT = {"own_practice", "closed"}
+OFFLINE_PRACTICE = PRACTICE_FIXED  # what a practice pack holds: practice done offline with it
 SEARCHED = {"own_practice", "own_exam", "shared", "draft", "live", "closed"}  # editor A's search
 
 # Every operation whose reply can carry an answer key or explanation, and where it is tried.
@@ -45,6 +46,7 @@ KEY_BEARING = {
     "POST /api/v1/me/daily-practice": "learner: test_daily_practice",
     "POST /api/v1/me/review-sessions": "learner: test_reviews_and_mistakes",
     "GET /api/v1/me/mistakes": "learner: test_reviews_and_mistakes",
+    "POST /api/v1/me/offline-practice": "learner: test_offline_practice",
     "GET /api/v1/banks/{bank_id}/questions": "staff: test_staff_paths",
     "POST /api/v1/banks/{bank_id}/questions": "staff: test_staff_paths",
     "GET /api/v1/questions/{question_id}": "staff: test_staff_paths",
@@ -250,6 +252,28 @@ def test_daily_practice(client: FlaskClient, world: Any) -> None:
     )
     assert linked.status_code == 422
     assert "of yours" in json.dumps(linked.get_json())
+
+
+def test_offline_practice(client: FlaskClient, world: Any) -> None:
+    """Practice sent back from a practice pack: a key comes back only for a question the
+    learner may practise now; another organisation's bank is not acknowledged."""
+    bank_of = {"shared": "alliance", "unshared": "other"}
+    for kind in KINDS:
+        body = {
+            "client_id": f"offline-{kind}",
+            "bank_id": world.banks[bank_of.get(kind, "home")],
+            "started_at": (utcnow() - timedelta(minutes=5)).isoformat(),
+            "answers": [
+                {"question_id": world.ids[kind], "version": 1, "response": {"selected": ["A"]}}
+            ],
+        }
+        sent = client.post(f"{API}/me/offline-practice", json=body, headers=world.learner)
+        if kind in OFFLINE_PRACTICE:
+            assert sent.status_code == 201, (kind, sent.get_json())
+            assert _keys_in(sent.get_json()) == {kind}, kind
+        else:
+            assert sent.status_code in (404, 422), (kind, sent.get_json())
+            assert _keys_in(sent.get_json()) == set(), kind
 
 
 def test_reviews_and_mistakes(client: FlaskClient, world: Any) -> None:
