@@ -16,8 +16,10 @@ from sqlalchemy import select, update
 
 from catalog.accounts.models import AuthSession, User
 from catalog.clock import utcnow
+from catalog.credits.models import Certificate
 from catalog.database import db
 from catalog.quiz.models import QuizMode, QuizSession, SessionItem, SessionStatus
+from catalog.web.views import STATIC
 from tests.support.browser import SCREENSHOTS
 
 
@@ -265,3 +267,24 @@ def test_a_shared_phone_keeps_each_workers_records_their_own(
         page.wait_for_timeout(250)
     [recorded] = offline_sessions()
     assert recorded.user_id == first.id
+
+
+def test_an_outside_certificate_is_registered_with_a_photo_from_the_phone(
+    demo_app: Flask, base_url: str, phone: Any
+) -> None:
+    page = phone.new_page()
+    sign_in(page, base_url)
+    page.get_by_role("heading", name="必修课").wait_for()
+    page.goto(f"{base_url}/#/certificates")
+    page.fill("#number", "DL-2024-000123")
+    page.fill("#issuer", "某市职业技能鉴定中心")
+    page.select_option("#level", "4")
+    page.fill("#issued", "2024-06-01")
+    # the camera's photo, as the file input hands it over
+    page.set_input_files("#scan", str(STATIC / "icons" / "icon-192.png"))
+    page.get_by_role("button", name="提交审核").click()
+    page.get_by_text("待审核").wait_for()
+    snap(page, "12-certificate-registered")
+    [certificate] = db.session.scalars(select(Certificate)).all()
+    assert certificate.number == "DL-2024-000123" and certificate.skill_level == 4
+    assert certificate.scan_key is not None  # the photo went to storage, checked there
