@@ -156,14 +156,15 @@ def init_security() -> None:
 
 
 def init_response_headers(app: Flask) -> None:
-    """Headers every answer carries: no page of ours may be framed by another site, and what
-    a signed-in caller receives stays private (revalidated when it has an ETag, else never
-    stored), unless the view said otherwise."""
+    """Headers every answer carries: no page of ours may be framed by another site, and an
+    API answer (tokens, a signed-in caller's data) stays private: revalidated when it has an
+    ETag, else never stored, unless the view said otherwise."""
 
     @app.after_request
     def _headers(response: Response) -> Response:
         response.headers.setdefault("X-Frame-Options", "DENY")
-        if "Authorization" in request.headers and "Cache-Control" not in response.headers:
+        private = "Authorization" in request.headers or request.path.startswith("/api/v1/")
+        if private and "Cache-Control" not in response.headers:
             response.headers["Cache-Control"] = (
                 "private, no-cache" if response.headers.get("ETag") else "no-store"
             )

@@ -12,7 +12,7 @@ from flask_limiter.util import get_remote_address
 from catalog.accounts import services
 from catalog.accounts.schemas import LoginSchema, TokenSchema
 from catalog.api import API_PREFIX, Blueprint
-from catalog.errors import ErrorResponseSchema
+from catalog.errors import ErrorResponseSchema, Invalid
 from catalog.extensions import limiter
 
 blp = Blueprint("auth", __name__, url_prefix=f"{API_PREFIX}/auth", description="登录 / Sign-in")
@@ -91,7 +91,12 @@ class TokenRefresh(MethodView):
         a reply lost on a weak signal)."""
         verify_jwt_in_request(refresh=True)
         claims = get_jwt()
-        retry_key = request.headers.get("Idempotency-Key", "")[:64] or None
+        retry_key = request.headers.get("Idempotency-Key") or None
+        if retry_key is not None and len(retry_key) > 64:
+            raise Invalid(
+                "Idempotency-Key 过长 / Idempotency-Key: 64 characters at most",
+                details={"headers": {"Idempotency-Key": ["64 characters at most"]}},
+            )
         return services.refresh(current_user, claims["sid"], int(claims.get("gen", 0)), retry_key)
 
 

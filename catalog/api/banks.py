@@ -249,10 +249,12 @@ class BankSnapshot(MethodView):
     @blp.auth()
     @blp.etag
     @blp.response(200, SnapshotSchema)
-    def get(self, bank_id: int) -> snapshots.Snapshot:
+    def get(self, bank_id: int) -> tuple[snapshots.Snapshot, int, dict[str, str]]:
         """Where to download the practice snapshot; send If-None-Match to skip an unchanged one.
 
         The body's ``etag`` is the ETag header's value."""
         snapshot = snapshots.get(current_user, bank_id)
         blp.set_etag_value(snapshot.etag)
-        return snapshot
+        # never kept by the browser: the body's download URL expires (a 304 would hand back
+        # an old one); a phone that keeps the etag itself still gets its 304
+        return snapshot, 200, {"Cache-Control": "no-store"}

@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 
 from catalog.accounts.models import User
 from catalog.banks import visibility
-from catalog.banks.models import Bank, QuestionVersion
+from catalog.banks.models import Bank, Question, QuestionVersion
 from catalog.banks.snapshots import practice_versions
 from catalog.clock import utcnow
 from catalog.database import db
@@ -60,23 +60,24 @@ def record(
     bank = db.session.get(Bank, bank_id)
     if bank is None or not visibility.practisable_bank_ids(user, [bank_id]):
         raise NotFound("题库不存在 / No such bank", details={"id": bank_id})
-    versions = _versions_answered(answers)
-    given = _checked(answers, versions)
-    session_id = session_id_for(user, client_id)
-    existing = db.session.get(QuizSession, session_id)
-    if existing is not None:
-        return Recorded(_same_practice(existing, given))
+    versions = _versions_in_bank(bank.id, answers)
+    # Only what the learner may practise now is read, checked and recorded: nothing is said
+    # of a question beyond whether it can be practised.
     held = visibility.held_in_banks([bank.id], user.organisation_id)
     practisable = {qid: v.version for qid, v in practice_versions(bank.id, held)}
     refused = [
-        {
-            "question_id": qid,
-            "reason": "现在不能练习（可能已被考试或竞赛占用）/ not practisable now",
-        }
-        for qid in given
-        if qid not in practisable or versions[qid].version > practisable[qid]
+        {"question_id": a["question_id"], "reason": "现在不能练习 / not practisable now"}
+        for a in answers
+        if a["question_id"] not in practisable
+        or versions[a["question_id"]].version > practisable[a["question_id"]]
     ]
-    taken = [a for a in answers if a["question_id"] not in {r["question_id"] for r in refused}]
+    left_out = {r["question_id"] for r in refused}
+    taken = [a for a in answers if a["question_id"] not in left_out]
+    given = _checked(taken, versions)
+    session_id = session_id_for(user, client_id)
+    existing = db.session.get(QuizSession, session_id)
+    if existing is not None:
+        return Recorded(_same_practice(existing, given), refused)
     if not taken:
         raise Invalid(
             "这些题目现在都不能练习 / None of these questions can be practised now",
@@ -94,7 +95,8 @@ def record(
         _open(session, drafts, random.Random(session_id), shuffle_options=False)
     except IntegrityError:  # the same practice, sent twice at once: the other one recorded it
         db.session.rollback()
-        return Recorded(_same_practice(db.session.get_one(QuizSession, session_id), given))
+        existing = db.session.get_one(QuizSession, session_id)
+        return Recorded(_same_practice(existing, given), refused)
     for position, answer in enumerate(taken, start=1):
         _save(
             session,
@@ -126,8 +128,9 @@ def _bounded_start(started_at: datetime) -> datetime:
     return min(started_at, now)
 
 
-def _versions_answered(answers: list[dict[str, Any]]) -> dict[int, QuestionVersion]:
-    """The version of each answered question as the pack held it."""
+def _versions_in_bank(bank_id: int, answers: list[dict[str, Any]]) -> dict[int, QuestionVersion]:
+    """The version of each answered question as the pack held it; a question of another bank,
+    or a version never written, is refused in the same words either way."""
     asked = [a["question_id"] for a in answers]
     if len(set(asked)) != len(asked):
         raise Invalid(
@@ -135,18 +138,21 @@ def _versions_answered(answers: list[dict[str, Any]]) -> dict[int, QuestionVersi
             details={"json": {"answers": ["each question once"]}},
         )
     rows = db.session.scalars(
-        select(QuestionVersion).where(
+        select(QuestionVersion)
+        .join(Question, Question.id == QuestionVersion.question_id)
+        .where(
+            Question.bank_id == bank_id,
             tuple_(QuestionVersion.question_id, QuestionVersion.version).in_(
                 [(a["question_id"], a["version"]) for a in answers]
-            )
+            ),
         )
     )
     found = {v.question_id: v for v in rows}
     missing = [a["question_id"] for a in answers if a["question_id"] not in found]
     if missing:
         raise Invalid(
-            "题目版本不存在 / No such question version",
-            details={"json": {"answers": [f"question {q}: no such version" for q in missing]}},
+            "练习包里没有这些题 / Not questions of this practice pack",
+            details={"json": {"answers": [f"question {q} is not in this pack" for q in missing]}},
         )
     return found
 
@@ -174,9 +180,13 @@ def _checked(
 
 
 def _same_practice(session: QuizSession, given: dict[int, dict[str, Any]]) -> SessionView:
-    """A retry carries the very answers recorded; other answers under the same id are refused."""
-    items = db.session.scalars(select(SessionItem).where(SessionItem.session_id == session.id))
-    if any(given.get(item.question_id) != item.response for item in items):
+    """A retry carries the very answers recorded, no more and no fewer; other answers under
+    the same id are refused, never merged or dropped in silence."""
+    items = list(
+        db.session.scalars(select(SessionItem).where(SessionItem.session_id == session.id))
+    )
+    stored = {item.question_id: item.response for item in items}
+    if stored != given:
         raise Conflict(
             "这个练习编号已记录过另一组作答 / This client_id recorded other answers",
             code="client_id_reused",

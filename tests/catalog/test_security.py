@@ -21,5 +21,8 @@ def test_what_a_signed_in_caller_receives_is_not_kept_by_caches(
     assert client.get("/api/v1/me", headers=learner).headers["Cache-Control"] == "no-store"
     listed = client.get("/api/v1/courses", headers=learner)  # has an ETag: revalidated
     assert listed.headers["Cache-Control"] == "private, no-cache" and listed.headers["ETag"]
+    # tokens, before any Authorization header exists, are not kept either
+    signed = client.post("/api/v1/auth/token", json={"username": "nobody", "password": "x"})
+    assert signed.headers["Cache-Control"] == "no-store"
     # a view that says otherwise keeps its word (a cover's redirect may be kept five minutes)
     assert client.get("/healthz").headers.get("Cache-Control") != "no-store"

@@ -133,6 +133,10 @@ def test_a_refresh_whose_reply_was_lost_may_be_retried_with_its_key(
     assert thief.status_code == 401
     ended = client.get("/api/v1/me", headers=bearer(following.get_json()["access_token"]))
     assert ended.status_code == 401
+    # a key is compared whole: one longer than 64 characters is refused, not cut short
+    fresh = sign_in(client, make_user(username="other-phone")).get_json()
+    long_key = {**bearer(fresh["refresh_token"]), "Idempotency-Key": "a" * 64 + "X"}
+    assert client.post("/api/v1/auth/refresh", headers=long_key).status_code == 422
 
 
 def test_a_retried_refresh_is_honoured_only_shortly_after(

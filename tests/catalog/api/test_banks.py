@@ -285,6 +285,8 @@ def test_practice_snapshot_versions_follow_the_content(
     assert first.status_code == 200
     etag = first.headers["ETag"]
     assert etag == f'"{first.get_json()["etag"]}"'  # the body names the header's ETag
+    # its download URL expires: the browser must not answer from its cache with an old one
+    assert first.headers["Cache-Control"] == "no-store"
     body = call_url(app, "GET", first.get_json()["url"]).body
     document = json.loads(gzip.decompress(body))
     assert [q["id"] for q in document["questions"]] == [practice]  # no exam-only, no draft

@@ -3,6 +3,7 @@ recorded once, graded on the server, and bounded in what a phone can claim."""
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Callable
 from datetime import timedelta
@@ -147,6 +148,22 @@ def test_a_phone_cannot_claim_what_the_server_cannot_vouch_for(
     partly = client.post(OFFLINE, json=mixed, headers=learner).get_json()
     assert [r["question_id"] for r in partly["refused"]] == [exam_only]
     assert [i["question_id"] for i in partly["session"]["items"]] == [q]
+    # the retry of it (its reply may have been lost) says the same; one answer more is not it
+    retried = client.post(OFFLINE, json=mixed, headers=learner).get_json()
+    assert [r["question_id"] for r in retried["refused"]] == [exam_only]
+    assert retried["session"]["id"] == partly["session"]["id"]
+    more = {
+        **mixed,
+        "answers": [*mixed["answers"], practice(setup, (setup["ids"][2], ["B"]))["answers"][0]],
+    }
+    assert client.post(OFFLINE, json=more, headers=learner).status_code == 409
+    # a question of another bank is refused in the same words whether it exists or not, and
+    # its response is never read (it told the question's type and options)
+    for stranger_id in (theirs["ids"][0], 999_999):
+        probe = practice(setup, (stranger_id, ["Z"]))
+        refused_probe = client.post(OFFLINE, json=probe, headers=learner)
+        assert refused_probe.status_code == 422
+        assert "not in this pack" in json.dumps(refused_probe.get_json())
     # someone else's practice id is theirs: the same client id records a session of mine
     mine = practice(setup, (q, ["B"]))
     other_learner = login(make_user(Role.LEARNER, organisation=other))

@@ -288,3 +288,39 @@ def test_an_outside_certificate_is_registered_with_a_photo_from_the_phone(
     [certificate] = db.session.scalars(select(Certificate)).all()
     assert certificate.number == "DL-2024-000123" and certificate.skill_level == 4
     assert certificate.scan_key is not None  # the photo went to storage, checked there
+
+
+def test_a_tab_follows_whoever_signed_in_in_another_tab(
+    demo_app: Flask, base_url: str, phone: Any
+) -> None:
+    """Tab A signed in as one worker sent what another worker, signed in in tab B, had
+    queued, with A's token (second attack on issue 20)."""
+    first = phone.new_page()
+    sign_in(first, base_url, "power-instructor")
+    first.get_by_role("heading", name="必修课").wait_for()
+    second = phone.new_page()
+    second.goto(f"{base_url}/#/login")
+    second.fill("#username", "power-learner")
+    second.fill("#password", "jiangyun-demo")
+    second.click("button[type=submit]")
+    second.get_by_role("heading", name="必修课").wait_for()
+    second.goto(f"{base_url}/#/offline")
+    second.locator("[data-download]").first.click()
+    second.locator("[data-practise]").first.click()
+    phone.set_offline(True)
+    for _ in range(5):
+        answer_from_pack(second)
+        second.locator("main").get_by_role("button", name="下一题").or_(
+            second.locator("main").get_by_role("button", name="完成练习")
+        ).click()
+    second.locator("#net", has_text="1 条待上传").wait_for()
+    second.close()
+    phone.set_offline(False)
+    first.goto(f"{base_url}/#/me")  # the first tab, still open, is now the second worker's
+    first.get_by_role("heading", name="张工（配电运维）").wait_for()
+    deadline = time.monotonic() + 30
+    while not offline_sessions() and time.monotonic() < deadline:
+        first.wait_for_timeout(250)
+    [recorded] = offline_sessions()
+    learner = db.session.scalars(select(User).where(User.username == "power-learner")).one()
+    assert recorded.user_id == learner.id

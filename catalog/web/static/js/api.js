@@ -3,7 +3,7 @@
 // in IndexedDB, so the app opens signed in after the phone restarts it. Refreshing takes a
 // lock shared by every tab and reads the token inside it: two tabs presenting the same
 // refresh token would look like a stolen copy, and the server would end the login.
-import { keepSetting, setting } from "./store.js";
+import { keepSetting, setting, useDatabaseOf } from "./store.js";
 
 const API = "/api/v1";
 const REFRESH = "refresh";
@@ -35,7 +35,10 @@ export function currentUser() {
 async function keep(tokens) {
   access = tokens.access_token;
   accessUntil = Date.now() + (tokens.expires_in - 30) * 1000;
-  if (tokens.user) localStorage.setItem(USER, JSON.stringify(tokens.user)); // picks the database
+  if (tokens.user) {
+    useDatabaseOf(tokens.user.id); // this tab's database is this user's
+    localStorage.setItem(USER, JSON.stringify(tokens.user));
+  }
   if (tokens.refresh_token) await keepSetting(REFRESH, tokens.refresh_token);
 }
 
@@ -45,6 +48,7 @@ export async function forget() {
   await keepSetting(REFRESH, null); // in this user's database, before forgetting who it was
   await keepSetting(ATTEMPT, null);
   localStorage.removeItem(USER);
+  useDatabaseOf(null);
 }
 
 async function send(method, path, { body, token, headers = {} } = {}) {

@@ -1,5 +1,6 @@
 // The router: one page, each screen a module loaded when first needed.
 import { currentUser, signedIn } from "./api.js";
+import { databaseOwner } from "./store.js";
 import { flush, onChange, onProblem, waiting } from "./sync.js";
 import { errorBox, show, toast, zh } from "./ui.js";
 
@@ -68,6 +69,12 @@ function network() {
 }
 
 addEventListener("hashchange", route);
+// Another tab signed in someone else, or signed out: this tab's token and database are no
+// longer the signed-in user's. Start again as whoever is signed in now.
+addEventListener("storage", (event) => {
+  if (event.key !== "jy.user" && event.key !== null) return;
+  if ((currentUser()?.id ?? null) !== databaseOwner()) location.reload();
+});
 addEventListener("pagehide", () => { if (leaving) leaving(); });
 network();
 route();

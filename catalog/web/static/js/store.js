@@ -6,13 +6,24 @@
 const VERSION = 2;
 const opened = new Map();
 
-function name() {
+// Whose database this tab uses: the user this tab signed in (or found signed in when it
+// opened), never whatever another tab wrote to localStorage since; app.js reloads a tab whose
+// user changed elsewhere, so its in-memory token and its database always belong together.
+let owner = (() => {
   try {
-    const user = JSON.parse(localStorage.getItem("jy.user") || "null");
-    return user?.id ? `jiangyun-${user.id}` : "jiangyun";
+    return JSON.parse(localStorage.getItem("jy.user") || "null")?.id ?? null;
   } catch {
-    return "jiangyun";
+    return null;
   }
+})();
+
+export const databaseOwner = () => owner;
+export function useDatabaseOf(userId) {
+  owner = userId ?? null;
+}
+
+function name() {
+  return owner ? `jiangyun-${owner}` : "jiangyun";
 }
 
 function open() {

@@ -4,7 +4,7 @@
 import { request } from "../api.js";
 import { answered, blanksIn, queued, saveAnswer } from "../quiz.js";
 import { flush, queueSubmit } from "../sync.js";
-import { errorBox, fill, h, MODES, show, toast, TYPES } from "../ui.js";
+import { errorBox, fill, h, MODES, show, TYPES } from "../ui.js";
 
 export async function render(_hash, sessionId) {
   const session = await request("GET", `/quiz-sessions/${sessionId}`);
@@ -92,8 +92,7 @@ async function answering(session) {
     if (!timeUp && left && !confirm(`还有 ${left} 题未答，确定交卷吗？`)) return;
     clearInterval(ticking);
     finish.disabled = true;
-    const sent = await flush();
-    if (sent?.offline || !navigator.onLine) {
+    const later = async () => {
       await queueSubmit(session.id);
       status.className = "pending";
       status.textContent = "网络不通：答案都已保存在手机上，联网后自动交卷。";
@@ -103,13 +102,14 @@ async function answering(session) {
         await flush();
         if (location.hash === `#/session/${session.id}`) render(null, session.id);
       }, { once: true });
-      return;
-    }
+    };
+    const sent = await flush();
+    if (sent?.offline || !navigator.onLine) return later();
     try {
       const done = await request("POST", `/quiz-sessions/${session.id}/submit`);
       await results(done);
     } catch (error) {
-      if (error.offline) { await queueSubmit(session.id); toast("联网后自动交卷"); return; }
+      if (error.offline) return later();
       finish.disabled = false;
       status.replaceChildren(errorBox(error));
     }
