@@ -54,7 +54,9 @@ def save_answer(
     session = owned(user, session_id, items=False)
     settle_if_overdue(session)
     try:
-        saved = _save(session, position, response, client_answer_id, client_answered_at)
+        saved = save_in_transaction(
+            session, position, response, client_answer_id, client_answered_at
+        )
     except DomainError:
         db.session.rollback()
         raise
@@ -62,7 +64,7 @@ def save_answer(
     return saved
 
 
-def _save(
+def save_in_transaction(
     session: QuizSession,
     position: int,
     response: dict[str, Any],
@@ -272,7 +274,7 @@ def save_batch(user: User, session_id: str, answers: list[dict[str, Any]]) -> li
         position, client_id = entry["position"], entry["client_answer_id"]
         seen = known.get(position) == client_id  # a duplicate, if it carries the same answer
         try:
-            saved = _save(
+            saved = save_in_transaction(
                 session,
                 position,
                 entry["response"],

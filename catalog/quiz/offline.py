@@ -27,9 +27,9 @@ from catalog.clock import utcnow
 from catalog.database import db
 from catalog.errors import Conflict, Invalid, NotFound
 from catalog.quiz import responses, results
-from catalog.quiz.answering import _save
+from catalog.quiz.answering import save_in_transaction
 from catalog.quiz.models import QuizMode, QuizSession, SessionItem, SessionStatus
-from catalog.quiz.sessions import Draft, _open
+from catalog.quiz.sessions import Draft, open_session
 from catalog.quiz.submission import follow_up
 from catalog.quiz.view_models import SessionView, view_of
 from catalog.runtime import runtime
@@ -92,13 +92,13 @@ def record(
     )
     drafts = [Draft(a["question_id"], 1.0, versions[a["question_id"]].id) for a in taken]
     try:
-        _open(session, drafts, random.Random(session_id), shuffle_options=False)
+        open_session(session, drafts, random.Random(session_id), shuffle_options=False)
     except IntegrityError:  # the same practice, sent twice at once: the other one recorded it
         db.session.rollback()
         existing = db.session.get_one(QuizSession, session_id)
         return Recorded(_same_practice(existing, given), refused)
     for position, answer in enumerate(taken, start=1):
-        _save(
+        save_in_transaction(
             session,
             position,
             given[answer["question_id"]],

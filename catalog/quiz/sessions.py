@@ -100,7 +100,7 @@ def start(user: User, template_id: int) -> QuizSession:
         )
     if template.shuffle_questions:
         rng.shuffle(drafts)
-    return _open(session, drafts, rng, shuffle_options=template.shuffle_options)
+    return open_session(session, drafts, rng, shuffle_options=template.shuffle_options)
 
 
 def _check_fixed_questions(template: QuizTemplate) -> None:
@@ -154,7 +154,7 @@ def _settle_overdue(user: User, template_id: int) -> None:
         settle_if_overdue(session)
 
 
-def _open(
+def open_session(
     session: QuizSession, drafts: list[Draft], rng: random.Random, *, shuffle_options: bool
 ) -> QuizSession:
     """Freeze the drafted questions into the session and save it."""
@@ -259,7 +259,7 @@ def start_daily(user: User) -> QuizSession:
         day=today,
     )
     try:
-        return _open(session, [Draft(q, 1.0) for q in chosen], rng, shuffle_options=False)
+        return open_session(session, [Draft(q, 1.0) for q in chosen], rng, shuffle_options=False)
     except IntegrityError:
         db.session.rollback()  # the other phone opened it first
         found = _daily_of(user, today)
@@ -295,4 +295,4 @@ def start_review(user: User) -> QuizSession:
         )
     session = QuizSession(id=new_id(), user_id=user.id, mode=QuizMode.REVIEW, started_at=utcnow())
     rng = random.Random(session.id)
-    return _open(session, [Draft(q, 1.0) for q in due], rng, shuffle_options=True)
+    return open_session(session, [Draft(q, 1.0) for q in due], rng, shuffle_options=True)
