@@ -1,6 +1,6 @@
 // The mistakes book (错题本): what I got wrong, which fall due for review, and a review session.
 import { request } from "../api.js";
-import { day, errorBox, h, show, TYPES } from "../ui.js";
+import { errorBox, h, show, TYPES, when } from "../ui.js";
 
 export async function render() {
   const [book, due] = await Promise.all([
@@ -23,6 +23,6 @@ export async function render() {
     book.total ? h("ul", { class: "list", id: "mistakes" }, book.items.map((m) => h("li", {},
       h("p", {}, m.stem || `题目 ${m.question_id}`),
       h("p", { class: "muted" }, [TYPES[m.type], m.wrong_count ? `错 ${m.wrong_count} 次` : null,
-        m.due_at ? `${day(m.due_at)} 复习` : null].filter(Boolean).join(" · ")))))
+        m.due_at ? `${when(m.due_at)} 复习` : null].filter(Boolean).join(" · ")))))
       : h("p", { class: "muted", id: "mistakes" }, "还没有错题。做练习、考试时答错的题会自动收进来。"));
 }
