@@ -222,6 +222,12 @@ class Settings:
         str,
         "failed sign-ins allowed per user name from all addresses together (a slower ceiling)",
     )
+    verify_rate_limit: str = setting(
+        "30 per minute",
+        "VERIFY_RATE_LIMIT",
+        str,
+        "public certificate checks (GET /api/v1/verify/{code}) allowed per client address",
+    )
     access_token_minutes: int = setting(
         15, "ACCESS_TOKEN_MINUTES", _parse_positive_int, "lifetime of an access token"
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import current_app
 from flask.views import MethodView
 from flask_jwt_extended import current_user
 from marshmallow import fields
@@ -38,7 +39,10 @@ from catalog.credits.schemas import (
     RuleSchema,
     RuleUpdateSchema,
     TransactionSchema,
+    VerificationSchema,
 )
+from catalog.errors import ErrorResponseSchema
+from catalog.extensions import limiter
 from catalog.quiz import contests
 from catalog.uploads import UploadTicket
 
@@ -222,3 +226,21 @@ class ContestAwards(MethodView):
     def post(self, template_id: int) -> dict[str, int]:
         """After a contest closes, credit its entrants by rank band (again: nothing new)."""
         return {"awarded": contests.award(current_user, template_id)}
+
+
+def _verify_limit() -> str:
+    return str(current_app.config["VERIFY_RATE_LIMIT"])
+
+
+@blp.route("/verify/<string:code>")
+class CertificateCheck(MethodView):
+    decorators = [limiter.limit(_verify_limit)]  # per client address: codes are not to be guessed
+
+    @blp.response(200, VerificationSchema)
+    @blp.alt_response(404, schema=ErrorResponseSchema, description="没有这张证书 / No such code")
+    @blp.alt_response(429, schema=ErrorResponseSchema, description="查询过多 / Too many checks")
+    @blp.doc(security=[])
+    def get(self, code: str) -> certificates.Verification:
+        """Check a certificate issued here by its verification code, without signing in (for
+        employers): the holder's masked name, occupation, level, issuer, dates and status."""
+        return certificates.verify(code)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import secrets
 import unicodedata
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
@@ -27,6 +28,7 @@ from catalog.credits.models import (
 from catalog.credits.rules import credit_certificate
 from catalog.database import db
 from catalog.errors import Conflict, Invalid, NotFound
+from catalog.reference.models import Occupation, SkillLevel
 from catalog.reference.services import occupation_id
 from catalog.runtime import runtime
 from catalog.uploads import UploadTicket, accept_upload, plan_image
@@ -47,8 +49,74 @@ def certificates_of(user: User) -> list[Certificate]:
     )
 
 
+VERIFICATION_CODE_LENGTH = 12
+
+
 def new_verification_code() -> str:
-    return secrets.token_hex(6).upper()
+    return secrets.token_hex(VERIFICATION_CODE_LENGTH // 2).upper()
+
+
+@dataclass(frozen=True)
+class Verification:
+    """What an employer may read of a certificate by its code: enough to trust it, nothing
+    more (the holder's name masked; no score, no user id, no contact)."""
+
+    code: str
+    holder: str
+    occupation: Occupation | None
+    skill_level: SkillLevel | None
+    issuer: str
+    issued_on: date
+    expires_on: date | None
+    status: str  # valid, expired or revoked
+
+
+def verify(code: str) -> Verification:
+    """The public check of a certificate issued here; any other code — unknown, malformed,
+    or a certificate registered from elsewhere (self-declared, not ours to vouch for) — is
+    the same 404."""
+    normal = code.strip().upper().replace("-", "").replace(" ", "")
+    certificate = (
+        db.session.scalar(
+            select(Certificate).where(
+                Certificate.verification_code == normal,
+                Certificate.source == CertificateSource.EXAM,
+            )
+        )
+        if len(normal) == VERIFICATION_CODE_LENGTH and normal.isalnum()
+        else None
+    )
+    if certificate is None:
+        raise NotFound("没有这张证书 / No certificate with this code")
+    holder = db.session.get_one(User, certificate.user_id)
+    # the organisation whose exam issued it (kept at issue), else the holder's
+    issuer = certificate.issuer or (holder.organisation.name if holder.organisation else "")
+    issued_on = certificate.issued_on or local_day(certificate.issued_at)
+    if certificate.status is CertificateStatus.REVOKED:
+        status = "revoked"
+    elif certificate.expires_on is not None and certificate.expires_on < local_day(utcnow()):
+        status = "expired"
+    else:
+        status = "valid"
+    return Verification(
+        code=certificate.verification_code,
+        holder=_masked(holder.display_name),
+        occupation=db.session.get(Occupation, certificate.occupation_id)
+        if certificate.occupation_id
+        else None,
+        skill_level=db.session.get(SkillLevel, certificate.skill_level)
+        if certificate.skill_level
+        else None,
+        issuer=issuer,
+        issued_on=issued_on,
+        expires_on=certificate.expires_on,
+        status=status,
+    )
+
+
+def _masked(name: str) -> str:
+    """张工（配电运维） → 张**: the family name, and nothing that tells the name's length."""
+    return f"{name.strip()[:1]}**" if name.strip() else "**"
 
 
 def award_level_certificate(
@@ -58,6 +126,7 @@ def award_level_certificate(
     skill_level: int | None,
     score: float,
     session_id: str,
+    issuer: str | None = None,
 ) -> Certificate:
     """The certificate of a passed level exam, with the credits its holder's organisation's
     rules give (once per session: a unique key on the session). The caller commits."""
@@ -66,6 +135,7 @@ def award_level_certificate(
         occupation_id=occupation_id,
         skill_level=skill_level,
         score=score,
+        issuer=issuer,
         verification_code=new_verification_code(),
         session_id=session_id,
     )

@@ -183,3 +183,20 @@ class AuditEntrySchema(ma.Schema):
     after = fields.Dict(allow_none=True)
     reason = fields.String(allow_none=True)
     created_at = AwareDateTime()
+
+
+class VerificationSchema(ma.Schema):
+    code = fields.String()
+    holder = fields.String(metadata={"description": "the family name only: 张**"})
+    occupation = fields.Function(
+        lambda v: {"code": v.occupation.code, "name": v.occupation.name} if v.occupation else None
+    )
+    skill_level = fields.Function(
+        lambda v: (
+            {"level": v.skill_level.level, "name": v.skill_level.name} if v.skill_level else None
+        )
+    )
+    issuer = fields.String(metadata={"description": "the organisation whose exam issued it"})
+    issued_on = fields.Date()
+    expires_on = fields.Date(allow_none=True)
+    status = fields.String(metadata={"description": "valid, expired or revoked"})

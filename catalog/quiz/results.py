@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import CursorResult, bindparam, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
+from catalog.accounts.models import Organisation
 from catalog.clock import utcnow
 from catalog.credits import certificates
 from catalog.database import db
@@ -176,6 +177,7 @@ def conclude(session: QuizSession) -> None:
             skill_level=template.skill_level,
             score=session.score or 0.0,
             session_id=session.id,
+            issuer=db.session.get_one(Organisation, template.organisation_id).name,
         )
 
 

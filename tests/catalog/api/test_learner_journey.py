@@ -71,6 +71,10 @@ def test_a_learner_from_practice_to_certificate_to_contest_to_review(
     assert graded["result"]["passed"] is True and graded["status"] == "submitted"
     [certificate] = client.get("/api/v1/me/certificates", headers=learner).get_json()
     assert certificate["skill_level"] == 4 and certificate["session_id"] == exam["id"]
+    # an employer checks it by its code, without signing in
+    checked = client.get(f"/api/v1/verify/{certificate['verification_code']}").get_json()
+    assert checked["status"] == "valid" and checked["skill_level"]["level"] == 4
+    assert checked["issuer"] == org.name and checked["holder"] == me["display_name"][0] + "**"
 
     # 3. Daily practice from the course the organisation assigned.
     course = make_course(org)
