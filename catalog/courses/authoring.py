@@ -199,11 +199,7 @@ def set_chapters(user: User, course_id: int, chapters: list[dict[str, Any]]) -> 
 def withdraw(user: User, course_id: int) -> Course:
     """The author takes a course back from review to go on editing it."""
     course = get_for_editing(user, course_id)
-    if course.status is not CourseStatus.IN_REVIEW:
-        raise Conflict(
-            "课程不在审核中 / The course is not in review", details={"status": course.status.value}
-        )
-    course.status = CourseStatus.DRAFT
+    _out_of_review(course)
     db.session.commit()
     return course
 
@@ -211,14 +207,19 @@ def withdraw(user: User, course_id: int) -> Course:
 def return_to_draft(user: User, course_id: int, note: str | None) -> Course:
     course = get_for_editing(user, course_id)
     require_review(user, organisation_id=course.provider_org_id, what="课程")
+    _out_of_review(course)
+    course.review_note = note
+    db.session.commit()
+    return course
+
+
+def _out_of_review(course: Course) -> None:
+    """Back to draft, from review only (withdrawn by its author or returned by a reviewer)."""
     if course.status is not CourseStatus.IN_REVIEW:
         raise Conflict(
             "课程不在审核中 / The course is not in review", details={"status": course.status.value}
         )
     course.status = CourseStatus.DRAFT
-    course.review_note = note
-    db.session.commit()
-    return course
 
 
 def archive(user: User, course_id: int) -> Course:

@@ -53,7 +53,6 @@ def record(
     bank_id: int,
     started_at: datetime,
     answers: list[dict[str, Any]],
-    snapshot_version: int | None = None,
 ) -> Recorded:
     """Grade a practice done offline as one submitted practice session (the same one again
     for a retry of the same practice); its mistakes join the learner's mistakes book."""

@@ -314,7 +314,6 @@ class OfflinePracticeSchema(ma.Schema):
         metadata={"description": "the phone's id for this practice: a retry records nothing twice"},
     )
     bank_id = fields.Integer(required=True, validate=validate.Range(min=1))
-    snapshot_version = fields.Integer(load_default=None, validate=validate.Range(min=1))
     started_at = AwareDateTime(required=True)
     answers = fields.List(
         fields.Nested(OfflineAnswerSchema), required=True, validate=validate.Length(min=1, max=200)

@@ -173,6 +173,15 @@ def answer_from_pack(page: Any) -> None:
     main.locator(".feedback").wait_for()
 
 
+def practise_a_round(page: Any) -> None:
+    """The five questions of the demo pack, answered from the pack, then 完成练习."""
+    for _ in range(5):
+        answer_from_pack(page)
+        page.locator("main").get_by_role("button", name="下一题").or_(
+            page.locator("main").get_by_role("button", name="完成练习")
+        ).click()
+
+
 def test_practice_with_no_network_at_all_is_recorded_once_back_online(
     demo_app: Flask, base_url: str, phone: Any
 ) -> None:
@@ -191,11 +200,7 @@ def test_practice_with_no_network_at_all_is_recorded_once_back_online(
     page.locator("[data-practise]").first.wait_for()
     snap(page, "09-offline-pack")
     page.locator("[data-practise]").first.click()
-    for _ in range(5):
-        answer_from_pack(page)
-        page.locator("main").get_by_role("button", name="下一题").or_(
-            page.locator("main").get_by_role("button", name="完成练习")
-        ).click()
+    practise_a_round(page)
     page.get_by_text("联网后自动上传").wait_for()
     page.locator("#net", has_text="1 条待上传").wait_for()
     snap(page, "10-offline-done")
@@ -235,11 +240,7 @@ def test_a_shared_phone_keeps_each_workers_records_their_own(
     page.locator("[data-download]").first.click()
     page.locator("[data-practise]").first.click()
     phone.set_offline(True)
-    for _ in range(5):
-        answer_from_pack(page)
-        page.locator("main").get_by_role("button", name="下一题").or_(
-            page.locator("main").get_by_role("button", name="完成练习")
-        ).click()
+    practise_a_round(page)
     page.locator("#net", has_text="1 条待上传").wait_for()
     # the first worker's login ends while the phone is offline (expired, reset by an admin)
     first = db.session.scalars(select(User).where(User.username == "power-learner")).one()
@@ -308,11 +309,7 @@ def test_a_tab_follows_whoever_signed_in_in_another_tab(
     second.locator("[data-download]").first.click()
     second.locator("[data-practise]").first.click()
     phone.set_offline(True)
-    for _ in range(5):
-        answer_from_pack(second)
-        second.locator("main").get_by_role("button", name="下一题").or_(
-            second.locator("main").get_by_role("button", name="完成练习")
-        ).click()
+    practise_a_round(second)
     second.locator("#net", has_text="1 条待上传").wait_for()
     second.close()
     phone.set_offline(False)

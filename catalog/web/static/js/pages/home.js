@@ -1,6 +1,7 @@
 // Home: required courses with due dates, what to continue, today's practice, expiring certificates.
 import { currentUser, request } from "../api.js";
-import { bar, day, errorBox, h, show, sized } from "../ui.js";
+import { sessionStarter } from "../quiz.js";
+import { bar, day, h, show, sized } from "../ui.js";
 
 const STATUS = { not_started: ["未开始", ""], in_progress: ["学习中", "warn"], done: ["已完成", "ok"], overdue: ["已逾期", "bad"] };
 
@@ -13,18 +14,8 @@ export async function render() {
   ]);
   const required = mine.items.filter((c) => c.required);
   const going = mine.items.filter((c) => c.status === "in_progress" && c.next_lecture);
-  const daily = h("button", { class: "block", id: "daily" }, "开始每日一练");
   const dailyStatus = h("div", { "aria-live": "polite" });
-  daily.addEventListener("click", async () => {
-    daily.disabled = true;
-    try {
-      const session = await request("POST", "/me/daily-practice");
-      location.hash = `#/session/${session.id}`;
-    } catch (error) {
-      dailyStatus.replaceChildren(errorBox(error));
-      daily.disabled = false;
-    }
-  });
+  const daily = sessionStarter("开始每日一练", "/me/daily-practice", dailyStatus, { id: "daily" });
   const page = h("div", {},
     h("h1", {}, `你好，${user?.display_name || ""}`),
     h("section", { class: "card", "aria-labelledby": "daily-title" },

@@ -1,6 +1,7 @@
 // The mistakes book (错题本): what I got wrong, which fall due for review, and a review session.
 import { request } from "../api.js";
-import { errorBox, h, show, TYPES, when } from "../ui.js";
+import { sessionStarter } from "../quiz.js";
+import { h, show, TYPES, when } from "../ui.js";
 
 export async function render() {
   const [book, due] = await Promise.all([
@@ -8,17 +9,8 @@ export async function render() {
     request("GET", "/me/mistakes?due_only=true&page_size=1"),
   ]);
   const status = h("div", { "aria-live": "polite" });
-  const review = h("button", { class: "block", id: "review", disabled: !due.total }, due.total ? `复习到期的 ${due.total} 道错题` : "今天没有到期的错题");
-  review.addEventListener("click", async () => {
-    review.disabled = true;
-    try {
-      const session = await request("POST", "/me/review-sessions");
-      location.hash = `#/session/${session.id}`;
-    } catch (error) {
-      status.replaceChildren(errorBox(error));
-      review.disabled = false;
-    }
-  });
+  const review = sessionStarter(due.total ? `复习到期的 ${due.total} 道错题` : "今天没有到期的错题",
+    "/me/review-sessions", status, { id: "review", disabled: !due.total });
   show("mistakes", h("h1", {}, "错题本"), review, status,
     book.total ? h("ul", { class: "list", id: "mistakes" }, book.items.map((m) => h("li", {},
       h("p", {}, m.stem || `题目 ${m.question_id}`),

@@ -3,7 +3,7 @@
 // server when the phone is back online, and the server grades them again (it believes no
 // score a phone sends).
 import { request } from "../api.js";
-import { blanksIn } from "../quiz.js";
+import { answerControl, keyText } from "../quiz.js";
 import * as store from "../store.js";
 import { queueOffline, uid } from "../sync.js";
 import { day, errorBox, fill, h, show, toast, TYPES } from "../ui.js";
@@ -80,10 +80,10 @@ async function practise(bankId) {
     fill(body, 
       h("p", { class: "muted" }, `离线练习 · 第 ${index + 1}/${round.length} 题 · ${TYPES[question.type] || question.type}`),
       h("h2", { id: "stem" }, question.stem),
-      control(question, mine?.response, (response) => {
+      answerControl(question, mine?.response, (response) => {
         given.set(question.id, { question_id: question.id, version: question.version, response, client_answered_at: new Date().toISOString() });
         paint();
-      }),
+      }, { locked: Boolean(mine), confirmChoices: true, saveLabel: "确定" }),
       mine ? feedback(question, mine.response) : null,
       index < round.length - 1
         ? next("下一题", () => { index += 1; paint(); })
@@ -93,7 +93,7 @@ async function practise(bankId) {
     const answers = round.map((q) => given.get(q.id)).filter(Boolean);
     if (answers.length) {
       const id = uid();
-      await queueOffline({ client_id: id, body: { client_id: id, bank_id: bankId, snapshot_version: pack.version, started_at: startedAt, answers } });
+      await queueOffline({ client_id: id, body: { client_id: id, bank_id: bankId, started_at: startedAt, answers } });
     }
     const right = answers.filter((a) => grade(round.find((q) => q.id === a.question_id), a.response)).length;
     show("offline-done", h("h1", {}, "离线练习完成"),
@@ -110,38 +110,6 @@ function next(label, go) {
   const b = h("button", { class: "block" }, label);
   b.addEventListener("click", go);
   return b;
-}
-
-function control(question, response, give) {
-  const locked = Boolean(response);
-  if (question.type === "single_choice" || question.type === "multiple_choice") {
-    const chosen = new Set(response?.selected || []);
-    const pickedNow = new Set();
-    const buttons = question.options.map((o) => {
-      const b = h("button", { class: "option", "aria-pressed": chosen.has(o.label) ? "true" : "false", disabled: locked }, h("b", {}, o.label), h("span", {}, o.text));
-      b.addEventListener("click", () => {
-        if (question.type === "single_choice") return give({ selected: [o.label] });
-        pickedNow.has(o.label) ? pickedNow.delete(o.label) : pickedNow.add(o.label);
-        b.setAttribute("aria-pressed", pickedNow.has(o.label) ? "true" : "false");
-      });
-      return b;
-    });
-    const done = question.type === "multiple_choice" && !locked ? next("确定", () => give({ selected: [...pickedNow].sort() })) : null;
-    return h("div", { class: "options" }, buttons, done);
-  }
-  if (question.type === "true_false") {
-    return h("div", { class: "options" }, [[true, "对"], [false, "错"]].map(([value, label]) => {
-      const b = h("button", { class: "option", "aria-pressed": response?.value === value ? "true" : "false", disabled: locked }, h("b", {}, label));
-      b.addEventListener("click", () => give({ value }));
-      return b;
-    }));
-  }
-  if (question.type === "fill_blank") {
-    const inputs = Array.from({ length: blanksIn(question.stem) }, (_, i) => h("input", { "aria-label": `第 ${i + 1} 空`, value: response?.blanks?.[i] || "", disabled: locked }));
-    return h("div", {}, inputs, locked ? null : next("确定", () => give({ blanks: inputs.map((i) => i.value.trim()) })));
-  }
-  const text = h("textarea", { "aria-label": "你的回答", disabled: locked }, response?.text || "");
-  return h("div", {}, text, locked ? null : next("确定", () => give({ text: text.value })));
 }
 
 const squeeze = (s) => String(s || "").replace(/\s+/g, "").toLowerCase();
@@ -162,9 +130,7 @@ function grade(question, response) {
 
 function feedback(question, response) {
   const right = grade(question, response);
-  const key = question.answer || {};
-  const answer = typeof key.correct === "boolean" ? (key.correct ? "对" : "错") : Array.isArray(key.correct) ? key.correct.join("、")
-    : key.blanks ? key.blanks.map((b) => (b.accepted || []).join(" / ")).join("；") : key.keywords ? key.keywords.map((k) => k.word).join("、") : "";
+  const answer = keyText(question.answer);
   return h("div", { class: `feedback ${right ? "" : "wrong"}` }, h("strong", {}, right ? "回答正确" : "回答错误"),
     answer ? h("p", {}, `答案：${answer}`) : null, question.explanation ? h("p", {}, `解析：${question.explanation}`) : null);
 }

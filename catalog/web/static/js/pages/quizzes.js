@@ -1,6 +1,7 @@
 // Practice, exams and contests open to me, my past sessions, and practice packs for offline.
 import { request } from "../api.js";
-import { day, errorBox, h, MODES, show, when, zh } from "../ui.js";
+import { sessionStarter } from "../quiz.js";
+import { day, h, MODES, show, when, zh } from "../ui.js";
 
 export async function render() {
   const [templates, sessions] = await Promise.all([
@@ -8,22 +9,12 @@ export async function render() {
     request("GET", "/me/quiz-sessions?limit=20").catch(() => ({ items: [] })),
   ]);
   const status = h("div", { "aria-live": "polite" });
-  const start = async (template, button) => {
-    button.disabled = true;
-    try {
-      const session = await request("POST", `/quiz-templates/${template.id}/sessions`);
-      location.hash = `#/session/${session.id}`;
-    } catch (error) {
-      status.replaceChildren(errorBox(error));
-      button.disabled = false;
-    }
-  };
   const groups = ["practice", "exam", "contest"].map((mode) => {
     const mine = templates.items.filter((t) => t.mode === mode);
     if (!mine.length) return null;
     return [h("h2", {}, MODES[mode]), mine.map((t) => {
-      const go = h("button", { class: "block", "data-template": t.id }, mode === "practice" ? "开始练习" : mode === "exam" ? "开始考试" : "参加竞赛");
-      go.addEventListener("click", () => start(t, go));
+      const go = sessionStarter(mode === "practice" ? "开始练习" : mode === "exam" ? "开始考试" : "参加竞赛",
+        `/quiz-templates/${t.id}/sessions`, status, { "data-template": t.id });
       return h("div", { class: "card" }, h("h3", {}, t.title),
         h("p", { class: "muted" }, [t.time_limit_seconds ? `限时 ${Math.round(t.time_limit_seconds / 60)} 分钟` : "不限时",
           t.attempts_allowed ? `可考 ${t.attempts_allowed} 次` : null, `${t.pass_mark} 分合格`,

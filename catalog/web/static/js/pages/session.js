@@ -2,7 +2,7 @@
 // The timer follows the server's deadline (its clock, not the phone's); answers go through
 // the outbox; results show only what the quiz's feedback policy allows.
 import { request } from "../api.js";
-import { answered, blanksIn, queued, saveAnswer } from "../quiz.js";
+import { answerControl, answered, keyText, queued, saveAnswer } from "../quiz.js";
 import { flush, queueSubmit } from "../sync.js";
 import { errorBox, fill, h, MODES, show, TYPES } from "../ui.js";
 
@@ -79,7 +79,8 @@ async function answering(session) {
     fill(body, 
       h("p", { class: "muted" }, `第 ${item.position}/${session.items.length} 题 · ${TYPES[item.type] || item.type} · ${item.points} 分`),
       h("h2", { id: "stem" }, item.stem),
-      control(item, response, (r) => give(item, r), shown),
+      answerControl(item, response, (r) => give(item, r),
+        { locked: Boolean(shown), key: shown?.answer, saveLabel: "保存答案" }),
       shown ? explain(shown) : null,
       h("div", { class: "spread" },
         nav("上一题", current > 1, () => { current -= 1; paint(); }),
@@ -131,62 +132,11 @@ function nav(label, enabled, go) {
   return b;
 }
 
-function control(item, response, give, shown) {
-  const locked = Boolean(shown);
-  if (item.type === "single_choice" || item.type === "multiple_choice") {
-    const chosen = new Set(response?.selected || []);
-    const right = new Set(shown?.answer?.correct || []);
-    return h("div", { class: "options", role: item.type === "single_choice" ? "radiogroup" : "group", "aria-labelledby": "stem" },
-      item.options.map((option) => {
-        const b = h("button", { class: `option ${shown ? (right.has(option.label) ? "right" : chosen.has(option.label) ? "wrong" : "") : ""}`,
-          "aria-pressed": chosen.has(option.label) ? "true" : "false", disabled: locked, "data-label": option.label },
-        h("b", {}, option.label), h("span", {}, option.text));
-        b.addEventListener("click", () => {
-          if (item.type === "single_choice") give({ selected: [option.label] });
-          else {
-            chosen.has(option.label) ? chosen.delete(option.label) : chosen.add(option.label);
-            give({ selected: [...chosen].sort() });
-          }
-        });
-        return b;
-      }));
-  }
-  if (item.type === "true_false") {
-    return h("div", { class: "options", role: "radiogroup", "aria-labelledby": "stem" },
-      [[true, "对"], [false, "错"]].map(([value, label]) => {
-        const b = h("button", { class: "option", "aria-pressed": response?.value === value ? "true" : "false", disabled: locked, "data-value": String(value) },
-          h("b", {}, label));
-        b.addEventListener("click", () => give({ value }));
-        return b;
-      }));
-  }
-  if (item.type === "fill_blank") {
-    const count = blanksIn(item.stem);
-    const inputs = Array.from({ length: count }, (_, i) => h("input", { "aria-label": `第 ${i + 1} 空`, value: response?.blanks?.[i] || "", disabled: locked }));
-    const save = h("button", { class: "secondary block", disabled: locked }, "保存答案");
-    save.addEventListener("click", () => give({ blanks: inputs.map((i) => i.value.trim()) }));
-    return h("div", {}, inputs, save);
-  }
-  const text = h("textarea", { "aria-label": "你的回答", disabled: locked }, response?.text || "");
-  const save = h("button", { class: "secondary block", disabled: locked }, "保存答案");
-  save.addEventListener("click", () => give({ text: text.value }));
-  return h("div", {}, text, save);
-}
-
-function keyText(item) {
-  const key = item.answer || {};
-  if (typeof key.correct === "boolean") return key.correct ? "对" : "错"; // true or false
-  if (Array.isArray(key.correct)) return key.correct.join("、");
-  if (key.blanks) return key.blanks.map((b) => (b.accepted || []).join(" / ")).join("；");
-  if (key.keywords) return `要点：${key.keywords.map((k) => k.word).join("、")}`;
-  return "";
-}
-
 function explain(item) {
   const right = item.score !== null && item.score >= item.points;
   return h("div", { class: `feedback ${right ? "" : "wrong"}` },
     h("strong", {}, item.score === null ? "待阅卷" : right ? "回答正确" : `得 ${item.score} 分`),
-    keyText(item) ? h("p", {}, `答案：${keyText(item)}`) : null,
+    keyText(item.answer) ? h("p", {}, `答案：${keyText(item.answer)}`) : null,
     item.explanation ? h("p", {}, `解析：${item.explanation}`) : null);
 }
 
