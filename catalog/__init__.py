@@ -19,6 +19,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     from catalog.banks import registration as banks
     from catalog.courses import registration as courses
     from catalog.credits import registration as credits
+    from catalog.evaluation import registration as evaluation
     from catalog.indexing import registration as indexing
     from catalog.learning import registration as learning
     from catalog.lectures import registration as lectures
@@ -40,6 +41,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         quiz,
         learning,
         credits,
+        evaluation,
         web,
     ):
         domain.register(app)

@@ -36,6 +36,7 @@ class CertificateKind(enum.StrEnum):
 class CertificateSource(enum.StrEnum):
     EXAM = "exam"  # earned here by passing a level exam
     REGISTERED = "registered"  # issued elsewhere, registered by the learner
+    EVALUATION = "evaluation"  # issued here when every component of a plan passed
 
 
 class CertificateStatus(enum.StrEnum):

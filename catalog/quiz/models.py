@@ -62,6 +62,9 @@ class QuizTemplate(db.Model):  # type: ignore[name-defined,misc]
     # A level exam (职业技能等级考试): passing it records a certificate.
     occupation_id: Mapped[int | None] = mapped_column(ForeignKey("occupations.id"))
     skill_level: Mapped[int | None] = mapped_column(ForeignKey("skill_levels.level"))
+    # The theory exam of an evaluation plan: sat only through an approved application, and
+    # its pass is the plan's component result, not a certificate of its own.
+    for_evaluation: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     # An exam the course requires before it counts as completed.
     course_id: Mapped[int | None] = mapped_column(ForeignKey("courses.id", ondelete="SET NULL"))
     # A contest's paper, drawn once when the template is made: [question id, version id, points].

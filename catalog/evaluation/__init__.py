@@ -1,0 +1,1 @@
+"""Skill-level evaluation: plans, applications, assessors, results, apprenticeships."""
