@@ -80,7 +80,7 @@ def verify(code: str) -> Verification:
         db.session.scalar(
             select(Certificate).where(
                 Certificate.verification_code == normal,
-                Certificate.source == CertificateSource.EXAM,
+                Certificate.source.in_([CertificateSource.EXAM, CertificateSource.EVALUATION]),
             )
         )
         if len(normal) == VERIFICATION_CODE_LENGTH and normal.isalnum()

@@ -69,7 +69,6 @@ class EvaluationPlan(db.Model):  # type: ignore[name-defined,misc]
     components: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     # 以赛促评: [{template_id, rank_from, rank_to, waives: [component keys], grants_level}]
     contest_links: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
-    pass_mark: Mapped[float] = mapped_column(Float, default=60.0)  # of the weighted total
     validity_days: Mapped[int] = mapped_column(Integer, default=365)  # re-sits within this
     certificate_years: Mapped[int | None] = mapped_column(Integer)  # none: never expires
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))

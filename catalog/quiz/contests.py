@@ -93,6 +93,14 @@ def _ranked(template_id: int, limit: int | None) -> list[tuple[QuizSession, str,
     return ranked
 
 
+def final_rank(template_id: int, user_id: int) -> int | None:
+    """The learner's rank in a contest that has closed (none: not closed, or not entered)."""
+    template = db.session.get(QuizTemplate, template_id)
+    if template is None or template.closes_at is None or utcnow() < template.closes_at:
+        return None
+    return next((rank for s, _, rank in _ranked(template_id, None) if s.user_id == user_id), None)
+
+
 def closed_contest_ranks(organisation_id: int) -> list[tuple[int, str, int, str, int]]:
     """(contest, title, user, username, rank) of every closed contest of the organisation:
     what a contest rule applied to the past credits."""

@@ -15,6 +15,7 @@ from catalog.accounts.models import Organisation
 from catalog.clock import utcnow
 from catalog.credits import certificates
 from catalog.database import db
+from catalog.evaluation import results as evaluation_results
 from catalog.learning import completion, statements
 from catalog.quiz import review, statistics
 from catalog.quiz.grading import ChoicePolicy, grade
@@ -166,6 +167,10 @@ def conclude(session: QuizSession) -> None:
         },
     )
     template = session.template
+    if template is not None and template.for_evaluation:
+        # a plan's theory exam: its result is the application's, which issues the certificate
+        evaluation_results.record_session(session)
+        return
     if template is None or not session.passed:
         return
     if template.course_id is not None:

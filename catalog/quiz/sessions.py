@@ -37,9 +37,17 @@ class Draft:
     version_id: int | None = None
 
 
-def start(user: User, template_id: int) -> QuizSession:
-    """Open a session of a template: versions, question order and option order are frozen."""
+def start(user: User, template_id: int, *, admitted: bool = False) -> QuizSession:
+    """Open a session of a template: versions, question order and option order are frozen.
+    An evaluation plan's theory exam opens only for an approved application (``admitted``,
+    which only the evaluation's own start gives)."""
     template = get_template(user, template_id)
+    if template.for_evaluation and not admitted:
+        raise Conflict(
+            "该考试须通过技能等级申报参加 / Sit this exam through an approved evaluation "
+            "application",
+            code="evaluation_only",
+        )
     now = utcnow()
     if (template.opens_at and now < template.opens_at) or (
         template.closes_at and now > template.closes_at

@@ -79,7 +79,6 @@ def upgrade():
     sa.Column('requires_apprenticeship', sa.Boolean(), nullable=False),
     sa.Column('components', sa.JSON(), nullable=False),
     sa.Column('contest_links', sa.JSON(), nullable=False),
-    sa.Column('pass_mark', sa.Float(), nullable=False),
     sa.Column('validity_days', sa.Integer(), nullable=False),
     sa.Column('certificate_years', sa.Integer(), nullable=True),
     sa.Column('created_by_id', sa.Integer(), nullable=True),

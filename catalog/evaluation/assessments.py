@@ -1,0 +1,457 @@
+"""Practical assessment (实操考核) in the workshop: admins bind assessors (考评员) to
+occupations and assign them to a candidate's attempt; on a phone or tablet the assessor scores
+the checklist item by item, offline if need be, attaches photos or a short video uploaded
+straight to storage, and submits once (a retry with the same client id is the same
+submission). Nobody assesses themselves, their own apprentice or a member of their own team.
+
+Two assessors are reconciled by one stated rule: when their totals differ by no more than the
+component's ``max_gap`` points, the score is their mean and a critical item fails if either
+failed it; further apart, the attempt is disputed and an admin assigns a third assessor, whose
+score settles it: the median of the three totals, a critical item failing when two of the
+three failed it."""
+
+from __future__ import annotations
+
+import secrets
+import statistics
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import CursorResult, select, update
+from sqlalchemy.exc import IntegrityError
+
+from catalog.accounts.models import User
+from catalog.accounts.scope import managed_user
+from catalog.clock import utcnow
+from catalog.database import db
+from catalog.errors import Conflict, Invalid, NotFound, PayloadTooLarge
+from catalog.evaluation import apprenticeships, results
+from catalog.evaluation.applications import get_application
+from catalog.evaluation.models import (
+    Application,
+    ApplicationStatus,
+    Assessment,
+    AssessorOccupation,
+    ComponentKind,
+    ComponentResult,
+    ResultStatus,
+)
+from catalog.evaluation.plans import require_evaluator
+from catalog.reference.services import occupation_code, occupation_id
+from catalog.runtime import runtime
+from catalog.uploads import UploadTicket, accept_upload, plan_image
+from ingest.interfaces import ObjectNotFound
+
+IMAGE_TYPES = {"image/jpeg", "image/png", "image/webp"}
+VIDEO_TYPES = {"video/mp4"}
+IMAGE_MAX_BYTES = 10 * 1024 * 1024
+VIDEO_MAX_BYTES = 200 * 1024 * 1024  # a short clip from a phone
+CLOCK_SKEW = timedelta(minutes=5)
+
+
+# -- assessors -------------------------------------------------------------------------------
+
+
+def bind(admin: User, user_id: int, occupations: list[str]) -> list[AssessorOccupation]:
+    """Make a user of the admin's an assessor of these occupations (adds to what they had)."""
+    require_evaluator(admin)
+    assessor = managed_user(admin, user_id)
+    wanted = {occupation_id(code, "occupations") for code in occupations}
+    have = {b.occupation_id for b in bindings_of(assessor.id)}
+    for occupation in sorted(o for o in wanted - have if o is not None):
+        db.session.add(
+            AssessorOccupation(
+                user_id=assessor.id, occupation_id=occupation, granted_by_id=admin.id
+            )
+        )
+    db.session.commit()
+    return bindings_of(assessor.id)
+
+
+def unbind(admin: User, user_id: int, occupation: str) -> None:
+    require_evaluator(admin)
+    assessor = managed_user(admin, user_id)
+    found = occupation_id(occupation)
+    for binding in bindings_of(assessor.id):
+        if binding.occupation_id == found:
+            db.session.delete(binding)
+    db.session.commit()
+
+
+def bindings_of(user_id: int) -> list[AssessorOccupation]:
+    return list(
+        db.session.scalars(
+            select(AssessorOccupation)
+            .where(AssessorOccupation.user_id == user_id)
+            .order_by(AssessorOccupation.occupation_id)
+        )
+    )
+
+
+def conflict_of_interest(assessor: User, candidate: User) -> str | None:
+    """Why this assessor may not assess this candidate, or none."""
+    if assessor.id == candidate.id:
+        return "self"
+    if assessor.id in apprenticeships.mentors_of(candidate.id):
+        return "mentor"
+    if assessor.department_id is not None and assessor.department_id == candidate.department_id:
+        return "same_team"
+    return None
+
+
+CONFLICT_MESSAGES = {
+    "self": "不能考评自己 / Nobody assesses themselves",
+    "mentor": "不能考评自己的徒弟 / Mentors do not assess their apprentices",
+    "same_team": "不能考评本班组成员 / Nobody assesses a member of their own team",
+    "not_bound": "不是该工种的考评员 / Not an assessor of this occupation",
+}
+
+
+def _refusal(assessor: User, application: Application) -> str | None:
+    candidate = db.session.get_one(User, application.user_id)
+    reason = conflict_of_interest(assessor, candidate)
+    if reason is None and application.plan.occupation_id not in {
+        b.occupation_id for b in bindings_of(assessor.id)
+    }:
+        reason = "not_bound"
+    if reason is None and assessor.organisation_id != application.organisation_id:
+        reason = "not_bound"
+    return reason
+
+
+def assign(admin: User, application_id: int, key: str, assessor_ids: list[int]) -> ComponentResult:
+    """Assessors for a practical attempt: as many as the plan asks for a new attempt, one
+    more (a third) for a disputed one; each bound to the occupation and free of conflict."""
+    require_evaluator(admin)
+    application = get_application(admin, application_id)
+    component = application.plan.component(key)
+    if component is None or component["kind"] != ComponentKind.PRACTICAL:
+        raise Invalid(details={"json": {"component": ["不是实操考核部分 / not practical"]}})
+    last = results.latest(application, key)
+    if last is not None and last.status is ResultStatus.DISPUTED:
+        result, wanted = last, 1
+        results.require_sitting(application)
+    else:
+        result, wanted = results.next_attempt(application, key), component["assessors"]
+    taken = {a.assessor_id for a in _assessments_of(result)}
+    if len(set(assessor_ids)) != len(assessor_ids) or len(assessor_ids) != wanted:
+        raise Invalid(
+            details={"json": {"assessor_ids": [f"须指定 {wanted} 名考评员 / name {wanted}"]}}
+        )
+    problems: dict[str, list[str]] = {}
+    for assessor_id in assessor_ids:
+        assessor = db.session.get(User, assessor_id)
+        reason = "taken" if assessor_id in taken else None
+        reason = reason or ("not_bound" if assessor is None else _refusal(assessor, application))
+        if reason is not None:
+            problems[str(assessor_id)] = [
+                CONFLICT_MESSAGES.get(reason, "已是本次考核的考评员 / Already assessing it")
+            ]
+    if problems:
+        raise Invalid(
+            "考评员不符合要求 / These assessors cannot assess this candidate",
+            code="assessor_refused",
+            details={"assessor_ids": problems},
+        )
+    for assessor_id in assessor_ids:
+        db.session.add(
+            Assessment(result_id=result.id, assessor_id=assessor_id, assigned_by_id=admin.id)
+        )
+    result.source_type, result.source_id = "assessment", str(result.id)
+    results.log(
+        application,
+        "assessors_assigned",
+        actor_id=admin.id,
+        detail={"component": key, "attempt": result.attempt, "assessors": len(assessor_ids)},
+        key=f"{key}:{result.attempt}:{len(taken) + len(assessor_ids)}",
+    )
+    db.session.commit()
+    return result
+
+
+def _assessments_of(result: ComponentResult) -> list[Assessment]:
+    return list(
+        db.session.scalars(
+            select(Assessment)
+            .where(Assessment.result_id == result.id)
+            .order_by(Assessment.assigned_at)
+        )
+    )
+
+
+# -- the assessor's side ----------------------------------------------------------------------
+
+
+def assigned_to(assessor: User) -> list[tuple[Assessment, ComponentResult, Application]]:
+    """What the assessor still has to score, with each candidate's checklist: what a tablet
+    takes into the workshop."""
+    rows = db.session.execute(
+        select(Assessment, ComponentResult, Application)
+        .join(ComponentResult, ComponentResult.id == Assessment.result_id)
+        .join(Application, Application.id == ComponentResult.application_id)
+        .where(
+            Assessment.assessor_id == assessor.id,
+            Assessment.submitted_at.is_(None),
+            ComponentResult.status.in_([ResultStatus.PENDING, ResultStatus.DISPUTED]),
+            Application.status == ApplicationStatus.APPROVED,
+        )
+        .order_by(Assessment.assigned_at)
+    ).all()
+    return [(a, r, app) for a, r, app in rows]
+
+
+def assignments(assessor: User) -> list[dict[str, Any]]:
+    found = []
+    for assessment, result, application in assigned_to(assessor):
+        candidate = db.session.get_one(User, application.user_id)
+        plan = application.plan
+        found.append(
+            {
+                "id": assessment.id,
+                "application_id": application.id,
+                "candidate": candidate.display_name,
+                "employee_no": candidate.employee_no,
+                "plan_title": plan.title,
+                "occupation": occupation_code(plan.occupation_id),
+                "skill_level": plan.skill_level,
+                "component": plan.component(result.component_key),
+                "attempt": result.attempt,
+                "assigned_at": assessment.assigned_at,
+            }
+        )
+    return found
+
+
+def described(assessment: Assessment) -> dict[str, Any]:
+    """An assessment as admins and its assessor read it: the evidence with download URLs."""
+    result = db.session.get_one(ComponentResult, assessment.result_id)
+    return {
+        "id": assessment.id,
+        "assessor_id": assessment.assessor_id,
+        "component_key": result.component_key,
+        "attempt": result.attempt,
+        "assigned_at": assessment.assigned_at,
+        "scores": assessment.scores,
+        "total": assessment.total,
+        "critical_failed": assessment.critical_failed,
+        "evidence": [
+            {"key": key, "url": evidence_url(key)} for key in assessment.evidence_keys or []
+        ],
+        "scored_at": assessment.scored_at,
+        "submitted_at": assessment.submitted_at,
+    }
+
+
+def _mine(assessor: User, assessment_id: str) -> tuple[Assessment, ComponentResult, Application]:
+    assessment = db.session.get(Assessment, assessment_id)
+    if assessment is None or assessment.assessor_id != assessor.id:
+        raise NotFound("考核任务不存在 / No such assessment", details={"id": assessment_id})
+    result = db.session.get_one(ComponentResult, assessment.result_id)
+    return assessment, result, db.session.get_one(Application, result.application_id)
+
+
+def plan_evidence_upload(
+    assessor: User, assessment_id: str, content_type: str, size: int
+) -> UploadTicket:
+    """Where the assessor's device PUTs one photo or clip (straight to storage)."""
+    assessment, _, _ = _mine(assessor, assessment_id)
+    video = content_type in VIDEO_TYPES
+    return plan_image(
+        f"{_evidence_prefix(assessment)}{secrets.token_hex(8)}",
+        content_type,
+        size,
+        allowed=IMAGE_TYPES | VIDEO_TYPES,
+        max_bytes=VIDEO_MAX_BYTES if video else IMAGE_MAX_BYTES,
+        what="考核照片或视频",
+    )
+
+
+def _evidence_prefix(assessment: Assessment) -> str:
+    return f"evaluation/assessments/{assessment.id}/evidence-"
+
+
+def submit(assessor: User, assessment_id: str, data: dict[str, Any]) -> Assessment:
+    """The assessor's scoring, once: the same client id again is the same submission (a
+    phone's retry); other scores under it, or a second submission, are refused."""
+    assessment, result, application = _mine(assessor, assessment_id)
+    if assessment.submitted_at is not None:
+        if assessment.client_id == data["client_id"] and _same(assessment, data):
+            return assessment
+        raise Conflict(
+            "该考核已提交 / This assessment has been submitted",
+            code="already_submitted"
+            if assessment.client_id != data["client_id"]
+            else "client_id_reused",
+        )
+    results.require_sitting(application)
+    if result.status not in (ResultStatus.PENDING, ResultStatus.DISPUTED):
+        raise Conflict("该次考核已结束 / This attempt is decided", code="decided")
+    reason = _refusal(assessor, application)
+    if reason is not None:
+        raise Conflict(
+            CONFLICT_MESSAGES[reason], code="assessor_refused", details={"reason": reason}
+        )
+    component = application.plan.component(result.component_key)
+    assert component is not None
+    scores, total, critical_failed = _checked_scores(component["checklist"], data["items"])
+    evidence = _accepted_evidence(assessment, data["evidence_keys"])
+    now = utcnow()
+    scored_at = min(max(data["scored_at"], assessment.assigned_at), now)  # bounded by ours
+    taken: CursorResult[Any] = db.session.execute(  # type: ignore[assignment]
+        update(Assessment)
+        .where(Assessment.id == assessment.id, Assessment.submitted_at.is_(None))
+        .values(
+            scores=scores,
+            total=total,
+            critical_failed=critical_failed,
+            evidence_keys=evidence,
+            client_id=data["client_id"],
+            scored_at=scored_at,
+            submitted_at=now,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    if not taken.rowcount:  # a concurrent retry got there first
+        db.session.rollback()
+        return submit(assessor, assessment_id, data)
+    db.session.refresh(assessment)
+    results.log(
+        application,
+        "assessed",
+        actor_id=assessor.id,
+        detail={"component": result.component_key, "attempt": result.attempt},
+        key=f"{result.component_key}:{result.attempt}:{assessor.id}",
+    )
+    reconcile(application, result)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        raise Conflict(
+            "client_id 已被使用 / client_id already used", code="client_id_reused"
+        ) from None
+    return assessment
+
+
+def _same(assessment: Assessment, data: dict[str, Any]) -> bool:
+    sent = sorted((i["key"], i["points"], i.get("passed")) for i in data["items"])
+    kept = sorted((i["key"], i["points"], i.get("passed")) for i in assessment.scores or [])
+    return sent == kept and sorted(data["evidence_keys"]) == sorted(assessment.evidence_keys or [])
+
+
+def _checked_scores(
+    checklist: list[dict[str, Any]], items: list[dict[str, Any]]
+) -> tuple[list[dict[str, Any]], float, list[str]]:
+    """Every checklist item scored once, within its points; each critical item passed or not."""
+    by_key = {item["key"]: item for item in checklist}
+    problems: dict[str, list[str]] = {}
+    sent: dict[str, dict[str, Any]] = {}
+    for item in items:
+        key = item["key"]
+        standard = by_key.get(key)
+        if standard is None:
+            problems[key] = ["评分表没有此项 / not on the checklist"]
+        elif key in sent:
+            problems[key] = ["重复评分 / scored twice"]
+        elif not 0 <= item["points"] <= standard["points"]:
+            problems[key] = [f"得分须在 0–{standard['points']:g} 之间 / out of range"]
+        elif standard["critical"] and item.get("passed") is None:
+            problems[key] = ["否决项须判定是否通过 / a critical item is passed or failed"]
+        sent[key] = item
+    for key in by_key.keys() - sent.keys():
+        problems[key] = ["未评分 / not scored"]
+    if problems:
+        raise Invalid(
+            "评分表不完整或有误 / The checklist is incomplete or wrong",
+            details={"items": problems},
+        )
+    scores = [
+        {
+            "key": key,
+            "points": sent[key]["points"],
+            "passed": sent[key].get("passed") if by_key[key]["critical"] else None,
+            "note": sent[key].get("note") or "",
+        }
+        for key in by_key
+    ]
+    critical = [s["key"] for s in scores if s["passed"] is False]
+    return scores, round(sum(s["points"] for s in scores), 2), critical
+
+
+def _accepted_evidence(assessment: Assessment, keys: list[str]) -> list[str]:
+    """Each photo or clip is the assessor's own upload for this assessment, checked by its
+    bytes (an image no larger than an image may be)."""
+    prefix = _evidence_prefix(assessment)
+    store = runtime().object_store
+    for key in keys:
+        if not key.startswith(prefix) or "/" in key[len(prefix) :]:
+            raise Invalid(details={"json": {"evidence_keys": [f"not issued to you: {key}"]}})
+        try:
+            detected = accept_upload(
+                key,
+                allowed=IMAGE_TYPES | VIDEO_TYPES,
+                max_bytes=VIDEO_MAX_BYTES,
+                refusal="证据须为照片或 MP4 视频 / Evidence is a photo or an MP4 clip",
+            )
+        except ObjectNotFound:
+            raise Invalid(
+                details={"json": {"evidence_keys": [f"尚未上传 / not uploaded: {key}"]}}
+            ) from None
+        if detected in IMAGE_TYPES and store.head(key).size > IMAGE_MAX_BYTES:
+            store.delete(key)
+            raise PayloadTooLarge("照片过大 / The photo is too large", details={"key": key})
+    return list(dict.fromkeys(keys))
+
+
+def reconcile(application: Application, result: ComponentResult) -> None:
+    """Decide the attempt once enough assessors have submitted, by the rule above."""
+    component = application.plan.component(result.component_key)
+    assert component is not None
+    done = [a for a in _assessments_of(result) if a.submitted_at is not None]
+    required = component["assessors"]
+    max_points = sum(item["points"] for item in component["checklist"])
+    if len(done) < required or (result.status is ResultStatus.DISPUTED and len(done) <= required):
+        return
+    totals = [a.total or 0.0 for a in done]
+    failed = [set(a.critical_failed or []) for a in done]
+    if len(done) == 1:
+        total, critical = totals[0], failed[0]
+    elif len(done) == 2:
+        if abs(totals[0] - totals[1]) > component["max_gap"]:
+            result.status = ResultStatus.DISPUTED
+            results.log(
+                application,
+                "disputed",
+                detail={"component": result.component_key, "totals": totals},
+                key=f"{result.component_key}:{result.attempt}",
+            )
+            return
+        total, critical = statistics.mean(totals), failed[0] | failed[1]
+    else:
+        total = statistics.median(totals)
+        critical = {key for key in set().union(*failed) if sum(key in f for f in failed) >= 2}
+    score = 100 * total / max_points if max_points else 0.0
+    results.decide(
+        result,
+        score,
+        passed=not critical and score >= component["pass_mark"],
+        detail={"totals": totals, "critical_failed": sorted(critical)},
+    )
+
+
+def evidence_url(key: str) -> str:
+    store, seconds = runtime().object_store, runtime().settings.playback_url_seconds
+    return store.presign_get(key, expires_in=seconds).url
+
+
+def assessments_for(user: User, application_id: int) -> list[Assessment]:
+    """An application's assessments, for those who may see the application."""
+    application = get_application(user, application_id)
+    return list(
+        db.session.scalars(
+            select(Assessment)
+            .join(ComponentResult, ComponentResult.id == Assessment.result_id)
+            .where(ComponentResult.application_id == application.id)
+            .order_by(Assessment.assigned_at)
+        )
+    )

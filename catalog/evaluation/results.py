@@ -1,0 +1,269 @@
+"""Component results and what they decide: each attempt passes or fails against the plan's
+pass mark; when every component has passed (or was waived) the level certificate is issued,
+once, with its credits; a failed component is re-sat while attempts and the plan's validity
+last; an application whose validity ends lapses. Every step goes into the application's
+history and the learner's own."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy import CursorResult, select, update
+
+from catalog.accounts.models import Organisation
+from catalog.clock import local_day, utcnow
+from catalog.credits.certificates import new_verification_code
+from catalog.credits.models import Certificate, CertificateKind, CertificateSource
+from catalog.credits.rules import credit_certificate
+from catalog.database import db
+from catalog.errors import Conflict
+from catalog.evaluation.models import (
+    Application,
+    ApplicationEvent,
+    ApplicationStatus,
+    ComponentKind,
+    ComponentResult,
+    ResultStatus,
+)
+from catalog.learning import statements
+from catalog.quiz.models import QuizSession
+
+DONE = (ResultStatus.PASSED, ResultStatus.WAIVED)
+
+
+def log(
+    application: Application,
+    kind: str,
+    *,
+    actor_id: int | None = None,
+    detail: dict[str, Any] | None = None,
+    key: str | None = None,
+) -> None:
+    """One step, in the application's history and in the learner's (a statement, once)."""
+    db.session.add(
+        ApplicationEvent(application_id=application.id, kind=kind, actor_id=actor_id, detail=detail)
+    )
+    statements.record(
+        application.user_id,
+        kind,
+        "evaluation_application",
+        application.id,
+        result={"plan": application.plan.title, **(detail or {})},
+        key=key,
+    )
+
+
+def results_of(application: Application, key: str) -> list[ComponentResult]:
+    return list(
+        db.session.scalars(
+            select(ComponentResult)
+            .where(
+                ComponentResult.application_id == application.id,
+                ComponentResult.component_key == key,
+            )
+            .order_by(ComponentResult.attempt)
+        )
+    )
+
+
+def latest(application: Application, key: str) -> ComponentResult | None:
+    found = results_of(application, key)
+    return found[-1] if found else None
+
+
+def next_attempt(application: Application, key: str) -> ComponentResult:
+    """A new pending attempt at a component, or the 409 that says why there is none: the
+    component passed already, an attempt is under way, no attempt is left, or the
+    application is not being sat (or its validity has ended)."""
+    require_sitting(application)
+    component = application.plan.component(key)
+    if component is None:
+        raise Conflict("方案没有这一部分 / The plan has no such component", code="no_component")
+    found = results_of(application, key)
+    if found and found[-1].status in DONE:
+        raise Conflict("该部分已通过 / This component has passed", code="already_passed")
+    if found and found[-1].status in (ResultStatus.PENDING, ResultStatus.DISPUTED):
+        raise Conflict(
+            "该部分正在考核 / This component is being assessed",
+            code="in_progress",
+            details={"attempt": found[-1].attempt},
+        )
+    if len(found) >= component["attempts_allowed"]:
+        raise Conflict(
+            "该部分的补考次数已用完 / No attempts left at this component",
+            code="no_attempts_left",
+            details={"attempts_allowed": component["attempts_allowed"]},
+        )
+    result = ComponentResult(
+        application_id=application.id,
+        component_key=key,
+        kind=ComponentKind(component["kind"]),
+        attempt=len(found) + 1,
+    )
+    db.session.add(result)
+    db.session.flush()
+    return result
+
+
+def require_sitting(application: Application) -> None:
+    """The application is approved and still within its validity (else it lapses now)."""
+    lapse_if_due(application)
+    if application.status is not ApplicationStatus.APPROVED:
+        raise Conflict(
+            "申报不在考核阶段 / The application is not being assessed",
+            code="not_sitting",
+            details={"status": application.status.value},
+        )
+
+
+def lapse_if_due(application: Application) -> None:
+    """An approved application whose validity has ended lapses: its pending attempts are void
+    and nothing more is sat under it."""
+    if (
+        application.status is ApplicationStatus.APPROVED
+        and application.valid_until is not None
+        and utcnow() > application.valid_until
+        and close(application, ApplicationStatus.LAPSED)
+    ):
+        for result in application.results:
+            if result.status in (ResultStatus.PENDING, ResultStatus.DISPUTED):
+                result.status, result.decided_at = ResultStatus.VOID, utcnow()
+        log(application, "lapsed")
+        db.session.commit()
+
+
+def close(application: Application, status: ApplicationStatus) -> bool:
+    """Move an approved application on, if nobody else has: one conditional UPDATE, so two
+    assessors submitting at once issue one certificate."""
+    now = utcnow()
+    taken: CursorResult[Any] = db.session.execute(  # type: ignore[assignment]
+        update(Application)
+        .where(Application.id == application.id, Application.status == ApplicationStatus.APPROVED)
+        .values(status=status, closed_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if not taken.rowcount:
+        return False
+    db.session.refresh(application)
+    return True
+
+
+def decide(
+    result: ComponentResult,
+    score: float,
+    *,
+    passed: bool | None = None,
+    by: int | None = None,
+    detail: dict[str, Any] | None = None,
+) -> None:
+    """Record an attempt's score (percent) and whether it passed (by the component's pass
+    mark, unless a critical item decided), then what follows for the application."""
+    application = db.session.get_one(Application, result.application_id)
+    component = application.plan.component(result.component_key)
+    assert component is not None
+    result.score = round(score, 2)
+    if passed is None:
+        passed = score >= component["pass_mark"]
+    result.status = ResultStatus.PASSED if passed else ResultStatus.FAILED
+    result.decided_at, result.recorded_by_id = utcnow(), by
+    result.detail = {**(result.detail or {}), **(detail or {})}
+    log(
+        application,
+        "component_passed" if passed else "component_failed",
+        actor_id=by,
+        detail={"component": result.component_key, "attempt": result.attempt, "score": score},
+        key=f"{result.component_key}:{result.attempt}",
+    )
+    db.session.flush()
+    settle(application)
+
+
+def settle(application: Application, *, by: int | None = None) -> Certificate | None:
+    """After a result: the certificate when every component is done; the application fails
+    when a component failed with no attempt left. The caller commits."""
+    if application.status is not ApplicationStatus.APPROVED:
+        return None
+    db.session.expire(application, ["results"])
+    outcomes = {c["key"]: latest(application, c["key"]) for c in application.plan.components}
+    if all(r is not None and r.status in DONE for r in outcomes.values()):
+        return _certify(application, outcomes, by=by)
+    for component in application.plan.components:
+        result = outcomes[component["key"]]
+        if (
+            result is not None
+            and result.status is ResultStatus.FAILED
+            and result.attempt >= component["attempts_allowed"]
+            and close(application, ApplicationStatus.FAILED)
+        ):
+            log(application, "failed", detail={"component": component["key"]})
+            break
+    return None
+
+
+def weighted_total(application: Application, outcomes: dict[str, ComponentResult | None]) -> float:
+    """The weighted score of the components sat (a waived one counts at its pass mark)."""
+    total = 0.0
+    for component in application.plan.components:
+        result = outcomes[component["key"]]
+        score = result.score if result is not None and result.score is not None else None
+        total += component["weight"] * (component["pass_mark"] if score is None else score)
+    return round(total / 100, 2)
+
+
+def _certify(
+    application: Application, outcomes: dict[str, ComponentResult | None], *, by: int | None
+) -> Certificate | None:
+    if not close(application, ApplicationStatus.CERTIFIED):
+        return None
+    plan = application.plan
+    organisation = db.session.get_one(Organisation, plan.organisation_id)
+    today = local_day(utcnow())
+    certificate = Certificate(
+        user_id=application.user_id,
+        kind=CertificateKind.SKILL,
+        source=CertificateSource.EVALUATION,
+        occupation_id=plan.occupation_id,
+        skill_level=plan.skill_level,
+        score=weighted_total(application, outcomes),
+        number=f"{organisation.code}-{plan.skill_level}-{today.year}-{application.id:06d}".upper(),
+        issuer=organisation.name,
+        issued_on=today,
+        expires_on=_years_after(today, plan.certificate_years),
+        verification_code=new_verification_code(),
+    )
+    db.session.add(certificate)
+    db.session.flush()
+    application.certificate_id = certificate.id
+    application.total_score = certificate.score
+    credit_certificate(certificate)
+    log(
+        application,
+        "certified",
+        actor_id=by,
+        detail={"certificate": certificate.number, "score": certificate.score},
+    )
+    return certificate
+
+
+def _years_after(day: date, years: int | None) -> date | None:
+    if years is None:
+        return None
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)
+
+
+def record_session(session: QuizSession) -> None:
+    """A graded theory exam sat under an application: its attempt passes or fails by the
+    plan's pass mark for the component (a session that belongs to none changes nothing)."""
+    result = db.session.scalar(
+        select(ComponentResult).where(
+            ComponentResult.source_type == "quiz_session", ComponentResult.source_id == session.id
+        )
+    )
+    if result is None or result.status is not ResultStatus.PENDING or session.passed is None:
+        return
+    percent = 100 * (session.score or 0) / session.max_score if session.max_score else 0.0
+    decide(result, percent, detail={"session": session.id})
