@@ -63,6 +63,8 @@ def _retry_after_seconds() -> int:
 
 
 def _handle_domain_error(error: DomainError) -> Response:
+    """A broken rule: whatever the request had written but not committed is undone."""
+    _roll_back()
     return error_response(
         error.status, code=error.code, message=error.message, details=error.details
     )

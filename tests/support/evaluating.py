@@ -139,7 +139,11 @@ class World:
         evidence: list[str] | None = None,
     ) -> Any:
         items = [
-            {"key": key, "points": value, **({"passed": sequence_passed} if key == "sequence" else {})}
+            {
+                "key": key,
+                "points": value,
+                **({"passed": sequence_passed} if key == "sequence" else {}),
+            }
             for key, value in points.items()
         ]
         return self.client.post(

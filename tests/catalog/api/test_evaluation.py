@@ -106,7 +106,10 @@ def test_from_the_required_course_to_a_certificate_an_employer_can_check(
     assert call_url(app, "PUT", ticket["url"], PNG).status == 200
     client_id = "tablet-7-0001"
     scored = world.score(
-        assessor, task["id"], {"ticket": 25, "sequence": 50, "report": 15}, client_id=client_id,
+        assessor,
+        task["id"],
+        {"ticket": 25, "sequence": 50, "report": 15},
+        client_id=client_id,
         evidence=[ticket["key"]],
     )
     assert scored.status_code == 200, scored.get_json()
@@ -114,7 +117,10 @@ def test_from_the_required_course_to_a_certificate_an_employer_can_check(
     [photo] = scored.get_json()["evidence"]
     assert call_url(app, "GET", photo["url"]).body == PNG
     retried = world.score(
-        assessor, task["id"], {"ticket": 25, "sequence": 50, "report": 15}, client_id=client_id,
+        assessor,
+        task["id"],
+        {"ticket": 25, "sequence": 50, "report": 15},
+        client_id=client_id,
         evidence=[ticket["key"]],
     )  # the reply was lost on the way back to the tablet
     assert retried.status_code == 200 and retried.get_json()["id"] == task["id"]

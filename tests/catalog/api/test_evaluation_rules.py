@@ -1,0 +1,584 @@
+"""The rules of skill-level evaluation: conflicts of interest, two assessors reconciled,
+re-sits of a failed component only, contest results that waive or grant, performance
+reviews, plan versions, offline retries, and nothing of another organisation's evaluations."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from flask.testing import FlaskClient
+
+from catalog.accounts.models import Organisation, Role, User
+from catalog.banks.models import QuestionHold
+from catalog.clock import utcnow
+from catalog.database import db
+from catalog.evaluation.models import Application, Apprenticeship, ApprenticeshipStatus
+from catalog.quiz.models import QuizTemplate
+from catalog.reference.models import Occupation
+from tests.support.evaluating import (
+    EVALUATION,
+    FULL,
+    OCCUPATION,
+    World,
+    build_world,
+    complete_course,
+)
+from tests.support.quizzing import answer_all, template
+
+
+@pytest.fixture
+def world(
+    client: FlaskClient,
+    make_org: Callable[..., Organisation],
+    make_user: Callable[..., User],
+    login: Callable[[User], dict[str, str]],
+    make_course: Callable[..., int],
+    make_industry: Callable[..., Any],
+) -> World:
+    return build_world(client, make_org, make_user, login, make_course, make_industry)
+
+
+def approved(world: World, **plan: Any) -> int:
+    """An approved application of the world's learner under a new published plan."""
+    found = world.published_plan(**plan)
+    complete_course(world.client, world.learner, world.course)
+    application = world.apply(found["id"])
+    assert application.status_code == 201, application.get_json()
+    world.approve(application.get_json()["id"])
+    return int(application.get_json()["id"])
+
+
+def error(response: Any) -> str:
+    return str(response.get_json()["error"]["code"])
+
+
+def result_of(world: World, application_id: int, key: str) -> dict[str, Any]:
+    results = world.application(application_id)["results"]
+    return dict([r for r in results if r["component_key"] == key][-1])
+
+
+def test_nobody_assesses_themselves_their_apprentice_or_their_own_team(
+    client: FlaskClient, world: World
+) -> None:
+    application = approved(world)
+    assert world.make_user is not None
+    # the candidate, bound as an assessor of the occupation
+    client.put(
+        f"{EVALUATION}/assessors/{world.learner_user.id}",
+        json={"occupations": [OCCUPATION]},
+        headers=world.admin,
+    )
+    himself = world.assign(application, world.learner_user)
+    assert himself.status_code == 422 and error(himself) == "assessor_refused"
+    # a colleague of the candidate's own team
+    teammate = world.make_user(Role.LEARNER, organisation=world.org)
+    teammate.department_id = world.learner_user.department_id
+    db.session.commit()
+    client.put(
+        f"{EVALUATION}/assessors/{teammate.id}",
+        json={"occupations": [OCCUPATION]},
+        headers=world.admin,
+    )
+    same_team = world.assign(application, teammate)
+    assert same_team.status_code == 422
+    assert "班组" in same_team.get_json()["error"]["details"]["assessor_ids"][str(teammate.id)][0]
+    # the candidate's enterprise mentor
+    mentor = world.assessors[1]
+    db.session.add(
+        Apprenticeship(
+            organisation_id=world.org.id,
+            apprentice_id=world.learner_user.id,
+            mentor_id=mentor.id,
+            occupation_id=db.session.scalar(
+                db.select(Occupation.id).where(Occupation.code == OCCUPATION)
+            ),
+            goals="独立值班",
+            content="倒闸操作",
+            assessment_standard="企业标准",
+            starts_on=utcnow().date() - timedelta(days=400),
+            ends_on=utcnow().date() - timedelta(days=35),
+        )
+    )
+    db.session.commit()
+    as_mentor = world.assign(application, mentor)
+    assert as_mentor.status_code == 422
+    assert "徒弟" in as_mentor.get_json()["error"]["details"]["assessor_ids"][str(mentor.id)][0]
+    # someone not bound to the occupation
+    stranger = world.make_user(Role.LEARNER, organisation=world.org)
+    assert world.assign(application, stranger).status_code == 422
+    # nothing was assigned by the refusals; a free assessor is
+    assert world.application(application)["results"] == []
+    assert world.assign(application, world.assessors[0]).status_code == 201
+    # a conflict that arises after the assignment (a move into the candidate's team) is
+    # refused at submission
+    world.assessors[0].department_id = world.learner_user.department_id
+    db.session.commit()
+    task = world.task_of(world.assessor_headers[0])
+    late = world.score(world.assessor_headers[0], task["id"], FULL)
+    assert late.status_code == 409 and error(late) == "assessor_refused"
+
+
+def test_two_assessors_close_together_are_averaged_far_apart_call_a_third(
+    client: FlaskClient, world: World
+) -> None:
+    components = world.plan_body()["components"]
+    components[1] |= {"assessors": 2, "max_gap": 10}
+    application = approved(world, components=components)
+    world.sit_theory(application, right=True)
+    one, two = world.assessors
+    assert world.assign(application, one).status_code == 422  # two are required
+    assert world.assign(application, one, two).status_code == 201
+    first, second = (world.task_of(h) for h in world.assessor_headers)
+    world.score(
+        world.assessor_headers[0], first["id"], {"ticket": 30, "sequence": 50, "report": 20}
+    )
+    assert result_of(world, application, "practical")["status"] == "pending"  # waits for both
+    world.score(
+        world.assessor_headers[1], second["id"], {"ticket": 10, "sequence": 40, "report": 20}
+    )
+    disputed = result_of(world, application, "practical")
+    assert disputed["status"] == "disputed" and disputed["score"] is None  # 100 vs 70
+    # a third assessor, from another team, settles it with the median
+    assert world.make_user is not None and world.login is not None
+    third = world.make_user(Role.LEARNER, organisation=world.org)
+    third.department_id = world.teams[2].id
+    db.session.commit()
+    client.put(
+        f"{EVALUATION}/assessors/{third.id}",
+        json={"occupations": [OCCUPATION]},
+        headers=world.admin,
+    )
+    assert world.assign(application, one).status_code == 422  # already assessing it
+    assert world.assign(application, third).status_code == 201
+    third_h = world.login(third)
+    task = world.task_of(third_h)
+    world.score(third_h, task["id"], {"ticket": 25, "sequence": 45, "report": 15})  # 85
+    settled = result_of(world, application, "practical")
+    assert settled["status"] == "passed" and settled["score"] == 85
+    assert world.application(application)["status"] == "certified"
+
+
+def test_two_assessors_within_the_gap_and_a_critical_item_either_failed(world: World) -> None:
+    components = world.plan_body()["components"]
+    components[1] |= {"assessors": 2, "max_gap": 10}
+    application = approved(world, components=components)
+    world.sit_theory(application, right=True)
+    world.assign(application, *world.assessors)
+    first, second = (world.task_of(h) for h in world.assessor_headers)
+    world.score(
+        world.assessor_headers[0], first["id"], {"ticket": 30, "sequence": 50, "report": 20}
+    )
+    world.score(
+        world.assessor_headers[1],
+        second["id"],
+        {"ticket": 25, "sequence": 50, "report": 20},
+        sequence_passed=False,
+    )
+    result = result_of(world, application, "practical")
+    assert result["status"] == "failed" and result["score"] == 97.5  # the mean, and vetoed
+
+
+def test_a_failed_component_is_re_sat_alone_until_its_attempts_run_out(
+    client: FlaskClient, world: World
+) -> None:
+    components = world.plan_body()["components"]
+    components[0]["attempts_allowed"] = 2
+    application = approved(world, components=components)
+    world.assign(application, world.assessors[0])
+    task = world.task_of(world.assessor_headers[0])
+    world.score(world.assessor_headers[0], task["id"], FULL)
+    assert result_of(world, application, "practical")["status"] == "passed"
+    # the practical is done: it is not assessed again
+    again = world.assign(application, world.assessors[1])
+    assert again.status_code == 409 and error(again) == "already_passed"
+    world.sit_theory(application, right=False)
+    assert result_of(world, application, "theory")["status"] == "failed"
+    assert world.application(application)["status"] == "approved"
+    resit = world.sit_theory(application, right=True)  # the second attempt
+    assert resit["attempt"] == 2 and resit["result"]["passed"] is True
+    after = world.application(application)
+    assert after["status"] == "certified"
+    assert [(r["component_key"], r["attempt"], r["status"]) for r in after["results"]] == [
+        ("practical", 1, "passed"),
+        ("theory", 1, "failed"),
+        ("theory", 2, "passed"),
+    ]
+
+
+def test_no_attempt_left_fails_the_application(client: FlaskClient, world: World) -> None:
+    components = world.plan_body()["components"]
+    components[0]["attempts_allowed"] = 1
+    application = approved(world, components=components)
+    world.sit_theory(application, right=False)
+    assert world.application(application)["status"] == "failed"
+    refused = client.post(
+        f"{EVALUATION}/applications/{application}/theory-sessions",
+        json={"component": "theory"},
+        headers=world.learner,
+    )
+    assert refused.status_code == 409 and error(refused) == "not_sitting"
+
+
+def test_re_sits_end_with_the_plans_validity(client: FlaskClient, world: World) -> None:
+    application = approved(world)
+    world.sit_theory(application, right=False)
+    row = db.session.get(Application, application)
+    assert row is not None
+    row.valid_until = utcnow() - timedelta(minutes=1)
+    db.session.commit()
+    late = client.post(
+        f"{EVALUATION}/applications/{application}/theory-sessions",
+        json={"component": "theory"},
+        headers=world.learner,
+    )
+    assert late.status_code == 409 and error(late) == "not_sitting"
+    assert world.application(application)["status"] == "lapsed"
+
+
+def contest(world: World, *, learner_wins: bool) -> int:
+    """A closed contest of the organisation where the learner ranks first (or last)."""
+    now = utcnow()
+    contest_id = template(
+        world.client,
+        {"editor": world.editor, **world.bank},
+        title="变配电技能竞赛",
+        mode="contest",
+        opens_at=(now - timedelta(minutes=1)).isoformat(),
+        closes_at=(now + timedelta(hours=1)).isoformat(),
+    ).get_json()["id"]
+    assert world.make_user is not None and world.login is not None
+    rival = world.login(world.make_user(Role.LEARNER, organisation=world.org))
+    for headers, right in ((world.learner, learner_wins), (rival, not learner_wins)):
+        entry = world.client.post(
+            f"/api/v1/quiz-templates/{contest_id}/sessions", headers=headers
+        ).get_json()
+        answer_all(world.client, {"learner": headers}, entry, right=right)
+        world.client.post(f"/api/v1/quiz-sessions/{entry['id']}/submit", headers=headers)
+    over = utcnow() - timedelta(seconds=1)
+    db.session.execute(
+        db.update(QuizTemplate).where(QuizTemplate.id == contest_id).values(closes_at=over)
+    )
+    db.session.execute(db.update(QuestionHold).values(until=over))
+    db.session.commit()
+    return int(contest_id)
+
+
+def test_a_contest_rank_waives_the_components_its_band_names(world: World) -> None:
+    contest_id = contest(world, learner_wins=True)
+    links = [{"template_id": contest_id, "rank_from": 1, "rank_to": 3, "waives": ["practical"]}]
+    application = approved(world, contest_links=links)
+    waived = result_of(world, application, "practical")
+    assert waived["status"] == "waived" and waived["source_type"] == "contest"
+    assert world.application(application)["status"] == "approved"  # the theory still counts
+    world.sit_theory(application, right=True)
+    done = world.application(application)
+    assert done["status"] == "certified" and done["total_score"] == 76.0  # 40×100 + 60×60
+
+
+def test_a_contest_rank_outside_the_band_waives_nothing(world: World) -> None:
+    contest_id = contest(world, learner_wins=False)
+    links = [{"template_id": contest_id, "rank_from": 1, "rank_to": 1, "grants_level": True}]
+    application = approved(world, contest_links=links)
+    assert world.application(application)["results"] == []
+
+
+def test_a_contest_band_may_grant_the_level_at_approval(client: FlaskClient, world: World) -> None:
+    contest_id = contest(world, learner_wins=True)
+    links = [{"template_id": contest_id, "rank_from": 1, "rank_to": 1, "grants_level": True}]
+    application = approved(world, contest_links=links)
+    done = world.application(application)
+    assert done["status"] == "certified" and {r["status"] for r in done["results"]} == {"waived"}
+    [certificate] = client.get("/api/v1/me/certificates", headers=world.learner).get_json()
+    assert certificate["source"] == "evaluation"
+
+
+def test_a_performance_review_is_scored_by_an_admin_with_its_evidence(
+    client: FlaskClient, world: World
+) -> None:
+    components = [
+        {
+            "key": "theory",
+            "kind": "theory",
+            "title": "理论",
+            "weight": 50,
+            "template_id": world.exam,
+        },
+        {
+            "key": "record",
+            "kind": "performance",
+            "title": "业绩评审",
+            "weight": 50,
+            "pass_mark": 70,
+        },
+    ]
+    application = approved(world, components=components)
+    body = {"component": "record", "score": 65, "evidence": "三年无差错值班记录"}
+    by_learner = client.post(
+        f"{EVALUATION}/applications/{application}/performance", json=body, headers=world.learner
+    )
+    assert by_learner.status_code == 403
+    low = client.post(
+        f"{EVALUATION}/applications/{application}/performance", json=body, headers=world.admin
+    )
+    assert low.status_code == 201 and low.get_json()["status"] == "failed"
+    high = client.post(
+        f"{EVALUATION}/applications/{application}/performance",
+        json={**body, "score": 88},
+        headers=world.admin,
+    )
+    assert high.get_json()["status"] == "passed" and high.get_json()["attempt"] == 2
+    wrong_kind = client.post(
+        f"{EVALUATION}/applications/{application}/performance",
+        json={**body, "component": "theory"},
+        headers=world.admin,
+    )
+    assert wrong_kind.status_code == 422
+
+
+def test_an_application_keeps_the_plan_version_it_started_under(
+    client: FlaskClient, world: World
+) -> None:
+    application = approved(world)
+    plan_id = world.application(application)["plan"]["id"]
+    published = client.put(
+        f"{EVALUATION}/plans/{plan_id}", json=world.plan_body(title="改"), headers=world.admin
+    )
+    assert published.status_code == 409 and error(published) == "not_draft"
+    draft = client.post(f"{EVALUATION}/plans/{plan_id}/versions", headers=world.admin).get_json()
+    assert draft["version"] == 2 and draft["status"] == "draft"
+    components = world.plan_body()["components"]
+    components[1]["pass_mark"] = 95
+    changed = client.put(
+        f"{EVALUATION}/plans/{draft['id']}",
+        json=world.plan_body(components=components),
+        headers=world.admin,
+    )
+    assert changed.status_code == 200, changed.get_json()
+    client.post(f"{EVALUATION}/plans/{draft['id']}/publish", headers=world.admin)
+    old = client.get(f"{EVALUATION}/plans/{plan_id}", headers=world.admin).get_json()
+    assert old["status"] == "retired"
+    # the application under version 1 is scored by version 1's pass mark (80 passes there)
+    world.sit_theory(application, right=True)
+    world.assign(application, world.assessors[0])
+    task = world.task_of(world.assessor_headers[0])
+    world.score(world.assessor_headers[0], task["id"], {"ticket": 20, "sequence": 50, "report": 10})
+    assert world.application(application)["status"] == "certified"
+    # a learner reads only published versions
+    listed = client.get(f"{EVALUATION}/plans", headers=world.learner).get_json()
+    assert [(p["version"], p["status"]) for p in listed] == [(2, "published")]
+
+
+def test_an_offline_scoring_is_synced_once(client: FlaskClient, world: World) -> None:
+    application = approved(world)
+    world.assign(application, world.assessors[0])
+    assessor = world.assessor_headers[0]
+    task = world.task_of(assessor)
+    incomplete = world.score(assessor, task["id"], {"ticket": 30, "sequence": 50})
+    assert incomplete.status_code == 422
+    assert "report" in incomplete.get_json()["error"]["details"]["items"]
+    too_many = world.score(assessor, task["id"], {**FULL, "ticket": 31})
+    assert too_many.status_code == 422
+    # another assessor cannot submit it, nor learn it exists
+    other = world.score(world.assessor_headers[1], task["id"], FULL)
+    assert other.status_code == 404
+    foreign_key = world.score(assessor, task["id"], FULL, evidence=["evaluation/x/evidence-1"])
+    assert foreign_key.status_code == 422
+    first = world.score(assessor, task["id"], FULL, client_id="tablet-1-aaaa")
+    assert first.status_code == 200
+    changed = world.score(assessor, task["id"], {**FULL, "report": 10}, client_id="tablet-1-aaaa")
+    assert changed.status_code == 409 and error(changed) == "client_id_reused"
+    second = world.score(assessor, task["id"], FULL, client_id="tablet-1-bbbb")
+    assert second.status_code == 409 and error(second) == "already_submitted"
+    # the device's time is bounded by the server's: never before the assignment
+    scored = client.get(
+        f"{EVALUATION}/applications/{application}/assessments", headers=world.admin
+    ).get_json()[0]
+    assert scored["scored_at"] >= scored["assigned_at"]
+    assert client.get("/api/v1/me/assessments", headers=assessor).get_json() == []
+
+
+def test_evidence_is_a_photo_or_a_clip_checked_by_its_bytes(world: World) -> None:
+    from tests.support.presigned import call_url
+
+    application = approved(world)
+    world.assign(application, world.assessors[0])
+    assessor = world.assessor_headers[0]
+    task = world.task_of(assessor)
+    refused = world.client.post(
+        f"/api/v1/assessments/{task['id']}/evidence-upload",
+        json={"content_type": "application/pdf", "size": 100},
+        headers=assessor,
+    )
+    assert refused.status_code == 415
+    ticket = world.client.post(
+        f"/api/v1/assessments/{task['id']}/evidence-upload",
+        json={"content_type": "image/png", "size": 40},
+        headers=assessor,
+    ).get_json()
+    script = b"<script>alert(1)</script>" + b" " * 15
+    assert call_url(world.client.application, "PUT", ticket["url"], script).status == 200
+    swapped = world.score(assessor, task["id"], FULL, evidence=[ticket["key"]])
+    assert swapped.status_code == 415
+    missing = world.score(assessor, task["id"], FULL, evidence=[ticket["key"][:-2] + "00"])
+    assert missing.status_code == 422
+
+
+def test_nothing_of_another_organisations_evaluations_is_visible(
+    client: FlaskClient,
+    world: World,
+    make_org: Callable[..., Organisation],
+    make_user: Callable[..., User],
+    login: Callable[[User], dict[str, str]],
+) -> None:
+    application = approved(world)
+    plan_id = world.application(application)["plan"]["id"]
+    other = make_org(code="other-co")
+    outsider_admin = login(make_user(Role.ADMIN, organisation=other))
+    outsider = login(make_user(Role.LEARNER, organisation=other))
+    for headers in (outsider_admin, outsider):
+        assert client.get(f"{EVALUATION}/plans/{plan_id}", headers=headers).status_code == 404
+        assert client.get(f"{EVALUATION}/plans", headers=headers).get_json() == []
+        assert world.apply(plan_id, headers).status_code == 404
+        for path in ("", "/history", "/assessments"):
+            found = client.get(f"{EVALUATION}/applications/{application}{path}", headers=headers)
+            assert found.status_code == 404
+    listed = client.get(f"{EVALUATION}/applications", headers=outsider_admin).get_json()
+    assert listed["total"] == 0
+    assert (
+        client.post(
+            f"{EVALUATION}/applications/{application}/approve", json={}, headers=outsider_admin
+        ).status_code
+        == 404
+    )
+    # a colleague of the same organisation sees neither the application nor the checklist
+    colleague = login(make_user(Role.LEARNER, organisation=world.org))
+    assert (
+        client.get(f"{EVALUATION}/applications/{application}", headers=colleague).status_code == 404
+    )
+    plan = client.get(f"{EVALUATION}/plans/{plan_id}", headers=colleague).get_json()
+    assert "checklist" not in str(plan) and "ticket" not in str(plan)
+    # an admin of another organisation cannot bind our people as assessors
+    bound = client.put(
+        f"{EVALUATION}/assessors/{world.assessors[0].id}",
+        json={"occupations": [OCCUPATION]},
+        headers=outsider_admin,
+    )
+    assert bound.status_code == 404
+    report = client.get("/api/v1/reports/evaluations", headers=outsider_admin).get_json()
+    assert report == {"applications": {}, "components": [], "certificates": []}
+
+
+def test_admins_decide_applications_but_never_their_own(
+    client: FlaskClient, world: World, make_user: Callable[..., User], login: Callable[..., Any]
+) -> None:
+    plan = world.published_plan()
+    admin_user = make_user(Role.ADMIN, Role.LEARNER, organisation=world.org)
+    admin = login(admin_user)
+    complete_course(client, admin, world.course)
+    mine = world.apply(plan["id"], admin).get_json()
+    own = client.post(f"{EVALUATION}/applications/{mine['id']}/approve", json={}, headers=admin)
+    assert own.status_code == 403 and error(own) == "four_eyes"
+    complete_course(client, world.learner, world.course)
+    application = world.apply(plan["id"]).get_json()
+    rejected = client.post(
+        f"{EVALUATION}/applications/{application['id']}/reject",
+        json={"note": "本年度名额已满"},
+        headers=world.admin,
+    )
+    assert rejected.get_json()["status"] == "rejected"
+    again = client.post(
+        f"{EVALUATION}/applications/{application['id']}/approve", json={}, headers=world.admin
+    )
+    assert again.status_code == 409 and error(again) == "already_decided"
+    # a rejected learner applies again later
+    assert world.apply(plan["id"]).get_json()["id"] != application["id"]
+
+
+def test_the_lower_level_certificate_must_have_been_held_long_enough(
+    client: FlaskClient, world: World
+) -> None:
+    plan = world.published_plan(required_certificate_years=2)
+    complete_course(client, world.learner, world.course)
+    refused = world.apply(plan["id"])
+    assert [u["code"] for u in refused.get_json()["error"]["details"]["unmet"]] == [
+        "lower_level_certificate"
+    ]
+    from catalog.credits.models import Certificate, CertificateSource
+
+    occupation = db.session.scalar(db.select(Occupation.id).where(Occupation.code == OCCUPATION))
+    held = Certificate(
+        user_id=world.learner_user.id,
+        source=CertificateSource.REGISTERED,
+        occupation_id=occupation,
+        skill_level=5,
+        issued_on=utcnow().date() - timedelta(days=400),
+        verification_code="A1B2C3D4E5F6",
+    )
+    db.session.add(held)
+    db.session.commit()
+    assert world.apply(plan["id"]).status_code == 422  # a year is not two
+    held.issued_on = utcnow().date() - timedelta(days=800)
+    db.session.commit()
+    assert world.apply(plan["id"]).status_code == 201
+
+
+def test_a_completed_apprenticeship_is_a_prerequisite_and_a_component(
+    client: FlaskClient, world: World
+) -> None:
+    components = world.plan_body()["components"]
+    components[1] = {
+        "key": "apprentice",
+        "kind": "apprenticeship",
+        "title": "学徒培养",
+        "weight": 60,
+    }
+    plan = world.published_plan(requires_apprenticeship=True, components=components)
+    complete_course(client, world.learner, world.course)
+    refused = world.apply(plan["id"])
+    assert [u["code"] for u in refused.get_json()["error"]["details"]["unmet"]] == [
+        "apprenticeship_not_completed"
+    ]
+    agreement = Apprenticeship(
+        organisation_id=world.org.id,
+        apprentice_id=world.learner_user.id,
+        mentor_id=world.assessors[0].id,
+        occupation_id=db.session.scalar(
+            db.select(Occupation.id).where(Occupation.code == OCCUPATION)
+        ),
+        goals="独立值班",
+        content="倒闸操作",
+        assessment_standard="企业标准",
+        starts_on=utcnow().date() - timedelta(days=400),
+        ends_on=utcnow().date() - timedelta(days=35),
+        status=ApprenticeshipStatus.COMPLETED,
+        completed_at=utcnow(),
+    )
+    db.session.add(agreement)
+    db.session.commit()
+    application = world.apply(plan["id"]).get_json()
+    world.approve(application["id"])
+    assert result_of(world, application["id"], "apprentice")["status"] == "passed"
+    world.sit_theory(application["id"], right=True)
+    assert world.application(application["id"])["status"] == "certified"
+
+
+def test_the_report_counts_applications_pass_rates_and_certificates(
+    client: FlaskClient, world: World
+) -> None:
+    application = approved(world)
+    world.sit_theory(application, right=False)
+    world.sit_theory(application, right=True)
+    world.assign(application, world.assessors[0])
+    task = world.task_of(world.assessor_headers[0])
+    world.score(world.assessor_headers[0], task["id"], FULL)
+    report = client.get("/api/v1/reports/evaluations", headers=world.admin).get_json()
+    assert report["applications"] == {"certified": 1}
+    theory = next(c for c in report["components"] if c["component"] == "theory")
+    assert (theory["sat"], theory["passed"], theory["pass_rate"]) == (2, 1, 0.5)
+    assert theory["occupation"] == OCCUPATION and theory["skill_level"] == 4
+    [month] = report["certificates"]
+    assert month["certificates"] == 1 and month["period"] == utcnow().strftime("%Y-%m")
+    assert client.get("/api/v1/reports/evaluations", headers=world.learner).status_code == 403
