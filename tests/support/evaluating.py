@@ -13,7 +13,7 @@ from flask.testing import FlaskClient
 
 from catalog.accounts.models import Department, Organisation, Role, User
 from catalog.clock import utcnow
-from catalog.courses.models import ChapterItem, Chapter
+from catalog.courses.models import Chapter, ChapterItem
 from catalog.database import db
 from catalog.lectures.models import Microlecture
 from tests.support.quizzing import answer_all, build_bank, template
