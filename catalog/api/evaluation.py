@@ -252,13 +252,22 @@ class ApplicationAssessments(MethodView):
         )
 
 
-@blp.route("/evaluation/assessors/<int:user_id>")
+@blp.route("/evaluation/assessors")
 class Assessors(MethodView):
+    @blp.auth(Role.ADMIN)
+    @blp.response(200, AssessorSchema(many=True))
+    def get(self) -> list[Any]:
+        """The assessors (考评员) you manage, one row per occupation they assess."""
+        return assessments.assessors_of(current_user)
+
+
+@blp.route("/evaluation/assessors/<int:user_id>")
+class AssessorsById(MethodView):
     @blp.auth(Role.ADMIN)
     @blp.arguments(AssessorBindSchema)
     @blp.response(200, AssessorSchema(many=True))
     def put(self, data: dict[str, Any], user_id: int) -> list[Any]:
-        """Make someone you manage an assessor (考评员) of these occupations."""
+        """Set the occupations someone you manage assesses (考评员); none ends it."""
         return assessments.bind(current_user, user_id, data["occupations"])
 
 

@@ -26,6 +26,7 @@ DEMO_USERS = (
     ("power-instructor", "王师傅（劳模讲师）", (Role.INSTRUCTOR,), "demo-power"),
     ("power-editor", "李编辑", (Role.EDITOR,), "demo-power"),
     ("power-learner", "张工（配电运维）", (Role.LEARNER,), "demo-power"),
+    ("power-assessor", "周师傅（考评员）", (Role.INSTRUCTOR,), "demo-power"),
     ("gas-learner", "赵工（燃气管网）", (Role.LEARNER,), "demo-gas"),
     ("gas-instructor", "刘师傅（燃气工匠）", (Role.INSTRUCTOR,), "demo-gas"),
     ("college-instructor", "陈老师（技师学院）", (Role.INSTRUCTOR,), "demo-college"),
@@ -49,6 +50,13 @@ DEMO_PROFILES = {
         3,
         "13800000001",
     ),
+    "power-assessor": (
+        ("北区供电分公司", "变电检修车间", "检修一班"),
+        "BJ-0042",
+        "变配电运行值班员",
+        2,
+        "13800000042",
+    ),
     "power-workshop-admin": (
         ("北区供电分公司", "配电运维车间"),
         "BJ-0100",
@@ -58,6 +66,22 @@ DEMO_PROFILES = {
     ),
 }
 DEMO_WORKSHOP_ADMIN = ("power-workshop-admin", ("北区供电分公司", "配电运维车间"))
+
+# The power company's evaluation plan (评价方案) for 变配电运行值班员, level 4 (中级工):
+# the demo course first (逢考必训), a theory exam (40 %) and a practical checklist (60 %)
+# scored by power-assessor, who works in another team than the demo learner.
+DEMO_PLAN_OCCUPATION = "6-28-01-14"
+DEMO_PLAN_CHECKLIST = (
+    {"key": "ticket", "title": "审核并填写倒闸操作票", "points": 20, "critical": False},
+    {
+        "key": "sequence",
+        "title": "按“停电、验电、装设接地线”顺序操作",
+        "points": 40,
+        "critical": True,
+    },
+    {"key": "tools", "title": "正确使用验电器和绝缘手套", "points": 25, "critical": False},
+    {"key": "report", "title": "向调度汇报并记录", "points": 15, "critical": False},
+)
 
 
 DEMO_INDUSTRIES = (

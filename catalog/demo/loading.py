@@ -39,6 +39,8 @@ from catalog.demo.content import (
     DEMO_OCCUPATIONS,
     DEMO_ORGANISATIONS,
     DEMO_PASSWORD,
+    DEMO_PLAN_CHECKLIST,
+    DEMO_PLAN_OCCUPATION,
     DEMO_PROFILES,
     DEMO_QUESTIONS,
     DEMO_SYNONYMS,
@@ -46,6 +48,9 @@ from catalog.demo.content import (
     DEMO_VIDEO_SECONDS,
     DEMO_WORKSHOP_ADMIN,
 )
+from catalog.evaluation import assessments, plans
+from catalog.evaluation.models import EvaluationPlan
+from catalog.evaluation.schemas import PlanWriteSchema
 from catalog.indexing import services as indexing
 from catalog.lectures import authoring as lecture_authoring
 from catalog.lectures import uploads as lecture_uploads
@@ -84,6 +89,7 @@ def load_demo_data() -> list[str]:
     done += _load_bank()
     done += _load_quizzes()
     done += _load_credit_rules()
+    done += _load_evaluation()
     done += _load_synonyms()
     if done:
         done.insert(0, "demo data loaded:")
@@ -315,6 +321,67 @@ def _load_credit_rules() -> list[str]:
     for rule in DEMO_CREDIT_RULES:
         credit_rules.create_rule(admin, dict(rule))
     return [f"credit rules: {len(DEMO_CREDIT_RULES)} for demo-power"]
+
+
+def _load_evaluation() -> list[str]:
+    """The 变配电运行值班员 level-4 plan, its theory exam, and power-assessor bound to the
+    occupation: power-learner applies once the demo course is completed."""
+    admin = _user("power-admin")
+    if db.session.scalar(
+        select(EvaluationPlan.id).where(EvaluationPlan.organisation_id == admin.organisation_id)
+    ):
+        return []
+    bank = db.session.scalar(select(Bank).where(Bank.name == "配电运维题库（示范）"))
+    course = db.session.scalar(select(Course).where(Course.code == "DEMO-POWER-01"))
+    if bank is None or course is None:
+        return []
+    exam_questions = list(
+        db.session.scalars(
+            select(Question.id)
+            .where(Question.bank_id == bank.id)
+            .order_by(Question.id)
+            .offset(len(DEMO_QUESTIONS) + len(DEMO_CONTEST_QUESTIONS))
+        )
+    )
+    theory = templates.create_template(
+        _user("power-editor"),
+        {
+            "title": "变配电运行值班员四级理论考试（示范）",
+            "mode": "exam",
+            "time_limit_seconds": 1800,
+            "occupation": DEMO_PLAN_OCCUPATION,
+            "skill_level": 4,
+            "sections": [{"points": 20, "question_ids": exam_questions}],
+        },
+    )
+    body = {
+        "code": "bpd-level-4",
+        "title": "变配电运行值班员四级（中级工）评价方案",
+        "occupation": DEMO_PLAN_OCCUPATION,
+        "skill_level": 4,
+        "required_course_ids": [course.id],
+        "components": [
+            {
+                "key": "theory",
+                "kind": "theory",
+                "title": "理论知识考试",
+                "weight": 40,
+                "template_id": theory.id,
+            },
+            {
+                "key": "practical",
+                "kind": "practical",
+                "title": "操作技能考核（倒闸操作）",
+                "weight": 60,
+                "checklist": [dict(item) for item in DEMO_PLAN_CHECKLIST],
+            },
+        ],
+        "certificate_years": 3,
+    }
+    plan = plans.create_plan(admin, PlanWriteSchema().load(body))
+    plans.publish(admin, plan.id)
+    assessments.bind(admin, _user("power-assessor").id, [DEMO_PLAN_OCCUPATION])
+    return [f"evaluation plan {plan.title}; power-assessor assesses {DEMO_PLAN_OCCUPATION}"]
 
 
 demo_cli = AppGroup("demo", help="Demo data for development.")

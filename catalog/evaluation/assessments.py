@@ -21,7 +21,7 @@ from sqlalchemy import CursorResult, select, update
 from sqlalchemy.exc import IntegrityError
 
 from catalog.accounts.models import User
-from catalog.accounts.scope import managed_user
+from catalog.accounts.scope import managed_user, managed_users
 from catalog.clock import utcnow
 from catalog.database import db
 from catalog.errors import Conflict, Invalid, NotFound, PayloadTooLarge
@@ -53,10 +53,14 @@ CLOCK_SKEW = timedelta(minutes=5)
 
 
 def bind(admin: User, user_id: int, occupations: list[str]) -> list[AssessorOccupation]:
-    """Make a user of the admin's an assessor of these occupations (adds to what they had)."""
+    """Set the occupations someone the admin manages assesses (none: no longer an assessor);
+    attempts already assigned to them are refused at submission once the binding is gone."""
     require_evaluator(admin)
     assessor = managed_user(admin, user_id)
     wanted = {occupation_id(code, "occupations") for code in occupations}
+    for binding in bindings_of(assessor.id):
+        if binding.occupation_id not in wanted:
+            db.session.delete(binding)
     have = {b.occupation_id for b in bindings_of(assessor.id)}
     for occupation in sorted(o for o in wanted - have if o is not None):
         db.session.add(
@@ -68,14 +72,17 @@ def bind(admin: User, user_id: int, occupations: list[str]) -> list[AssessorOccu
     return bindings_of(assessor.id)
 
 
-def unbind(admin: User, user_id: int, occupation: str) -> None:
+def assessors_of(admin: User) -> list[AssessorOccupation]:
+    """The assessors the admin manages, with their occupations."""
     require_evaluator(admin)
-    assessor = managed_user(admin, user_id)
-    found = occupation_id(occupation)
-    for binding in bindings_of(assessor.id):
-        if binding.occupation_id == found:
-            db.session.delete(binding)
-    db.session.commit()
+    return list(
+        db.session.scalars(
+            select(AssessorOccupation)
+            .join(User, User.id == AssessorOccupation.user_id)
+            .where(managed_users(admin))
+            .order_by(AssessorOccupation.user_id, AssessorOccupation.occupation_id)
+        )
+    )
 
 
 def bindings_of(user_id: int) -> list[AssessorOccupation]:

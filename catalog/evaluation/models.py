@@ -240,6 +240,9 @@ class Apprenticeship(db.Model):  # type: ignore[name-defined,misc]
         enum_column(ApprenticeshipStatus), default=ApprenticeshipStatus.ACTIVE
     )
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    ended_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    end_reason: Mapped[str | None] = mapped_column(Text)  # why it ended early
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 

@@ -4,8 +4,15 @@ from __future__ import annotations
 
 from flask import Flask
 
-from catalog.evaluation import models  # noqa: F401  (its tables join the metadata)
+from catalog.accounts import personal
+from catalog.api import apprenticeships, evaluation
+from catalog.evaluation import tasks  # noqa: F401  (its tasks join the queue on import)
+from catalog.evaluation.models import Application, Apprenticeship
+from catalog.extensions import api
 
 
 def register(app: Flask) -> None:
-    pass
+    api.register_blueprint(evaluation.blp)
+    api.register_blueprint(apprenticeships.blp)
+    personal.register("evaluation_applications", Application, Application.user_id)
+    personal.register("apprenticeships", Apprenticeship, Apprenticeship.apprentice_id)

@@ -133,6 +133,21 @@ def lapse_if_due(application: Application) -> None:
         db.session.commit()
 
 
+def lapse_overdue() -> int:
+    """Lapse every approved application whose validity has ended; how many."""
+    overdue = list(
+        db.session.scalars(
+            select(Application).where(
+                Application.status == ApplicationStatus.APPROVED,
+                Application.valid_until < utcnow(),
+            )
+        )
+    )
+    for application in overdue:
+        lapse_if_due(application)
+    return len(overdue)
+
+
 def close(application: Application, status: ApplicationStatus) -> bool:
     """Move an approved application on, if nobody else has: one conditional UPDATE, so two
     assessors submitting at once issue one certificate."""

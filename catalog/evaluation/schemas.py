@@ -237,7 +237,8 @@ class AssessorBindSchema(ma.Schema):
     occupations = fields.List(
         fields.String(validate=validate.Length(min=1, max=20)),
         required=True,
-        validate=validate.Length(min=1, max=50),
+        validate=validate.Length(max=50),
+        metadata={"description": "工种 codes; none: no longer an assessor"},
     )
 
 

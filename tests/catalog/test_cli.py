@@ -110,10 +110,28 @@ def test_demo_load_is_idempotent(app: Flask) -> None:
     from catalog.quiz.models import QuizMode, QuizTemplate
 
     learner = db.session.scalar(select(User).where(User.username == "power-learner"))
-    papers = {t.mode: t for t in db.session.scalars(select(QuizTemplate))}
+    templates = db.session.scalars(select(QuizTemplate)).all()
+    papers = {t.mode: t for t in templates if not t.for_evaluation}
     assert set(papers) == {QuizMode.PRACTICE, QuizMode.EXAM, QuizMode.CONTEST}
     for paper in papers.values():
         assert len(sessions.start(learner, paper.id).items) == 5
+    # The 变配电运行值班员 level-4 plan: its theory exam is sat through an application, after
+    # the demo course; power-assessor, of another team, assesses the occupation.
+    from catalog.evaluation import applications
+    from catalog.evaluation.models import AssessorOccupation, EvaluationPlan, PlanStatus
+
+    [theory] = [t for t in templates if t.for_evaluation]
+    [plan] = db.session.scalars(select(EvaluationPlan)).all()
+    assert plan.status is PlanStatus.PUBLISHED and plan.skill_level == 4
+    assert [c["kind"] for c in plan.components] == ["theory", "practical"]
+    assert plan.components[0]["template_id"] == theory.id
+    unmet = applications.eligibility(learner, plan).unmet
+    assert [u["code"] for u in unmet] == ["course_not_completed"]
+    assessor = db.session.scalar(select(User).where(User.username == "power-assessor"))
+    assert db.session.scalar(
+        select(AssessorOccupation).where(AssessorOccupation.user_id == assessor.id)
+    )
+    assert assessor.department_id != learner.department_id
     assert len(sessions.start_daily(learner).items) == 5
     # Credits flow out of the box: the power company has rules, so an approved skill
     # certificate earns (a passed level exam makes one) — there were none (issue 16, finding 5).

@@ -582,3 +582,37 @@ def test_the_report_counts_applications_pass_rates_and_certificates(
     [month] = report["certificates"]
     assert month["certificates"] == 1 and month["period"] == utcnow().strftime("%Y-%m")
     assert client.get("/api/v1/reports/evaluations", headers=world.learner).status_code == 403
+
+
+def test_an_assessor_unbound_after_the_assignment_cannot_submit(
+    client: FlaskClient, world: World
+) -> None:
+    application = approved(world)
+    world.assign(application, world.assessors[0])
+    listed = client.get(f"{EVALUATION}/assessors", headers=world.admin).get_json()
+    assert {(a["user_id"], a["occupation"]) for a in listed} == {
+        (a.id, OCCUPATION) for a in world.assessors
+    }
+    task = world.task_of(world.assessor_headers[0])
+    unbound = client.put(
+        f"{EVALUATION}/assessors/{world.assessors[0].id}",
+        json={"occupations": []},
+        headers=world.admin,
+    )
+    assert unbound.status_code == 200 and unbound.get_json() == []
+    refused = world.score(world.assessor_headers[0], task["id"], FULL)
+    assert refused.status_code == 409 and error(refused) == "assessor_refused"
+
+
+def test_applications_past_their_validity_lapse_on_schedule(world: World) -> None:
+    from catalog.evaluation.results import lapse_overdue
+
+    application = approved(world)
+    row = db.session.get(Application, application)
+    assert row is not None
+    row.valid_until = utcnow() - timedelta(minutes=1)
+    db.session.commit()
+    assert lapse_overdue() == 1
+    db.session.expire_all()
+    assert db.session.get(Application, application).status.value == "lapsed"
+    assert lapse_overdue() == 0
