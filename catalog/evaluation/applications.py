@@ -251,7 +251,7 @@ def _managed(admin: User, application_id: int) -> Application:
     require_evaluator(admin)
     application = get_application(admin, application_id)
     audit.not_for_oneself(admin, application.user_id, "审核")
-    return application
+    return results.hold(application)
 
 
 def approve(admin: User, application_id: int, note: str | None) -> Application:
@@ -299,6 +299,7 @@ def withdraw(user: User, application_id: int) -> Application:
     application = get_application(user, application_id)
     if application.user_id != user.id:
         raise NotFound("申报不存在 / No such application", details={"id": application_id})
+    application = results.hold(application)
     if application.status not in OPEN_APPLICATIONS or any(
         r.status is not ResultStatus.VOID for r in application.results
     ):
@@ -397,6 +398,7 @@ def start_theory(user: User, application_id: int, key: str) -> QuizSession:
     application = get_application(user, application_id)
     if application.user_id != user.id:
         raise NotFound("申报不存在 / No such application", details={"id": application_id})
+    application = results.hold(application)
     component = application.plan.component(key)
     if component is None or component["kind"] != ComponentKind.THEORY:
         raise Invalid(details={"json": {"component": ["不是理论考试部分 / not a theory exam"]}})

@@ -130,7 +130,7 @@ def assign(admin: User, application_id: int, key: str, assessor_ids: list[int]) 
     """Assessors for a practical attempt: as many as the plan asks for a new attempt, one
     more (a third) for a disputed one; each bound to the occupation and free of conflict."""
     require_evaluator(admin)
-    application = get_application(admin, application_id)
+    application = results.hold(get_application(admin, application_id))
     component = application.plan.component(key)
     if component is None or component["kind"] != ComponentKind.PRACTICAL:
         raise Invalid(details={"json": {"component": ["不是实操考核部分 / not practical"]}})
@@ -281,6 +281,7 @@ def submit(assessor: User, assessment_id: str, data: dict[str, Any]) -> Assessme
     """The assessor's scoring, once: the same client id again is the same submission (a
     phone's retry); other scores under it, or a second submission, are refused."""
     assessment, result, application = _mine(assessor, assessment_id)
+    application = results.hold(application)  # one submission of the attempt at a time
     if assessment.submitted_at is not None:
         if assessment.client_id == data["client_id"] and _same(assessment, data):
             return assessment

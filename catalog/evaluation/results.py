@@ -16,7 +16,7 @@ from catalog.clock import local_day, utcnow
 from catalog.credits.certificates import new_verification_code
 from catalog.credits.models import Certificate, CertificateKind, CertificateSource
 from catalog.credits.rules import credit_certificate
-from catalog.database import db
+from catalog.database import db, lock_row
 from catalog.errors import Conflict
 from catalog.evaluation.models import (
     Application,
@@ -52,6 +52,13 @@ def log(
         result={"plan": application.plan.title, **(detail or {})},
         key=key,
     )
+
+
+def hold(application: Application) -> Application:
+    """Serialise every write on one application — decisions, withdrawal, attempts, scoring —
+    until the commit; returns it as the last writer left it."""
+    lock_row(Application, application.id)
+    return db.session.get_one(Application, application.id)
 
 
 def results_of(application: Application, key: str) -> list[ComponentResult]:
