@@ -110,6 +110,8 @@ class World:
         )
         assert started.status_code == 201, started.get_json()
         session = started.get_json()
+        # an exam: no key or explanation reaches the candidate while it runs
+        assert all(i["answer"] is None and i["explanation"] is None for i in session["items"])
         answer_all(self.client, {"learner": self.learner}, session, right=right)
         graded = self.client.post(
             f"/api/v1/quiz-sessions/{session['id']}/submit", headers=self.learner

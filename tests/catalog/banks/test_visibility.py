@@ -47,6 +47,9 @@ KEY_BEARING = {
     "POST /api/v1/me/review-sessions": "learner: test_reviews_and_mistakes",
     "GET /api/v1/me/mistakes": "learner: test_reviews_and_mistakes",
     "POST /api/v1/me/offline-practice": "learner: test_offline_practice",
+    "POST /api/v1/evaluation/applications/{application_id}/theory-sessions": (
+        "learner: tests/support/evaluating.py World.sit_theory, every evaluation test"
+    ),
     "GET /api/v1/banks/{bank_id}/questions": "staff: test_staff_paths",
     "POST /api/v1/banks/{bank_id}/questions": "staff: test_staff_paths",
     "GET /api/v1/questions/{question_id}": "staff: test_staff_paths",
