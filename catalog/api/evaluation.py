@@ -44,6 +44,7 @@ from catalog.evaluation.schemas import (
     ResultSchema,
     SubmissionSchema,
     TheoryStartSchema,
+    VoidSchema,
 )
 from catalog.quiz import view_models
 from catalog.quiz.schemas import SessionSchema
@@ -249,6 +250,18 @@ class ApplicationAssessments(MethodView):
         """Assign assessors to a practical attempt (a third one to a disputed attempt)."""
         return assessments.assign(
             current_user, application_id, data["component"], data["assessor_ids"]
+        )
+
+
+@blp.route("/evaluation/applications/<int:application_id>/void-attempt")
+class AttemptVoiding(MethodView):
+    @blp.auth(Role.ADMIN)
+    @blp.arguments(VoidSchema)
+    @blp.response(200, ResultSchema)
+    def post(self, data: dict[str, Any], application_id: int) -> Any:
+        """Void a practical attempt that cannot finish (it does not count), saying why."""
+        return assessments.void_attempt(
+            current_user, application_id, data["component"], data["reason"]
         )
 
 

@@ -56,7 +56,7 @@ from catalog.lectures import authoring as lecture_authoring
 from catalog.lectures import uploads as lecture_uploads
 from catalog.lectures.models import Microlecture
 from catalog.quiz import templates
-from catalog.quiz.models import QuizTemplate
+from catalog.quiz.models import FeedbackPolicy, QuizTemplate
 from catalog.reference.models import Industry, Occupation
 from catalog.runtime import runtime
 from catalog.uploads import staging_key
@@ -349,6 +349,7 @@ def _load_evaluation() -> list[str]:
             "title": "变配电运行值班员四级理论考试（示范）",
             "mode": "exam",
             "time_limit_seconds": 1800,
+            "feedback_policy": FeedbackPolicy.NEVER,  # re-sat after a failure: no key shown
             "occupation": DEMO_PLAN_OCCUPATION,
             "skill_level": 4,
             "sections": [{"points": 20, "question_ids": exam_questions}],

@@ -158,18 +158,27 @@ def apply(user: User, plan_id: int) -> Application:
     named) unless eligible; a retry, or a second tap, returns the open application."""
     plan = _open_plan(user, plan_id)
     sessions.lock_starts(user)  # one application at a time per learner
+    # one open application per occupation and level, whatever plan it is under: two plans
+    # for the same level would otherwise make two certificates
     existing: Application | None = db.session.scalar(
         select(Application)
         .join(EvaluationPlan, EvaluationPlan.id == Application.plan_id)
         .where(
             Application.user_id == user.id,
             Application.status.in_(OPEN_APPLICATIONS),
-            EvaluationPlan.organisation_id == plan.organisation_id,
-            EvaluationPlan.code == plan.code,
+            EvaluationPlan.occupation_id == plan.occupation_id,
+            EvaluationPlan.skill_level == plan.skill_level,
         )
     )
     if existing is not None:
-        return existing
+        if existing.plan.code == plan.code and existing.organisation_id == plan.organisation_id:
+            return existing  # a retry, or a second tap
+        raise Conflict(
+            "已有同工种同等级的申报在进行 / An application for this occupation and level is "
+            "under way",
+            code="already_applying",
+            details={"application_id": existing.id},
+        )
     found = eligibility(user, plan)
     if not found.eligible:
         raise Invalid(
@@ -328,8 +337,12 @@ def _waive_by_contests(application: Application) -> None:
     band's components are waived, or all of them when it grants the level."""
     waived: dict[str, dict[str, Any]] = {}
     for link in application.plan.contest_links:
-        rank = contests.final_rank(link["template_id"], application.user_id)
-        if rank is None or not link["rank_from"] <= rank <= link["rank_to"]:
+        # a passed entry ranked in the band: a rank among entrants who all failed is no merit
+        standing = contests.final_standing(link["template_id"], application.user_id)
+        if standing is None or not standing.passed:
+            continue
+        rank = standing.rank
+        if not link["rank_from"] <= rank <= link["rank_to"]:
             continue
         keys = (
             [c["key"] for c in application.plan.components]

@@ -13,7 +13,7 @@ from sqlalchemy import Select, or_, select
 
 from catalog.accounts.models import OrganisationKind, User
 from catalog.accounts.scope import managed_users, manages
-from catalog.clock import utcnow
+from catalog.clock import local_day, utcnow
 from catalog.credits.audit import require_admin
 from catalog.database import db, lock_row
 from catalog.errors import Conflict, Invalid, NotFound, PermissionDenied
@@ -38,6 +38,12 @@ def create(admin: User, data: dict[str, Any]) -> Apprenticeship:
     """An agreement between an apprentice and an enterprise mentor the admin manages (and
     optionally a school mentor, of the admin's people or of a school), with its first tasks."""
     require_admin(admin)
+    if admin.id == data["apprentice_id"]:
+        raise PermissionDenied(
+            "不能为自己签订学徒协议，请由其他管理员处理 / Another admin must make your own "
+            "apprenticeship",
+            code="four_eyes",
+        )
     problems: dict[str, Any] = {}
     apprentice = _managed(admin, data["apprentice_id"])
     mentor = _managed(admin, data["mentor_id"])
@@ -301,6 +307,20 @@ def complete(admin: User, apprenticeship_id: int) -> Apprenticeship:
     if apprenticeship.status is ApprenticeshipStatus.COMPLETED:
         return apprenticeship
     _require_active(apprenticeship)
+    if admin.id in (apprenticeship.mentor_id, apprenticeship.school_mentor_id):
+        # the mentor signs the tasks off; someone else closes the agreement (four eyes)
+        raise PermissionDenied(
+            "导师不能为自己带的学徒结业，请由其他管理员处理 / Another admin must close an "
+            "apprenticeship you mentor",
+            code="four_eyes",
+        )
+    if local_day(utcnow()) < apprenticeship.ends_on:
+        raise Conflict(
+            f"学徒期至 {apprenticeship.ends_on} 结束，届时方可结业 / The agreed duration runs "
+            f"until {apprenticeship.ends_on}",
+            code="not_ended",
+            details={"ends_on": str(apprenticeship.ends_on)},
+        )
     if not apprenticeship.tasks:
         raise Conflict("学徒协议没有任务 / The apprenticeship has no tasks", code="no_tasks")
     still_open = open_milestones(apprenticeship)

@@ -20,20 +20,23 @@ from typing import Any
 from sqlalchemy import CursorResult, select, update
 from sqlalchemy.exc import IntegrityError
 
-from catalog.accounts.models import User
+from catalog.accounts.models import Department, User
 from catalog.accounts.scope import managed_user, managed_users
 from catalog.clock import utcnow
+from catalog.credits import audit
 from catalog.database import db
-from catalog.errors import Conflict, Invalid, NotFound, PayloadTooLarge
+from catalog.errors import Conflict, Invalid, NotFound, PayloadTooLarge, PermissionDenied
 from catalog.evaluation import apprenticeships, results
 from catalog.evaluation.applications import get_application
 from catalog.evaluation.models import (
+    OPEN_APPLICATIONS,
     Application,
     ApplicationStatus,
     Assessment,
     AssessorOccupation,
     ComponentKind,
     ComponentResult,
+    EvaluationPlan,
     ResultStatus,
 )
 from catalog.evaluation.plans import require_evaluator
@@ -57,6 +60,11 @@ def bind(admin: User, user_id: int, occupations: list[str]) -> list[AssessorOccu
     attempts already assigned to them are refused at submission once the binding is gone."""
     require_evaluator(admin)
     assessor = managed_user(admin, user_id)
+    if assessor.id == admin.id:
+        raise PermissionDenied(
+            "不能任命自己为考评员，请由其他管理员处理 / Another admin must appoint you",
+            code="four_eyes",
+        )
     wanted = {occupation_id(code, "occupations") for code in occupations}
     for binding in bindings_of(assessor.id):
         if binding.occupation_id not in wanted:
@@ -101,9 +109,19 @@ def conflict_of_interest(assessor: User, candidate: User) -> str | None:
         return "self"
     if assessor.id in apprenticeships.mentors_of(candidate.id):
         return "mentor"
-    if assessor.department_id is not None and assessor.department_id == candidate.department_id:
+    if _same_line(assessor.department_id, candidate.department_id):
         return "same_team"
     return None
+
+
+def _same_line(one: int | None, other: int | None) -> bool:
+    """The same team, or one's team inside the other's (a workshop's head and its teams)."""
+    if one is None or other is None:
+        return False
+    first, second = db.session.get(Department, one), db.session.get(Department, other)
+    if first is None or second is None:
+        return False
+    return first.path.startswith(second.path) or second.path.startswith(first.path)
 
 
 CONFLICT_MESSAGES = {
@@ -111,6 +129,7 @@ CONFLICT_MESSAGES = {
     "mentor": "不能考评自己的徒弟 / Mentors do not assess their apprentices",
     "same_team": "不能考评本班组成员 / Nobody assesses a member of their own team",
     "not_bound": "不是该工种的考评员 / Not an assessor of this occupation",
+    "candidate": "本人正在申报该工种的评价 / Applying in this occupation themselves",
 }
 
 
@@ -123,7 +142,26 @@ def _refusal(assessor: User, application: Application) -> str | None:
         reason = "not_bound"
     if reason is None and assessor.organisation_id != application.organisation_id:
         reason = "not_bound"
+    if reason is None and _applying(assessor.id, application.plan.occupation_id):
+        reason = "candidate"
     return reason
+
+
+def _applying(user_id: int, occupation: int) -> bool:
+    """The user has an open application in the occupation (they would see its checklist)."""
+    return (
+        db.session.scalar(
+            select(Application.id)
+            .join(EvaluationPlan, EvaluationPlan.id == Application.plan_id)
+            .where(
+                Application.user_id == user_id,
+                Application.status.in_(OPEN_APPLICATIONS),
+                EvaluationPlan.occupation_id == occupation,
+            )
+            .limit(1)
+        )
+        is not None
+    )
 
 
 def assign(admin: User, application_id: int, key: str, assessor_ids: list[int]) -> ComponentResult:
@@ -131,6 +169,7 @@ def assign(admin: User, application_id: int, key: str, assessor_ids: list[int]) 
     more (a third) for a disputed one; each bound to the occupation and free of conflict."""
     require_evaluator(admin)
     application = results.hold(get_application(admin, application_id))
+    audit.not_for_oneself(admin, application.user_id, "审核")
     component = application.plan.component(key)
     if component is None or component["kind"] != ComponentKind.PRACTICAL:
         raise Invalid(details={"json": {"component": ["不是实操考核部分 / not practical"]}})
@@ -141,6 +180,11 @@ def assign(admin: User, application_id: int, key: str, assessor_ids: list[int]) 
     else:
         result, wanted = results.next_attempt(application, key), component["assessors"]
     taken = {a.assessor_id for a in _assessments_of(result)}
+    if len(taken) > component["assessors"]:
+        raise Conflict(
+            "已指定第三名考评员 / A third assessor is already assessing it",
+            code="third_assigned",
+        )
     if len(set(assessor_ids)) != len(assessor_ids) or len(assessor_ids) != wanted:
         raise Invalid(
             details={"json": {"assessor_ids": [f"须指定 {wanted} 名考评员 / name {wanted}"]}}
@@ -174,6 +218,39 @@ def assign(admin: User, application_id: int, key: str, assessor_ids: list[int]) 
     )
     db.session.commit()
     return result
+
+
+def void_attempt(admin: User, application_id: int, key: str, reason: str) -> ComponentResult:
+    """An admin voids a practical attempt that cannot finish (an assessor unbound, moved into
+    the candidate's team, gone): it does not count as an attempt, its assessors' tasks go, and
+    new assessors can be assigned."""
+    require_evaluator(admin)
+    application = results.hold(get_application(admin, application_id))
+    audit.not_for_oneself(admin, application.user_id, "审核")
+    last = results.latest(application, key)
+    if (
+        last is None
+        or last.kind is not ComponentKind.PRACTICAL
+        or last.status
+        not in (
+            ResultStatus.PENDING,
+            ResultStatus.DISPUTED,
+        )
+    ):
+        raise Conflict(
+            "没有进行中的实操考核 / No practical attempt under way", code="nothing_to_void"
+        )
+    last.status, last.decided_at, last.recorded_by_id = ResultStatus.VOID, utcnow(), admin.id
+    last.detail = {**(last.detail or {}), "void_reason": reason}
+    results.log(
+        application,
+        "attempt_voided",
+        actor_id=admin.id,
+        detail={"component": key, "attempt": last.attempt, "reason": reason},
+        key=f"{key}:{last.attempt}",
+    )
+    db.session.commit()
+    return last
 
 
 def _assessments_of(result: ComponentResult) -> list[Assessment]:
@@ -305,6 +382,8 @@ def submit(assessor: User, assessment_id: str, data: dict[str, Any]) -> Assessme
     evidence = _accepted_evidence(assessment, data["evidence_keys"])
     now = utcnow()
     scored_at = min(max(data["scored_at"], assessment.assigned_at), now)  # bounded by ours
+    if db.session.scalar(select(Assessment.id).where(Assessment.client_id == data["client_id"])):
+        raise Conflict("client_id 已被使用 / client_id already used", code="client_id_reused")
     taken: CursorResult[Any] = db.session.execute(  # type: ignore[assignment]
         update(Assessment)
         .where(Assessment.id == assessment.id, Assessment.submitted_at.is_(None))

@@ -15,17 +15,28 @@ from catalog.courses.models import Course, CourseStatus
 from catalog.database import db
 from catalog.errors import Conflict, Invalid, NotFound, PermissionDenied
 from catalog.evaluation.models import ComponentKind, EvaluationPlan, PlanStatus
-from catalog.quiz.models import QuizMode, QuizTemplate
+from catalog.quiz.models import FeedbackPolicy, QuizMode, QuizTemplate
 from catalog.reference.services import occupation_id
 
 LOWEST_LEVEL = 5  # 五级/初级工: no certificate below it
 
 
 def require_evaluator(user: User) -> None:
-    """Plans, approvals and assignments are an organisation admin's work."""
+    """Approvals and assignments are an organisation admin's work (a workshop's admin, for
+    the people of their workshop)."""
     if not is_admin(user) or user.organisation_id is None:
         raise PermissionDenied(
             "只有组织管理员可以管理技能评价 / Only organisation admins run evaluations"
+        )
+
+
+def require_plan_admin(user: User) -> None:
+    """A plan is the whole organisation's: written by its admins, not a workshop's."""
+    require_evaluator(user)
+    if user.admin_scope_id is not None:
+        raise PermissionDenied(
+            "评价方案由组织级管理员维护 / Plans are kept by the organisation's own admins",
+            code="organisation_admins_only",
         )
 
 
@@ -82,7 +93,7 @@ def shown_to(user: User, plan: EvaluationPlan) -> PlanView:
 
 def create_plan(admin: User, data: dict[str, Any]) -> EvaluationPlan:
     """A draft, version 1 of a new code."""
-    require_evaluator(admin)
+    require_plan_admin(admin)
     if _versions(admin.organisation_id, data["code"]):
         raise Conflict(
             "方案编号已存在，请新建版本 / This code exists: make a new version of it",
@@ -174,7 +185,7 @@ def retire(admin: User, plan_id: int) -> EvaluationPlan:
 
 
 def _own(admin: User, plan_id: int) -> EvaluationPlan:
-    require_evaluator(admin)
+    require_plan_admin(admin)
     return get_plan(admin, plan_id)
 
 
@@ -270,7 +281,8 @@ def _stored_component(component: dict[str, Any]) -> dict[str, Any]:
         stored["assessors"] = component["assessors"]
         points = sum(item["points"] for item in component["checklist"])
         # two assessors further apart than this (in points) call a third: a tenth of the total
-        stored["max_gap"] = component.get("max_gap") or round(points / 10, 2)
+        gap = component.get("max_gap")
+        stored["max_gap"] = round(points / 10, 2) if gap is None else gap
     return stored
 
 
@@ -284,9 +296,19 @@ def _check_references(
     problems: dict[str, list[str]] = {}
     for index, component in enumerate(components):
         template_id = component.get("template_id")
-        if template_id is not None and not _own_template(admin, template_id, QuizMode.EXAM):
+        if template_id is None:
+            continue
+        if not _own_template(admin, template_id, QuizMode.EXAM):
             problems[f"components.{index}.template_id"] = [
                 "须为本组织的考试试卷 / an exam template of your organisation"
+            ]
+        elif db.session.get_one(QuizTemplate, template_id).feedback_policy is not (
+            FeedbackPolicy.NEVER
+        ):
+            # a failed candidate re-sits it: the key must never be shown after a sitting
+            problems[f"components.{index}.template_id"] = [
+                "等级考试试卷须设为不公布答案（feedback_policy: never）/ a level exam never "
+                "shows its key (feedback_policy: never)"
             ]
     for index, link in enumerate(links):
         if not _own_template(admin, link["template_id"], QuizMode.CONTEST):

@@ -16,6 +16,7 @@ from catalog.accounts.scope import managed_users
 from catalog.clock import end_of
 from catalog.credits.models import Certificate, CertificateSource
 from catalog.database import db
+from catalog.errors import Invalid
 from catalog.evaluation.models import (
     Application,
     ComponentResult,
@@ -36,6 +37,8 @@ def _bounds(date_from: date | None, date_to: date | None) -> tuple[datetime, dat
 
 def report(admin: User, date_from: date | None, date_to: date | None) -> dict[str, Any]:
     require_evaluator(admin)
+    if date_from is not None and date_to is not None and date_from > date_to:
+        raise Invalid(details={"query": {"to": ["早于开始日期 / before from"]}})
     start, end = _bounds(date_from, date_to)
     scope = (Application.organisation_id == admin.organisation_id, managed_users(admin))
     by_status = Counter(

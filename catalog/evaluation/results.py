@@ -96,7 +96,7 @@ def next_attempt(application: Application, key: str) -> ComponentResult:
             code="in_progress",
             details={"attempt": found[-1].attempt},
         )
-    if len(found) >= component["attempts_allowed"]:
+    if attempts_used(found) >= component["attempts_allowed"]:
         raise Conflict(
             "该部分的补考次数已用完 / No attempts left at this component",
             code="no_attempts_left",
@@ -111,6 +111,12 @@ def next_attempt(application: Application, key: str) -> ComponentResult:
     db.session.add(result)
     db.session.flush()
     return result
+
+
+def attempts_used(found: list[ComponentResult]) -> int:
+    """Attempts that count: an attempt an admin voided (its assessor could not go on) does
+    not."""
+    return sum(1 for result in found if result.status is not ResultStatus.VOID)
 
 
 def require_sitting(application: Application) -> None:
@@ -215,7 +221,8 @@ def settle(application: Application, *, by: int | None = None) -> Certificate | 
         if (
             result is not None
             and result.status is ResultStatus.FAILED
-            and result.attempt >= component["attempts_allowed"]
+            and attempts_used(results_of(application, component["key"]))
+            >= component["attempts_allowed"]
             and close(application, ApplicationStatus.FAILED)
         ):
             log(application, "failed", detail={"component": component["key"]})

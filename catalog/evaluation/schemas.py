@@ -226,6 +226,11 @@ class ComponentRefSchema(ma.Schema):
     component = fields.String(required=True, validate=KEY)
 
 
+class VoidSchema(ma.Schema):
+    component = fields.String(required=True, validate=KEY)
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=1000))
+
+
 class AssignSchema(ma.Schema):
     component = fields.String(required=True, validate=KEY)
     assessor_ids = fields.List(

@@ -93,12 +93,21 @@ def _ranked(template_id: int, limit: int | None) -> list[tuple[QuizSession, str,
     return ranked
 
 
-def final_rank(template_id: int, user_id: int) -> int | None:
-    """The learner's rank in a contest that has closed (none: not closed, or not entered)."""
+@dataclass(frozen=True)
+class FinalStanding:
+    rank: int
+    passed: bool  # the entry reached the contest's pass mark
+
+
+def final_standing(template_id: int, user_id: int) -> FinalStanding | None:
+    """The learner's place in a contest that has closed (none: not closed, or not entered)."""
     template = db.session.get(QuizTemplate, template_id)
     if template is None or template.closes_at is None or utcnow() < template.closes_at:
         return None
-    return next((rank for s, _, rank in _ranked(template_id, None) if s.user_id == user_id), None)
+    for session, _, rank in _ranked(template_id, None):
+        if session.user_id == user_id:
+            return FinalStanding(rank, bool(session.passed))
+    return None
 
 
 def closed_contest_ranks(organisation_id: int) -> list[tuple[int, str, int, str, int]]:

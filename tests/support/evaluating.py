@@ -237,6 +237,7 @@ def build_world(
         title="变配电运行值班员四级理论考试",
         mode="exam",
         time_limit_seconds=1800,
+        feedback_policy="never",
         occupation=OCCUPATION,
         skill_level=4,
     ).get_json()["id"]

@@ -9,7 +9,7 @@ const SHELL = [
   "/app/js/quiz.js", "/app/js/pages/account.js", "/app/js/pages/home.js",
   "/app/js/pages/catalog.js", "/app/js/pages/course.js", "/app/js/pages/player.js",
   "/app/js/pages/quizzes.js", "/app/js/pages/session.js", "/app/js/pages/mistakes.js",
-  "/app/js/pages/me.js", "/app/js/pages/offline.js",
+  "/app/js/pages/me.js", "/app/js/pages/offline.js", "/app/js/pages/evaluation.js",
 ];
 
 self.addEventListener("install", (event) => {

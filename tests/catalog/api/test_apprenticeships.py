@@ -5,6 +5,7 @@ skill-level evaluation asks of them (completed apprenticeships, mentors)."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -12,7 +13,10 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from catalog.accounts.models import Organisation, OrganisationKind, Role, User
+from catalog.clock import local_day, utcnow
+from catalog.database import db
 from catalog.evaluation import apprenticeships
+from catalog.evaluation.models import Apprenticeship
 from catalog.reference.services import occupation_id
 from tests.support.concurrency import at_once
 
@@ -391,6 +395,7 @@ def test_tasks_are_added_by_the_mentor_or_an_admin(client: FlaskClient, people: 
 
 def test_completion_waits_for_every_milestone(client: FlaskClient, people: People) -> None:
     agreement = create(client, people)
+    ran_out(agreement)
     path = f"/api/v1/apprenticeships/{agreement['id']}"
     refused = client.post(f"{path}/complete", headers=people.admin_h)
     assert refused.status_code == 409 and refused.get_json()["error"]["code"] == "milestones_open"
@@ -461,6 +466,7 @@ def test_an_admin_does_not_close_their_own_apprenticeship(
 ) -> None:
     apprentice_admin = make_user(Role.ADMIN, organisation=people.organisation)
     agreement = create(client, people, apprentice_id=apprentice_admin.id)
+    ran_out(agreement)
     for index in (0, 2):
         assert sign(client, people, agreement, index).status_code == 200
     path = f"/api/v1/apprenticeships/{agreement['id']}/complete"
@@ -469,8 +475,45 @@ def test_an_admin_does_not_close_their_own_apprenticeship(
     assert client.post(path, headers=people.admin_h).status_code == 200
 
 
+def ran_out(agreement: dict[str, Any]) -> None:
+    """The agreed duration has run (an agreement completes only then)."""
+    row = db.session.get(Apprenticeship, agreement["id"])
+    assert row is not None
+    row.ends_on = local_day(utcnow()) - timedelta(days=1)
+    db.session.commit()
+
+
+def test_completion_waits_for_the_agreed_duration_and_another_admin(
+    client: FlaskClient, people: People, make_user: Callable[..., User], login: Callable[..., Any]
+) -> None:
+    agreement = create(client, people)
+    for index in (0, 2):
+        assert sign(client, people, agreement, index).status_code == 200
+    path = f"/api/v1/apprenticeships/{agreement['id']}/complete"
+    early = client.post(path, headers=people.admin_h)
+    assert early.status_code == 409 and early.get_json()["error"]["code"] == "not_ended"
+    ran_out(agreement)
+    # an admin who mentors the apprentice does not close the agreement they signed off
+    mentor_admin = make_user(Role.ADMIN, organisation=people.organisation)
+    mentored = create(client, people, mentor_id=mentor_admin.id)
+    ran_out(mentored)
+    for index in (0, 2):
+        signed = client.post(
+            task_path(mentored, index, "sign-off"),
+            json={},
+            headers=login(mentor_admin),
+        )
+        assert signed.status_code == 200, signed.get_json()
+    own = client.post(
+        f"/api/v1/apprenticeships/{mentored['id']}/complete", headers=login(mentor_admin)
+    )
+    assert own.status_code == 403 and own.get_json()["error"]["code"] == "four_eyes"
+    assert client.post(path, headers=people.admin_h).status_code == 200
+
+
 def complete_one(client: FlaskClient, people: People, **changes: Any) -> dict[str, Any]:
     agreement = create(client, people, **changes)
+    ran_out(agreement)
     for index in (0, 2):
         assert sign(client, people, agreement, index).status_code == 200
     done = client.post(
@@ -530,6 +573,7 @@ def test_mentors_of_names_every_mentor_of_the_apprentice_in_any_state(
 
 def test_without_milestones_every_task_counts_as_one(client: FlaskClient, people: People) -> None:
     agreement = create(client, people, tasks=[{"title": "抄表"}, {"title": "巡视"}])
+    ran_out(agreement)
     path = f"/api/v1/apprenticeships/{agreement['id']}/complete"
     assert sign(client, people, agreement, 0).status_code == 200
     refused = client.post(path, headers=people.admin_h)

@@ -11,12 +11,23 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from catalog.accounts.models import Organisation, User
+from catalog.accounts.models import Organisation, Role, User
 from catalog.credits.models import Certificate
 from catalog.database import db
-from catalog.evaluation.models import Application, ApplicationEvent, ComponentResult
+from catalog.evaluation.models import (
+    Application,
+    ApplicationEvent,
+    Assessment,
+    ComponentResult,
+)
 from tests.support.concurrency import at_once
-from tests.support.evaluating import EVALUATION, World, build_world, complete_course
+from tests.support.evaluating import (
+    EVALUATION,
+    OCCUPATION,
+    World,
+    build_world,
+    complete_course,
+)
 
 
 @pytest.fixture
@@ -131,3 +142,89 @@ def test_two_assessors_submitting_at_once_decide_once(app: Flask, world: World) 
     assert count(Certificate) == 1
     practical = [r for r in done["results"] if r["component_key"] == "practical"]
     assert [(r["status"], r["score"]) for r in practical] == [("passed", 100)]
+
+
+def test_approve_reject_and_withdraw_at_once_decide_once(app: Flask, world: World) -> None:
+    plan = world.published_plan()
+    complete_course(world.client, world.learner, world.course)
+    application = world.apply(plan["id"]).get_json()["id"]
+    path = f"{EVALUATION}/applications/{application}"
+    calls = [
+        *[lambda: app.test_client().post(f"{path}/approve", json={}, headers=world.admin)] * 3,
+        *[
+            lambda: app.test_client().post(
+                f"{path}/reject", json={"note": "名额已满"}, headers=world.admin
+            )
+        ]
+        * 3,
+        *[lambda: app.test_client().post(f"{path}/withdraw", headers=world.learner)] * 3,
+    ]
+    replies = at_once(*calls)
+    assert {r.status_code for r in replies} <= {200, 409, 503}, [r.get_json() for r in replies]
+    kinds = db.session.scalars(
+        db.select(ApplicationEvent.kind).where(ApplicationEvent.application_id == application)
+    ).all()
+    # one admin decision at most; a withdrawal may follow an approval (before any result),
+    # nothing follows a rejection or a withdrawal; the state is what the last step says
+    assert [k for k in kinds if k in ("approved", "rejected")] in (["approved"], ["rejected"], [])
+    steps = [k for k in kinds if k in ("approved", "rejected", "withdrawn")]
+    assert steps in (["approved"], ["rejected"], ["withdrawn"], ["approved", "withdrawn"]), kinds
+    db.session.expire_all()
+    assert db.session.get(Application, application).status.value == steps[-1]
+
+
+def test_assignments_at_once_make_one_attempt_and_one_third_assessor(
+    app: Flask, world: World
+) -> None:
+    components = world.plan_body()["components"]
+    components[1] |= {"assessors": 2, "max_gap": 1}
+    plan = world.published_plan(components=components)
+    complete_course(world.client, world.learner, world.course)
+    application = world.apply(plan["id"]).get_json()["id"]
+    world.approve(application)
+    path = f"{EVALUATION}/applications/{application}/assessments"
+    ids = [a.id for a in world.assessors]
+    replies = at_once(
+        *[
+            lambda: app.test_client().post(
+                path, json={"component": "practical", "assessor_ids": ids}, headers=world.admin
+            )
+            for _ in range(5)
+        ]
+    )
+    assert {r.status_code for r in replies} <= {201, 409, 503}, [r.get_json() for r in replies]
+    assert count(ComponentResult) == 1 and count(Assessment) == 2
+    first, second = (world.task_of(h) for h in world.assessor_headers)
+    world.score(
+        world.assessor_headers[0], first["id"], {"ticket": 30, "sequence": 50, "report": 20}
+    )
+    world.score(
+        world.assessor_headers[1], second["id"], {"ticket": 10, "sequence": 50, "report": 20}
+    )
+    assert world.application(application)["results"][-1]["status"] == "disputed"
+    assert world.make_user is not None
+    thirds = []
+    for _ in (1, 2):
+        third = world.make_user(Role.LEARNER, organisation=world.org)
+        third.department_id = world.teams[2].id
+        thirds.append(third)
+    db.session.commit()
+    for third in thirds:
+        world.client.put(
+            f"{EVALUATION}/assessors/{third.id}",
+            json={"occupations": [OCCUPATION]},
+            headers=world.admin,
+        )
+    third_ids = [third.id for third in thirds]  # read here: the threads have no session
+    replies = at_once(
+        *[
+            lambda third_id=third_id: app.test_client().post(
+                path,
+                json={"component": "practical", "assessor_ids": [third_id]},
+                headers=world.admin,
+            )
+            for third_id in third_ids
+        ]
+    )
+    assert sorted(r.status_code for r in replies if r.status_code != 503) in ([201, 409], [201])
+    assert count(Assessment) == 3

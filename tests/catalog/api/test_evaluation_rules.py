@@ -238,8 +238,9 @@ def test_re_sits_end_with_the_plans_validity(client: FlaskClient, world: World) 
     assert world.application(application)["status"] == "lapsed"
 
 
-def contest(world: World, *, learner_wins: bool) -> int:
-    """A closed contest of the organisation where the learner ranks first (or last)."""
+def contest(world: World, *, learner_wins: bool, everyone_fails: bool = False) -> int:
+    """A closed contest of the organisation where the learner ranks first (or last); with
+    ``everyone_fails``, both entries fail (the learner still first, on time)."""
     now = utcnow()
     contest_id = template(
         world.client,
@@ -251,7 +252,10 @@ def contest(world: World, *, learner_wins: bool) -> int:
     ).get_json()["id"]
     assert world.make_user is not None and world.login is not None
     rival = world.login(world.make_user(Role.LEARNER, organisation=world.org))
-    for headers, right in ((world.learner, learner_wins), (rival, not learner_wins)):
+    entries = ((world.learner, learner_wins), (rival, not learner_wins))
+    if everyone_fails:
+        entries = ((world.learner, False), (rival, False))
+    for headers, right in entries:
         entry = world.client.post(
             f"/api/v1/quiz-templates/{contest_id}/sessions", headers=headers
         ).get_json()
@@ -616,3 +620,182 @@ def test_applications_past_their_validity_lapse_on_schedule(world: World) -> Non
     db.session.expire_all()
     assert db.session.get(Application, application).status.value == "lapsed"
     assert lapse_overdue() == 0
+
+
+# --- what an attacker tried (issue 21's review) ----------------------------------------------
+
+
+def test_one_open_application_per_occupation_and_level_whatever_the_plan(
+    client: FlaskClient, world: World
+) -> None:
+    first = world.published_plan()
+    second = world.published_plan(code="bpd-4-b", title="另一个四级方案")
+    complete_course(client, world.learner, world.course)
+    assert world.apply(first["id"]).status_code == 201
+    twice = world.apply(second["id"])
+    assert twice.status_code == 409 and error(twice) == "already_applying"
+
+
+def test_a_contest_entry_that_failed_waives_nothing_whatever_its_rank(world: World) -> None:
+    contest_id = contest(world, learner_wins=True, everyone_fails=True)
+    links = [{"template_id": contest_id, "rank_from": 1, "rank_to": 5, "grants_level": True}]
+    application = approved(world, contest_links=links)
+    assert world.application(application)["results"] == []
+    assert world.application(application)["status"] == "approved"
+
+
+def test_a_level_exam_never_shows_its_key_not_even_after_a_failed_sitting(
+    client: FlaskClient, world: World
+) -> None:
+    revealing = template(
+        client,
+        {"editor": world.editor, **world.bank},
+        title="公布答案的考试",
+        mode="exam",
+        feedback_policy="after_submit",
+    ).get_json()["id"]
+    components = world.plan_body()["components"]
+    components[0]["template_id"] = revealing
+    created = client.post(
+        f"{EVALUATION}/plans", json=world.plan_body(components=components), headers=world.admin
+    )
+    assert created.status_code == 422
+    assert "never" in str(created.get_json()["error"]["details"])
+    application = approved(world)
+    failed = world.sit_theory(application, right=False)
+    shown = client.get(f"/api/v1/quiz-sessions/{failed['id']}", headers=world.learner).get_json()
+    assert all(i["answer"] is None and i["explanation"] is None for i in shown["items"])
+
+
+def test_an_admin_neither_picks_the_assessors_of_their_own_application_nor_appoints_themselves(
+    client: FlaskClient, world: World, make_user: Callable[..., User], login: Callable[..., Any]
+) -> None:
+    plan = world.published_plan()
+    candidate_admin = make_user(Role.ADMIN, organisation=world.org)
+    candidate_admin.department_id = world.teams[0].id
+    db.session.commit()
+    headers = login(candidate_admin)
+    complete_course(client, headers, world.course)
+    application = world.apply(plan["id"], headers).get_json()["id"]
+    world.approve(application)  # by another admin
+    own = client.post(
+        f"{EVALUATION}/applications/{application}/assessments",
+        json={"component": "practical", "assessor_ids": [world.assessors[0].id]},
+        headers=headers,
+    )
+    assert own.status_code == 403 and error(own) == "four_eyes"
+    myself = client.put(
+        f"{EVALUATION}/assessors/{candidate_admin.id}",
+        json={"occupations": [OCCUPATION]},
+        headers=headers,
+    )
+    assert myself.status_code == 403 and error(myself) == "four_eyes"
+
+
+def test_a_practical_attempt_that_cannot_finish_is_voided_and_assigned_again(
+    client: FlaskClient, world: World
+) -> None:
+    components = world.plan_body()["components"]
+    components[1]["attempts_allowed"] = 1
+    application = approved(world, components=components)
+    world.assign(application, world.assessors[0])
+    client.put(
+        f"{EVALUATION}/assessors/{world.assessors[0].id}",
+        json={"occupations": []},
+        headers=world.admin,
+    )
+    stuck = world.assign(application, world.assessors[1])
+    assert stuck.status_code == 409 and error(stuck) == "in_progress"
+    path = f"{EVALUATION}/applications/{application}/void-attempt"
+    by_learner = client.post(
+        path, json={"component": "practical", "reason": "x"}, headers=world.learner
+    )
+    assert by_learner.status_code == 403
+    voided = client.post(
+        path, json={"component": "practical", "reason": "考评员调离"}, headers=world.admin
+    )
+    assert voided.status_code == 200 and voided.get_json()["status"] == "void"
+    assert client.get("/api/v1/me/assessments", headers=world.assessor_headers[0]).get_json() == []
+    again = world.assign(application, world.assessors[1])  # the one attempt allowed is still there
+    assert again.status_code == 201 and again.get_json()["attempt"] == 2
+    task = world.task_of(world.assessor_headers[1])
+    assert world.score(world.assessor_headers[1], task["id"], FULL).status_code == 200
+    assert result_of(world, application, "practical")["status"] == "passed"
+    nothing = client.post(path, json={"component": "practical", "reason": "x"}, headers=world.admin)
+    assert nothing.status_code == 409
+
+
+def test_a_client_id_of_another_assessment_is_refused_not_a_crash(world: World) -> None:
+    components = world.plan_body()["components"]
+    components[1] |= {"assessors": 2, "max_gap": 0}
+    application = approved(world, components=components)
+    world.assign(application, *world.assessors)
+    first, second = (world.task_of(h) for h in world.assessor_headers)
+    assert (
+        world.score(
+            world.assessor_headers[0], first["id"], FULL, client_id="shared-0001"
+        ).status_code
+        == 200
+    )
+    reused = world.score(world.assessor_headers[1], second["id"], FULL, client_id="shared-0001")
+    assert reused.status_code == 409 and error(reused) == "client_id_reused"
+    # a gap of 0 means what it says: one point apart calls a third
+    near = world.score(world.assessor_headers[1], second["id"], {**FULL, "report": 19})
+    assert near.status_code == 200
+    assert result_of(world, application, "practical")["status"] == "disputed"
+
+
+def test_a_workshop_admin_does_not_write_the_organisations_plans(
+    client: FlaskClient, world: World, make_user: Callable[..., User], login: Callable[..., Any]
+) -> None:
+    plan = world.published_plan()
+    scoped = make_user(Role.ADMIN, organisation=world.org)
+    scoped.admin_scope_id = world.teams[0].id
+    db.session.commit()
+    headers = login(scoped)
+    for method, path in (
+        ("post", f"{EVALUATION}/plans/{plan['id']}/retire"),
+        ("post", f"{EVALUATION}/plans/{plan['id']}/versions"),
+    ):
+        refused = getattr(client, method)(path, headers=headers)
+        assert refused.status_code == 403 and error(refused) == "organisation_admins_only"
+    created = client.post(f"{EVALUATION}/plans", json=world.plan_body(code="mine"), headers=headers)
+    assert created.status_code == 403
+
+
+def test_the_head_of_a_workshop_does_not_assess_its_teams_nor_a_fellow_candidate(
+    client: FlaskClient, world: World, make_user: Callable[..., User], login: Callable[..., Any]
+) -> None:
+    from tests.support.evaluating import team
+
+    workshop = team(world.org, "运行车间")
+    below = world.teams[0]
+    below.parent_id, below.path = workshop.id, f"{workshop.path}{below.id}/"
+    head = make_user(Role.LEARNER, organisation=world.org)
+    head.department_id = workshop.id
+    db.session.commit()
+    client.put(
+        f"{EVALUATION}/assessors/{head.id}", json={"occupations": [OCCUPATION]}, headers=world.admin
+    )
+    plan = world.published_plan()
+    complete_course(client, world.learner, world.course)
+    application = world.apply(plan["id"]).get_json()["id"]
+    world.approve(application)
+    refused = world.assign(application, head)
+    assert refused.status_code == 422 and "班组" in str(refused.get_json()["error"]["details"])
+    # an assessor with an application of their own in the occupation would read its checklist
+    fellow = world.assessors[0]
+    fellow_h = world.assessor_headers[0]
+    complete_course(client, fellow_h, world.course)
+    assert world.apply(plan["id"], fellow_h).status_code == 201
+    applying = world.assign(application, fellow)
+    assert applying.status_code == 422 and "申报" in str(applying.get_json()["error"]["details"])
+
+
+def test_a_report_period_that_ends_before_it_starts_is_refused(
+    client: FlaskClient, world: World
+) -> None:
+    refused = client.get(
+        "/api/v1/reports/evaluations?from=2026-06-01&to=2026-05-01", headers=world.admin
+    )
+    assert refused.status_code == 422

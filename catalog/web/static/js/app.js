@@ -20,6 +20,9 @@ const ROUTES = [
   [/^#\/credits$/, "me", "me", true],
   [/^#\/certificates$/, "me", "me", true],
   [/^#\/history$/, "me", "me", true],
+  [/^#\/evaluation$/, "evaluation", "me", true],
+  [/^#\/assess$/, "evaluation", "me", true],
+  [/^#\/assess\/([0-9a-f]+)$/, "evaluation", "me", true],
 ];
 
 let leaving = null; // the screen's own clean-up (a player sends its last heartbeat)

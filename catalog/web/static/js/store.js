@@ -3,7 +3,7 @@
 // database per signed-in user: on a phone shared by a team, what one worker queued is sent
 // as theirs when they sign in again, never as the next worker's, and nobody sees another's
 // practice packs.
-const VERSION = 2;
+const VERSION = 3;
 const opened = new Map();
 
 // Whose database this tab uses: the user this tab signed in (or found signed in when it
@@ -44,6 +44,10 @@ function open() {
       // the refresh token: one store every tab reads and writes transactionally (localStorage
       // reaches other tabs late, and a tab refreshing with a used token ends the login)
       if (!has("kv")) db.createObjectStore("kv", { keyPath: "key" });
+      // an assessor's candidates and checklists, taken into the workshop; their scorings
+      // (with the photos as blobs) until the server has them
+      if (!has("assessments")) db.createObjectStore("assessments", { keyPath: "id" });
+      if (!has("scorings")) db.createObjectStore("scorings", { keyPath: "client_id" });
     };
     req.onsuccess = () => resolve(req.result);
     req.onerror = () => reject(req.error);
@@ -78,7 +82,7 @@ export const keepSetting = (key, value) =>
   value === null ? remove("kv", key) : put("kv", { key, value });
 
 export async function clearAll() {
-  for (const store of ["answers", "statements", "packs", "offline", "pending"]) {
+  for (const store of ["answers", "statements", "packs", "offline", "pending", "assessments", "scorings"]) {
     await run(store, "readwrite", (s) => s.clear());
   }
 }

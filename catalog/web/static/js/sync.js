@@ -30,11 +30,12 @@ async function notify() {
 }
 
 export async function waiting() {
-  const [answers, statements, pending, offline] = await Promise.all(
-    ["answers", "statements", "pending", "offline"].map((s) => store.all(s))
+  const [answers, statements, pending, offline, scorings] = await Promise.all(
+    ["answers", "statements", "pending", "offline", "scorings"].map((s) => store.all(s))
   );
   return { answers: answers.length, statements: statements.length, submits: pending.length, offline: offline.length,
-    total: answers.length + statements.length + pending.length + offline.length };
+    scorings: scorings.length,
+    total: answers.length + statements.length + pending.length + offline.length + scorings.length };
 }
 
 // An answer is kept first, then sent; a later answer to the same question replaces a queued one.
@@ -77,6 +78,14 @@ export async function queueOffline(result) {
   return flush();
 }
 
+// An assessor's scoring of one candidate, photos included, kept until the server has it; its
+// client id makes a resend the same submission.
+export async function queueScoring(scoring) {
+  await store.put("scorings", scoring);
+  await notify();
+  return flush();
+}
+
 export function flush() {
   if (!signedIn()) return Promise.resolve({ offline: false, problems: [] }); // theirs waits for them
   flushing ||= sendAll().finally(() => { flushing = null; notify(); });
@@ -91,6 +100,7 @@ async function sendAll() {
     await sendStatements(problems);
     await sendSubmits(problems);
     await sendOffline(problems);
+    await sendScorings(problems);
   } catch (error) {
     // offline, the server busy or unreachable, or signed out: everything stays queued
     offline = true;
@@ -165,6 +175,32 @@ async function sendOffline(problems) {
       problems.push(error.message);
     }
     await store.remove("offline", result.client_id);
+  }
+}
+
+async function sendScorings(problems) {
+  for (const scoring of await store.all("scorings")) {
+    try {
+      for (const photo of scoring.photos) {
+        if (photo.key) continue;
+        const type = photo.blob.type || "image/jpeg";
+        const ticket = await request("POST", `/assessments/${scoring.assessment_id}/evidence-upload`,
+          { content_type: type, size: photo.blob.size });
+        const put = await fetch(ticket.url, { method: ticket.method || "PUT", body: photo.blob, headers: { "Content-Type": type } });
+        if (!put.ok) throw Object.assign(new Error(`照片上传失败（${put.status}）`), { status: put.status });
+        photo.key = ticket.key;
+        await store.put("scorings", scoring); // an uploaded photo is not sent twice
+      }
+      await request("POST", `/assessments/${scoring.assessment_id}/submit`, {
+        client_id: scoring.client_id, scored_at: scoring.scored_at, items: scoring.items,
+        evidence_keys: scoring.photos.map((p) => p.key),
+      });
+    } catch (error) {
+      if (error.offline || !error.status || error.status >= 500 || error.status === 429 || error.status === 401) throw error;
+      problems.push(`${scoring.candidate}的评分：${error.message}`);
+    }
+    await store.remove("scorings", scoring.client_id);
+    await store.remove("assessments", scoring.assessment_id);
   }
 }
 

@@ -35,6 +35,7 @@ async function me() {
     h("a", { class: "button secondary block", href: "#/credits" }, "我的学分"),
     h("a", { class: "button secondary block", href: "#/certificates" }, "我的证书"),
     h("a", { class: "button secondary block", href: "#/history" }, "学习记录"),
+    h("a", { class: "button secondary block", href: "#/evaluation" }, "技能等级评价"),
     h("a", { class: "button secondary block", href: "#/password" }, "修改密码"),
     out);
 }
