@@ -18,7 +18,15 @@ from catalog.api import (
     page_schema,
 )
 from catalog.api.paging import paginate
-from catalog.evaluation import applications, assessments, plans, reports
+from catalog.evaluation import (
+    access,
+    applications,
+    assessments,
+    assessors,
+    components,
+    plans,
+    reports,
+)
 from catalog.evaluation.models import Application, ApplicationEvent, Assessment
 from catalog.evaluation.plans import PlanView
 from catalog.evaluation.schemas import (
@@ -160,7 +168,7 @@ class ApplicationsById(MethodView):
     @blp.response(200, ApplicationSchema)
     def get(self, application_id: int) -> Application:
         """An application (its applicant's, or an admin's who manages them)."""
-        return applications.get_application(current_user, application_id)
+        return access.get_application(current_user, application_id)
 
 
 @blp.route("/evaluation/applications/<int:application_id>/history")
@@ -208,7 +216,7 @@ class TheorySessions(MethodView):
     @blp.response(201, SessionSchema)
     def post(self, data: dict[str, Any], application_id: int) -> view_models.SessionView:
         """Sit (or resume, or re-sit) the theory exam of my approved application."""
-        session = applications.start_theory(current_user, application_id, data["component"])
+        session = components.start_theory(current_user, application_id, data["component"])
         return view_models.view_of(session)
 
 
@@ -219,7 +227,7 @@ class PerformanceReviews(MethodView):
     @blp.response(201, ResultSchema)
     def post(self, data: dict[str, Any], application_id: int) -> Any:
         """Record a performance review (业绩评审): the score and its evidence."""
-        return applications.record_performance(
+        return components.record_performance(
             current_user, application_id, data["component"], data["score"], data["evidence"]
         )
 
@@ -231,7 +239,7 @@ class ApprenticeshipComponent(MethodView):
     @blp.response(200, ApplicationSchema)
     def post(self, data: dict[str, Any], application_id: int) -> Application:
         """Count an apprenticeship completed since the approval towards its component."""
-        return applications.record_apprenticeship(current_user, application_id, data["component"])
+        return components.record_apprenticeship(current_user, application_id, data["component"])
 
 
 @blp.route("/evaluation/applications/<int:application_id>/assessments")
@@ -271,7 +279,7 @@ class Assessors(MethodView):
     @blp.response(200, AssessorSchema(many=True))
     def get(self) -> list[Any]:
         """The assessors (考评员) you manage, one row per occupation they assess."""
-        return assessments.assessors_of(current_user)
+        return assessors.assessors_of(current_user)
 
 
 @blp.route("/evaluation/assessors/<int:user_id>")
@@ -281,7 +289,7 @@ class AssessorsById(MethodView):
     @blp.response(200, AssessorSchema(many=True))
     def put(self, data: dict[str, Any], user_id: int) -> list[Any]:
         """Set the occupations someone you manage assesses (考评员); none ends it."""
-        return assessments.bind(current_user, user_id, data["occupations"])
+        return assessors.bind(current_user, user_id, data["occupations"])
 
 
 @blp.route("/me/assessments")

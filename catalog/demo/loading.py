@@ -48,7 +48,7 @@ from catalog.demo.content import (
     DEMO_VIDEO_SECONDS,
     DEMO_WORKSHOP_ADMIN,
 )
-from catalog.evaluation import assessments, plans
+from catalog.evaluation import assessors, plans
 from catalog.evaluation.models import EvaluationPlan
 from catalog.evaluation.schemas import PlanWriteSchema
 from catalog.indexing import services as indexing
@@ -381,7 +381,7 @@ def _load_evaluation() -> list[str]:
     }
     plan = plans.create_plan(admin, PlanWriteSchema().load(body))
     plans.publish(admin, plan.id)
-    assessments.bind(admin, _user("power-assessor").id, [DEMO_PLAN_OCCUPATION])
+    assessors.bind(admin, _user("power-assessor").id, [DEMO_PLAN_OCCUPATION])
     return [f"evaluation plan {plan.title}; power-assessor assesses {DEMO_PLAN_OCCUPATION}"]
 
 

@@ -1,7 +1,6 @@
 """Applications (申报): a learner applies under a published plan; eligibility is checked at
-once, naming each unmet prerequisite (逢考必训); an admin approves the sitting; the learner
-sits the theory exam through the application; admins record performance reviews; contest
-results waive components or grant the level (以赛促评)."""
+once, naming each unmet prerequisite (逢考必训); an admin approves or rejects the sitting, the
+learner may withdraw; lists and the application's history."""
 
 from __future__ import annotations
 
@@ -12,29 +11,26 @@ from typing import Any
 from sqlalchemy import Select, select
 
 from catalog.accounts.models import User
-from catalog.accounts.scope import managed_users, manages
+from catalog.accounts.scope import managed_users
 from catalog.clock import local_day, utcnow
 from catalog.courses.models import Course
-from catalog.credits import audit
 from catalog.credits.models import Certificate, CertificateStatus
 from catalog.database import db
 from catalog.errors import Conflict, Invalid, NotFound
-from catalog.evaluation import apprenticeships, results
+from catalog.evaluation import apprenticeships, components, results
+from catalog.evaluation.access import get_application, managed_application
 from catalog.evaluation.models import (
     OPEN_APPLICATIONS,
     Application,
     ApplicationEvent,
     ApplicationStatus,
-    ComponentKind,
-    ComponentResult,
     EvaluationPlan,
     PlanStatus,
     ResultStatus,
 )
 from catalog.evaluation.plans import get_plan, require_evaluator
 from catalog.learning.models import Statement
-from catalog.quiz import contests, sessions
-from catalog.quiz.models import QuizSession, SessionStatus
+from catalog.quiz import sessions
 
 
 @dataclass
@@ -196,26 +192,6 @@ def apply(user: User, plan_id: int) -> Application:
     return application
 
 
-def visible_to(user: User, application: Application) -> bool:
-    """The applicant, and the admins who manage them; nobody of another organisation."""
-    if application.user_id == user.id:
-        return True
-    applicant = db.session.get(User, application.user_id)
-    return (
-        applicant is not None
-        and user.organisation_id == application.organisation_id
-        and manages(user, applicant)
-    )
-
-
-def get_application(user: User, application_id: int) -> Application:
-    application = db.session.get(Application, application_id)
-    if application is None or not visible_to(user, application):
-        raise NotFound("申报不存在 / No such application", details={"id": application_id})
-    results.lapse_if_due(application)
-    return application
-
-
 def mine(user: User) -> list[Application]:
     found = list(
         db.session.scalars(
@@ -256,18 +232,11 @@ def history(user: User, application_id: int) -> list[ApplicationEvent]:
     )
 
 
-def _managed(admin: User, application_id: int) -> Application:
-    require_evaluator(admin)
-    application = get_application(admin, application_id)
-    audit.not_for_oneself(admin, application.user_id, "审核")
-    return results.hold(application)
-
-
 def approve(admin: User, application_id: int, note: str | None) -> Application:
     """The sitting is approved (eligibility checked again: a certificate may have been
     revoked since); contest results waive what the plan says; then the components are sat
     within the plan's validity."""
-    application = _managed(admin, application_id)
+    application = managed_application(admin, application_id)
     _require_pending(application)
     applicant = db.session.get_one(User, application.user_id)
     found = eligibility(applicant, application.plan)
@@ -284,15 +253,15 @@ def approve(admin: User, application_id: int, note: str | None) -> Application:
     application.valid_until = now + timedelta(days=application.plan.validity_days)
     results.log(application, "approved", actor_id=admin.id, detail={"note": note})
     db.session.flush()
-    _waive_by_contests(application)
-    _apprenticeship_components(application)
+    components.waive_by_contests(application)
+    components.pass_apprenticeships(application)
     results.settle(application, by=admin.id)
     db.session.commit()
     return application
 
 
 def reject(admin: User, application_id: int, note: str) -> Application:
-    application = _managed(admin, application_id)
+    application = managed_application(admin, application_id)
     _require_pending(application)
     application.status = ApplicationStatus.REJECTED
     application.decided_at, application.decided_by_id = utcnow(), admin.id
@@ -330,121 +299,3 @@ def _require_pending(application: Application) -> None:
             code="already_decided",
             details={"status": application.status.value},
         )
-
-
-def _waive_by_contests(application: Application) -> None:
-    """Each contest the plan links, closed, where the applicant's rank falls in a band: the
-    band's components are waived, or all of them when it grants the level."""
-    waived: dict[str, dict[str, Any]] = {}
-    for link in application.plan.contest_links:
-        # a passed entry ranked in the band: a rank among entrants who all failed is no merit
-        standing = contests.final_standing(link["template_id"], application.user_id)
-        if standing is None or not standing.passed:
-            continue
-        rank = standing.rank
-        if not link["rank_from"] <= rank <= link["rank_to"]:
-            continue
-        keys = (
-            [c["key"] for c in application.plan.components]
-            if link["grants_level"]
-            else link["waives"]
-        )
-        for key in keys:
-            waived.setdefault(key, {"contest": link["template_id"], "rank": rank})
-    for key, detail in waived.items():
-        component = application.plan.component(key)
-        assert component is not None
-        db.session.add(
-            ComponentResult(
-                application_id=application.id,
-                component_key=key,
-                kind=ComponentKind(component["kind"]),
-                status=ResultStatus.WAIVED,
-                source_type="contest",
-                source_id=f"{detail['contest']}/{application.id}/{key}",
-                detail=detail,
-                decided_at=utcnow(),
-            )
-        )
-        results.log(application, "component_waived", detail={"component": key, **detail}, key=key)
-    db.session.flush()
-
-
-def _apprenticeship_components(application: Application) -> None:
-    """A completed apprenticeship in the occupation passes an apprenticeship component."""
-    plan = application.plan
-    for component in plan.components:
-        if component["kind"] != ComponentKind.APPRENTICESHIP or results.latest(
-            application, component["key"]
-        ):
-            continue
-        done = apprenticeships.completed_for(
-            application.user_id, plan.occupation_id, plan.skill_level
-        )
-        if done is not None:
-            result = results.next_attempt(application, component["key"])
-            result.source_type, result.source_id = "apprenticeship", f"{done.id}/{application.id}"
-            results.decide(result, 100.0, detail={"apprenticeship": done.id})
-
-
-def record_apprenticeship(admin: User, application_id: int, key: str) -> Application:
-    """An apprenticeship completed after the approval now passes its component."""
-    application = _managed(admin, application_id)
-    results.require_sitting(application)
-    component = application.plan.component(key)
-    if component is None or component["kind"] != ComponentKind.APPRENTICESHIP:
-        raise Invalid(details={"json": {"component": ["不是学徒培养部分 / not apprenticeship"]}})
-    _apprenticeship_components(application)
-    if results.latest(application, key) is None:
-        raise Conflict(
-            "申报人尚未完成学徒培养 / The apprenticeship is not completed",
-            code="apprenticeship_not_completed",
-        )
-    db.session.commit()
-    return application
-
-
-def start_theory(user: User, application_id: int, key: str) -> QuizSession:
-    """The applicant's theory exam under the application: the attempt under way resumes; a
-    failed one is re-sat while attempts and the validity last."""
-    sessions.lock_starts(user)
-    application = get_application(user, application_id)
-    if application.user_id != user.id:
-        raise NotFound("申报不存在 / No such application", details={"id": application_id})
-    application = results.hold(application)
-    component = application.plan.component(key)
-    if component is None or component["kind"] != ComponentKind.THEORY:
-        raise Invalid(details={"json": {"component": ["不是理论考试部分 / not a theory exam"]}})
-    results.require_sitting(application)
-    last = results.latest(application, key)
-    if last is not None and last.status is ResultStatus.PENDING and last.source_id:
-        running = db.session.get(QuizSession, last.source_id)
-        if running is not None and running.status is SessionStatus.IN_PROGRESS:
-            return running
-    result = results.next_attempt(application, key)
-    session = sessions.start(user, component["template_id"], admitted=True)
-    result.source_type, result.source_id = "quiz_session", session.id
-    results.log(
-        application,
-        "theory_started",
-        actor_id=user.id,
-        detail={"component": key, "attempt": result.attempt, "session": session.id},
-        key=f"{key}:{result.attempt}",
-    )
-    db.session.commit()
-    return session
-
-
-def record_performance(
-    admin: User, application_id: int, key: str, score: float, evidence: str
-) -> ComponentResult:
-    """A performance review (业绩评审): the admin's score with the evidence it rests on."""
-    application = _managed(admin, application_id)
-    component = application.plan.component(key)
-    if component is None or component["kind"] != ComponentKind.PERFORMANCE:
-        raise Invalid(details={"json": {"component": ["不是业绩评审部分 / not a review"]}})
-    result = results.next_attempt(application, key)
-    result.source_type, result.source_id = "review", str(result.id)
-    results.decide(result, score, by=admin.id, detail={"evidence": evidence})
-    db.session.commit()
-    return result

@@ -1,8 +1,8 @@
-"""Practical assessment (实操考核) in the workshop: admins bind assessors (考评员) to
-occupations and assign them to a candidate's attempt; on a phone or tablet the assessor scores
+"""Practical assessment (实操考核) in the workshop: admins assign assessors (考评员, see
+``assessors``) to a candidate's attempt; on a phone or tablet the assessor scores
 the checklist item by item, offline if need be, attaches photos or a short video uploaded
 straight to storage, and submits once (a retry with the same client id is the same
-submission). Nobody assesses themselves, their own apprentice or a member of their own team.
+submission). An attempt that cannot finish is voided by an admin.
 
 Two assessors are reconciled by one stated rule: when their totals differ by no more than the
 component's ``max_gap`` points, the score is their mean and a critical item fails if either
@@ -14,154 +14,46 @@ from __future__ import annotations
 
 import secrets
 import statistics
-from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import CursorResult, select, update
 from sqlalchemy.exc import IntegrityError
 
-from catalog.accounts.models import Department, User
-from catalog.accounts.scope import managed_user, managed_users
+from catalog.accounts.models import User
 from catalog.clock import utcnow
 from catalog.credits import audit
 from catalog.database import db
-from catalog.errors import Conflict, Invalid, NotFound, PayloadTooLarge, PermissionDenied
-from catalog.evaluation import apprenticeships, results
-from catalog.evaluation.applications import get_application
+from catalog.errors import Conflict, Invalid, NotFound, PayloadTooLarge
+from catalog.evaluation import results
+from catalog.evaluation.access import get_application
+from catalog.evaluation.assessors import CONFLICT_MESSAGES, refusal
 from catalog.evaluation.models import (
-    OPEN_APPLICATIONS,
     Application,
     ApplicationStatus,
     Assessment,
-    AssessorOccupation,
     ComponentKind,
     ComponentResult,
-    EvaluationPlan,
     ResultStatus,
 )
 from catalog.evaluation.plans import require_evaluator
-from catalog.reference.services import occupation_code, occupation_id
+from catalog.reference.services import occupation_code
 from catalog.runtime import runtime
 from catalog.uploads import UploadTicket, accept_upload, plan_image
 from ingest.interfaces import ObjectNotFound
 
 IMAGE_TYPES = {"image/jpeg", "image/png", "image/webp"}
+
+
 VIDEO_TYPES = {"video/mp4"}
+
+
 IMAGE_MAX_BYTES = 10 * 1024 * 1024
+
+
 VIDEO_MAX_BYTES = 200 * 1024 * 1024  # a short clip from a phone
-CLOCK_SKEW = timedelta(minutes=5)
 
 
 # -- assessors -------------------------------------------------------------------------------
-
-
-def bind(admin: User, user_id: int, occupations: list[str]) -> list[AssessorOccupation]:
-    """Set the occupations someone the admin manages assesses (none: no longer an assessor);
-    attempts already assigned to them are refused at submission once the binding is gone."""
-    require_evaluator(admin)
-    assessor = managed_user(admin, user_id)
-    if assessor.id == admin.id:
-        raise PermissionDenied(
-            "不能任命自己为考评员，请由其他管理员处理 / Another admin must appoint you",
-            code="four_eyes",
-        )
-    wanted = {occupation_id(code, "occupations") for code in occupations}
-    for binding in bindings_of(assessor.id):
-        if binding.occupation_id not in wanted:
-            db.session.delete(binding)
-    have = {b.occupation_id for b in bindings_of(assessor.id)}
-    for occupation in sorted(o for o in wanted - have if o is not None):
-        db.session.add(
-            AssessorOccupation(
-                user_id=assessor.id, occupation_id=occupation, granted_by_id=admin.id
-            )
-        )
-    db.session.commit()
-    return bindings_of(assessor.id)
-
-
-def assessors_of(admin: User) -> list[AssessorOccupation]:
-    """The assessors the admin manages, with their occupations."""
-    require_evaluator(admin)
-    return list(
-        db.session.scalars(
-            select(AssessorOccupation)
-            .join(User, User.id == AssessorOccupation.user_id)
-            .where(managed_users(admin))
-            .order_by(AssessorOccupation.user_id, AssessorOccupation.occupation_id)
-        )
-    )
-
-
-def bindings_of(user_id: int) -> list[AssessorOccupation]:
-    return list(
-        db.session.scalars(
-            select(AssessorOccupation)
-            .where(AssessorOccupation.user_id == user_id)
-            .order_by(AssessorOccupation.occupation_id)
-        )
-    )
-
-
-def conflict_of_interest(assessor: User, candidate: User) -> str | None:
-    """Why this assessor may not assess this candidate, or none."""
-    if assessor.id == candidate.id:
-        return "self"
-    if assessor.id in apprenticeships.mentors_of(candidate.id):
-        return "mentor"
-    if _same_line(assessor.department_id, candidate.department_id):
-        return "same_team"
-    return None
-
-
-def _same_line(one: int | None, other: int | None) -> bool:
-    """The same team, or one's team inside the other's (a workshop's head and its teams)."""
-    if one is None or other is None:
-        return False
-    first, second = db.session.get(Department, one), db.session.get(Department, other)
-    if first is None or second is None:
-        return False
-    return first.path.startswith(second.path) or second.path.startswith(first.path)
-
-
-CONFLICT_MESSAGES = {
-    "self": "不能考评自己 / Nobody assesses themselves",
-    "mentor": "不能考评自己的徒弟 / Mentors do not assess their apprentices",
-    "same_team": "不能考评本班组成员 / Nobody assesses a member of their own team",
-    "not_bound": "不是该工种的考评员 / Not an assessor of this occupation",
-    "candidate": "本人正在申报该工种的评价 / Applying in this occupation themselves",
-}
-
-
-def _refusal(assessor: User, application: Application) -> str | None:
-    candidate = db.session.get_one(User, application.user_id)
-    reason = conflict_of_interest(assessor, candidate)
-    if reason is None and application.plan.occupation_id not in {
-        b.occupation_id for b in bindings_of(assessor.id)
-    }:
-        reason = "not_bound"
-    if reason is None and assessor.organisation_id != application.organisation_id:
-        reason = "not_bound"
-    if reason is None and _applying(assessor.id, application.plan.occupation_id):
-        reason = "candidate"
-    return reason
-
-
-def _applying(user_id: int, occupation: int) -> bool:
-    """The user has an open application in the occupation (they would see its checklist)."""
-    return (
-        db.session.scalar(
-            select(Application.id)
-            .join(EvaluationPlan, EvaluationPlan.id == Application.plan_id)
-            .where(
-                Application.user_id == user_id,
-                Application.status.in_(OPEN_APPLICATIONS),
-                EvaluationPlan.occupation_id == occupation,
-            )
-            .limit(1)
-        )
-        is not None
-    )
 
 
 def assign(admin: User, application_id: int, key: str, assessor_ids: list[int]) -> ComponentResult:
@@ -193,7 +85,7 @@ def assign(admin: User, application_id: int, key: str, assessor_ids: list[int]) 
     for assessor_id in assessor_ids:
         assessor = db.session.get(User, assessor_id)
         reason = "taken" if assessor_id in taken else None
-        reason = reason or ("not_bound" if assessor is None else _refusal(assessor, application))
+        reason = reason or ("not_bound" if assessor is None else refusal(assessor, application))
         if reason is not None:
             problems[str(assessor_id)] = [
                 CONFLICT_MESSAGES.get(reason, "已是本次考核的考评员 / Already assessing it")
@@ -371,7 +263,7 @@ def submit(assessor: User, assessment_id: str, data: dict[str, Any]) -> Assessme
     results.require_sitting(application)
     if result.status not in (ResultStatus.PENDING, ResultStatus.DISPUTED):
         raise Conflict("该次考核已结束 / This attempt is decided", code="decided")
-    reason = _refusal(assessor, application)
+    reason = refusal(assessor, application)
     if reason is not None:
         raise Conflict(
             CONFLICT_MESSAGES[reason], code="assessor_refused", details={"reason": reason}
