@@ -88,6 +88,9 @@ class TemplateSchema(TemplateCreateSchema):
     id = fields.Integer()
     organisation_id = fields.Integer()
     created_at = AwareDateTime()
+    for_evaluation = fields.Boolean(
+        metadata={"description": "an evaluation plan's theory exam: sat through an application"}
+    )
     outdated_questions = fields.Function(
         sessions.outdated_questions,
         metadata={

@@ -145,6 +145,9 @@ def templates_query(
     query = select(QuizTemplate).order_by(QuizTemplate.id.desc())
     if not user.is_platform_admin:
         query = query.where(QuizTemplate.organisation_id == user.organisation_id)
+    if not effective_roles(user) & {Role.EDITOR, Role.ADMIN, Role.PLATFORM_ADMIN}:
+        # a plan's theory exam is sat through an application, not picked from the list
+        query = query.where(QuizTemplate.for_evaluation.is_(False))
     if mode is not None:
         query = query.where(QuizTemplate.mode == mode)
     if course_id is not None:

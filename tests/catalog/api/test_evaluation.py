@@ -67,7 +67,11 @@ def test_from_the_required_course_to_a_certificate_an_employer_can_check(
     assert application["status"] == "pending" and application["plan"]["version"] == 1
     assert world.apply(plan["id"]).get_json()["id"] == application["id"]  # a second tap
 
-    # the theory exam is sat through an approved application only
+    # the theory exam is sat through an approved application only: not in the learner's list
+    listed = client.get("/api/v1/quiz-templates?mode=exam", headers=learner).get_json()
+    assert world.exam not in [t["id"] for t in listed["items"]]
+    by_editor = client.get("/api/v1/quiz-templates?mode=exam", headers=world.editor).get_json()
+    assert [t["for_evaluation"] for t in by_editor["items"] if t["id"] == world.exam] == [True]
     direct = client.post(f"/api/v1/quiz-templates/{world.exam}/sessions", headers=learner)
     assert direct.status_code == 409 and direct.get_json()["error"]["code"] == "evaluation_only"
     early = client.post(
