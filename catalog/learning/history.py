@@ -71,6 +71,10 @@ def titled(items: list[Statement]) -> list[Titled]:
             title = str(item.result.get("reason") or "") or None
         if item.object_type == "certificate" and title is None and item.result:
             title = credit_rules.LABELS.get(item.result.get("kind", ""))
+        if item.object_type == "evaluation_application" and item.result:
+            title = str(item.result.get("plan") or "") or None  # the plan's title, as applied
+        if item.object_type == "apprenticeship":
+            title = "学徒培养"  # 新型学徒制
         result.append(Titled(item, title))
     return result
 

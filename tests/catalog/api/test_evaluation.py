@@ -161,6 +161,8 @@ def test_from_the_required_course_to_a_certificate_an_employer_can_check(
     ]
     history = client.get("/api/v1/me/history?limit=50", headers=learner).get_json()["items"]
     assert {"applied", "approved", "certified"} <= {h["verb"] for h in history}
+    certified = next(h for h in history if h["verb"] == "certified")
+    assert certified["title"] == "变配电运行值班员四级评价方案"  # the plan, as applied under
 
 
 def test_a_failed_critical_item_fails_the_practical_whatever_the_points(

@@ -5,7 +5,11 @@ import { clearAll } from "../store.js";
 import { flush, waiting } from "../sync.js";
 import { day, errorBox, h, show, when } from "../ui.js";
 
-const VERBS = { progressed: "学习", completed: "学完", passed: "考试合格", failed: "考试未合格", answered: "作答", attempted: "开始" };
+const VERBS = { progressed: "学习", completed: "学完", passed: "考试合格", failed: "考试未合格", answered: "作答", attempted: "开始",
+  earned: "获得", applied: "申报", approved: "申报获批", rejected: "申报未获批", withdrawn: "撤回申报", theory_started: "参加理论考试",
+  component_passed: "考核通过", component_failed: "考核未通过", component_waived: "竞赛免考", assessors_assigned: "安排考评",
+  assessed: "考评员评分", disputed: "评分待复核", attempt_voided: "考核作废", certified: "取得等级证书", lapsed: "申报过期",
+  started: "开始", signed_off: "师傅签认", ended: "终止" };
 const KINDS = { skill: "职业技能等级证书", training: "培训合格证书", contest: "竞赛获奖证书" };
 const STATES = { pending: ["待审核", "warn"], approved: ["有效", "ok"], rejected: ["未通过", "bad"], revoked: ["已撤销", "bad"], expired: ["已过期", "bad"] };
 
