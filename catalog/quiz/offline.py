@@ -72,7 +72,7 @@ def record(
     ]
     left_out = {r["question_id"] for r in refused}
     taken = [a for a in answers if a["question_id"] not in left_out]
-    given = _checked(taken, versions)
+    given = _checked(answers, left_out, versions)
     session_id = session_id_for(user, client_id)
     existing = db.session.get(QuizSession, session_id)
     if existing is not None:
@@ -157,12 +157,15 @@ def _versions_in_bank(bank_id: int, answers: list[dict[str, Any]]) -> dict[int, 
 
 
 def _checked(
-    answers: list[dict[str, Any]], versions: dict[int, QuestionVersion]
+    answers: list[dict[str, Any]], left_out: set[int], versions: dict[int, QuestionVersion]
 ) -> dict[int, dict[str, Any]]:
-    """Each response in canonical form; a malformed one is a 422 naming it, as online."""
+    """Each response taken in canonical form; a malformed one is a 422 naming it by its place
+    in the request (so the phone can send the rest again without it), as online."""
     given: dict[int, dict[str, Any]] = {}
     problems: dict[int, Any] = {}
     for index, answer in enumerate(answers):
+        if answer["question_id"] in left_out:
+            continue
         version = versions[answer["question_id"]]
         try:
             given[answer["question_id"]] = responses.checked(

@@ -37,6 +37,26 @@ def practice(s: dict[str, Any], *answers: tuple[int, list[str]], **extra: Any) -
     return body
 
 
+def exam_only_question(client: FlaskClient, s: dict[str, Any]) -> int:
+    """A published question of the bank that only exams may ask: never practised."""
+    question = client.post(
+        f"/api/v1/banks/{s['bank']}/questions",
+        headers=s["editor"],
+        json={
+            "type": "true_false",
+            "stem": "考试专用题",
+            "answer": {"correct": True},
+            "usage": "exam",
+        },
+    ).get_json()["id"]
+    client.post(
+        f"/api/v1/banks/{s['bank']}/questions/bulk",
+        headers=s["editor"],
+        json={"ids": [question], "action": "publish"},
+    )
+    return int(question)
+
+
 def test_packs_are_listed_for_the_learners_who_practise_them(
     client: FlaskClient,
     setup: dict[str, Any],
@@ -120,21 +140,7 @@ def test_a_phone_cannot_claim_what_the_server_cannot_vouch_for(
     theirs = build_bank(client, other_editor, name="他人题库")
     foreign = practice(theirs, (theirs["ids"][0], ["B"]))
     assert client.post(OFFLINE, json=foreign, headers=learner).status_code == 404
-    exam_only = client.post(
-        f"/api/v1/banks/{setup['bank']}/questions",
-        headers=setup["editor"],
-        json={
-            "type": "true_false",
-            "stem": "考试专用题",
-            "answer": {"correct": True},
-            "usage": "exam",
-        },
-    ).get_json()["id"]
-    client.post(
-        f"/api/v1/banks/{setup['bank']}/questions/bulk",
-        headers=setup["editor"],
-        json={"ids": [exam_only], "action": "publish"},
-    )
+    exam_only = exam_only_question(client, setup)
     body = {
         **practice(setup),
         "answers": [{"question_id": exam_only, "version": 1, "response": {"value": True}}],
@@ -172,3 +178,23 @@ def test_a_phone_cannot_claim_what_the_server_cannot_vouch_for(
         client.post(OFFLINE, json=mine, headers=learner).get_json()["session"]["result"]["score"]
         == 1
     )
+
+
+def test_a_malformed_answer_is_named_by_its_place_in_the_request(
+    client: FlaskClient, setup: dict[str, Any]
+) -> None:
+    """The phone sends the practice again without the answers named malformed, so the place
+    named must be the answer's place in what it sent, even when an answer before it was left
+    out as no longer practisable (CI: a 确定 pressed with nothing chosen lost a whole practice)."""
+    client.post(f"/api/v1/banks/{setup['bank']}/publish", headers=setup["editor"])
+    exam_only = exam_only_question(client, setup)
+    body = practice(setup, (setup["ids"][0], ["B"]), (setup["ids"][1], []))
+    body["answers"].insert(0, {"question_id": exam_only, "version": 1, "response": {"value": True}})
+    refused = client.post(OFFLINE, json=body, headers=setup["learner"])
+    assert refused.status_code == 422
+    assert list(refused.get_json()["error"]["details"]["json"]["answers"]) == ["2"]
+    # what the phone sends next, without it, is recorded
+    body["answers"].pop(2)
+    kept = client.post(OFFLINE, json=body, headers=setup["learner"])
+    assert kept.status_code == 201, kept.get_json()
+    assert [i["question_id"] for i in kept.get_json()["session"]["items"]] == [setup["ids"][0]]

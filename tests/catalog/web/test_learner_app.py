@@ -160,6 +160,7 @@ def test_a_worker_learns_practises_and_sits_an_exam_through_a_dead_spot(
 
 def answer_from_pack(page: Any) -> None:
     main = page.locator("main")
+    main.locator("#stem").wait_for()  # the question is on screen before it is answered
     options = main.locator("button.option")
     if options.count():
         options.first.click()
@@ -321,3 +322,63 @@ def test_a_tab_follows_whoever_signed_in_in_another_tab(
     [recorded] = offline_sessions()
     learner = db.session.scalars(select(User).where(User.username == "power-learner")).one()
     assert recorded.user_id == learner.id
+
+
+def test_nothing_chosen_is_never_an_answer_and_a_malformed_one_loses_no_others(
+    demo_app: Flask, base_url: str, phone: Any
+) -> None:
+    """CI: 确定 pressed before any option was chosen queued {"selected": []}; the server
+    refused the practice as malformed and the phone dropped all of it."""
+    page = phone.new_page()
+    sign_in(page, base_url)
+    page.get_by_role("heading", name="必修课").wait_for()
+    states = page.evaluate(
+        """async () => {
+          const { answerControl } = await import("/app/js/quiz.js");
+          const given = [];
+          const item = { type: "multiple_choice",
+            options: [{ label: "A", text: "甲" }, { label: "B", text: "乙" }] };
+          const pack = answerControl(item, null, (r) => given.push(r),
+            { confirmChoices: true, saveLabel: "确定" });
+          const confirm = pack.querySelector("button.block");
+          const [a] = pack.querySelectorAll("button.option");
+          const states = [confirm.disabled];
+          a.click(); states.push(confirm.disabled);
+          a.click(); states.push(confirm.disabled);
+          confirm.click();
+          const session = answerControl(item, { selected: ["A"] }, (r) => given.push(r), {});
+          session.querySelector("button.option").click(); // the last choice unticked
+          return { states, given };
+        }"""
+    )
+    assert states == {"states": [True, False, True], "given": []}
+
+    page.goto(f"{base_url}/#/offline")
+    page.locator("[data-download]").first.click()
+    page.locator("[data-practise]").first.wait_for()
+    # an older app's practice, queued with one malformed answer among good ones
+    page.evaluate(
+        """async () => {
+          const store = await import("/app/js/store.js");
+          const sync = await import("/app/js/sync.js");
+          const [pack] = await store.all("packs");
+          const good = (q) => q.type === "true_false" ? { value: true }
+            : q.type === "single_choice" ? { selected: [q.options[0].label] } : null;
+          const fine = pack.questions.filter(good).slice(0, 2);
+          const answers = fine.map(
+            (q) => ({ question_id: q.id, version: q.version, response: good(q) }));
+          const bad = pack.questions.find((q) => q.type === "multiple_choice" && !fine.includes(q));
+          answers.splice(1, 0,
+            { question_id: bad.id, version: bad.version, response: { selected: [] } });
+          const id = sync.uid();
+          await sync.queueOffline({ client_id: id, body: { client_id: id, bank_id: pack.bank_id,
+            started_at: new Date().toISOString(), answers } });
+        }"""
+    )
+    expect(page.locator("#toast")).to_contain_text("作答格式不正确")
+    expect(page.locator("#net")).to_have_text("", timeout=30_000)
+    [recorded] = offline_sessions()
+    items = db.session.scalars(
+        select(SessionItem).where(SessionItem.session_id == recorded.id)
+    ).all()
+    assert len(items) == 2 and all(item.response for item in items)

@@ -64,6 +64,7 @@ export function answerControl(item, response, give, { locked, key = null, confir
   if (item.type === "single_choice" || item.type === "multiple_choice") {
     const chosen = new Set(response?.selected || []);
     const right = new Set(key?.correct || []);
+    let confirmed = null; // a pack's 确定, pressed only with something chosen
     const mark = (label) => (key ? (right.has(label) ? "right" : chosen.has(label) ? "wrong" : "") : "");
     const options = item.options.map((option) => {
       const b = h("button", { class: `option ${mark(option.label)}`, "aria-pressed": chosen.has(option.label) ? "true" : "false",
@@ -71,13 +72,19 @@ export function answerControl(item, response, give, { locked, key = null, confir
       b.addEventListener("click", () => {
         if (item.type === "single_choice") return give({ selected: [option.label] });
         chosen.has(option.label) ? chosen.delete(option.label) : chosen.add(option.label);
-        if (!confirmChoices) return give({ selected: [...chosen].sort() });
+        if (!confirmChoices) {
+          // no answer is not an answer: the last choice stays until another is chosen
+          if (!chosen.size) return void chosen.add(option.label);
+          return give({ selected: [...chosen].sort() });
+        }
         b.setAttribute("aria-pressed", chosen.has(option.label) ? "true" : "false");
+        if (confirmed) confirmed.disabled = !chosen.size;
       });
       return b;
     });
-    const confirmed = item.type === "multiple_choice" && confirmChoices && !locked
-      ? button(saveLabel, () => give({ selected: [...chosen].sort() }), false) : null;
+    confirmed = item.type === "multiple_choice" && confirmChoices && !locked
+      ? button(saveLabel, () => chosen.size && give({ selected: [...chosen].sort() }), false) : null;
+    if (confirmed) confirmed.disabled = !chosen.size;
     return h("div", { class: "options", role: item.type === "single_choice" ? "radiogroup" : "group", "aria-labelledby": "stem" },
       options, confirmed);
   }

@@ -164,7 +164,8 @@ async function sendSubmits(problems) {
 }
 
 async function sendOffline(problems) {
-  for (const result of await store.all("offline")) {
+  const queue = await store.all("offline");
+  for (let result = queue.shift(); result; result = queue.shift()) {
     try {
       const recorded = await request("POST", "/me/offline-practice", result.body);
       if (recorded.refused?.length) {
@@ -172,6 +173,17 @@ async function sendOffline(problems) {
       }
     } catch (error) {
       if (error.offline || error.status >= 500 || error.status === 401) throw error;
+      const named = error.details?.json?.answers; // by the answer's place: {"2": {...}}
+      const malformed = named && !Array.isArray(named) ? Object.keys(named).map(Number).filter(Number.isInteger) : [];
+      const kept = result.body.answers.filter((_, i) => !malformed.includes(i));
+      if (error.status === 422 && malformed.length && kept.length && kept.length < result.body.answers.length) {
+        // the rest of the practice is kept: it goes again without the answers named malformed
+        problems.push(`离线练习中 ${malformed.length} 道题的作答格式不正确，未计入`);
+        const rest = { ...result, body: { ...result.body, answers: kept } };
+        await store.put("offline", rest);
+        queue.push(rest);
+        continue;
+      }
       problems.push(error.message);
     }
     await store.remove("offline", result.client_id);
