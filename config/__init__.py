@@ -428,6 +428,13 @@ class Settings:
         _parse_positive_int,
         "answers reaching the server this long after a timed session's deadline still count",
     )
+    evaluation_sync_grace_hours: int = setting(
+        72,
+        "EVALUATION_SYNC_GRACE_HOURS",
+        _parse_positive_int,
+        "a practical scoring made offline before an evaluation's validity ended is still accepted "
+        "this long after (the application lapses then)",
+    )
     quiz_draw_cache_seconds: int = setting(
         60,
         "QUIZ_DRAW_CACHE_SECONDS",

@@ -228,7 +228,12 @@ class PerformanceReviews(MethodView):
     def post(self, data: dict[str, Any], application_id: int) -> Any:
         """Record a performance review (业绩评审): the score and its evidence."""
         return components.record_performance(
-            current_user, application_id, data["component"], data["score"], data["evidence"]
+            current_user,
+            application_id,
+            data["component"],
+            data["score"],
+            data["evidence"],
+            client_id=data["client_id"],
         )
 
 

@@ -8,8 +8,9 @@ from catalog.accounts.models import User
 from catalog.accounts.scope import manages
 from catalog.credits import audit
 from catalog.database import db
-from catalog.errors import NotFound
+from catalog.errors import NotFound, PermissionDenied
 from catalog.evaluation import results
+from catalog.evaluation.assessors import deciding_conflict
 from catalog.evaluation.models import (
     Application,
 )
@@ -37,7 +38,22 @@ def get_application(user: User, application_id: int) -> Application:
 
 
 def managed_application(admin: User, application_id: int) -> Application:
+    """The application an admin decides on, held for the write: never their own, their
+    apprentice's or a teammate's (another admin decides those)."""
     require_evaluator(admin)
     application = get_application(admin, application_id)
     audit.not_for_oneself(admin, application.user_id, "审核")
+    reason = deciding_conflict(admin, db.session.get_one(User, application.user_id))
+    if reason is not None:
+        raise PermissionDenied(
+            f"{DECIDING_MESSAGES[reason]}，请由其他管理员处理 / Another admin must decide",
+            code="conflict_of_interest",
+            details={"reason": reason},
+        )
     return results.hold(application)
+
+
+DECIDING_MESSAGES = {
+    "mentor": "不能审核自己徒弟的技能评价",
+    "same_team": "不能审核本班组成员的技能评价",
+}

@@ -21,11 +21,16 @@ from sqlalchemy.exc import IntegrityError
 
 from catalog.accounts.models import User
 from catalog.clock import utcnow
-from catalog.credits import audit
 from catalog.database import db
-from catalog.errors import Conflict, Invalid, NotFound, PayloadTooLarge
+from catalog.errors import (
+    Conflict,
+    Invalid,
+    NotFound,
+    PayloadTooLarge,
+    UnsupportedMediaType,
+)
 from catalog.evaluation import results
-from catalog.evaluation.access import get_application
+from catalog.evaluation.access import get_application, managed_application
 from catalog.evaluation.assessors import CONFLICT_MESSAGES, refusal
 from catalog.evaluation.models import (
     Application,
@@ -35,7 +40,6 @@ from catalog.evaluation.models import (
     ComponentResult,
     ResultStatus,
 )
-from catalog.evaluation.plans import require_evaluator
 from catalog.reference.services import occupation_code
 from catalog.runtime import runtime
 from catalog.uploads import UploadTicket, accept_upload, plan_image
@@ -59,9 +63,7 @@ VIDEO_MAX_BYTES = 200 * 1024 * 1024  # a short clip from a phone
 def assign(admin: User, application_id: int, key: str, assessor_ids: list[int]) -> ComponentResult:
     """Assessors for a practical attempt: as many as the plan asks for a new attempt, one
     more (a third) for a disputed one; each bound to the occupation and free of conflict."""
-    require_evaluator(admin)
-    application = results.hold(get_application(admin, application_id))
-    audit.not_for_oneself(admin, application.user_id, "审核")
+    application = managed_application(admin, application_id)
     component = application.plan.component(key)
     if component is None or component["kind"] != ComponentKind.PRACTICAL:
         raise Invalid(details={"json": {"component": ["不是实操考核部分 / not practical"]}})
@@ -114,11 +116,11 @@ def assign(admin: User, application_id: int, key: str, assessor_ids: list[int]) 
 
 def void_attempt(admin: User, application_id: int, key: str, reason: str) -> ComponentResult:
     """An admin voids a practical attempt that cannot finish (an assessor unbound, moved into
-    the candidate's team, gone): it does not count as an attempt, its assessors' tasks go, and
-    new assessors can be assigned."""
-    require_evaluator(admin)
-    application = results.hold(get_application(admin, application_id))
-    audit.not_for_oneself(admin, application.user_id, "审核")
+    the candidate's team, gone) before anyone has scored it: it does not count as an attempt,
+    its assessors' tasks go, and new assessors can be assigned. A scored attempt is never
+    voided (that would let an admin wipe a score they dislike): assessors who disagree are
+    settled by a third."""
+    application = managed_application(admin, application_id)
     last = results.latest(application, key)
     if (
         last is None
@@ -131,6 +133,12 @@ def void_attempt(admin: User, application_id: int, key: str, reason: str) -> Com
     ):
         raise Conflict(
             "没有进行中的实操考核 / No practical attempt under way", code="nothing_to_void"
+        )
+    if any(a.submitted_at is not None for a in _assessments_of(last)):
+        raise Conflict(
+            "已有考评员提交评分，不能作废；意见不一致时由第三名考评员裁定 / An assessor has "
+            "scored this attempt: it is not voided",
+            code="already_scored",
         )
     last.status, last.decided_at, last.recorded_by_id = ResultStatus.VOID, utcnow(), admin.id
     last.detail = {**(last.detail or {}), "void_reason": reason}
@@ -229,8 +237,16 @@ def _mine(assessor: User, assessment_id: str) -> tuple[Assessment, ComponentResu
 def plan_evidence_upload(
     assessor: User, assessment_id: str, content_type: str, size: int
 ) -> UploadTicket:
-    """Where the assessor's device PUTs one photo or clip (straight to storage)."""
-    assessment, _, _ = _mine(assessor, assessment_id)
+    """Where the assessor's device PUTs one photo or clip (straight to storage): only for an
+    attempt still to be scored by them (nothing is stored for a voided or lapsed one)."""
+    assessment, result, application = _mine(assessor, assessment_id)
+    results.lapse_if_due(application)
+    if (
+        assessment.submitted_at is not None
+        or result.status not in (ResultStatus.PENDING, ResultStatus.DISPUTED)
+        or application.status is not ApplicationStatus.APPROVED
+    ):
+        raise Conflict("该考核已结束 / This assessment is closed", code="decided")
     video = content_type in VIDEO_TYPES
     return plan_image(
         f"{_evidence_prefix(assessment)}{secrets.token_hex(8)}",
@@ -260,7 +276,9 @@ def submit(assessor: User, assessment_id: str, data: dict[str, Any]) -> Assessme
             if assessment.client_id != data["client_id"]
             else "client_id_reused",
         )
-    results.require_sitting(application)
+    now = utcnow()
+    scored_at = min(max(data["scored_at"], assessment.assigned_at), now)  # bounded by ours
+    results.require_sitting(application, at=scored_at)  # scored offline in time: accepted
     if result.status not in (ResultStatus.PENDING, ResultStatus.DISPUTED):
         raise Conflict("该次考核已结束 / This attempt is decided", code="decided")
     reason = refusal(assessor, application)
@@ -272,8 +290,6 @@ def submit(assessor: User, assessment_id: str, data: dict[str, Any]) -> Assessme
     assert component is not None
     scores, total, critical_failed = _checked_scores(component["checklist"], data["items"])
     evidence = _accepted_evidence(assessment, data["evidence_keys"])
-    now = utcnow()
-    scored_at = min(max(data["scored_at"], assessment.assigned_at), now)  # bounded by ours
     if db.session.scalar(select(Assessment.id).where(Assessment.client_id == data["client_id"])):
         raise Conflict("client_id 已被使用 / client_id already used", code="client_id_reused")
     taken: CursorResult[Any] = db.session.execute(  # type: ignore[assignment]
@@ -375,6 +391,10 @@ def _accepted_evidence(assessment: Assessment, keys: list[str]) -> list[str]:
         except ObjectNotFound:
             raise Invalid(
                 details={"json": {"evidence_keys": [f"尚未上传 / not uploaded: {key}"]}}
+            ) from None
+        except UnsupportedMediaType as refused:  # named, so a device can send the rest
+            raise UnsupportedMediaType(
+                refused.message, details={**refused.details, "key": key}
             ) from None
         if detected in IMAGE_TYPES and store.head(key).size > IMAGE_MAX_BYTES:
             store.delete(key)

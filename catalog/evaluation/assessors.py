@@ -80,6 +80,17 @@ def conflict_of_interest(assessor: User, candidate: User) -> str | None:
     return None
 
 
+def deciding_conflict(admin: User, candidate: User) -> str | None:
+    """Why this admin may not decide on this candidate's evaluation (approve it, review their
+    performance, assign or void their assessors): they are the candidate's mentor or a member
+    of the candidate's own team. A workshop's admin decides for the workshop's other teams."""
+    if admin.id in apprenticeships.mentors_of(candidate.id):
+        return "mentor"
+    if admin.department_id is not None and admin.department_id == candidate.department_id:
+        return "same_team"
+    return None
+
+
 def _same_line(one: int | None, other: int | None) -> bool:
     """The same team, or one's team inside the other's (a workshop's head and its teams)."""
     if one is None or other is None:

@@ -126,15 +126,35 @@ def start_theory(user: User, application_id: int, key: str) -> QuizSession:
 
 
 def record_performance(
-    admin: User, application_id: int, key: str, score: float, evidence: str
+    admin: User,
+    application_id: int,
+    key: str,
+    score: float,
+    evidence: str,
+    *,
+    client_id: str | None = None,
 ) -> ComponentResult:
-    """A performance review (业绩评审): the admin's score with the evidence it rests on."""
+    """A performance review (业绩评审): the admin's score with the evidence it rests on. The
+    same client id again is the same review (a double tap or a retry uses no second attempt);
+    other scores under it are refused."""
     application = managed_application(admin, application_id)
     component = application.plan.component(key)
     if component is None or component["kind"] != ComponentKind.PERFORMANCE:
         raise Invalid(details={"json": {"component": ["不是业绩评审部分 / not a review"]}})
+    if client_id is not None:
+        for earlier in results.results_of(application, key):
+            kept = earlier.detail or {}
+            if kept.get("client_id") != client_id:
+                continue
+            if earlier.score != round(score, 2) or kept.get("evidence") != evidence:
+                raise Conflict(
+                    "这个评审编号已记录过另一次评审 / This client_id recorded another review",
+                    code="client_id_reused",
+                )
+            return earlier
     result = results.next_attempt(application, key)
     result.source_type, result.source_id = "review", str(result.id)
-    results.decide(result, score, by=admin.id, detail={"evidence": evidence})
+    detail = {"evidence": evidence} | ({"client_id": client_id} if client_id else {})
+    results.decide(result, score, by=admin.id, detail=detail)
     db.session.commit()
     return result

@@ -6,10 +6,10 @@ history and the learner's own."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import CursorResult, select, update
+from sqlalchemy import CursorResult, func, select, update
 
 from catalog.accounts.models import Organisation
 from catalog.clock import local_day, utcnow
@@ -22,12 +22,14 @@ from catalog.evaluation.models import (
     Application,
     ApplicationEvent,
     ApplicationStatus,
+    Assessment,
     ComponentKind,
     ComponentResult,
     ResultStatus,
 )
 from catalog.learning import statements
 from catalog.quiz.models import QuizSession
+from catalog.runtime import runtime
 
 DONE = (ResultStatus.PASSED, ResultStatus.WAIVED)
 
@@ -119,8 +121,10 @@ def attempts_used(found: list[ComponentResult]) -> int:
     return sum(1 for result in found if result.status is not ResultStatus.VOID)
 
 
-def require_sitting(application: Application) -> None:
-    """The application is approved and still within its validity (else it lapses now)."""
+def require_sitting(application: Application, at: datetime | None = None) -> None:
+    """The application is approved, and what happens ``at`` (now, or when an assessor scored
+    offline) is within its validity. Nothing new starts after the validity; a scoring made
+    before it is accepted for the sync grace after, when the application lapses."""
     lapse_if_due(application)
     if application.status is not ApplicationStatus.APPROVED:
         raise Conflict(
@@ -128,31 +132,59 @@ def require_sitting(application: Application) -> None:
             code="not_sitting",
             details={"status": application.status.value},
         )
+    until = application.valid_until
+    if until is not None and (at or utcnow()) > until:
+        raise Conflict(
+            "申报有效期已过 / The application's validity has ended",
+            code="validity_ended",
+            details={"valid_until": until.isoformat()},
+        )
+
+
+def _lapses_at(application: Application) -> datetime | None:
+    if application.valid_until is None:
+        return None
+    return application.valid_until + _sync_grace()
+
+
+def _sync_grace() -> timedelta:
+    return timedelta(hours=runtime().settings.evaluation_sync_grace_hours)
 
 
 def lapse_if_due(application: Application) -> None:
-    """An approved application whose validity has ended lapses: its pending attempts are void
-    and nothing more is sat under it."""
+    """An approved application lapses once its validity and the sync grace after it have
+    ended: nothing more is sat under it, and an attempt still undecided is void — named in
+    the history with the scorings it held, never dropped in silence."""
+    lapses_at = _lapses_at(application)
     if (
         application.status is ApplicationStatus.APPROVED
-        and application.valid_until is not None
-        and utcnow() > application.valid_until
+        and lapses_at is not None
+        and utcnow() > lapses_at
         and close(application, ApplicationStatus.LAPSED)
     ):
+        voided = []
         for result in application.results:
             if result.status in (ResultStatus.PENDING, ResultStatus.DISPUTED):
                 result.status, result.decided_at = ResultStatus.VOID, utcnow()
-        log(application, "lapsed")
+                scored = db.session.scalar(
+                    select(func.count(Assessment.id)).where(
+                        Assessment.result_id == result.id, Assessment.submitted_at.is_not(None)
+                    )
+                )
+                voided.append(
+                    {"component": result.component_key, "attempt": result.attempt, "scored": scored}
+                )
+        log(application, "lapsed", detail={"voided": voided} if voided else None)
         db.session.commit()
 
 
 def lapse_overdue() -> int:
-    """Lapse every approved application whose validity has ended; how many."""
+    """Lapse every approved application whose validity and sync grace have ended; how many."""
     overdue = list(
         db.session.scalars(
             select(Application).where(
                 Application.status == ApplicationStatus.APPROVED,
-                Application.valid_until < utcnow(),
+                Application.valid_until < utcnow() - _sync_grace(),
             )
         )
     )

@@ -220,6 +220,14 @@ class PerformanceSchema(ma.Schema):
         validate=validate.Length(min=1, max=5000),
         metadata={"description": "what the score rests on (业绩材料)"},
     )
+    client_id = fields.String(
+        load_default=None,
+        validate=validate.Length(min=8, max=64),
+        metadata={
+            "description": "made by the admin's console once per review: a retry (a double "
+            "tap, a lost reply) sends it again and records nothing twice"
+        },
+    )
 
 
 class ComponentRefSchema(ma.Schema):

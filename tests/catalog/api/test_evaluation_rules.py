@@ -10,12 +10,18 @@ from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
+from sqlalchemy import update
 
 from catalog.accounts.models import Organisation, Role, User
 from catalog.banks.models import QuestionHold
 from catalog.clock import utcnow
 from catalog.database import db
-from catalog.evaluation.models import Application, Apprenticeship, ApprenticeshipStatus
+from catalog.evaluation.models import (
+    Application,
+    Apprenticeship,
+    ApprenticeshipStatus,
+    Assessment,
+)
 from catalog.quiz.models import QuizTemplate
 from catalog.reference.models import Occupation
 from tests.support.evaluating import (
@@ -27,6 +33,8 @@ from tests.support.evaluating import (
     complete_course,
 )
 from tests.support.quizzing import answer_all, template
+
+GRACE_HOURS = 72  # EVALUATION_SYNC_GRACE_HOURS's default
 
 
 @pytest.fixture
@@ -49,6 +57,27 @@ def approved(world: World, **plan: Any) -> int:
     assert application.status_code == 201, application.get_json()
     world.approve(application.get_json()["id"])
     return int(application.get_json()["id"])
+
+
+def mentor_of(world: World, mentor: User, *, days_ago: int, ends_in: int) -> None:
+    """An apprenticeship of the world's learner under this mentor, begun ``days_ago`` and
+    ending ``ends_in`` days from today (negative: ended)."""
+    today = utcnow().date()
+    db.session.add(
+        Apprenticeship(
+            organisation_id=world.org.id,
+            apprentice_id=world.learner_user.id,
+            mentor_id=mentor.id,
+            occupation_id=db.session.scalar(
+                db.select(Occupation.id).where(Occupation.code == OCCUPATION)
+            ),
+            goals="独立值班",
+            content="倒闸操作",
+            assessment_standard="企业标准",
+            starts_on=today - timedelta(days=days_ago),
+            ends_on=today + timedelta(days=ends_in),
+        )
+    )
 
 
 def error(response: Any) -> str:
@@ -87,21 +116,7 @@ def test_nobody_assesses_themselves_their_apprentice_or_their_own_team(
     assert "班组" in same_team.get_json()["error"]["details"]["assessor_ids"][str(teammate.id)][0]
     # the candidate's enterprise mentor
     mentor = world.assessors[1]
-    db.session.add(
-        Apprenticeship(
-            organisation_id=world.org.id,
-            apprentice_id=world.learner_user.id,
-            mentor_id=mentor.id,
-            occupation_id=db.session.scalar(
-                db.select(Occupation.id).where(Occupation.code == OCCUPATION)
-            ),
-            goals="独立值班",
-            content="倒闸操作",
-            assessment_standard="企业标准",
-            starts_on=utcnow().date() - timedelta(days=400),
-            ends_on=utcnow().date() - timedelta(days=35),
-        )
-    )
+    mentor_of(world, mentor, days_ago=400, ends_in=-35)
     db.session.commit()
     as_mentor = world.assign(application, mentor)
     assert as_mentor.status_code == 422
@@ -229,12 +244,25 @@ def test_re_sits_end_with_the_plans_validity(client: FlaskClient, world: World) 
     assert row is not None
     row.valid_until = utcnow() - timedelta(minutes=1)
     db.session.commit()
-    late = client.post(
-        f"{EVALUATION}/applications/{application}/theory-sessions",
-        json={"component": "theory"},
-        headers=world.learner,
-    )
-    assert late.status_code == 409 and error(late) == "not_sitting"
+
+    def re_sit() -> Any:
+        return client.post(
+            f"{EVALUATION}/applications/{application}/theory-sessions",
+            json={"component": "theory"},
+            headers=world.learner,
+        )
+
+    # nothing new starts once the validity has ended ...
+    late = re_sit()
+    assert late.status_code == 409 and error(late) == "validity_ended"
+    # ... and once the sync grace for offline scorings is over too, the application lapses
+    assert world.application(application)["status"] == "approved"
+    row = db.session.get(Application, application)
+    assert row is not None
+    row.valid_until = utcnow() - timedelta(hours=GRACE_HOURS, minutes=1)
+    db.session.commit()
+    later = re_sit()
+    assert later.status_code == 409 and error(later) == "not_sitting"
     assert world.application(application)["status"] == "lapsed"
 
 
@@ -426,6 +454,7 @@ def test_evidence_is_a_photo_or_a_clip_checked_by_its_bytes(world: World) -> Non
     assert call_url(world.client.application, "PUT", ticket["url"], script).status == 200
     swapped = world.score(assessor, task["id"], FULL, evidence=[ticket["key"]])
     assert swapped.status_code == 415
+    assert swapped.get_json()["error"]["details"]["key"] == ticket["key"]  # the device drops it
     missing = world.score(assessor, task["id"], FULL, evidence=[ticket["key"][:-2] + "00"])
     assert missing.status_code == 422
 
@@ -616,6 +645,9 @@ def test_applications_past_their_validity_lapse_on_schedule(world: World) -> Non
     assert row is not None
     row.valid_until = utcnow() - timedelta(minutes=1)
     db.session.commit()
+    assert lapse_overdue() == 0  # offline scorings made in time may still arrive
+    row.valid_until = utcnow() - timedelta(hours=GRACE_HOURS, minutes=1)
+    db.session.commit()
     assert lapse_overdue() == 1
     db.session.expire_all()
     assert db.session.get(Application, application).status.value == "lapsed"
@@ -799,3 +831,194 @@ def test_a_report_period_that_ends_before_it_starts_is_refused(
         "/api/v1/reports/evaluations?from=2026-06-01&to=2026-05-01", headers=world.admin
     )
     assert refused.status_code == 422
+
+
+# --- what an attacker tried in the second round (issue 21) -----------------------------------
+
+
+def two_assessor_dispute(world: World) -> tuple[int, dict[str, Any]]:
+    """An approved application whose practical is disputed: 100 against 70, gap 10."""
+    components = world.plan_body()["components"]
+    components[1] |= {"assessors": 2, "max_gap": 10}
+    application = approved(world, components=components)
+    one, two = world.assessors
+    assert world.assign(application, one, two).status_code == 201
+    first, second = (world.task_of(h) for h in world.assessor_headers)
+    world.score(world.assessor_headers[0], first["id"], FULL)
+    return application, second
+
+
+def test_a_scored_attempt_is_never_voided_away(client: FlaskClient, world: World) -> None:
+    """An admin voided a disputed attempt (and one half-scored) to wipe a score they disliked;
+    a third assessor settles a dispute instead."""
+    application, second = two_assessor_dispute(world)
+    path = f"{EVALUATION}/applications/{application}/void-attempt"
+    half = client.post(path, json={"component": "practical", "reason": "重考"}, headers=world.admin)
+    assert half.status_code == 409 and error(half) == "already_scored"
+    world.score(
+        world.assessor_headers[1], second["id"], {"ticket": 10, "sequence": 40, "report": 20}
+    )
+    assert result_of(world, application, "practical")["status"] == "disputed"
+    disputed = client.post(
+        path, json={"component": "practical", "reason": "重考"}, headers=world.admin
+    )
+    assert disputed.status_code == 409 and error(disputed) == "already_scored"
+    assert result_of(world, application, "practical")["status"] == "disputed"
+
+
+def test_no_evidence_is_stored_for_a_closed_assessment(client: FlaskClient, world: World) -> None:
+    components = world.plan_body()["components"]
+    components[1]["attempts_allowed"] = 2
+    application = approved(world, components=components)
+    world.assign(application, world.assessors[0])
+    assessor = world.assessor_headers[0]
+    task = world.task_of(assessor)
+    client.post(
+        f"{EVALUATION}/applications/{application}/void-attempt",
+        json={"component": "practical", "reason": "考评员调离"},
+        headers=world.admin,
+    )
+    late = client.post(
+        f"/api/v1/assessments/{task['id']}/evidence-upload",
+        json={"content_type": "image/png", "size": 40},
+        headers=assessor,
+    )
+    assert late.status_code == 409 and error(late) == "decided"
+
+
+def test_a_scoring_made_offline_in_time_counts_when_it_syncs_after_the_validity(
+    client: FlaskClient, world: World
+) -> None:
+    """The tablet scored in the workshop before the validity ended and synced the next
+    morning: the application had lapsed and the candidate's passed practical was voided."""
+    application = approved(world)
+    world.sit_theory(application, right=True)
+    world.assign(application, world.assessors[0])
+    assessor = world.assessor_headers[0]
+    task = world.task_of(assessor)
+    row = db.session.get(Application, application)
+    assert row is not None
+    row.valid_until = utcnow() - timedelta(minutes=5)  # scored 10 minutes ago, in time
+    db.session.execute(  # assigned the hour before
+        update(Assessment)
+        .where(Assessment.id == task["id"])
+        .values(assigned_at=utcnow() - timedelta(hours=1))
+    )
+    db.session.commit()
+    synced = world.score(assessor, task["id"], FULL)
+    assert synced.status_code == 200, synced.get_json()
+    assert world.application(application)["status"] == "certified"
+
+
+def test_a_scoring_dated_after_the_validity_is_refused_and_nothing_new_starts(
+    client: FlaskClient, world: World
+) -> None:
+    application = approved(world)
+    world.assign(application, world.assessors[0])
+    assessor = world.assessor_headers[0]
+    task = world.task_of(assessor)
+    row = db.session.get(Application, application)
+    assert row is not None
+    row.valid_until = utcnow() - timedelta(minutes=20)  # scored 10 minutes ago: too late
+    db.session.commit()
+    late = world.score(assessor, task["id"], FULL)
+    assert late.status_code == 409 and error(late) == "validity_ended"
+    theory = client.post(
+        f"{EVALUATION}/applications/{application}/theory-sessions",
+        json={"component": "theory"},
+        headers=world.learner,
+    )
+    assert theory.status_code == 409 and error(theory) == "validity_ended"
+
+
+def test_at_lapse_an_undecided_attempt_is_named_with_its_scorings(world: World) -> None:
+    from catalog.evaluation.models import ApplicationEvent
+    from catalog.evaluation.results import lapse_overdue
+
+    application, _ = two_assessor_dispute(world)  # one of two assessors has scored
+    row = db.session.get(Application, application)
+    assert row is not None
+    row.valid_until = utcnow() - timedelta(hours=GRACE_HOURS, minutes=1)
+    db.session.commit()
+    assert lapse_overdue() == 1
+    [lapsed] = db.session.scalars(
+        db.select(ApplicationEvent).where(
+            ApplicationEvent.application_id == application, ApplicationEvent.kind == "lapsed"
+        )
+    ).all()
+    assert lapsed.detail == {"voided": [{"component": "practical", "attempt": 1, "scored": 1}]}
+
+
+def test_a_performance_review_sent_twice_is_recorded_once(
+    client: FlaskClient, world: World
+) -> None:
+    """A double tap on 提交 recorded two failed reviews and used up the candidate's re-sit."""
+    components = world.plan_body()["components"]
+    components[1] = {
+        "key": "record",
+        "kind": "performance",
+        "title": "业绩评审",
+        "weight": 60,
+        "pass_mark": 70,
+        "attempts_allowed": 2,
+    }
+    application = approved(world, components=components)
+    path = f"{EVALUATION}/applications/{application}/performance"
+    body = {"component": "record", "score": 65, "evidence": "值班记录", "client_id": "review-0001"}
+    first = client.post(path, json=body, headers=world.admin)
+    again = client.post(path, json=body, headers=world.admin)
+    assert first.status_code == again.status_code == 201
+    assert again.get_json()["id"] == first.get_json()["id"]
+    other = client.post(path, json={**body, "score": 90}, headers=world.admin)
+    assert other.status_code == 409 and error(other) == "client_id_reused"
+    re_sit = client.post(
+        path, json={**body, "score": 90, "client_id": "review-0002"}, headers=world.admin
+    )
+    assert re_sit.status_code == 201 and re_sit.get_json()["attempt"] == 2
+    assert re_sit.get_json()["status"] == "passed"
+
+
+def test_an_admin_does_not_decide_for_their_apprentice_or_teammate(
+    client: FlaskClient, world: World
+) -> None:
+    """A team's admin approved a teammate and recorded their performance score; a mentor who
+    is an admin voided and assigned their apprentice's assessors."""
+    assert world.make_user is not None and world.login is not None
+    plan = world.published_plan()
+    complete_course(client, world.learner, world.course)
+    application = world.apply(plan["id"]).get_json()["id"]
+    teammate_admin = world.make_user(Role.ADMIN, organisation=world.org)
+    teammate_admin.department_id = world.teams[0].id  # the candidate's own team
+    mentor_admin = world.make_user(Role.ADMIN, organisation=world.org)
+    mentor_of(world, mentor_admin, days_ago=30, ends_in=300)
+    db.session.commit()
+    base = f"{EVALUATION}/applications/{application}"
+    for admin_user, reason in ((teammate_admin, "same_team"), (mentor_admin, "mentor")):
+        headers = world.login(admin_user)
+        acts = {
+            "approve": client.post(f"{base}/approve", json={}, headers=headers),
+            "reject": client.post(f"{base}/reject", json={"note": "不批"}, headers=headers),
+        }
+        for act, response in acts.items():
+            assert response.status_code == 403, (act, response.get_json())
+            assert error(response) == "conflict_of_interest"
+            assert response.get_json()["error"]["details"] == {"reason": reason}
+    world.approve(application)  # another admin decides
+    for admin_user in (teammate_admin, mentor_admin):
+        headers = world.login(admin_user)
+        acts = {
+            "assign": client.post(
+                f"{base}/assessments",
+                json={"component": "practical", "assessor_ids": [world.assessors[0].id]},
+                headers=headers,
+            ),
+            "void": client.post(
+                f"{base}/void-attempt",
+                json={"component": "practical", "reason": "x"},
+                headers=headers,
+            ),
+        }
+        for act, response in acts.items():
+            assert response.status_code == 403, (act, response.get_json())
+            assert error(response) == "conflict_of_interest"
+    assert world.application(application)["status"] == "approved"

@@ -45,6 +45,15 @@ def watch(page: Any, problems: list[str]) -> None:
     )
 
 
+def fill_practical(desk: Any) -> None:
+    """The demo checklist scored 95 of 100, its critical item passed."""
+    desk.fill("#p-ticket", "18")
+    desk.fill("#p-sequence", "40")
+    desk.select_option("#c-sequence", "yes")
+    desk.fill("#p-tools", "25")
+    desk.fill("#p-report", "12")
+
+
 def test_a_worker_applies_sits_the_theory_and_an_assessor_scores_offline(
     demo_app: Flask, base_url: str, phone: Any, browser: Any
 ) -> None:
@@ -114,11 +123,7 @@ def test_a_worker_applies_sits_the_theory_and_an_assessor_scores_offline(
         desk.get_by_text("张工（配电运维）").wait_for()
         tablet.set_offline(True)
         desk.get_by_text("张工（配电运维）").click()
-        desk.fill("#p-ticket", "18")
-        desk.fill("#p-sequence", "40")
-        desk.select_option("#c-sequence", "yes")
-        desk.fill("#p-tools", "25")
-        desk.fill("#p-report", "12")
+        fill_practical(desk)
         desk.fill("#n-report", "汇报用语不够规范")
         desk.set_input_files("#evidence", str(STATIC / "icons" / "icon-192.png"))
         desk.get_by_role("button", name="提交评分").click()
@@ -144,3 +149,74 @@ def test_a_worker_applies_sits_the_theory_and_an_assessor_scores_offline(
     page.get_by_text("已取证").wait_for()
     snap(page, "25-evaluation-certified")
     assert not problems, problems
+
+
+def test_an_assessors_tablet_keeps_the_scores_when_a_photo_is_refused(
+    demo_app: Flask, base_url: str, browser: Any
+) -> None:
+    """Second attack on issue 21: a GIF (or a file that only claims to be a photo) lost the
+    whole scoring with it; a candidate whose attempt was voided stayed on the tablet."""
+    from catalog.evaluation.models import EvaluationPlan
+
+    learner = db.session.scalar(select(User).where(User.username == "power-learner"))
+    assessor = db.session.scalar(select(User).where(User.username == "power-assessor"))
+    course = db.session.scalar(select(Course).where(Course.code == "DEMO-POWER-01"))
+    statements.record(learner.id, "completed", "course", course.id)
+    db.session.commit()
+    plan = db.session.scalar(select(EvaluationPlan).where(EvaluationPlan.code == "bpd-level-4"))
+    client, admin = demo_app.test_client(), api_sign_in(demo_app, "power-admin")
+    applied = client.post(
+        "/api/v1/evaluation/applications",
+        json={"plan_id": plan.id},
+        headers=api_sign_in(demo_app, "power-learner"),
+    ).get_json()
+    base = f"/api/v1/evaluation/applications/{applied['id']}"
+    assert client.post(f"{base}/approve", json={}, headers=admin).status_code == 200
+    assign = {"component": "practical", "assessor_ids": [assessor.id]}
+    assert client.post(f"{base}/assessments", json=assign, headers=admin).status_code == 201
+
+    tablet = browser.new_context(
+        viewport={"width": 800, "height": 1200}, is_mobile=True, has_touch=True, locale="zh-CN"
+    )
+    tablet.set_default_timeout(15_000)
+    try:
+        desk = tablet.new_page()
+        sign_in(desk, base_url, "power-assessor")
+        desk.get_by_role("heading", name="必修课").wait_for()
+        desk.goto(f"{base_url}/#/assess")
+        desk.get_by_text("张工（配电运维）").wait_for()
+        # the attempt is voided (the assessor is moving away): the candidate leaves the tablet
+        voided = client.post(
+            f"{base}/void-attempt",
+            json={"component": "practical", "reason": "考评员调岗"},
+            headers=admin,
+        )
+        assert voided.status_code == 200, voided.get_json()
+        desk.reload()
+        desk.get_by_text("没有待考评的考生。").wait_for()
+        assert client.post(f"{base}/assessments", json=assign, headers=admin).status_code == 201
+        desk.reload()
+        desk.get_by_text("张工（配电运维）").click()
+        fill_practical(desk)
+        # a GIF is said at once, and nothing is queued
+        gif = {"name": "现场.gif", "mimeType": "image/gif", "buffer": b"GIF89a" + b"\0" * 20}
+        desk.set_input_files("#evidence", files=[gif])
+        desk.get_by_role("button", name="提交评分").click()
+        desk.get_by_role("alert").filter(has_text="现场.gif").wait_for()
+        assert (
+            db.session.scalars(select(Assessment).where(Assessment.submitted_at.is_not(None))).all()
+            == []
+        )
+        # a file that only claims to be a photo: the server refuses its bytes; the scores go
+        fake = {"name": "现场.png", "mimeType": "image/png", "buffer": b"not a photo at all"}
+        desk.set_input_files("#evidence", files=[fake])
+        desk.get_by_role("button", name="提交评分").click()
+        expect(desk.locator("#toast")).to_contain_text("未上传", timeout=30_000)
+        expect(desk.locator("#net")).to_have_text("", timeout=30_000)
+    finally:
+        tablet.close()
+    db.session.expire_all()
+    [scored] = db.session.scalars(
+        select(Assessment).where(Assessment.submitted_at.is_not(None))
+    ).all()
+    assert scored.total == 95 and scored.evidence_keys == []

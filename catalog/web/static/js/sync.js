@@ -193,20 +193,35 @@ async function sendOffline(problems) {
 async function sendScorings(problems) {
   for (const scoring of await store.all("scorings")) {
     try {
-      for (const photo of scoring.photos) {
+      for (const photo of [...scoring.photos]) {
         if (photo.key) continue;
         const type = photo.blob.type || "image/jpeg";
-        const ticket = await request("POST", `/assessments/${scoring.assessment_id}/evidence-upload`,
-          { content_type: type, size: photo.blob.size });
-        const put = await fetch(ticket.url, { method: ticket.method || "PUT", body: photo.blob, headers: { "Content-Type": type } });
-        if (!put.ok) throw Object.assign(new Error(`照片上传失败（${put.status}）`), { status: put.status });
-        photo.key = ticket.key;
+        try {
+          const ticket = await request("POST", `/assessments/${scoring.assessment_id}/evidence-upload`,
+            { content_type: type, size: photo.blob.size });
+          const put = await fetch(ticket.url, { method: ticket.method || "PUT", body: photo.blob, headers: { "Content-Type": type } });
+          if (!put.ok) throw Object.assign(new Error(`照片上传失败（${put.status}）`), { status: put.status });
+          photo.key = ticket.key;
+        } catch (error) {
+          if (!REFUSED_PHOTO.has(error.status)) throw error;
+          scoring.photos = dropPhotos(scoring, [photo], problems); // the scoring itself goes on
+        }
         await store.put("scorings", scoring); // an uploaded photo is not sent twice
       }
-      await request("POST", `/assessments/${scoring.assessment_id}/submit`, {
+      const submit = () => request("POST", `/assessments/${scoring.assessment_id}/submit`, {
         client_id: scoring.client_id, scored_at: scoring.scored_at, items: scoring.items,
         evidence_keys: scoring.photos.map((p) => p.key),
       });
+      try {
+        await submit();
+      } catch (error) {
+        // the server read a photo's bytes and refused it: the scoring goes again without it
+        if (!REFUSED_PHOTO.has(error.status) || !scoring.photos.length) throw error;
+        const named = scoring.photos.filter((p) => p.key === error.details?.key);
+        scoring.photos = dropPhotos(scoring, named.length ? named : scoring.photos, problems);
+        await store.put("scorings", scoring);
+        await submit();
+      }
     } catch (error) {
       if (error.offline || !error.status || error.status >= 500 || error.status === 429 || error.status === 401) throw error;
       problems.push(`${scoring.candidate}的评分：${error.message}`);
@@ -214,6 +229,15 @@ async function sendScorings(problems) {
     await store.remove("scorings", scoring.client_id);
     await store.remove("assessments", scoring.assessment_id);
   }
+}
+
+// A photo the server will not take (its type, its size, its bytes): dropped from the scoring,
+// with a word to the assessor, so the scores themselves are never lost with it.
+const REFUSED_PHOTO = new Set([413, 415]);
+
+function dropPhotos(scoring, dropped, problems) {
+  problems.push(`${scoring.candidate}的评分：${dropped.length} 个照片或视频格式不支持或过大，未上传；评分照常提交`);
+  return scoring.photos.filter((p) => !dropped.includes(p));
 }
 
 addEventListener("online", () => flush());

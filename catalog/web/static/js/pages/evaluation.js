@@ -97,12 +97,20 @@ function theoryButton(a, component, last, status) {
 
 // --- the assessor's side -------------------------------------------------------------------
 
+// what the server keeps as evidence (it checks each file's bytes again)
+const EVIDENCE_TYPES = ["image/jpeg", "image/png", "image/webp", "video/mp4"];
+
 async function tasks() {
   let fresh = null;
   try {
     fresh = await request("GET", "/me/assessments");
     const queued = new Set((await store.all("scorings")).map((s) => s.assessment_id));
     for (const task of fresh) if (!queued.has(task.id)) await store.put("assessments", task);
+    // a candidate the server no longer lists (voided, reassigned, lapsed) leaves the phone,
+    // unless a scoring of them still waits to be sent
+    for (const task of await store.all("assessments")) {
+      if (!queued.has(task.id) && !fresh.some((t) => t.id === task.id)) await store.remove("assessments", task.id);
+    }
   } catch (error) {
     if (!error.offline) throw error; // with no network, the candidates already on the phone
   }
@@ -135,7 +143,7 @@ async function scoring(assessmentId) {
     return h("li", { class: "card" }, h("label", { for: `p-${item.key}` }, `${item.title}（${item.points} 分${item.critical ? "，否决项" : ""}）`),
       points, verdict, note);
   });
-  const photos = h("input", { id: "evidence", type: "file", accept: "image/*,video/mp4", capture: "environment", multiple: true });
+  const photos = h("input", { id: "evidence", type: "file", accept: EVIDENCE_TYPES.join(","), capture: "environment", multiple: true });
   const form = h("form", { id: "scoring" }, h("ul", { class: "list" }, rows),
     h("label", { for: "evidence" }, "现场照片或视频（可多张）"), photos, status,
     h("button", { type: "submit", class: "block" }, "提交评分"));
@@ -147,6 +155,12 @@ async function scoring(assessmentId) {
       if (item.critical) entry.passed = form.querySelector(`#c-${item.key}`).value === "yes";
       return entry;
     });
+    const unfit = [...photos.files].filter((blob) => !EVIDENCE_TYPES.includes(blob.type));
+    if (unfit.length) {
+      // said at once, while the assessor can still take the photo again
+      return void status.replaceChildren(h("p", { class: "error", role: "alert" },
+        `只能上传 JPG、PNG、WebP 照片或 MP4 视频：${unfit.map((b) => b.name).join("、")}`));
+    }
     const chosen = [...photos.files].map((blob) => ({ blob, key: null }));
     // kept on the phone first, then sent: a dead spot in the workshop loses nothing
     await queueScoring({ client_id: uid(), assessment_id: task.id, candidate: task.candidate,
