@@ -253,16 +253,20 @@ class ApplicationAssessments(MethodView):
     @blp.response(200, AssessmentSchema(many=True))
     def get(self, application_id: int) -> list[dict[str, Any]]:
         """The practical assessments of an application, item by item, with their evidence."""
-        found = assessments.assessments_for(current_user, application_id)
-        return [assessments.described(a) for a in found]
+        return assessments.assessments_for(current_user, application_id)
 
     @blp.auth(Role.ADMIN)
     @blp.arguments(AssignSchema)
     @blp.response(201, ResultSchema)
     def post(self, data: dict[str, Any], application_id: int) -> Any:
-        """Assign assessors to a practical attempt (a third one to a disputed attempt)."""
+        """Assign assessors to a practical attempt (a third one to a disputed attempt), or
+        replace those of the attempt under way who have not submitted."""
         return assessments.assign(
-            current_user, application_id, data["component"], data["assessor_ids"]
+            current_user,
+            application_id,
+            data["component"],
+            data["assessor_ids"],
+            replacing=data["replacing"],
         )
 
 

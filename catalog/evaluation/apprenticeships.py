@@ -314,6 +314,13 @@ def complete(admin: User, apprenticeship_id: int) -> Apprenticeship:
             "apprenticeship you mentor",
             code="four_eyes",
         )
+    if admin.id == apprenticeship.created_by_id:
+        # who wrote the agreement (its dates too) does not also close it: one admin and one
+        # mentor could otherwise make a completed apprenticeship on the spot, backdated
+        raise PermissionDenied(
+            "学徒协议由其他管理员结业 / Another admin closes an agreement you recorded",
+            code="four_eyes",
+        )
     if local_day(utcnow()) < apprenticeship.ends_on:
         raise Conflict(
             f"学徒期至 {apprenticeship.ends_on} 结束，届时方可结业 / The agreed duration runs "

@@ -60,21 +60,42 @@ VIDEO_MAX_BYTES = 200 * 1024 * 1024  # a short clip from a phone
 # -- assessors -------------------------------------------------------------------------------
 
 
-def assign(admin: User, application_id: int, key: str, assessor_ids: list[int]) -> ComponentResult:
+def assign(
+    admin: User,
+    application_id: int,
+    key: str,
+    assessor_ids: list[int],
+    *,
+    replacing: bool = False,
+) -> ComponentResult:
     """Assessors for a practical attempt: as many as the plan asks for a new attempt, one
-    more (a third) for a disputed one; each bound to the occupation and free of conflict."""
+    more (a third) for a disputed one; each bound to the occupation and free of conflict.
+    ``replacing``: the attempt under way keeps the scores submitted, and the named assessors
+    take the place of those who have not submitted (gone, unbound, in conflict, not scoring)
+    — an attempt one assessor has scored is never stuck, and never voided."""
     application = managed_application(admin, application_id)
     component = application.plan.component(key)
     if component is None or component["kind"] != ComponentKind.PRACTICAL:
         raise Invalid(details={"json": {"component": ["不是实操考核部分 / not practical"]}})
     last = results.latest(application, key)
-    if last is not None and last.status is ResultStatus.DISPUTED:
+    leaving: list[Assessment] = []
+    if replacing:
+        results.require_sitting(application)
+        if last is not None and last.status in (ResultStatus.PENDING, ResultStatus.DISPUTED):
+            leaving = [a for a in _assessments_of(last) if a.submitted_at is None]
+        if last is None or not leaving:
+            raise Conflict(
+                "没有待更换的考评员 / No assessor of an attempt under way is left to replace",
+                code="nothing_to_replace",
+            )
+        result, wanted = last, len(leaving)
+    elif last is not None and last.status is ResultStatus.DISPUTED:
         result, wanted = last, 1
         results.require_sitting(application)
     else:
         result, wanted = results.next_attempt(application, key), component["assessors"]
-    taken = {a.assessor_id for a in _assessments_of(result)}
-    if len(taken) > component["assessors"]:
+    taken = {a.assessor_id for a in _assessments_of(result) if a not in leaving}
+    if not replacing and len(taken) > component["assessors"]:
         raise Conflict(
             "已指定第三名考评员 / A third assessor is already assessing it",
             code="third_assigned",
@@ -98,17 +119,26 @@ def assign(admin: User, application_id: int, key: str, assessor_ids: list[int]) 
             code="assessor_refused",
             details={"assessor_ids": problems},
         )
+    for gone in leaving:  # never scored: nothing of theirs counts
+        db.session.delete(gone)
     for assessor_id in assessor_ids:
         db.session.add(
             Assessment(result_id=result.id, assessor_id=assessor_id, assigned_by_id=admin.id)
         )
     result.source_type, result.source_id = "assessment", str(result.id)
+    detail: dict[str, Any] = {
+        "component": key,
+        "attempt": result.attempt,
+        "assessors": len(assessor_ids),
+    }
+    if leaving:
+        detail["replaced"] = len(leaving)
     results.log(
         application,
-        "assessors_assigned",
+        "assessors_replaced" if leaving else "assessors_assigned",
         actor_id=admin.id,
-        detail={"component": key, "attempt": result.attempt, "assessors": len(assessor_ids)},
-        key=f"{key}:{result.attempt}:{len(taken) + len(assessor_ids)}",
+        detail=detail,
+        key=f"{key}:{result.attempt}:{'-'.join(map(str, sorted(taken | set(assessor_ids))))}",
     )
     db.session.commit()
     return result
@@ -181,7 +211,9 @@ def assigned_to(assessor: User) -> list[tuple[Assessment, ComponentResult, Appli
         )
         .order_by(Assessment.assigned_at)
     ).all()
-    return [(a, r, app) for a, r, app in rows]
+    # one who may no longer assess the candidate (applying in the occupation now, unbound,
+    # moved into their team) no longer holds the checklist either
+    return [(a, r, app) for a, r, app in rows if refusal(assessor, app) is None]
 
 
 def assignments(assessor: User) -> list[dict[str, Any]]:
@@ -443,14 +475,22 @@ def evidence_url(key: str) -> str:
     return store.presign_get(key, expires_in=seconds).url
 
 
-def assessments_for(user: User, application_id: int) -> list[Assessment]:
-    """An application's assessments, for those who may see the application."""
+def assessments_for(user: User, application_id: int) -> list[dict[str, Any]]:
+    """An application's assessments, for those who may see the application. The candidate
+    sees an attempt's scorings item by item once it is decided, and never who scored what
+    (nor who is assigned before): nobody is pressed while scoring or after."""
     application = get_application(user, application_id)
-    return list(
-        db.session.scalars(
-            select(Assessment)
-            .join(ComponentResult, ComponentResult.id == Assessment.result_id)
-            .where(ComponentResult.application_id == application.id)
-            .order_by(Assessment.assigned_at)
-        )
-    )
+    rows = db.session.execute(
+        select(Assessment, ComponentResult.status)
+        .join(ComponentResult, ComponentResult.id == Assessment.result_id)
+        .where(ComponentResult.application_id == application.id)
+        .order_by(Assessment.assigned_at)
+    ).all()
+    if user.id != application.user_id:
+        return [described(assessment) for assessment, _ in rows]
+    undecided = (ResultStatus.PENDING, ResultStatus.DISPUTED, ResultStatus.VOID)
+    return [
+        described(assessment) | {"assessor_id": None}
+        for assessment, status in rows
+        if status not in undecided and assessment.submitted_at is not None
+    ]

@@ -107,10 +107,14 @@ CONFLICT_MESSAGES = {
     "same_team": "不能考评本班组成员 / Nobody assesses a member of their own team",
     "not_bound": "不是该工种的考评员 / Not an assessor of this occupation",
     "candidate": "本人正在申报该工种的评价 / Applying in this occupation themselves",
+    "inactive": "账号已停用 / The account is disabled",
 }
 
 
 def refusal(assessor: User, application: Application) -> str | None:
+    """Why this assessor may not assess (or hold the checklist of) this application, or none."""
+    if not assessor.is_active:
+        return "inactive"
     candidate = db.session.get_one(User, application.user_id)
     reason = conflict_of_interest(assessor, candidate)
     if reason is None and application.plan.occupation_id not in {

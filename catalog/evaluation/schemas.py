@@ -244,6 +244,14 @@ class AssignSchema(ma.Schema):
     assessor_ids = fields.List(
         fields.Integer(), required=True, validate=validate.Length(min=1, max=2)
     )
+    replacing = fields.Boolean(
+        load_default=False,
+        metadata={
+            "description": "the attempt under way keeps the scores already submitted; the "
+            "named assessors take the place of every assessor who has not submitted (gone, "
+            "unbound, in conflict, or not scoring)"
+        },
+    )
 
 
 class AssessorBindSchema(ma.Schema):
@@ -291,7 +299,9 @@ class SubmissionSchema(ma.Schema):
 
 class AssessmentSchema(ma.Schema):
     id = fields.String()
-    assessor_id = fields.Integer()
+    assessor_id = fields.Integer(
+        allow_none=True, metadata={"description": "not shown to the candidate"}
+    )
     component_key = fields.String()
     attempt = fields.Integer()
     assigned_at = AwareDateTime()

@@ -37,6 +37,7 @@ class People:
     colleague: User
     outsider: User
     admin_h: dict[str, str]
+    closer_h: dict[str, str]
     apprentice_h: dict[str, str]
     mentor_h: dict[str, str]
     school_mentor_h: dict[str, str]
@@ -71,6 +72,7 @@ def people(
     p.school_mentor_h = login(p.school_mentor)
     p.colleague_h = login(p.colleague)
     p.outsider_admin_h = login(make_user(Role.ADMIN, organisation=other))
+    p.closer_h = login(make_user(Role.ADMIN, organisation=org))  # closes what admin recorded
     p.outsider_h = login(p.outsider)
     return p
 
@@ -397,14 +399,14 @@ def test_completion_waits_for_every_milestone(client: FlaskClient, people: Peopl
     agreement = create(client, people)
     ran_out(agreement)
     path = f"/api/v1/apprenticeships/{agreement['id']}"
-    refused = client.post(f"{path}/complete", headers=people.admin_h)
+    refused = client.post(f"{path}/complete", headers=people.closer_h)
     assert refused.status_code == 409 and refused.get_json()["error"]["code"] == "milestones_open"
     assert [m["title"] for m in refused.get_json()["error"]["details"]["open_milestones"]] == [
         "倒闸操作",
         "事故处理",
     ]
     assert sign(client, people, agreement, 0).status_code == 200
-    still = client.post(f"{path}/complete", headers=people.admin_h)
+    still = client.post(f"{path}/complete", headers=people.closer_h)
     assert still.status_code == 409
     assert [m["title"] for m in still.get_json()["error"]["details"]["open_milestones"]] == [
         "事故处理"
@@ -413,11 +415,11 @@ def test_completion_waits_for_every_milestone(client: FlaskClient, people: Peopl
     assert sign(client, people, agreement, 2).status_code == 200
     # the mentor signs, but only an admin of the apprentice closes the agreement
     assert client.post(f"{path}/complete", headers=people.mentor_h).status_code == 403
-    done = client.post(f"{path}/complete", headers=people.admin_h)
+    done = client.post(f"{path}/complete", headers=people.closer_h)
     assert done.status_code == 200, done.get_json()
     completed = done.get_json()
     assert completed["status"] == "completed" and completed["completed_at"] is not None
-    again = client.post(f"{path}/complete", headers=people.admin_h)
+    again = client.post(f"{path}/complete", headers=people.closer_h)
     assert (
         again.status_code == 200 and again.get_json()["completed_at"] == completed["completed_at"]
     )
@@ -451,7 +453,7 @@ def test_an_admin_ends_an_agreement_early_with_a_reason(
     assert again.status_code == 200 and again.get_json()["status"] == "ended"
     items = client.get("/api/v1/me/history", headers=people.apprentice_h).get_json()["items"]
     assert [s["result"]["reason"] for s in items if s["verb"] == "ended"] == ["调岗"]
-    assert client.post(f"{path}/complete", headers=people.admin_h).status_code == 409
+    assert client.post(f"{path}/complete", headers=people.closer_h).status_code == 409
     ended_list = client.get("/api/v1/apprenticeships?status=ended", headers=people.admin_h)
     assert [a["id"] for a in ended_list.get_json()["items"]] == [agreement["id"]]
     active = client.get("/api/v1/apprenticeships?status=active", headers=people.admin_h)
@@ -472,7 +474,7 @@ def test_an_admin_does_not_close_their_own_apprenticeship(
     path = f"/api/v1/apprenticeships/{agreement['id']}/complete"
     own = client.post(path, headers=login(apprentice_admin))
     assert own.status_code == 403 and own.get_json()["error"]["code"] == "four_eyes"
-    assert client.post(path, headers=people.admin_h).status_code == 200
+    assert client.post(path, headers=people.closer_h).status_code == 200
 
 
 def ran_out(agreement: dict[str, Any]) -> None:
@@ -490,7 +492,7 @@ def test_completion_waits_for_the_agreed_duration_and_another_admin(
     for index in (0, 2):
         assert sign(client, people, agreement, index).status_code == 200
     path = f"/api/v1/apprenticeships/{agreement['id']}/complete"
-    early = client.post(path, headers=people.admin_h)
+    early = client.post(path, headers=people.closer_h)
     assert early.status_code == 409 and early.get_json()["error"]["code"] == "not_ended"
     ran_out(agreement)
     # an admin who mentors the apprentice does not close the agreement they signed off
@@ -508,7 +510,7 @@ def test_completion_waits_for_the_agreed_duration_and_another_admin(
         f"/api/v1/apprenticeships/{mentored['id']}/complete", headers=login(mentor_admin)
     )
     assert own.status_code == 403 and own.get_json()["error"]["code"] == "four_eyes"
-    assert client.post(path, headers=people.admin_h).status_code == 200
+    assert client.post(path, headers=people.closer_h).status_code == 200
 
 
 def complete_one(client: FlaskClient, people: People, **changes: Any) -> dict[str, Any]:
@@ -517,7 +519,7 @@ def complete_one(client: FlaskClient, people: People, **changes: Any) -> dict[st
     for index in (0, 2):
         assert sign(client, people, agreement, index).status_code == 200
     done = client.post(
-        f"/api/v1/apprenticeships/{agreement['id']}/complete", headers=people.admin_h
+        f"/api/v1/apprenticeships/{agreement['id']}/complete", headers=people.closer_h
     )
     assert done.status_code == 200, done.get_json()
     return agreement
@@ -576,10 +578,28 @@ def test_without_milestones_every_task_counts_as_one(client: FlaskClient, people
     ran_out(agreement)
     path = f"/api/v1/apprenticeships/{agreement['id']}/complete"
     assert sign(client, people, agreement, 0).status_code == 200
-    refused = client.post(path, headers=people.admin_h)
+    refused = client.post(path, headers=people.closer_h)
     assert refused.status_code == 409
     assert [m["title"] for m in refused.get_json()["error"]["details"]["open_milestones"]] == [
         "巡视"
     ]
     assert sign(client, people, agreement, 1).status_code == 200
-    assert client.post(path, headers=people.admin_h).get_json()["status"] == "completed"
+    assert client.post(path, headers=people.closer_h).get_json()["status"] == "completed"
+
+
+def test_who_recorded_an_agreement_does_not_close_it(client: FlaskClient, people: People) -> None:
+    """An admin recorded a backdated agreement, its mentor signed the one milestone, and the
+    same admin closed it as completed within seconds."""
+    today = utcnow().date()
+    agreement = create(
+        client,
+        people,
+        starts_on=str(today - timedelta(days=340)),
+        ends_on=str(today - timedelta(days=5)),
+        tasks=[{"title": "倒闸操作", "milestone": True}],
+    )
+    assert sign(client, people, agreement, 0).status_code == 200
+    path = f"/api/v1/apprenticeships/{agreement['id']}/complete"
+    own = client.post(path, headers=people.admin_h)
+    assert own.status_code == 403 and own.get_json()["error"]["code"] == "four_eyes"
+    assert client.post(path, headers=people.closer_h).get_json()["status"] == "completed"

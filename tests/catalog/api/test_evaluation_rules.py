@@ -4,6 +4,7 @@ reviews, plan versions, offline retries, and nothing of another organisation's e
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
@@ -80,6 +81,20 @@ def mentor_of(world: World, mentor: User, *, days_ago: int, ends_in: int) -> Non
     )
 
 
+def another_assessor(world: World) -> User:
+    """An assessor of the occupation from a team neither the candidate's nor the others'."""
+    assert world.make_user is not None
+    third = world.make_user(Role.LEARNER, organisation=world.org)
+    third.department_id = world.teams[2].id
+    db.session.commit()
+    world.client.put(
+        f"{EVALUATION}/assessors/{third.id}",
+        json={"occupations": [OCCUPATION]},
+        headers=world.admin,
+    )
+    return third
+
+
 def error(response: Any) -> str:
     return str(response.get_json()["error"]["code"])
 
@@ -127,11 +142,13 @@ def test_nobody_assesses_themselves_their_apprentice_or_their_own_team(
     # nothing was assigned by the refusals; a free assessor is
     assert world.application(application)["results"] == []
     assert world.assign(application, world.assessors[0]).status_code == 201
-    # a conflict that arises after the assignment (a move into the candidate's team) is
-    # refused at submission
+    # a conflict that arises after the assignment (a move into the candidate's team) takes
+    # the candidate off the assessor's list and is refused at submission (a tablet that took
+    # the checklist before the move)
+    task = world.task_of(world.assessor_headers[0])
     world.assessors[0].department_id = world.learner_user.department_id
     db.session.commit()
-    task = world.task_of(world.assessor_headers[0])
+    assert client.get("/api/v1/me/assessments", headers=world.assessor_headers[0]).get_json() == []
     late = world.score(world.assessor_headers[0], task["id"], FULL)
     assert late.status_code == 409 and error(late) == "assessor_refused"
 
@@ -157,15 +174,7 @@ def test_two_assessors_close_together_are_averaged_far_apart_call_a_third(
     disputed = result_of(world, application, "practical")
     assert disputed["status"] == "disputed" and disputed["score"] is None  # 100 vs 70
     # a third assessor, from another team, settles it with the median
-    assert world.make_user is not None and world.login is not None
-    third = world.make_user(Role.LEARNER, organisation=world.org)
-    third.department_id = world.teams[2].id
-    db.session.commit()
-    client.put(
-        f"{EVALUATION}/assessors/{third.id}",
-        json={"occupations": [OCCUPATION]},
-        headers=world.admin,
-    )
+    third = another_assessor(world)
     assert world.assign(application, one).status_code == 422  # already assessing it
     assert world.assign(application, third).status_code == 201
     third_h = world.login(third)
@@ -1022,3 +1031,87 @@ def test_an_admin_does_not_decide_for_their_apprentice_or_teammate(
             assert response.status_code == 403, (act, response.get_json())
             assert error(response) == "conflict_of_interest"
     assert world.application(application)["status"] == "approved"
+
+
+# --- what an attacker tried in the third round (issue 21) ------------------------------------
+
+
+def test_an_assessor_who_cannot_go_on_is_replaced_and_the_scores_submitted_stay(
+    client: FlaskClient, world: World
+) -> None:
+    """One of two assessors scored; the other was unbound (or applied in the occupation to
+    freeze a colleague's evaluation): void was refused, assigning was in_progress: stuck."""
+    application, second = two_assessor_dispute(world)
+    one, two = world.assessors
+    # the second assessor applies in the occupation themselves: their list no longer holds
+    # the candidate's checklist, their submission is refused
+    complete_course(client, world.assessor_headers[1], world.course)
+    plan_id = world.application(application)["plan"]["id"]
+    assert world.apply(plan_id, world.assessor_headers[1]).status_code == 201
+    assert client.get("/api/v1/me/assessments", headers=world.assessor_headers[1]).get_json() == []
+    frozen = world.score(world.assessor_headers[1], second["id"], FULL)
+    assert frozen.status_code == 409 and error(frozen) == "assessor_refused"
+    path = f"{EVALUATION}/applications/{application}/assessments"
+    third = another_assessor(world)
+    # replacing one who scored is not replacing: the count is of those who have not
+    both = client.post(
+        path,
+        json={"component": "practical", "assessor_ids": [third.id, one.id], "replacing": True},
+        headers=world.admin,
+    )
+    assert both.status_code == 422
+    replaced = client.post(
+        path,
+        json={"component": "practical", "assessor_ids": [third.id], "replacing": True},
+        headers=world.admin,
+    )
+    assert replaced.status_code == 201, replaced.get_json()
+    assert replaced.get_json()["attempt"] == 1  # the same attempt, not a new one
+    third_h = world.login(third)
+    task = world.task_of(third_h)
+    assert (
+        world.score(third_h, task["id"], {"ticket": 30, "sequence": 50, "report": 15}).status_code
+        == 200
+    )
+    decided = result_of(world, application, "practical")
+    assert decided["status"] == "passed" and decided["attempt"] == 1
+    assert decided["score"] == 97.5  # the mean of 100 and 95: the first scoring was kept
+    # nothing left to replace once all have scored
+    again = client.post(
+        path,
+        json={"component": "practical", "assessor_ids": [two.id], "replacing": True},
+        headers=world.admin,
+    )
+    assert again.status_code == 409 and error(again) == "nothing_to_replace"
+
+
+def test_a_disabled_account_is_not_an_assessor(client: FlaskClient, world: World) -> None:
+    application = approved(world)
+    assert (
+        client.post(
+            f"/api/v1/users/{world.assessors[0].id}/disable", headers=world.admin
+        ).status_code
+        == 200
+    )
+    refused = world.assign(application, world.assessors[0])
+    assert refused.status_code == 422 and error(refused) == "assessor_refused"
+    assert "停用" in json.dumps(refused.get_json(), ensure_ascii=False)
+
+
+def test_the_candidate_sees_decided_scorings_never_who_scored_them(
+    client: FlaskClient, world: World
+) -> None:
+    application, second = two_assessor_dispute(world)
+    path = f"{EVALUATION}/applications/{application}/assessments"
+    # undecided: the candidate sees nothing of it, not even who is assessing
+    assert client.get(path, headers=world.learner).get_json() == []
+    assert len(client.get(path, headers=world.admin).get_json()) == 2
+    world.score(
+        world.assessor_headers[1], second["id"], {"ticket": 30, "sequence": 50, "report": 15}
+    )
+    shown = client.get(path, headers=world.learner).get_json()
+    assert [s["total"] for s in shown] == [100, 95]
+    assert all(s["assessor_id"] is None for s in shown)
+    assert {s["assessor_id"] for s in client.get(path, headers=world.admin).get_json()} == {
+        a.id for a in world.assessors
+    }
