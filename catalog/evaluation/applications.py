@@ -221,15 +221,14 @@ def managed_query(
     return query.order_by(Application.applied_at.desc(), Application.id.desc())
 
 
-def history(user: User, application_id: int) -> list[ApplicationEvent]:
+def history(user: User, application_id: int) -> list[Any]:
     application = get_application(user, application_id)
-    return list(
-        db.session.scalars(
-            select(ApplicationEvent)
-            .where(ApplicationEvent.application_id == application.id)
-            .order_by(ApplicationEvent.id)
-        )
+    events = db.session.scalars(
+        select(ApplicationEvent)
+        .where(ApplicationEvent.application_id == application.id)
+        .order_by(ApplicationEvent.id)
     )
+    return [results.event_as_read_by(user.id, application, event) for event in events]
 
 
 def approve(admin: User, application_id: int, note: str | None) -> Application:

@@ -66,36 +66,40 @@ def assign(
     key: str,
     assessor_ids: list[int],
     *,
-    replacing: bool = False,
+    replacing: list[int] | None = None,
 ) -> ComponentResult:
     """Assessors for a practical attempt: as many as the plan asks for a new attempt, one
     more (a third) for a disputed one; each bound to the occupation and free of conflict.
-    ``replacing``: the attempt under way keeps the scores submitted, and the named assessors
-    take the place of those who have not submitted (gone, unbound, in conflict, not scoring)
-    — an attempt one assessor has scored is never stuck, and never voided."""
+    ``replacing``: the assessors of the attempt under way, not yet submitted (gone, unbound,
+    in conflict, not scoring), whose places the named ones take — one for one, the scores
+    submitted kept: an attempt one assessor has scored is never stuck, and never voided.
+    Saying whom it replaces makes a replacement safe to send again (the same request once
+    done changes nothing) and refused when the attempt changed since it was read (another
+    admin replaced them first)."""
     application = managed_application(admin, application_id)
     component = application.plan.component(key)
     if component is None or component["kind"] != ComponentKind.PRACTICAL:
         raise Invalid(details={"json": {"component": ["不是实操考核部分 / not practical"]}})
     last = results.latest(application, key)
     leaving: list[Assessment] = []
-    if replacing:
+    if replacing is not None:
         results.require_sitting(application)
-        if last is not None and last.status in (ResultStatus.PENDING, ResultStatus.DISPUTED):
-            leaving = [a for a in _assessments_of(last) if a.submitted_at is None]
-        if last is None or not leaving:
+        if last is None or last.status not in (ResultStatus.PENDING, ResultStatus.DISPUTED):
             raise Conflict(
-                "没有待更换的考评员 / No assessor of an attempt under way is left to replace",
+                "没有进行中的实操考核 / No practical attempt under way",
                 code="nothing_to_replace",
             )
+        if _replaced_already(last, replacing, assessor_ids):
+            return last  # the same replacement sent again (a lost reply)
+        leaving = _leaving(last, replacing)
         result, wanted = last, len(leaving)
     elif last is not None and last.status is ResultStatus.DISPUTED:
         result, wanted = last, 1
         results.require_sitting(application)
     else:
         result, wanted = results.next_attempt(application, key), component["assessors"]
-    taken = {a.assessor_id for a in _assessments_of(result) if a not in leaving}
-    if not replacing and len(taken) > component["assessors"]:
+    taken = {a.assessor_id for a in _assessments_of(result)}
+    if replacing is None and len(taken) > component["assessors"]:
         raise Conflict(
             "已指定第三名考评员 / A third assessor is already assessing it",
             code="third_assigned",
@@ -107,7 +111,7 @@ def assign(
     problems: dict[str, list[str]] = {}
     for assessor_id in assessor_ids:
         assessor = db.session.get(User, assessor_id)
-        reason = "taken" if assessor_id in taken else None
+        reason = "taken" if assessor_id in taken else None  # the leaving too: not re-named
         reason = reason or ("not_bound" if assessor is None else refusal(assessor, application))
         if reason is not None:
             problems[str(assessor_id)] = [
@@ -138,10 +142,33 @@ def assign(
         "assessors_replaced" if leaving else "assessors_assigned",
         actor_id=admin.id,
         detail=detail,
-        key=f"{key}:{result.attempt}:{'-'.join(map(str, sorted(taken | set(assessor_ids))))}",
+        key=f"{key}:{result.attempt}:{results.step_number(application)}",
     )
     db.session.commit()
     return result
+
+
+def _replaced_already(result: ComponentResult, replacing: list[int], named: list[int]) -> bool:
+    on_it = {a.assessor_id for a in _assessments_of(result)}
+    return len(named) == len(replacing) and set(named) <= on_it and not set(replacing) & on_it
+
+
+def _leaving(result: ComponentResult, replacing: list[int]) -> list[Assessment]:
+    """The assessments the replacement ends: each named one still on the attempt, not yet
+    submitted; otherwise the attempt changed since the admin read it."""
+    unsubmitted = {a.assessor_id: a for a in _assessments_of(result) if a.submitted_at is None}
+    if not unsubmitted:
+        raise Conflict(
+            "没有待更换的考评员 / No assessor of an attempt under way is left to replace",
+            code="nothing_to_replace",
+        )
+    if len(set(replacing)) != len(replacing) or not set(replacing) <= unsubmitted.keys():
+        raise Conflict(
+            "考评员已变更，请刷新后再更换 / The assessors have changed since: read them again",
+            code="assessors_changed",
+            details={"unsubmitted": sorted(unsubmitted)},
+        )
+    return [unsubmitted[assessor_id] for assessor_id in replacing]
 
 
 def void_attempt(admin: User, application_id: int, key: str, reason: str) -> ComponentResult:
@@ -279,6 +306,7 @@ def plan_evidence_upload(
         or application.status is not ApplicationStatus.APPROVED
     ):
         raise Conflict("该考核已结束 / This assessment is closed", code="decided")
+    require_allowed(assessor, application)  # nothing stored by one who may not submit it
     video = content_type in VIDEO_TYPES
     return plan_image(
         f"{_evidence_prefix(assessment)}{secrets.token_hex(8)}",
@@ -288,6 +316,16 @@ def plan_evidence_upload(
         max_bytes=VIDEO_MAX_BYTES if video else IMAGE_MAX_BYTES,
         what="考核照片或视频",
     )
+
+
+def require_allowed(assessor: User, application: Application) -> None:
+    """The assessor may still assess this candidate (bound, free of conflict, not applying
+    in the occupation): what their tablet lists, uploads and submits all ask this."""
+    reason = refusal(assessor, application)
+    if reason is not None:
+        raise Conflict(
+            CONFLICT_MESSAGES[reason], code="assessor_refused", details={"reason": reason}
+        )
 
 
 def _evidence_prefix(assessment: Assessment) -> str:
@@ -313,11 +351,7 @@ def submit(assessor: User, assessment_id: str, data: dict[str, Any]) -> Assessme
     results.require_sitting(application, at=scored_at)  # scored offline in time: accepted
     if result.status not in (ResultStatus.PENDING, ResultStatus.DISPUTED):
         raise Conflict("该次考核已结束 / This attempt is decided", code="decided")
-    reason = refusal(assessor, application)
-    if reason is not None:
-        raise Conflict(
-            CONFLICT_MESSAGES[reason], code="assessor_refused", details={"reason": reason}
-        )
+    require_allowed(assessor, application)
     component = application.plan.component(result.component_key)
     assert component is not None
     scores, total, critical_failed = _checked_scores(component["checklist"], data["items"])
@@ -347,7 +381,7 @@ def submit(assessor: User, assessment_id: str, data: dict[str, Any]) -> Assessme
         "assessed",
         actor_id=assessor.id,
         detail={"component": result.component_key, "attempt": result.attempt},
-        key=f"{result.component_key}:{result.attempt}:{assessor.id}",
+        key=f"{result.component_key}:{result.attempt}:{results.step_number(application)}",
     )
     reconcile(application, result)
     try:
@@ -465,7 +499,7 @@ def reconcile(application: Application, result: ComponentResult) -> None:
     results.decide(
         result,
         score,
-        passed=not critical and score >= component["pass_mark"],
+        passed=False if critical else None,  # else by the pass mark, on the score kept
         detail={"totals": totals, "critical_failed": sorted(critical)},
     )
 

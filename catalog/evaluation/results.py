@@ -42,7 +42,9 @@ def log(
     detail: dict[str, Any] | None = None,
     key: str | None = None,
 ) -> None:
-    """One step, in the application's history and in the learner's (a statement, once)."""
+    """One step, in the application's history and in the learner's (a statement, once, as
+    the candidate may read it). ``key`` tells repeatable steps apart; it never names an
+    assessor (the learner's statement ids are theirs to read)."""
     db.session.add(
         ApplicationEvent(application_id=application.id, kind=kind, actor_id=actor_id, detail=detail)
     )
@@ -51,9 +53,50 @@ def log(
         kind,
         "evaluation_application",
         application.id,
-        result={"plan": application.plan.title, **(detail or {})},
+        result={"plan": application.plan.title, **(as_the_candidate_reads(kind, detail) or {})},
         key=key,
     )
+
+
+def step_number(application: Application) -> int:
+    """The number the next step of the application's history takes (under its hold): what
+    tells apart repeatable steps, naming nobody."""
+    return 1 + (
+        db.session.scalar(
+            select(func.count(ApplicationEvent.id)).where(
+                ApplicationEvent.application_id == application.id
+            )
+        )
+        or 0
+    )
+
+
+# An assessor's own step is unsigned for the candidate, and a dispute does not show the
+# assessors' totals: the candidate sees each scoring of a decided attempt, never who gave it
+# (nobody is pressed while scoring or after).
+UNSIGNED_FOR_THE_CANDIDATE = frozenset({"assessed"})
+HIDDEN_FROM_THE_CANDIDATE = {"disputed": frozenset({"totals"})}
+
+
+def as_the_candidate_reads(kind: str, detail: dict[str, Any] | None) -> dict[str, Any] | None:
+    hidden = HIDDEN_FROM_THE_CANDIDATE.get(kind)
+    if detail is None or hidden is None:
+        return detail
+    return {name: value for name, value in detail.items() if name not in hidden}
+
+
+def event_as_read_by(user_id: int, application: Application, event: ApplicationEvent) -> Any:
+    """A step of the history as this reader may see it: the candidate reads it without who
+    scored and without an undecided attempt's totals; those who manage it read it whole."""
+    if user_id != application.user_id:
+        return event
+    return {
+        "id": event.id,
+        "kind": event.kind,
+        "actor_id": None if event.kind in UNSIGNED_FOR_THE_CANDIDATE else event.actor_id,
+        "detail": as_the_candidate_reads(event.kind, event.detail),
+        "created_at": event.created_at,
+    }
 
 
 def hold(application: Application) -> Application:
@@ -222,9 +265,9 @@ def decide(
     application = db.session.get_one(Application, result.application_id)
     component = application.plan.component(result.component_key)
     assert component is not None
-    result.score = round(score, 2)
+    result.score = round(score, 2)  # what is shown is what is judged
     if passed is None:
-        passed = score >= component["pass_mark"]
+        passed = result.score >= component["pass_mark"]
     result.status = ResultStatus.PASSED if passed else ResultStatus.FAILED
     result.decided_at, result.recorded_by_id = utcnow(), by
     result.detail = {**(result.detail or {}), **(detail or {})}
@@ -232,7 +275,11 @@ def decide(
         application,
         "component_passed" if passed else "component_failed",
         actor_id=by,
-        detail={"component": result.component_key, "attempt": result.attempt, "score": score},
+        detail={
+            "component": result.component_key,
+            "attempt": result.attempt,
+            "score": result.score,
+        },
         key=f"{result.component_key}:{result.attempt}",
     )
     db.session.flush()

@@ -19,10 +19,17 @@ from catalog.reference.services import occupation_code
 KEY = validate.Regexp(r"^[a-z][a-z0-9_-]{0,39}$", error="小写字母、数字、-、_ / a-z, 0-9, - and _")
 
 
+def two_places(value: float) -> None:
+    """Points and scores are kept, shown and judged to two decimals: more is refused, not
+    rounded into a pass (59.996 shown as 60 and failed, or passed)."""
+    if round(value, 2) != value:
+        raise ma.ValidationError("最多两位小数 / At most two decimal places")
+
+
 class ChecklistItemSchema(ma.Schema):
     key = fields.String(required=True, validate=KEY)
     title = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    points = fields.Float(required=True, validate=validate.Range(min=0.5, max=1000))
+    points = fields.Float(required=True, validate=[validate.Range(min=0.5, max=1000), two_places])
     critical = fields.Boolean(
         load_default=False,
         metadata={"description": "否决项: failing it fails the whole assessment"},
@@ -214,7 +221,7 @@ class TheoryStartSchema(ma.Schema):
 
 class PerformanceSchema(ma.Schema):
     component = fields.String(required=True, validate=KEY)
-    score = fields.Float(required=True, validate=validate.Range(min=0, max=100))
+    score = fields.Float(required=True, validate=[validate.Range(min=0, max=100), two_places])
     evidence = fields.String(
         required=True,
         validate=validate.Length(min=1, max=5000),
@@ -244,12 +251,15 @@ class AssignSchema(ma.Schema):
     assessor_ids = fields.List(
         fields.Integer(), required=True, validate=validate.Length(min=1, max=2)
     )
-    replacing = fields.Boolean(
-        load_default=False,
+    replacing = fields.List(
+        fields.Integer(),
+        load_default=None,
+        validate=validate.Length(min=1, max=3),
         metadata={
-            "description": "the attempt under way keeps the scores already submitted; the "
-            "named assessors take the place of every assessor who has not submitted (gone, "
-            "unbound, in conflict, or not scoring)"
+            "description": "the assessors of the attempt under way who have not submitted "
+            "(gone, unbound, in conflict, or not scoring), whose places the named ones take "
+            "one for one; the scores submitted stay. Sent again once done, nothing changes; "
+            "a 409 assessors_changed when they are no longer the attempt's unsubmitted ones"
         },
     )
 
@@ -271,7 +281,7 @@ class AssessorSchema(ma.Schema):
 
 class ScoreSchema(ma.Schema):
     key = fields.String(required=True, validate=KEY)
-    points = fields.Float(required=True, validate=validate.Range(min=0, max=1000))
+    points = fields.Float(required=True, validate=[validate.Range(min=0, max=1000), two_places])
     passed = fields.Boolean(
         load_default=None, metadata={"description": "critical items: passed or failed"}
     )

@@ -12,6 +12,8 @@ from catalog.clock import utcnow
 from catalog.database import db, upsert
 from catalog.learning.models import Statement
 
+ID_LENGTH = 64  # Statement.statement_id
+
 
 def digest(data: dict[str, Any]) -> str:
     """A statement's content, canonically (the id aside), to tell a retry from a clash."""
@@ -33,11 +35,14 @@ def record(
     """Store the statement once (``key`` tells apart repeatable ones, such as attempts)."""
     when = when or utcnow()
     statement_id = f"{verb}:{object_type}:{object_id}" + (f":{key}" if key else "")
+    if len(statement_id) > ID_LENGTH:  # cut, two statements would be one: cut and fingerprinted
+        fingerprint = hashlib.sha256(statement_id.encode()).hexdigest()[:16]
+        statement_id = f"{statement_id[: ID_LENGTH - 17]}~{fingerprint}"
     data = {"verb": verb, "object": {"type": object_type, "id": str(object_id)}, "result": result}
     db.session.execute(
         upsert(Statement)
         .values(
-            statement_id=statement_id[:64],
+            statement_id=statement_id,
             user_id=user_id,
             verb=verb,
             object_type=object_type,

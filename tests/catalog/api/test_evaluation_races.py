@@ -42,6 +42,16 @@ def world(
     return build_world(client, make_org, make_user, login, make_course, make_industry)
 
 
+def approved_for_two_assessors(world: World, max_gap: int = 10) -> int:
+    components = world.plan_body()["components"]
+    components[1] |= {"assessors": 2, "max_gap": max_gap}
+    plan = world.published_plan(components=components)
+    complete_course(world.client, world.learner, world.course)
+    application = int(world.apply(plan["id"]).get_json()["id"])
+    world.approve(application)
+    return application
+
+
 def count(model: Any) -> int:
     db.session.expire_all()
     return int(db.session.scalar(db.select(db.func.count()).select_from(model)) or 0)
@@ -90,12 +100,7 @@ def test_taps_at_once_make_one_application_one_approval_one_attempt(
 
 
 def test_two_assessors_submitting_at_once_decide_once(app: Flask, world: World) -> None:
-    components = world.plan_body()["components"]
-    components[1] |= {"assessors": 2, "max_gap": 10}
-    plan = world.published_plan(components=components)
-    complete_course(world.client, world.learner, world.course)
-    application = world.apply(plan["id"]).get_json()["id"]
-    world.approve(application)
+    application = approved_for_two_assessors(world)
     world.sit_theory(application, right=True)
     world.assign(application, *world.assessors)
     tasks = [world.task_of(h) for h in world.assessor_headers]
@@ -176,12 +181,7 @@ def test_approve_reject_and_withdraw_at_once_decide_once(app: Flask, world: Worl
 def test_assignments_at_once_make_one_attempt_and_one_third_assessor(
     app: Flask, world: World
 ) -> None:
-    components = world.plan_body()["components"]
-    components[1] |= {"assessors": 2, "max_gap": 1}
-    plan = world.published_plan(components=components)
-    complete_course(world.client, world.learner, world.course)
-    application = world.apply(plan["id"]).get_json()["id"]
-    world.approve(application)
+    application = approved_for_two_assessors(world, max_gap=1)
     path = f"{EVALUATION}/applications/{application}/assessments"
     ids = [a.id for a in world.assessors]
     replies = at_once(
@@ -228,3 +228,53 @@ def test_assignments_at_once_make_one_attempt_and_one_third_assessor(
     )
     assert sorted(r.status_code for r in replies if r.status_code != 503) in ([201, 409], [201])
     assert count(Assessment) == 3
+
+
+def test_two_replacements_at_once_replace_once(app: Flask, world: World) -> None:
+    """Two admins replaced the same assessor at once: both were told 201, and the second
+    silently took the first's assessor off the attempt."""
+    application = approved_for_two_assessors(world)
+    one, two = world.assessors
+    world.assign(application, one, two)
+    first = world.task_of(world.assessor_headers[0])
+    world.score(
+        world.assessor_headers[0], first["id"], {"ticket": 30, "sequence": 50, "report": 20}
+    )
+    assert world.make_user is not None
+    newcomers = [world.make_user(Role.LEARNER, organisation=world.org) for _ in (1, 2)]
+    for newcomer in newcomers:
+        newcomer.department_id = world.teams[2].id
+    db.session.commit()
+    new_ids = [newcomer.id for newcomer in newcomers]  # read here: the threads have no session
+    leaving = two.id
+    for new_id in new_ids:
+        world.client.put(
+            f"{EVALUATION}/assessors/{new_id}",
+            json={"occupations": [OCCUPATION]},
+            headers=world.admin,
+        )
+    path = f"{EVALUATION}/applications/{application}/assessments"
+    replies = at_once(
+        *[
+            lambda new_id=new_id: app.test_client().post(
+                path,
+                json={"component": "practical", "assessor_ids": [new_id], "replacing": [leaving]},
+                headers=world.admin,
+            )
+            for new_id in new_ids
+        ]
+    )
+    codes = sorted(r.status_code for r in replies if r.status_code != 503)
+    assert codes in ([201, 409], [201]), [r.get_json() for r in replies]
+    assert all(
+        r.get_json()["error"]["code"] == "assessors_changed"
+        for r in replies
+        if r.status_code == 409
+    )
+    db.session.expire_all()
+    on_it = set(db.session.scalars(db.select(Assessment.assessor_id)))
+    assert len(on_it) == 2 and one.id in on_it and len(on_it & set(new_ids)) == 1
+    replaced = db.session.scalars(
+        db.select(ApplicationEvent).where(ApplicationEvent.kind == "assessors_replaced")
+    )
+    assert len(list(replaced)) == 1

@@ -95,6 +95,20 @@ def another_assessor(world: World) -> User:
     return third
 
 
+def with_a_review(world: World, *, key: str = "record", pass_mark: int, attempts: int) -> int:
+    """An approved application under a plan whose second part is a performance review."""
+    components = world.plan_body()["components"]
+    components[1] = {
+        "key": key,
+        "kind": "performance",
+        "title": "业绩评审",
+        "weight": 60,
+        "pass_mark": pass_mark,
+        "attempts_allowed": attempts,
+    }
+    return approved(world, components=components)
+
+
 def error(response: Any) -> str:
     return str(response.get_json()["error"]["code"])
 
@@ -962,16 +976,7 @@ def test_a_performance_review_sent_twice_is_recorded_once(
     client: FlaskClient, world: World
 ) -> None:
     """A double tap on 提交 recorded two failed reviews and used up the candidate's re-sit."""
-    components = world.plan_body()["components"]
-    components[1] = {
-        "key": "record",
-        "kind": "performance",
-        "title": "业绩评审",
-        "weight": 60,
-        "pass_mark": 70,
-        "attempts_allowed": 2,
-    }
-    application = approved(world, components=components)
+    application = with_a_review(world, pass_mark=70, attempts=2)
     path = f"{EVALUATION}/applications/{application}/performance"
     body = {"component": "record", "score": 65, "evidence": "值班记录", "client_id": "review-0001"}
     first = client.post(path, json=body, headers=world.admin)
@@ -1056,13 +1061,17 @@ def test_an_assessor_who_cannot_go_on_is_replaced_and_the_scores_submitted_stay(
     # replacing one who scored is not replacing: the count is of those who have not
     both = client.post(
         path,
-        json={"component": "practical", "assessor_ids": [third.id, one.id], "replacing": True},
+        json={
+            "component": "practical",
+            "assessor_ids": [third.id, one.id],
+            "replacing": [two.id],
+        },
         headers=world.admin,
     )
     assert both.status_code == 422
     replaced = client.post(
         path,
-        json={"component": "practical", "assessor_ids": [third.id], "replacing": True},
+        json={"component": "practical", "assessor_ids": [third.id], "replacing": [two.id]},
         headers=world.admin,
     )
     assert replaced.status_code == 201, replaced.get_json()
@@ -1079,7 +1088,7 @@ def test_an_assessor_who_cannot_go_on_is_replaced_and_the_scores_submitted_stay(
     # nothing left to replace once all have scored
     again = client.post(
         path,
-        json={"component": "practical", "assessor_ids": [two.id], "replacing": True},
+        json={"component": "practical", "assessor_ids": [two.id], "replacing": [third.id]},
         headers=world.admin,
     )
     assert again.status_code == 409 and error(again) == "nothing_to_replace"
@@ -1115,3 +1124,160 @@ def test_the_candidate_sees_decided_scorings_never_who_scored_them(
     assert {s["assessor_id"] for s in client.get(path, headers=world.admin).get_json()} == {
         a.id for a in world.assessors
     }
+
+
+# --- what an attacker tried in the fourth round (issue 21) -----------------------------------
+
+
+def test_the_candidate_reads_no_assessor_nor_an_undecided_total_in_any_history(
+    client: FlaskClient, world: World
+) -> None:
+    """The candidate's history, statements and export named who was assigned and who scored
+    (actor_id, ids in statement ids), and a dispute showed both totals while undecided."""
+    application, second = two_assessor_dispute(world)
+    world.score(
+        world.assessor_headers[1], second["id"], {"ticket": 10, "sequence": 40, "report": 20}
+    )
+    assert result_of(world, application, "practical")["status"] == "disputed"
+    path = f"{EVALUATION}/applications/{application}/history"
+    assessor_ids = {a.id for a in world.assessors}
+    whole = client.get(path, headers=world.admin).get_json()
+    assert {e["actor_id"] for e in whole if e["kind"] == "assessed"} == assessor_ids
+    [dispute] = [e for e in whole if e["kind"] == "disputed"]
+    assert dispute["detail"]["totals"] == [100, 70]  # the admins settle it: they see them
+    read = client.get(path, headers=world.learner).get_json()
+    assert [e["kind"] for e in read] == [e["kind"] for e in whole]
+    assert all(e["actor_id"] is None for e in read if e["kind"] == "assessed")
+    assert [e["detail"] for e in read if e["kind"] == "disputed"] == [{"component": "practical"}]
+    steps = client.get("/api/v1/me/history?limit=100", headers=world.learner).get_json()["items"]
+    exported = client.get("/api/v1/me/export", headers=world.learner).get_json()["statements"]
+    mine = [s for s in exported if s["object_type"] == "evaluation_application"]
+    assert {s["verb"] for s in mine} >= {"assessors_assigned", "assessed", "disputed"}
+    assert "totals" not in json.dumps([steps, mine])
+    # each repeatable step is told apart by its place in the history, not by who took it
+    repeatable = {"assessors_assigned", "assessed"}
+    places = {n for n, e in enumerate(whole, start=1) if e["kind"] in repeatable}
+    told = {s["statement_id"].rsplit(":", 1)[1] for s in mine if s["verb"] in repeatable}
+    assert told == {str(n) for n in places}
+
+
+def test_no_evidence_is_taken_from_one_who_may_no_longer_submit_it(
+    client: FlaskClient, world: World
+) -> None:
+    """An unbound assessor, or one now applying in the occupation, no longer listed the
+    candidate and could not submit, but was still handed upload URLs for the assessment."""
+    application = approved(world)
+    assert world.assign(application, world.assessors[0]).status_code == 201
+    headers = world.assessor_headers[0]
+    task = world.task_of(headers)
+    upload = f"/api/v1/assessments/{task['id']}/evidence-upload"
+    photo = {"content_type": "image/jpeg", "size": 1000}
+    assert client.post(upload, json=photo, headers=headers).status_code == 201
+    client.put(
+        f"{EVALUATION}/assessors/{world.assessors[0].id}",
+        json={"occupations": []},
+        headers=world.admin,
+    )
+    unbound = client.post(upload, json=photo, headers=headers)
+    assert unbound.status_code == 409 and error(unbound) == "assessor_refused"
+    assert unbound.get_json()["error"]["details"]["reason"] == "not_bound"
+    client.put(
+        f"{EVALUATION}/assessors/{world.assessors[0].id}",
+        json={"occupations": [OCCUPATION]},
+        headers=world.admin,
+    )
+    assert client.post(upload, json=photo, headers=headers).status_code == 201
+    complete_course(client, headers, world.course)  # now applying in the occupation
+    plan_id = world.application(application)["plan"]["id"]
+    assert world.apply(plan_id, headers).status_code == 201
+    applying = client.post(upload, json=photo, headers=headers)
+    assert applying.status_code == 409 and error(applying) == "assessor_refused"
+
+
+def test_a_replacement_names_whom_it_replaces_and_is_safe_to_send_again(
+    client: FlaskClient, world: World
+) -> None:
+    """Sent again (a lost reply), a replacement deleted the new assessor's task and lost
+    their offline scoring; naming the outgoing assessors again did the same; a second
+    admin's replacement silently undid the first's."""
+    application, second = two_assessor_dispute(world)
+    one, two = world.assessors
+    third, fourth = another_assessor(world), another_assessor(world)
+    path = f"{EVALUATION}/applications/{application}/assessments"
+
+    def replace(named: User, replacing: list[int]) -> Any:
+        body = {"component": "practical", "assessor_ids": [named.id], "replacing": replacing}
+        return client.post(path, json=body, headers=world.admin)
+
+    same_again = replace(two, [two.id])  # the outgoing one named again: not a replacement
+    assert same_again.status_code == 422 and error(same_again) == "assessor_refused"
+    assert world.task_of(world.assessor_headers[1])["id"] == second["id"]  # untouched
+    scored = replace(third, [one.id])  # one has submitted: theirs is not replaced
+    assert scored.status_code == 409 and error(scored) == "assessors_changed"
+    assert scored.get_json()["error"]["details"]["unsubmitted"] == [two.id]
+    assert replace(third, [two.id]).status_code == 201
+    third_h = world.login(third)
+    task = world.task_of(third_h)
+    again = replace(third, [two.id])  # the reply was lost: sent again, nothing changes
+    assert again.status_code == 201 and again.get_json()["attempt"] == 1
+    assert world.task_of(third_h)["id"] == task["id"]
+    stale = replace(fourth, [two.id])  # another admin read the attempt before the change
+    assert stale.status_code == 409 and error(stale) == "assessors_changed"
+    assert client.get("/api/v1/me/assessments", headers=world.login(fourth)).get_json() == []
+    done = world.score(third_h, task["id"], {"ticket": 30, "sequence": 50, "report": 15})
+    assert done.status_code == 200, done.get_json()
+    assert result_of(world, application, "practical")["score"] == 97.5
+    history = client.get(f"{EVALUATION}/applications/{application}/history", headers=world.admin)
+    assert [e["kind"] for e in history.get_json()].count("assessors_replaced") == 1
+
+
+def test_a_score_is_judged_as_it_is_kept_and_shown(client: FlaskClient, world: World) -> None:
+    """59.996 was kept and shown as 60.0 against a pass mark of 60 and failed; 59.999 under the
+    same client_id was taken for the same review."""
+    application = with_a_review(world, pass_mark=60, attempts=2)
+    path = f"{EVALUATION}/applications/{application}/performance"
+    body = {"component": "record", "evidence": "值班记录", "client_id": "review-round-1"}
+    finer = client.post(path, json={**body, "score": 59.996}, headers=world.admin)
+    assert finer.status_code == 422
+    assert "score" in json.dumps(finer.get_json()["error"]["details"])
+    assert result_of_or_none(world, application, "record") is None  # nothing recorded
+    kept = client.post(path, json={**body, "score": 59.99}, headers=world.admin)
+    assert kept.status_code == 201 and kept.get_json()["status"] == "failed"
+    assert kept.get_json()["score"] == 59.99
+    other = client.post(path, json={**body, "score": 59.98}, headers=world.admin)
+    assert other.status_code == 409 and error(other) == "client_id_reused"
+
+
+def test_a_practical_scored_finer_than_it_is_kept_is_refused(
+    client: FlaskClient, world: World
+) -> None:
+    application = approved(world)
+    world.assign(application, world.assessors[0])
+    task = world.task_of(world.assessor_headers[0])
+    finer = world.score(
+        world.assessor_headers[0], task["id"], {"ticket": 9.996, "sequence": 30, "report": 20}
+    )
+    assert finer.status_code == 422 and "items" in json.dumps(finer.get_json())
+    assert world.task_of(world.assessor_headers[0])["id"] == task["id"]  # still to score
+
+
+def result_of_or_none(world: World, application_id: int, key: str) -> dict[str, Any] | None:
+    found = [r for r in world.application(application_id)["results"] if r["component_key"] == key]
+    return dict(found[-1]) if found else None
+
+
+def test_every_attempt_is_in_the_learners_history_however_long_its_parts_key(
+    client: FlaskClient, world: World
+) -> None:
+    """Statement ids were cut at 64 characters: with a long component key, the second failed
+    attempt's statement took the first's id and was dropped from the learner's history."""
+    key = "performance-review-of-the-duty-log-books"  # 40 characters, as a plan may name it
+    application = with_a_review(world, key=key, pass_mark=60, attempts=3)
+    path = f"{EVALUATION}/applications/{application}/performance"
+    for score in (40, 50):
+        body = {"component": key, "score": score, "evidence": "值班记录"}
+        assert client.post(path, json=body, headers=world.admin).status_code == 201
+    exported = client.get("/api/v1/me/export", headers=world.learner).get_json()["statements"]
+    failed = [s for s in exported if s["verb"] == "component_failed"]
+    assert sorted(s["result"]["score"] for s in failed) == [40, 50]
+    assert all(len(s["statement_id"]) <= 64 for s in failed)
