@@ -5,14 +5,18 @@ type the server decided. A swap after the check (same URL, other bytes) reaches 
 
 from __future__ import annotations
 
+import tempfile
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
 import puremagic
 
 from catalog.errors import PayloadTooLarge, UnsupportedMediaType
 from catalog.runtime import runtime
 from ingest.interfaces import InvalidRange, ObjectNotFound
+from ingest.media import MediaError
+from ingest.scrub import FORMATS, scrub_clip, scrub_photo
 
 UNKNOWN = "application/octet-stream"
 STAGING = "staging/"  # staging/<final key>: what clients may write; swept when abandoned
@@ -30,6 +34,15 @@ class UploadTicket:
 
 def staging_key(key: str) -> str:
     return STAGING + key
+
+
+def stored(key: str) -> bool:
+    """Whether an object is at ``key``."""
+    try:
+        runtime().object_store.head(key)
+    except ObjectNotFound:
+        return False
+    return True
 
 
 def sniff(key: str, *, head_bytes: int = 8192) -> str:
@@ -101,3 +114,25 @@ def accept_upload(key: str, *, allowed: set[str], max_bytes: int, refusal: str) 
         store.delete(key)
         raise UnsupportedMediaType(refusal, details={"detected_type": confirmed})
     return detected
+
+
+def scrub_stored(key: str, content_type: str, *, refusal: str) -> None:
+    """Write an accepted photo or clip again without what the device put in it besides the
+    picture and the sound (its owner, the phone, where and when): for files that others read
+    and whose taker they must not learn. One that cannot be read is deleted and a 415."""
+    store = runtime().object_store
+    with tempfile.TemporaryDirectory(prefix="scrub-") as folder:
+        source, target = Path(folder) / "source", Path(folder) / "target"
+        with store.get(key) as body, source.open("wb") as copy:
+            for chunk in body.chunks():
+                copy.write(chunk)
+        try:
+            if content_type in FORMATS:
+                target.write_bytes(scrub_photo(source.read_bytes(), content_type))
+            else:
+                scrub_clip(source, target)
+        except MediaError as unreadable:
+            store.delete(key)
+            raise UnsupportedMediaType(refusal, details={"why": str(unreadable)}) from None
+        with target.open("rb") as cleaned:
+            store.put(key, cleaned, content_type=content_type)

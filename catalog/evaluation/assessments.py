@@ -34,6 +34,7 @@ from catalog.evaluation.access import get_application, managed_application
 from catalog.evaluation.assessors import CONFLICT_MESSAGES, refusal
 from catalog.evaluation.models import (
     Application,
+    ApplicationEvent,
     ApplicationStatus,
     Assessment,
     ComponentKind,
@@ -42,7 +43,7 @@ from catalog.evaluation.models import (
 )
 from catalog.reference.services import occupation_code
 from catalog.runtime import runtime
-from catalog.uploads import UploadTicket, accept_upload, plan_image
+from catalog.uploads import UploadTicket, accept_upload, plan_image, scrub_stored, stored
 from ingest.interfaces import ObjectNotFound
 
 IMAGE_TYPES = {"image/jpeg", "image/png", "image/webp"}
@@ -83,14 +84,15 @@ def assign(
     last = results.latest(application, key)
     leaving: list[Assessment] = []
     if replacing is not None:
+        done = _replaced_before(application, key, replacing, assessor_ids)
+        if done is not None:
+            return done  # the same replacement sent again (a lost reply), whatever came after
         results.require_sitting(application)
         if last is None or last.status not in (ResultStatus.PENDING, ResultStatus.DISPUTED):
             raise Conflict(
                 "没有进行中的实操考核 / No practical attempt under way",
                 code="nothing_to_replace",
             )
-        if _replaced_already(last, replacing, assessor_ids):
-            return last  # the same replacement sent again (a lost reply)
         leaving = _leaving(last, replacing)
         result, wanted = last, len(leaving)
     elif last is not None and last.status is ResultStatus.DISPUTED:
@@ -135,8 +137,12 @@ def assign(
         "attempt": result.attempt,
         "assessors": len(assessor_ids),
     }
-    if leaving:
-        detail["replaced"] = len(leaving)
+    if leaving:  # who replaced whom: for the admins, and to know the request again
+        detail |= {
+            "replaced": len(leaving),
+            "replaced_ids": sorted(a.assessor_id for a in leaving),
+            "by_ids": sorted(assessor_ids),
+        }
     results.log(
         application,
         "assessors_replaced" if leaving else "assessors_assigned",
@@ -148,9 +154,31 @@ def assign(
     return result
 
 
-def _replaced_already(result: ComponentResult, replacing: list[int], named: list[int]) -> bool:
-    on_it = {a.assessor_id for a in _assessments_of(result)}
-    return len(named) == len(replacing) and set(named) <= on_it and not set(replacing) & on_it
+def _replaced_before(
+    application: Application, key: str, replacing: list[int], named: list[int]
+) -> ComponentResult | None:
+    """The attempt on which exactly these assessors were replaced by exactly these (and not
+    put back since), if so."""
+    steps = db.session.scalars(
+        select(ApplicationEvent).where(
+            ApplicationEvent.application_id == application.id,
+            ApplicationEvent.kind == "assessors_replaced",
+        )
+    )
+    for step in steps:
+        detail = step.detail or {}
+        if (
+            detail.get("component") == key
+            and detail.get("replaced_ids") == sorted(replacing)
+            and detail.get("by_ids") == sorted(named)
+        ):
+            result = next(
+                r for r in results.results_of(application, key) if r.attempt == detail["attempt"]
+            )
+            back = {a.assessor_id for a in _assessments_of(result) if a.submitted_at is None}
+            if not back & set(replacing):  # not put back since: then it is a new request
+                return result
+    return None
 
 
 def _leaving(result: ComponentResult, replacing: list[int]) -> list[Assessment]:
@@ -162,7 +190,7 @@ def _leaving(result: ComponentResult, replacing: list[int]) -> list[Assessment]:
             "没有待更换的考评员 / No assessor of an attempt under way is left to replace",
             code="nothing_to_replace",
         )
-    if len(set(replacing)) != len(replacing) or not set(replacing) <= unsubmitted.keys():
+    if not set(replacing) <= unsubmitted.keys():
         raise Conflict(
             "考评员已变更，请刷新后再更换 / The assessors have changed since: read them again",
             code="assessors_changed",
@@ -436,24 +464,19 @@ def _checked_scores(
         for key in by_key
     ]
     critical = [s["key"] for s in scores if s["passed"] is False]
-    return scores, round(sum(s["points"] for s in scores), 2), critical
+    return scores, float(results.total_of(s["points"] for s in scores)), critical
 
 
 def _accepted_evidence(assessment: Assessment, keys: list[str]) -> list[str]:
     """Each photo or clip is the assessor's own upload for this assessment, checked by its
-    bytes (an image no larger than an image may be)."""
+    bytes (an image no larger than an image may be), and written again without what the
+    device put in it: the candidate reads it once decided, and nothing in it names its taker."""
     prefix = _evidence_prefix(assessment)
-    store = runtime().object_store
     for key in keys:
         if not key.startswith(prefix) or "/" in key[len(prefix) :]:
             raise Invalid(details={"json": {"evidence_keys": [f"not issued to you: {key}"]}})
         try:
-            detected = accept_upload(
-                key,
-                allowed=IMAGE_TYPES | VIDEO_TYPES,
-                max_bytes=VIDEO_MAX_BYTES,
-                refusal="证据须为照片或 MP4 视频 / Evidence is a photo or an MP4 clip",
-            )
+            _accept_evidence(key)
         except ObjectNotFound:
             raise Invalid(
                 details={"json": {"evidence_keys": [f"尚未上传 / not uploaded: {key}"]}}
@@ -462,10 +485,23 @@ def _accepted_evidence(assessment: Assessment, keys: list[str]) -> list[str]:
             raise UnsupportedMediaType(
                 refused.message, details={**refused.details, "key": key}
             ) from None
-        if detected in IMAGE_TYPES and store.head(key).size > IMAGE_MAX_BYTES:
-            store.delete(key)
-            raise PayloadTooLarge("照片过大 / The photo is too large", details={"key": key})
     return list(dict.fromkeys(keys))
+
+
+def _accept_evidence(key: str) -> None:
+    store, refusal = (
+        runtime().object_store,
+        "证据须为照片或 MP4 视频 / Evidence is a photo or an MP4 clip",
+    )
+    fresh = not stored(key)  # accepted before (a submission refused for another reason)
+    detected = accept_upload(
+        key, allowed=IMAGE_TYPES | VIDEO_TYPES, max_bytes=VIDEO_MAX_BYTES, refusal=refusal
+    )
+    if detected in IMAGE_TYPES and store.head(key).size > IMAGE_MAX_BYTES:
+        store.delete(key)
+        raise PayloadTooLarge("照片过大 / The photo is too large", details={"key": key})
+    if fresh:
+        scrub_stored(key, detected, refusal=refusal)
 
 
 def reconcile(application: Application, result: ComponentResult) -> None:
@@ -474,15 +510,16 @@ def reconcile(application: Application, result: ComponentResult) -> None:
     assert component is not None
     done = [a for a in _assessments_of(result) if a.submitted_at is not None]
     required = component["assessors"]
-    max_points = sum(item["points"] for item in component["checklist"])
+    max_points = results.total_of(item["points"] for item in component["checklist"])
     if len(done) < required or (result.status is ResultStatus.DISPUTED and len(done) <= required):
         return
     totals = [a.total or 0.0 for a in done]
+    exactly = [results.exact(t) for t in totals]
     failed = [set(a.critical_failed or []) for a in done]
     if len(done) == 1:
-        total, critical = totals[0], failed[0]
+        total, critical = exactly[0], failed[0]
     elif len(done) == 2:
-        if abs(totals[0] - totals[1]) > component["max_gap"]:
+        if abs(exactly[0] - exactly[1]) > results.exact(component["max_gap"]):
             result.status = ResultStatus.DISPUTED
             results.log(
                 application,
@@ -491,14 +528,13 @@ def reconcile(application: Application, result: ComponentResult) -> None:
                 key=f"{result.component_key}:{result.attempt}",
             )
             return
-        total, critical = statistics.mean(totals), failed[0] | failed[1]
+        total, critical = statistics.mean(exactly), failed[0] | failed[1]
     else:
-        total = statistics.median(totals)
+        total = statistics.median(exactly)
         critical = {key for key in set().union(*failed) if sum(key in f for f in failed) >= 2}
-    score = 100 * total / max_points if max_points else 0.0
     results.decide(
         result,
-        score,
+        results.percent(total, max_points),
         passed=False if critical else None,  # else by the pass mark, on the score kept
         detail={"totals": totals, "critical_failed": sorted(critical)},
     )
@@ -523,8 +559,13 @@ def assessments_for(user: User, application_id: int) -> list[dict[str, Any]]:
     if user.id != application.user_id:
         return [described(assessment) for assessment, _ in rows]
     undecided = (ResultStatus.PENDING, ResultStatus.DISPUTED, ResultStatus.VOID)
-    return [
-        described(assessment) | {"assessor_id": None}
+    shown = [
+        described(assessment) | UNSIGNED
         for assessment, status in rows
         if status not in undecided and assessment.submitted_at is not None
     ]
+    # nothing that ties a scoring to its assessor: no id, no time, no order but the scores'
+    return sorted(shown, key=lambda s: (s["component_key"], s["attempt"], -(s["total"] or 0)))
+
+
+UNSIGNED = dict.fromkeys(("id", "assessor_id", "assigned_at", "scored_at", "submitted_at"))

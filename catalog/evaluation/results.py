@@ -6,7 +6,9 @@ history and the learner's own."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from sqlalchemy import CursorResult, func, select, update
@@ -75,7 +77,10 @@ def step_number(application: Application) -> int:
 # assessors' totals: the candidate sees each scoring of a decided attempt, never who gave it
 # (nobody is pressed while scoring or after).
 UNSIGNED_FOR_THE_CANDIDATE = frozenset({"assessed"})
-HIDDEN_FROM_THE_CANDIDATE = {"disputed": frozenset({"totals"})}
+HIDDEN_FROM_THE_CANDIDATE = {
+    "disputed": frozenset({"totals"}),
+    "assessors_replaced": frozenset({"replaced_ids", "by_ids"}),
+}
 
 
 def as_the_candidate_reads(kind: str, detail: dict[str, Any] | None) -> dict[str, Any] | None:
@@ -254,20 +259,21 @@ def close(application: Application, status: ApplicationStatus) -> bool:
 
 def decide(
     result: ComponentResult,
-    score: float,
+    score: Decimal | float,
     *,
     passed: bool | None = None,
     by: int | None = None,
     detail: dict[str, Any] | None = None,
 ) -> None:
-    """Record an attempt's score (percent) and whether it passed (by the component's pass
-    mark, unless a critical item decided), then what follows for the application."""
+    """Record an attempt's score (percent, as kept) and whether it passed (by the component's
+    pass mark, unless a critical item decided), then what follows for the application."""
     application = db.session.get_one(Application, result.application_id)
     component = application.plan.component(result.component_key)
     assert component is not None
-    result.score = round(score, 2)  # what is shown is what is judged
+    score = kept(score)  # what is shown is what is judged
+    result.score = float(score)
     if passed is None:
-        passed = result.score >= component["pass_mark"]
+        passed = score >= exact(component["pass_mark"])
     result.status = ResultStatus.PASSED if passed else ResultStatus.FAILED
     result.decided_at, result.recorded_by_id = utcnow(), by
     result.detail = {**(result.detail or {}), **(detail or {})}
@@ -311,12 +317,36 @@ def settle(application: Application, *, by: int | None = None) -> Certificate | 
 
 def weighted_total(application: Application, outcomes: dict[str, ComponentResult | None]) -> float:
     """The weighted score of the components sat (a waived one counts at its pass mark)."""
-    total = 0.0
+    total = Decimal(0)
     for component in application.plan.components:
         result = outcomes[component["key"]]
         score = result.score if result is not None and result.score is not None else None
-        total += component["weight"] * (component["pass_mark"] if score is None else score)
-    return round(total / 100, 2)
+        total += exact(component["weight"]) * exact(
+            component["pass_mark"] if score is None else score
+        )
+    return float(kept(total / 100))
+
+
+# Scores are reckoned exactly in decimal and kept to two places, rounded half up (四舍五入):
+# the same true score passes or fails whatever the points it is counted out of.
+CENT = Decimal("0.01")
+
+
+def exact(value: Decimal | float | int) -> Decimal:
+    """A number as it was written (points and marks have at most two decimals)."""
+    return value if isinstance(value, Decimal) else Decimal(str(value))
+
+
+def kept(value: Decimal | float | int) -> Decimal:
+    return exact(value).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def percent(part: Decimal | float | int, whole: Decimal | float | int) -> Decimal:
+    return kept(exact(part) * 100 / exact(whole)) if whole else Decimal(0)
+
+
+def total_of(points: Iterable[Decimal | float | int]) -> Decimal:
+    return sum((exact(p) for p in points), Decimal(0))
 
 
 def _certify(
@@ -373,5 +403,6 @@ def record_session(session: QuizSession) -> None:
     )
     if result is None or result.status is not ResultStatus.PENDING or session.passed is None:
         return
-    percent = 100 * (session.score or 0) / session.max_score if session.max_score else 0.0
-    decide(result, percent, detail={"session": session.id})
+    decide(
+        result, percent(session.score or 0, session.max_score or 0), detail={"session": session.id}
+    )

@@ -26,6 +26,11 @@ def two_places(value: float) -> None:
         raise ma.ValidationError("最多两位小数 / At most two decimal places")
 
 
+def distinct(values: list[int]) -> None:
+    if len(set(values)) != len(values):
+        raise ma.ValidationError("不能重复 / Named twice")
+
+
 class ChecklistItemSchema(ma.Schema):
     key = fields.String(required=True, validate=KEY)
     title = fields.String(required=True, validate=validate.Length(min=1, max=200))
@@ -42,10 +47,12 @@ class ComponentSchema(ma.Schema):
     title = fields.String(required=True, validate=validate.Length(min=1, max=200))
     weight = fields.Float(
         required=True,
-        validate=validate.Range(min=0, max=100, min_inclusive=False),
+        validate=[validate.Range(min=0, max=100, min_inclusive=False), two_places],
         metadata={"description": "percent of the total; the weights add up to 100"},
     )
-    pass_mark = fields.Float(load_default=60.0, validate=validate.Range(min=0, max=100))
+    pass_mark = fields.Float(
+        load_default=60.0, validate=[validate.Range(min=0, max=100), two_places]
+    )
     attempts_allowed = fields.Integer(
         load_default=2,
         validate=validate.Range(min=1, max=10),
@@ -65,7 +72,7 @@ class ComponentSchema(ma.Schema):
     )
     max_gap = fields.Float(
         load_default=None,
-        validate=validate.Range(min=0),
+        validate=[validate.Range(min=0, max=100000), two_places],
         metadata={
             "description": "practical, two assessors: the widest gap between their totals "
             "(points) averaged; wider calls a third (default: a tenth of the points)"
@@ -254,7 +261,7 @@ class AssignSchema(ma.Schema):
     replacing = fields.List(
         fields.Integer(),
         load_default=None,
-        validate=validate.Length(min=1, max=3),
+        validate=[validate.Length(min=1, max=3), distinct],
         metadata={
             "description": "the assessors of the attempt under way who have not submitted "
             "(gone, unbound, in conflict, or not scoring), whose places the named ones take "
@@ -308,13 +315,16 @@ class SubmissionSchema(ma.Schema):
 
 
 class AssessmentSchema(ma.Schema):
-    id = fields.String()
+    """A scoring; the candidate reads it without its id, assessor or times (null), in the
+    order of the scores."""
+
+    id = fields.String(allow_none=True)
     assessor_id = fields.Integer(
         allow_none=True, metadata={"description": "not shown to the candidate"}
     )
     component_key = fields.String()
     attempt = fields.Integer()
-    assigned_at = AwareDateTime()
+    assigned_at = AwareDateTime(allow_none=True)
     scores = fields.List(fields.Dict(), allow_none=True)
     total = fields.Float(allow_none=True)
     critical_failed = fields.List(fields.String(), allow_none=True)

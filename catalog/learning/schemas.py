@@ -7,6 +7,7 @@ from marshmallow import fields, validate
 
 from catalog.extensions import CheckedEach
 from catalog.fields import AwareDateTime
+from catalog.learning.statements import DEVICE_STATEMENT_ID
 
 CLIENT_VERBS = ("progressed",)  # completions, quiz results and credits are the server's to record
 
@@ -48,7 +49,18 @@ class ObjectSchema(ma.Schema):
 class StatementInSchema(ma.Schema):
     """A statement from a device, xAPI-shaped; the actor is always the caller."""
 
-    id = fields.String(required=True, validate=validate.Length(min=8, max=64))
+    id = fields.String(
+        required=True,
+        validate=validate.Regexp(
+            DEVICE_STATEMENT_ID,
+            error="语句编号须为 8–64 个字母、数字或 . _ ~ - / a statement id is 8–64 of "
+            "A–Z, a–z, 0–9, '.', '_', '~' and '-'",
+        ),
+        metadata={
+            "description": "made by the device (a UUID will do); never with ':', which marks "
+            "the ids the server gives what it records itself"
+        },
+    )
     verb = fields.String(
         required=True,
         validate=validate.OneOf(

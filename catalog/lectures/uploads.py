@@ -33,7 +33,7 @@ from catalog.lectures.models import (
 )
 from catalog.lectures.tasks import process_media
 from catalog.runtime import runtime
-from catalog.uploads import sniff, staging_key
+from catalog.uploads import sniff, staging_key, stored
 from ingest.interfaces import InvalidUpload, ObjectNotFound, PartInfo, PresignedRequest
 
 SNIFF_BYTES = 8192
@@ -141,14 +141,6 @@ def get_upload(user: User, lecture_id: int, upload_id: str) -> MediaUpload:
     return _get_upload(user, lecture_id, upload_id)[1]
 
 
-def _exists(key: str) -> bool:
-    try:
-        runtime().object_store.head(key)
-    except ObjectNotFound:
-        return False
-    return True
-
-
 def _check_received(upload: MediaUpload, detected: str) -> None:
     """The promoted file is what was announced: its size, its checksum, audio or video of the
     type read before it moved. Otherwise it is deleted and the upload ends failed."""
@@ -242,7 +234,7 @@ def complete_upload(
         # call writes a new staging file, never the one checked and served.
         store.promote(staged, upload.key, content_type=detected)
     except ObjectNotFound:
-        if _exists(upload.key):  # a parallel retry moved it first: its answer is this one's
+        if stored(upload.key):  # a parallel retry moved it first: its answer is this one's
             db.session.rollback()
             db.session.refresh(upload)
             return upload

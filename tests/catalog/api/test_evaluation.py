@@ -5,20 +5,23 @@ an employer's check — and the same learner refused at each step while somethin
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from PIL import Image
 
 from catalog.accounts.models import Organisation, User
 from catalog.credits.models import Certificate
 from catalog.database import db
 from tests.support.evaluating import EVALUATION, FULL, World, build_world, complete_course
+from tests.support.phone_media import TAKER, phone_photo
 from tests.support.presigned import call_url
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 60
+PNG = phone_photo()
 
 
 @pytest.fixture
@@ -119,7 +122,10 @@ def test_from_the_required_course_to_a_certificate_an_employer_can_check(
     assert scored.status_code == 200, scored.get_json()
     assert scored.get_json()["total"] == 90
     [photo] = scored.get_json()["evidence"]
-    assert call_url(app, "GET", photo["url"]).body == PNG
+    kept = call_url(app, "GET", photo["url"]).body  # the picture, not who took it
+    assert TAKER.encode() in PNG and TAKER.encode() not in kept and b"HUAWEI" not in kept
+    with Image.open(io.BytesIO(kept)) as picture:
+        assert (picture.format, picture.size, dict(picture.getexif())) == ("PNG", (32, 24), {})
     retried = world.score(
         assessor,
         task["id"],

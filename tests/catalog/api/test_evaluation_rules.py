@@ -7,8 +7,10 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
+import av
 import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import update
@@ -23,6 +25,7 @@ from catalog.evaluation.models import (
     ApprenticeshipStatus,
     Assessment,
 )
+from catalog.lectures.models import Microlecture
 from catalog.quiz.models import QuizTemplate
 from catalog.reference.models import Occupation
 from tests.support.evaluating import (
@@ -33,6 +36,7 @@ from tests.support.evaluating import (
     build_world,
     complete_course,
 )
+from tests.support.phone_media import TAKER, WHERE, phone_clip
 from tests.support.quizzing import answer_all, template
 
 GRACE_HOURS = 72  # EVALUATION_SYNC_GRACE_HOURS's default
@@ -1121,6 +1125,9 @@ def test_the_candidate_sees_decided_scorings_never_who_scored_them(
     shown = client.get(path, headers=world.learner).get_json()
     assert [s["total"] for s in shown] == [100, 95]
     assert all(s["assessor_id"] is None for s in shown)
+    # nor anything that ties a scoring to its assessor: its id, its times
+    unsigned = ("id", "assigned_at", "scored_at", "submitted_at")
+    assert all(s[name] is None for s in shown for name in unsigned)
     assert {s["assessor_id"] for s in client.get(path, headers=world.admin).get_json()} == {
         a.id for a in world.assessors
     }
@@ -1281,3 +1288,137 @@ def test_every_attempt_is_in_the_learners_history_however_long_its_parts_key(
     failed = [s for s in exported if s["verb"] == "component_failed"]
     assert sorted(s["result"]["score"] for s in failed) == [40, 50]
     assert all(len(s["statement_id"]) <= 64 for s in failed)
+
+
+def test_a_learner_cannot_keep_a_failure_out_of_their_history(
+    client: FlaskClient, world: World
+) -> None:
+    application = with_a_review(world, pass_mark=60, attempts=2)
+    claimed = f"component_failed:evaluation_application:{application}:record:1"
+    heartbeat = {
+        "verb": "progressed",
+        "object": {"type": "microlecture", "id": db.session.scalar(db.select(Microlecture.id))},
+        "result": {"position_from": 0, "position_to": 0.5, "wall_seconds": 0.5},
+        "timestamp": utcnow().isoformat(),
+    }
+    put = client.put(f"/api/v1/me/statements/{claimed}", json=heartbeat, headers=world.learner)
+    assert put.status_code == 422
+    body = {"component": "record", "score": 40, "evidence": "值班记录"}
+    assert (
+        client.post(
+            f"{EVALUATION}/applications/{application}/performance", json=body, headers=world.admin
+        ).status_code
+        == 201
+    )
+    exported = client.get("/api/v1/me/export", headers=world.learner).get_json()["statements"]
+    assert [s["verb"] for s in exported if s["statement_id"] == claimed] == ["component_failed"]
+
+
+def test_only_a_replacement_that_was_made_is_answered_as_made(
+    client: FlaskClient, world: World
+) -> None:
+    """Replacing someone never on the attempt by a current assessor, or the same id twice,
+    was a 201 that changed nothing; a true retry after the attempt was decided was a 409."""
+    application, _ = two_assessor_dispute(world)
+    two = world.assessors[1]
+    third, stranger = another_assessor(world), another_assessor(world)
+    path = f"{EVALUATION}/applications/{application}/assessments"
+
+    def replace(named: list[int], replacing: list[int]) -> Any:
+        body = {"component": "practical", "assessor_ids": named, "replacing": replacing}
+        return client.post(path, json=body, headers=world.admin)
+
+    never_on_it = replace([two.id], [stranger.id])
+    assert never_on_it.status_code == 409 and error(never_on_it) == "assessors_changed"
+    twice = replace([third.id, stranger.id], [two.id, two.id])
+    assert twice.status_code == 422 and "replacing" in json.dumps(twice.get_json())
+    assert replace([third.id], [two.id]).status_code == 201
+    # the history says, for the admins, who took whose place; the candidate reads a count
+    path_history = f"{EVALUATION}/applications/{application}/history"
+    [whole] = [
+        e["detail"]
+        for e in client.get(path_history, headers=world.admin).get_json()
+        if e["kind"] == "assessors_replaced"
+    ]
+    assert whole["replaced_ids"] == [two.id] and whole["by_ids"] == [third.id]
+    [read] = [
+        e["detail"]
+        for e in client.get(path_history, headers=world.learner).get_json()
+        if e["kind"] == "assessors_replaced"
+    ]
+    assert "replaced_ids" not in read and "by_ids" not in read and read["replaced"] == 1
+    third_h = world.login(third)
+    task = world.task_of(third_h)
+    assert world.score(third_h, task["id"], FULL).status_code == 200
+    assert result_of(world, application, "practical")["status"] == "passed"
+    late = replace([third.id], [two.id])  # the reply was lost; the console sends it again
+    assert late.status_code == 201 and late.get_json()["status"] == "passed"
+    events = client.get(path_history, headers=world.admin).get_json()
+    assert [e["kind"] for e in events].count("assessors_replaced") == 1
+
+
+@pytest.mark.parametrize("points, scored", [(1000, 599.95), (200, 119.99), (3, 1.8)])
+def test_the_same_true_score_is_judged_alike_whatever_the_points(
+    client: FlaskClient, world: World, points: int, scored: float
+) -> None:
+    """59.995 % passed out of 1000 points and failed out of 200 (binary floating point);
+    scores are reckoned in decimal and kept rounded half up (四舍五入)."""
+    components = world.plan_body()["components"]
+    components[1]["checklist"] = [{"key": "duty", "title": "倒闸操作", "points": points}]
+    application = approved(world, components=components)
+    assert world.assign(application, world.assessors[0]).status_code == 201
+    task = world.task_of(world.assessor_headers[0])
+    assert world.score(world.assessor_headers[0], task["id"], {"duty": scored}).status_code == 200
+    practical = result_of(world, application, "practical")
+    assert (practical["score"], practical["status"]) == (60.0, "passed")
+
+
+def test_the_candidates_scorings_come_in_the_order_of_their_scores(
+    client: FlaskClient, world: World
+) -> None:
+    """Scorings came in the order assessors were assigned, with their times: a candidate
+    who knew who stepped in as the replacement knew which total was theirs."""
+    application, second = two_assessor_dispute(world)
+    world.score(
+        world.assessor_headers[1], second["id"], {"ticket": 10, "sequence": 40, "report": 20}
+    )
+    third = another_assessor(world)
+    assert world.assign(application, third).status_code == 201
+    third_h = world.login(third)
+    world.score(third_h, world.task_of(third_h)["id"], {"ticket": 30, "sequence": 50, "report": 5})
+    path = f"{EVALUATION}/applications/{application}/assessments"
+    assert [s["total"] for s in client.get(path, headers=world.admin).get_json()] == [100, 70, 85]
+    assert [s["total"] for s in client.get(path, headers=world.learner).get_json()] == [100, 85, 70]
+
+
+def test_a_clip_taken_as_evidence_does_not_say_who_took_it_or_where(
+    client: FlaskClient, world: World, tmp_path: Path
+) -> None:
+    """The candidate downloads the evidence of a decided attempt: a phone's clip named its
+    taker in its title, artist and track handlers, and where it was taken."""
+    from tests.support.presigned import call_url
+
+    clip = tmp_path / "clip.mp4"
+    phone_clip(clip)
+    application = approved(world)
+    world.assign(application, world.assessors[0])
+    assessor = world.assessor_headers[0]
+    task = world.task_of(assessor)
+    ticket = client.post(
+        f"/api/v1/assessments/{task['id']}/evidence-upload",
+        json={"content_type": "video/mp4", "size": clip.stat().st_size},
+        headers=assessor,
+    ).get_json()
+    assert call_url(client.application, "PUT", ticket["url"], clip.read_bytes()).status == 200
+    scored = world.score(assessor, task["id"], FULL, evidence=[ticket["key"]])
+    assert scored.status_code == 200, scored.get_json()
+    path = f"{EVALUATION}/applications/{application}/assessments"
+    [shown] = client.get(path, headers=world.learner).get_json()
+    [evidence] = shown["evidence"]
+    kept = call_url(client.application, "GET", evidence["url"]).body
+    assert TAKER.encode() not in kept and WHERE.encode() not in kept
+    saved = tmp_path / "kept.mp4"
+    saved.write_bytes(kept)
+    with av.open(str(saved)) as played:
+        assert [s.type for s in played.streams] == ["video", "audio"]
+        assert not {"title", "artist", "location"} & played.metadata.keys()

@@ -348,3 +348,20 @@ def test_date_times_past_the_calendar_are_refused_alone(
         f"/api/v1/me/statements/{overflow['id']}", json=overflow, headers=learner["headers"]
     )
     assert one.status_code == 422
+
+
+def test_a_device_cannot_take_the_id_of_a_record_the_server_will_write(
+    client: FlaskClient, learner: dict, lecture: Microlecture
+) -> None:
+    """A learner PUT a heartbeat under `component_failed:evaluation_application:5:prac:1`
+    before the failure was recorded: the server's statement hit the id and was dropped."""
+    statement = beat(lecture.id, 0, 15)
+    statement.pop("id")
+    for taken in (f"completed:microlecture:{lecture.id}", "failed:quiz_session:1:x~0f"):
+        put = client.put(
+            f"/api/v1/me/statements/{taken}", json=statement, headers=learner["headers"]
+        )
+        assert put.status_code == 422, put.get_json()
+        [outcome] = send(client, learner["headers"], [{**statement, "id": taken}])
+        assert outcome["status"] == "rejected" and "id" in str(outcome["reason"])
+    assert db.session.scalar(db.select(db.func.count()).select_from(Statement)) == 0
