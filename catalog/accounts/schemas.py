@@ -13,11 +13,11 @@ from catalog.accounts.models import OrganisationKind, Role
 from catalog.fields import AwareDateTime
 
 USERNAME = validate.Regexp(
-    r"^[A-Za-z0-9_.@+\-]{3,64}$",
+    r"^[A-Za-z0-9_.@+\-]{3,64}\Z",
     error="用户名为 3–64 位字母、数字或 _.@+- / 3–64 letters, digits or _.@+-",
 )
 ORG_CODE = validate.Regexp(
-    r"^[a-z0-9][a-z0-9\-]{1,63}$",
+    r"^[a-z0-9][a-z0-9\-]{1,63}\Z",
     error="组织代码为 2–64 位小写字母、数字或连字符 / 2–64 lowercase letters, digits or hyphens",
 )
 

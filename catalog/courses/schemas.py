@@ -10,7 +10,7 @@ from catalog.courses.models import CourseStatus
 from catalog.fields import AwareDateTime
 
 CODE = validate.Regexp(
-    r"^[A-Za-z0-9][A-Za-z0-9_.\-]{1,39}$",
+    r"^[A-Za-z0-9][A-Za-z0-9_.\-]{1,39}\Z",
     error="2–40 位字母、数字或 _.- / 2–40 letters, digits, _.-",
 )
 

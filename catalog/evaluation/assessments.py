@@ -84,9 +84,8 @@ def assign(
     last = results.latest(application, key)
     leaving: list[Assessment] = []
     if replacing is not None:
-        done = _replaced_before(application, key, replacing, assessor_ids)
-        if done is not None:
-            return done  # the same replacement sent again (a lost reply), whatever came after
+        if last is not None and _replaced_before(last, replacing, assessor_ids):
+            return last  # the same replacement sent again (a lost reply), even once decided
         results.require_sitting(application)
         if last is None or last.status not in (ResultStatus.PENDING, ResultStatus.DISPUTED):
             raise Conflict(
@@ -154,31 +153,23 @@ def assign(
     return result
 
 
-def _replaced_before(
-    application: Application, key: str, replacing: list[int], named: list[int]
-) -> ComponentResult | None:
-    """The attempt on which exactly these assessors were replaced by exactly these (and not
-    put back since), if so."""
+def _replaced_before(result: ComponentResult, replacing: list[int], named: list[int]) -> bool:
+    """Whether exactly these assessors were replaced by exactly these on this attempt (the
+    latest: an earlier attempt's replacement says nothing of this one), and not put back."""
     steps = db.session.scalars(
         select(ApplicationEvent).where(
-            ApplicationEvent.application_id == application.id,
+            ApplicationEvent.application_id == result.application_id,
             ApplicationEvent.kind == "assessors_replaced",
         )
     )
-    for step in steps:
-        detail = step.detail or {}
-        if (
-            detail.get("component") == key
-            and detail.get("replaced_ids") == sorted(replacing)
-            and detail.get("by_ids") == sorted(named)
-        ):
-            result = next(
-                r for r in results.results_of(application, key) if r.attempt == detail["attempt"]
-            )
-            back = {a.assessor_id for a in _assessments_of(result) if a.submitted_at is None}
-            if not back & set(replacing):  # not put back since: then it is a new request
-                return result
-    return None
+    back = {a.assessor_id for a in _assessments_of(result) if a.submitted_at is None}
+    return not back & set(replacing) and any(
+        (step.detail or {}).get("component") == result.component_key
+        and (step.detail or {}).get("attempt") == result.attempt
+        and (step.detail or {}).get("replaced_ids") == sorted(replacing)
+        and (step.detail or {}).get("by_ids") == sorted(named)
+        for step in steps
+    )
 
 
 def _leaving(result: ComponentResult, replacing: list[int]) -> list[Assessment]:

@@ -16,7 +16,7 @@ from catalog.evaluation.plans import shown
 from catalog.fields import AwareDateTime
 from catalog.reference.services import occupation_code
 
-KEY = validate.Regexp(r"^[a-z][a-z0-9_-]{0,39}$", error="小写字母、数字、-、_ / a-z, 0-9, - and _")
+KEY = validate.Regexp(r"^[a-z][a-z0-9_-]{0,39}\Z", error="小写字母、数字、-、_ / a-z, 0-9, - and _")
 
 
 def two_places(value: float) -> None:

@@ -147,7 +147,7 @@ class SynonymsSchema(ma.Schema):
 
 
 VOCABULARY_TERM = validate.Regexp(
-    r"^[\u3400-\u9fffA-Za-z0-9\uff10-\uff19\uff21-\uff3a\uff41-\uff5a]{2,20}$",
+    r"^[\u3400-\u9fffA-Za-z0-9\uff10-\uff19\uff21-\uff3a\uff41-\uff5a]{2,20}\Z",
     error="2–20 个汉字、字母或数字，不含空格和标点 / 2–20 characters: Chinese, letters or digits",
 )
 

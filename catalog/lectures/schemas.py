@@ -129,11 +129,11 @@ class UploadCreateSchema(ma.Schema):
     size = fields.Integer(required=True, validate=validate.Range(min=1))
     content_type = fields.String(
         required=True,
-        validate=validate.Regexp(r"^[\w.+-]+/[\w.+-]+$", error="不是 MIME 类型 / not a MIME type"),
+        validate=validate.Regexp(r"^[\w.+-]+/[\w.+-]+\Z", error="不是 MIME 类型 / not a MIME type"),
     )
     sha256 = fields.String(
         load_default=None,
-        validate=validate.Regexp(r"^[0-9a-fA-F]{64}$", error="应为 64 位十六进制 / 64 hex digits"),
+        validate=validate.Regexp(r"^[0-9a-fA-F]{64}\Z", error="应为 64 位十六进制 / 64 hex digits"),
     )
 
 

@@ -12,7 +12,7 @@ class IndustrySchema(ma.Schema):
     code = fields.String(
         required=True,
         validate=validate.Regexp(
-            r"^[a-z0-9][a-z0-9\-]{0,39}$", error="小写字母、数字或 - / a-z 0-9 -"
+            r"^[a-z0-9][a-z0-9\-]{0,39}\Z", error="小写字母、数字或 - / a-z 0-9 -"
         ),
     )
     name = fields.String(required=True, validate=NAME)
@@ -36,7 +36,8 @@ class OccupationCreateSchema(ma.Schema):
     code = fields.String(
         required=True,
         validate=validate.Regexp(
-            r"^\d-\d{2}-\d{2}-\d{2}$", error="国家职业分类代码，如 6-31-01-03 / like 6-31-01-03"
+            r"^[0-9]-[0-9]{2}-[0-9]{2}-[0-9]{2}\Z",
+            error="国家职业分类代码，如 6-31-01-03 / like 6-31-01-03",
         ),
     )
     name = fields.String(required=True, validate=NAME)

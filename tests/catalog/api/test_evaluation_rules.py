@@ -1422,3 +1422,26 @@ def test_a_clip_taken_as_evidence_does_not_say_who_took_it_or_where(
     with av.open(str(saved)) as played:
         assert [s.type for s in played.streams] == ["video", "audio"]
         assert not {"title", "artist", "location"} & played.metadata.keys()
+
+
+def test_a_replacement_on_an_earlier_attempt_says_nothing_of_the_next(
+    client: FlaskClient, world: World
+) -> None:
+    """X replaced by Y on attempt 1, failed; attempt 2 given to X: replacing X by Y again was
+    a 201 carrying attempt 1, and nothing changed."""
+    components = world.plan_body()["components"]
+    components[1]["attempts_allowed"] = 2
+    application = approved(world, components=components)
+    x, y = world.assessors
+    path = f"{EVALUATION}/applications/{application}/assessments"
+    body = {"component": "practical", "assessor_ids": [y.id], "replacing": [x.id]}
+    assert world.assign(application, x).status_code == 201
+    assert client.post(path, json=body, headers=world.admin).status_code == 201
+    y_task = world.task_of(world.assessor_headers[1])
+    failing = {"ticket": 5, "sequence": 5, "report": 5}
+    assert world.score(world.assessor_headers[1], y_task["id"], failing).status_code == 200
+    assert world.assign(application, x).get_json()["attempt"] == 2
+    again = client.post(path, json=body, headers=world.admin)
+    assert again.status_code == 201 and again.get_json()["attempt"] == 2
+    assert client.get("/api/v1/me/assessments", headers=world.assessor_headers[0]).get_json() == []
+    assert world.task_of(world.assessor_headers[1])["attempt"] == 2

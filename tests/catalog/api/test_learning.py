@@ -365,3 +365,19 @@ def test_a_device_cannot_take_the_id_of_a_record_the_server_will_write(
         [outcome] = send(client, learner["headers"], [{**statement, "id": taken}])
         assert outcome["status"] == "rejected" and "id" in str(outcome["reason"])
     assert db.session.scalar(db.select(db.func.count()).select_from(Statement)) == 0
+
+
+def test_a_statement_id_ends_where_its_characters_do(
+    client: FlaskClient, learner: dict, lecture: Microlecture
+) -> None:
+    """`nlprobe1\\n` was stored apart from `nlprobe1`, and 64 characters and a newline made 65:
+    a pattern's `$` also matches before a final newline."""
+    statement = beat(lecture.id, 0, 15)
+    statement.pop("id")
+    put = client.put(
+        "/api/v1/me/statements/nlprobe1%0A", json=statement, headers=learner["headers"]
+    )
+    assert put.status_code == 422
+    [outcome] = send(client, learner["headers"], [{**statement, "id": "b" * 64 + "\n"}])
+    assert outcome["status"] == "rejected"
+    assert db.session.scalar(db.select(db.func.count()).select_from(Statement)) == 0
