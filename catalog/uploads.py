@@ -5,21 +5,18 @@ type the server decided. A swap after the check (same URL, other bytes) reaches 
 
 from __future__ import annotations
 
-import tempfile
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 
 import puremagic
 
 from catalog.errors import PayloadTooLarge, UnsupportedMediaType
 from catalog.runtime import runtime
 from ingest.interfaces import InvalidRange, ObjectNotFound
-from ingest.media import MediaError
-from ingest.scrub import FORMATS, scrub_clip, scrub_photo
 
 UNKNOWN = "application/octet-stream"
 STAGING = "staging/"  # staging/<final key>: what clients may write; swept when abandoned
+QUARANTINE = "quarantine/"  # quarantine/<final key>: accepted, not yet processed; never served
 
 
 @dataclass
@@ -34,6 +31,10 @@ class UploadTicket:
 
 def staging_key(key: str) -> str:
     return STAGING + key
+
+
+def quarantine_key(key: str) -> str:
+    return QUARANTINE + key
 
 
 def stored(key: str) -> bool:
@@ -88,15 +89,18 @@ def plan_image(
     return UploadTicket(key, request.url, request.method, request.expires_at)
 
 
-def accept_upload(key: str, *, allowed: set[str], max_bytes: int, refusal: str) -> str:
-    """Move the file uploaded for ``key`` there and check it there, served as its real type;
-    then its type. The bytes are checked where no URL can write (checking the staging copy
-    and then moving it let a client swap the bytes in between). Accepting again reads the
-    final object, whose type must still be allowed. A refused file is deleted and 415 says
-    ``refusal``; ObjectNotFound when nothing was uploaded."""
-    store = runtime().object_store
+def accept_upload(
+    key: str, *, allowed: set[str], max_bytes: int, refusal: str, into: str | None = None
+) -> str:
+    """Move the file uploaded for ``key`` there (or ``into`` another key no URL can write:
+    a quarantine for files processed before anyone reads them) and check it there, served
+    as its real type; then its type. The bytes are checked where no URL can write (checking
+    the staging copy and then moving it let a client swap the bytes in between). Accepting
+    again reads the moved object, whose type must still be allowed. A refused file is deleted
+    and 415 says ``refusal``; ObjectNotFound when nothing was uploaded."""
+    store, target = runtime().object_store, into or key
     try:
-        existing = store.head(key)
+        existing = store.head(target)
     except ObjectNotFound:
         pass
     else:
@@ -108,31 +112,9 @@ def accept_upload(key: str, *, allowed: set[str], max_bytes: int, refusal: str) 
     if detected not in allowed:
         store.delete(staged)
         raise UnsupportedMediaType(refusal, details={"detected_type": detected})
-    store.promote(staged, key, content_type=detected)
-    info, confirmed = store.head(key), sniff(key)
+    store.promote(staged, target, content_type=detected)
+    info, confirmed = store.head(target), sniff(target)
     if confirmed != detected or info.size > max_bytes:
-        store.delete(key)
+        store.delete(target)
         raise UnsupportedMediaType(refusal, details={"detected_type": confirmed})
     return detected
-
-
-def scrub_stored(key: str, content_type: str, *, refusal: str) -> None:
-    """Write an accepted photo or clip again without what the device put in it besides the
-    picture and the sound (its owner, the phone, where and when): for files that others read
-    and whose taker they must not learn. One that cannot be read is deleted and a 415."""
-    store = runtime().object_store
-    with tempfile.TemporaryDirectory(prefix="scrub-") as folder:
-        source, target = Path(folder) / "source", Path(folder) / "target"
-        with store.get(key) as body, source.open("wb") as copy:
-            for chunk in body.chunks():
-                copy.write(chunk)
-        try:
-            if content_type in FORMATS:
-                target.write_bytes(scrub_photo(source.read_bytes(), content_type))
-            else:
-                scrub_clip(source, target)
-        except MediaError as unreadable:
-            store.delete(key)
-            raise UnsupportedMediaType(refusal, details={"why": str(unreadable)}) from None
-        with target.open("rb") as cleaned:
-            store.put(key, cleaned, content_type=content_type)

@@ -19,6 +19,10 @@ MAX_PIXELS = 50_000_000  # a 48-megapixel phone camera fits; a decompression bom
 
 FORMATS = {"image/jpeg": "JPEG", "image/png": "PNG", "image/webp": "WEBP"}
 
+CLIP_CODECS = {"video": {"h264", "hevc"}, "audio": {"aac"}}
+CLIP_MAX_SECONDS = 15 * 60  # the longest a microlecture is; evidence is shorter
+CLIP_MAX_PACKETS = CLIP_MAX_SECONDS * 120  # 60 fps pictures, or AAC's ~47 packets a second
+
 
 def scrub_photo(data: bytes, content_type: str) -> bytes:
     """The photo again, with nothing but its pixels (and colour profile)."""
@@ -30,7 +34,9 @@ def scrub_photo(data: bytes, content_type: str) -> bytes:
                     raise MediaError("照片像素过多 / The photo has too many pixels")
                 upright = ImageOps.exif_transpose(image)
                 upright.load()
-    except (OSError, ValueError, Image.DecompressionBombWarning, Image.DecompressionBombError):
+    except MediaError:
+        raise
+    except Exception:  # a decoder meets what it was never meant to (SyntaxError, struct.error…)
         raise MediaError("照片无法读取 / The photo cannot be read") from None
     profile = image.info.get("icc_profile")
     upright.info = {}  # EXIF, XMP, comments, text chunks: none is written again
@@ -49,7 +55,9 @@ def scrub_photo(data: bytes, content_type: str) -> bytes:
 
 def scrub_clip(source: Path, target: Path) -> None:
     """The clip's first picture and sound streams copied into a new MP4, packet for packet,
-    with no container or stream metadata (title, artist, location, creation time, device)."""
+    with no container or stream metadata (title, artist, location, creation time, device).
+    Only what phones record (H.264 or HEVC pictures, AAC sound): other codecs carry their own
+    metadata inside each frame (an MJPEG frame's EXIF), and a clip is short."""
     try:
         with (
             av.open(str(source), metadata_errors="ignore") as container,
@@ -58,10 +66,22 @@ def scrub_clip(source: Path, target: Path) -> None:
             kept = container.streams.video[:1] + container.streams.audio[:1]
             if not kept:
                 raise MediaError("视频没有音视频流 / The clip has no picture or sound")
+            for stream in kept:
+                if stream.codec_context.name not in CLIP_CODECS[stream.type]:
+                    raise MediaError(
+                        f"视频须为手机录制的 H.264/HEVC 与 AAC / A clip is H.264 or HEVC with AAC "
+                        f"sound, not {stream.codec_context.name}"
+                    )
+                base = stream.time_base
+                seconds = float(stream.duration * base) if stream.duration and base else 0.0
+                if seconds > CLIP_MAX_SECONDS or (stream.frames or 0) > CLIP_MAX_PACKETS:
+                    raise MediaError("视频过长 / The clip is too long for evidence")
             copies = {stream.index: output.add_stream_from_template(stream) for stream in kept}
             for copy in copies.values():
                 copy.metadata.clear()
-            for packet in container.demux(*kept):
+            for count, packet in enumerate(container.demux(*kept)):
+                if count > CLIP_MAX_PACKETS * 2:
+                    raise MediaError("视频过长 / The clip is too long for evidence")
                 if packet.dts is None:  # the demuxer's flush packet
                     continue
                 packet.stream = copies[packet.stream.index]

@@ -29,10 +29,14 @@ def run_isolated(
     progress: Progress,
     *,
     settings: Settings,
+    timeout_seconds: int | None = None,
 ) -> dict[str, Any]:
     """Run ``job`` ("module:function", called as ``function(*args, progress)``) in a child
-    process built from ``settings``; its result, or :class:`TaskFailure` saying why not."""
+    process built from ``settings``; its result, or :class:`TaskFailure` saying why not.
+    ``timeout_seconds`` shortens TASK_TIMEOUT_SECONDS for jobs that should be quick."""
     memory_mb, timeout = settings.task_memory_mb, settings.task_timeout_seconds
+    if timeout_seconds is not None:
+        timeout = min(timeout, timeout_seconds)
     context = multiprocessing.get_context("spawn")  # a fresh interpreter: no shared sockets
     receiver, sender = context.Pipe(duplex=False)
     child = context.Process(
@@ -107,11 +111,13 @@ def _child(
         pipe.close()
 
 
-def run_job(job: str, args: tuple[Any, ...], progress: Progress) -> dict[str, Any]:
+def run_job(
+    job: str, args: tuple[Any, ...], progress: Progress, *, timeout_seconds: int | None = None
+) -> dict[str, Any]:
     """Run ``job`` isolated (TASKS_ISOLATED, the default) or in this process."""
     settings = runtime().settings
     if settings.tasks_isolated:
-        return run_isolated(job, args, progress, settings=settings)
+        return run_isolated(job, args, progress, settings=settings, timeout_seconds=timeout_seconds)
     module, name = job.split(":")
     result: dict[str, Any] = getattr(importlib.import_module(module), name)(*args, progress)
     return result

@@ -26,10 +26,9 @@ from catalog.errors import (
     Conflict,
     Invalid,
     NotFound,
-    PayloadTooLarge,
     UnsupportedMediaType,
 )
-from catalog.evaluation import results
+from catalog.evaluation import evidence, results, tasks
 from catalog.evaluation.access import get_application, managed_application
 from catalog.evaluation.assessors import CONFLICT_MESSAGES, refusal
 from catalog.evaluation.models import (
@@ -42,21 +41,8 @@ from catalog.evaluation.models import (
     ResultStatus,
 )
 from catalog.reference.services import occupation_code
-from catalog.runtime import runtime
-from catalog.uploads import UploadTicket, accept_upload, plan_image, scrub_stored, stored
+from catalog.uploads import UploadTicket, plan_image
 from ingest.interfaces import ObjectNotFound
-
-IMAGE_TYPES = {"image/jpeg", "image/png", "image/webp"}
-
-
-VIDEO_TYPES = {"video/mp4"}
-
-
-IMAGE_MAX_BYTES = 10 * 1024 * 1024
-
-
-VIDEO_MAX_BYTES = 200 * 1024 * 1024  # a short clip from a phone
-
 
 # -- assessors -------------------------------------------------------------------------------
 
@@ -284,8 +270,9 @@ def assignments(assessor: User) -> list[dict[str, Any]]:
     return found
 
 
-def described(assessment: Assessment) -> dict[str, Any]:
-    """An assessment as admins and its assessor read it: the evidence with download URLs."""
+def described(assessment: Assessment, *, cleared_only: bool = False) -> dict[str, Any]:
+    """An assessment as admins and its assessor read it: the evidence with its state and,
+    once cleared, download URLs (``cleared_only``: the rest is not listed)."""
     result = db.session.get_one(ComponentResult, assessment.result_id)
     return {
         "id": assessment.id,
@@ -296,9 +283,7 @@ def described(assessment: Assessment) -> dict[str, Any]:
         "scores": assessment.scores,
         "total": assessment.total,
         "critical_failed": assessment.critical_failed,
-        "evidence": [
-            {"key": key, "url": evidence_url(key)} for key in assessment.evidence_keys or []
-        ],
+        "evidence": evidence.shown(assessment.evidence_keys or [], cleared_only=cleared_only),
         "scored_at": assessment.scored_at,
         "submitted_at": assessment.submitted_at,
     }
@@ -326,13 +311,13 @@ def plan_evidence_upload(
     ):
         raise Conflict("该考核已结束 / This assessment is closed", code="decided")
     require_allowed(assessor, application)  # nothing stored by one who may not submit it
-    video = content_type in VIDEO_TYPES
+    video = content_type in evidence.VIDEO_TYPES
     return plan_image(
         f"{_evidence_prefix(assessment)}{secrets.token_hex(8)}",
         content_type,
         size,
-        allowed=IMAGE_TYPES | VIDEO_TYPES,
-        max_bytes=VIDEO_MAX_BYTES if video else IMAGE_MAX_BYTES,
+        allowed=evidence.IMAGE_TYPES | evidence.VIDEO_TYPES,
+        max_bytes=evidence.VIDEO_MAX_BYTES if video else evidence.IMAGE_MAX_BYTES,
         what="考核照片或视频",
     )
 
@@ -348,7 +333,7 @@ def require_allowed(assessor: User, application: Application) -> None:
 
 
 def _evidence_prefix(assessment: Assessment) -> str:
-    return f"evaluation/assessments/{assessment.id}/evidence-"
+    return f"{evidence.PREFIX}{assessment.id}/evidence-"
 
 
 def submit(assessor: User, assessment_id: str, data: dict[str, Any]) -> Assessment:
@@ -374,7 +359,7 @@ def submit(assessor: User, assessment_id: str, data: dict[str, Any]) -> Assessme
     component = application.plan.component(result.component_key)
     assert component is not None
     scores, total, critical_failed = _checked_scores(component["checklist"], data["items"])
-    evidence = _accepted_evidence(assessment, data["evidence_keys"])
+    waiting = _accepted_evidence(assessment, data["evidence_keys"])
     if db.session.scalar(select(Assessment.id).where(Assessment.client_id == data["client_id"])):
         raise Conflict("client_id 已被使用 / client_id already used", code="client_id_reused")
     taken: CursorResult[Any] = db.session.execute(  # type: ignore[assignment]
@@ -384,7 +369,7 @@ def submit(assessor: User, assessment_id: str, data: dict[str, Any]) -> Assessme
             scores=scores,
             total=total,
             critical_failed=critical_failed,
-            evidence_keys=evidence,
+            evidence_keys=list(dict.fromkeys(data["evidence_keys"])),
             client_id=data["client_id"],
             scored_at=scored_at,
             submitted_at=now,
@@ -410,6 +395,9 @@ def submit(assessor: User, assessment_id: str, data: dict[str, Any]) -> Assessme
         raise Conflict(
             "client_id 已被使用 / client_id already used", code="client_id_reused"
         ) from None
+    for key in waiting:  # cleared in the background, isolated: never in this request
+        tasks.clear_evidence.enqueue(assessment.id, key, created_by_id=assessor.id)
+    db.session.refresh(assessment)
     return assessment
 
 
@@ -460,14 +448,15 @@ def _checked_scores(
 
 def _accepted_evidence(assessment: Assessment, keys: list[str]) -> list[str]:
     """Each photo or clip is the assessor's own upload for this assessment, checked by its
-    bytes (an image no larger than an image may be), and written again without what the
-    device put in it: the candidate reads it once decided, and nothing in it names its taker."""
+    bytes and held in quarantine until a task clears it (see ``evidence``); those waiting."""
     prefix = _evidence_prefix(assessment)
-    for key in keys:
+    waiting = []
+    for key in dict.fromkeys(keys):
         if not key.startswith(prefix) or "/" in key[len(prefix) :]:
             raise Invalid(details={"json": {"evidence_keys": [f"not issued to you: {key}"]}})
         try:
-            _accept_evidence(key)
+            if evidence.receive(key):
+                waiting.append(key)
         except ObjectNotFound:
             raise Invalid(
                 details={"json": {"evidence_keys": [f"尚未上传 / not uploaded: {key}"]}}
@@ -476,23 +465,7 @@ def _accepted_evidence(assessment: Assessment, keys: list[str]) -> list[str]:
             raise UnsupportedMediaType(
                 refused.message, details={**refused.details, "key": key}
             ) from None
-    return list(dict.fromkeys(keys))
-
-
-def _accept_evidence(key: str) -> None:
-    store, refusal = (
-        runtime().object_store,
-        "证据须为照片或 MP4 视频 / Evidence is a photo or an MP4 clip",
-    )
-    fresh = not stored(key)  # accepted before (a submission refused for another reason)
-    detected = accept_upload(
-        key, allowed=IMAGE_TYPES | VIDEO_TYPES, max_bytes=VIDEO_MAX_BYTES, refusal=refusal
-    )
-    if detected in IMAGE_TYPES and store.head(key).size > IMAGE_MAX_BYTES:
-        store.delete(key)
-        raise PayloadTooLarge("照片过大 / The photo is too large", details={"key": key})
-    if fresh:
-        scrub_stored(key, detected, refusal=refusal)
+    return waiting
 
 
 def reconcile(application: Application, result: ComponentResult) -> None:
@@ -531,11 +504,6 @@ def reconcile(application: Application, result: ComponentResult) -> None:
     )
 
 
-def evidence_url(key: str) -> str:
-    store, seconds = runtime().object_store, runtime().settings.playback_url_seconds
-    return store.presign_get(key, expires_in=seconds).url
-
-
 def assessments_for(user: User, application_id: int) -> list[dict[str, Any]]:
     """An application's assessments, for those who may see the application. The candidate
     sees an attempt's scorings item by item once it is decided, and never who scored what
@@ -551,7 +519,7 @@ def assessments_for(user: User, application_id: int) -> list[dict[str, Any]]:
         return [described(assessment) for assessment, _ in rows]
     undecided = (ResultStatus.PENDING, ResultStatus.DISPUTED, ResultStatus.VOID)
     shown = [
-        described(assessment) | UNSIGNED
+        described(assessment, cleared_only=True) | UNSIGNED
         for assessment, status in rows
         if status not in undecided and assessment.submitted_at is not None
     ]

@@ -80,6 +80,7 @@ UNSIGNED_FOR_THE_CANDIDATE = frozenset({"assessed"})
 HIDDEN_FROM_THE_CANDIDATE = {
     "disputed": frozenset({"totals"}),
     "assessors_replaced": frozenset({"replaced_ids", "by_ids"}),
+    "evidence_refused": frozenset({"key", "reason"}),
 }
 
 

@@ -87,3 +87,30 @@ def test_a_file_that_is_not_a_clip_is_refused(tmp_path: Path) -> None:
     broken.write_bytes(b"\x00\x00\x00\x18ftypmp42" + b"\x00" * 100)
     with pytest.raises(MediaError):
         scrub_clip(broken, tmp_path / "out.mp4")
+
+
+def test_a_photo_whose_metadata_is_not_what_it_says_is_refused_not_a_crash() -> None:
+    """A PNG whose eXIf chunk is not TIFF made Pillow raise SyntaxError: a 500, and the retry
+    served the original bytes, the taker's name and GPS text in them."""
+    out = io.BytesIO()
+    text = PngImagePlugin.PngInfo()
+    text.add_text("Author", WHO)
+    Image.new("RGB", (64, 64), "grey").save(out, "PNG", pnginfo=text, exif=b"XXXXXXXXXXXX")
+    with pytest.raises(MediaError):
+        scrub_photo(out.getvalue(), "image/png")
+
+
+def test_a_clip_in_a_codec_phones_do_not_record_is_refused(tmp_path: Path) -> None:
+    """An MJPEG clip keeps each frame's EXIF through a stream copy (the taker, ten times)."""
+    clip = tmp_path / "mjpeg.mp4"
+    with av.open(str(clip), "w", format="mp4") as output:
+        stream = output.add_stream("mjpeg", rate=10)
+        stream.width, stream.height, stream.pix_fmt = 64, 48, "yuvj420p"
+        for _ in range(10):
+            frame = av.VideoFrame.from_image(Image.new("RGB", (64, 48), "blue"))
+            for packet in stream.encode(frame.reformat(format="yuvj420p")):
+                output.mux(packet)
+        for packet in stream.encode():
+            output.mux(packet)
+    with pytest.raises(MediaError, match="mjpeg"):
+        scrub_clip(clip, tmp_path / "out.mp4")

@@ -4,6 +4,7 @@ reviews, plan versions, offline retries, and nothing of another organisation's e
 
 from __future__ import annotations
 
+import io
 import json
 from collections.abc import Callable
 from datetime import timedelta
@@ -13,6 +14,7 @@ from typing import Any
 import av
 import pytest
 from flask.testing import FlaskClient
+from PIL import Image, PngImagePlugin
 from sqlalchemy import update
 
 from catalog.accounts.models import Organisation, Role, User
@@ -62,6 +64,13 @@ def approved(world: World, **plan: Any) -> int:
     assert application.status_code == 201, application.get_json()
     world.approve(application.get_json()["id"])
     return int(application.get_json()["id"])
+
+
+def one_assessor_task(world: World, **plan: Any) -> tuple[int, dict[str, Any]]:
+    """An approved application whose practical is assigned to the first assessor; their task."""
+    application = approved(world, **plan)
+    assert world.assign(application, world.assessors[0]).status_code == 201
+    return application, world.task_of(world.assessor_headers[0])
 
 
 def mentor_of(world: World, mentor: User, *, days_ago: int, ends_in: int) -> None:
@@ -431,10 +440,8 @@ def test_an_application_keeps_the_plan_version_it_started_under(
 
 
 def test_an_offline_scoring_is_synced_once(client: FlaskClient, world: World) -> None:
-    application = approved(world)
-    world.assign(application, world.assessors[0])
+    application, task = one_assessor_task(world)
     assessor = world.assessor_headers[0]
-    task = world.task_of(assessor)
     incomplete = world.score(assessor, task["id"], {"ticket": 30, "sequence": 50})
     assert incomplete.status_code == 422
     assert "report" in incomplete.get_json()["error"]["details"]["items"]
@@ -462,10 +469,8 @@ def test_an_offline_scoring_is_synced_once(client: FlaskClient, world: World) ->
 def test_evidence_is_a_photo_or_a_clip_checked_by_its_bytes(world: World) -> None:
     from tests.support.presigned import call_url
 
-    application = approved(world)
-    world.assign(application, world.assessors[0])
+    _, task = one_assessor_task(world)
     assessor = world.assessor_headers[0]
-    task = world.task_of(assessor)
     refused = world.client.post(
         f"/api/v1/assessments/{task['id']}/evidence-upload",
         json={"content_type": "application/pdf", "size": 100},
@@ -940,10 +945,8 @@ def test_a_scoring_made_offline_in_time_counts_when_it_syncs_after_the_validity(
 def test_a_scoring_dated_after_the_validity_is_refused_and_nothing_new_starts(
     client: FlaskClient, world: World
 ) -> None:
-    application = approved(world)
-    world.assign(application, world.assessors[0])
+    application, task = one_assessor_task(world)
     assessor = world.assessor_headers[0]
-    task = world.task_of(assessor)
     row = db.session.get(Application, application)
     assert row is not None
     row.valid_until = utcnow() - timedelta(minutes=20)  # scored 10 minutes ago: too late
@@ -1258,9 +1261,7 @@ def test_a_score_is_judged_as_it_is_kept_and_shown(client: FlaskClient, world: W
 def test_a_practical_scored_finer_than_it_is_kept_is_refused(
     client: FlaskClient, world: World
 ) -> None:
-    application = approved(world)
-    world.assign(application, world.assessors[0])
-    task = world.task_of(world.assessor_headers[0])
+    _, task = one_assessor_task(world)
     finer = world.score(
         world.assessor_headers[0], task["id"], {"ticket": 9.996, "sequence": 30, "report": 20}
     )
@@ -1400,10 +1401,8 @@ def test_a_clip_taken_as_evidence_does_not_say_who_took_it_or_where(
 
     clip = tmp_path / "clip.mp4"
     phone_clip(clip)
-    application = approved(world)
-    world.assign(application, world.assessors[0])
+    application, task = one_assessor_task(world)
     assessor = world.assessor_headers[0]
-    task = world.task_of(assessor)
     ticket = client.post(
         f"/api/v1/assessments/{task['id']}/evidence-upload",
         json={"content_type": "video/mp4", "size": clip.stat().st_size},
@@ -1445,3 +1444,73 @@ def test_a_replacement_on_an_earlier_attempt_says_nothing_of_the_next(
     assert again.status_code == 201 and again.get_json()["attempt"] == 2
     assert client.get("/api/v1/me/assessments", headers=world.assessor_headers[0]).get_json() == []
     assert world.task_of(world.assessor_headers[1])["attempt"] == 2
+
+
+def test_evidence_that_cannot_be_cleared_is_refused_and_the_scores_stand(
+    client: FlaskClient, world: World
+) -> None:
+    """A PNG whose EXIF was not TIFF crashed the submission (500); sent again, it was taken as
+    cleared and the candidate downloaded it with the taker's name and GPS text in it."""
+    from tests.support.presigned import call_url
+
+    out = io.BytesIO()
+    text = PngImagePlugin.PngInfo()
+    text.add_text("Author", TAKER)
+    Image.new("RGB", (64, 64), "grey").save(out, "PNG", pnginfo=text, exif=b"XXXXXXXXXXXX")
+    hostile = out.getvalue()
+    application, task = one_assessor_task(world)
+    assessor = world.assessor_headers[0]
+    ticket = client.post(
+        f"/api/v1/assessments/{task['id']}/evidence-upload",
+        json={"content_type": "image/png", "size": len(hostile)},
+        headers=assessor,
+    ).get_json()
+    assert call_url(client.application, "PUT", ticket["url"], hostile).status == 200
+    scored = world.score(assessor, task["id"], FULL, evidence=[ticket["key"]])
+    assert scored.status_code == 200, scored.get_json()
+    assert scored.get_json()["evidence"] == [
+        {"key": ticket["key"], "url": None, "status": "refused"}
+    ]
+    assert result_of(world, application, "practical")["status"] == "passed"
+    history = f"{EVALUATION}/applications/{application}/history"
+    [refused] = [
+        e
+        for e in client.get(history, headers=world.admin).get_json()
+        if e["kind"] == "evidence_refused"
+    ]
+    assert refused["detail"]["key"] == ticket["key"] and refused["detail"]["reason"]
+    [told] = [
+        e
+        for e in client.get(history, headers=world.learner).get_json()
+        if e["kind"] == "evidence_refused"
+    ]
+    assert "key" not in told["detail"] and "reason" not in told["detail"]
+    path = f"{EVALUATION}/applications/{application}/assessments"
+    [shown] = client.get(path, headers=world.learner).get_json()
+    assert shown["evidence"] == []
+    again = world.score(assessor, task["id"], FULL, evidence=[ticket["key"]])
+    assert again.status_code == 409  # submitted: nothing more is taken for it
+
+
+def test_evidence_left_in_quarantine_is_refused_and_named(
+    client: FlaskClient, world: World
+) -> None:
+    """A clearing task lost with its worker left the evidence "checking" for ever."""
+    from catalog.evaluation import tasks
+    from catalog.runtime import runtime
+    from catalog.uploads import quarantine_key
+
+    application, task = one_assessor_task(world)
+    key = f"evaluation/assessments/{task['id']}/evidence-0123456789abcdef"
+    store = runtime().object_store
+    store.put(quarantine_key(key), io.BytesIO(b"\x89PNG\r\n\x1a\n"), content_type="image/png")
+    db.session.execute(
+        update(Assessment).where(Assessment.id == task["id"]).values(evidence_keys=[key])
+    )
+    db.session.commit()
+    assert tasks.refuse_stranded(older_than_seconds=3600) == 0  # it may still clear
+    assert tasks.refuse_stranded(older_than_seconds=-60) == 1
+    history = client.get(f"{EVALUATION}/applications/{application}/history", headers=world.admin)
+    [refused] = [e for e in history.get_json() if e["kind"] == "evidence_refused"]
+    assert refused["detail"]["key"] == key
+    assert [i.key for i in store.list(quarantine_key(key))] == []

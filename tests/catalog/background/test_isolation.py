@@ -209,3 +209,19 @@ def test_an_import_stopped_by_its_limits_says_why(
         ).get_json()
     assert reply["status"] == "failed"
     assert any("1 s" in p["message"] for p in reply["problems"]), reply["problems"]
+
+
+def test_a_job_may_ask_for_a_shorter_time_limit(isolated: Flask) -> None:
+    """Evidence clears in a second or two: a photo built to keep a decoder busy (a progressive
+    JPEG of ten thousand scans) stops at the job's own limit, not the hour media may take."""
+    _, progress = _seen()
+    started = time.monotonic()
+    with pytest.raises(TaskFailure) as failure:
+        run_isolated(
+            "tests.catalog.background.test_isolation:stall",
+            (),
+            progress,
+            settings=runtime().settings,
+            timeout_seconds=3,
+        )
+    assert "3" in str(failure.value) and time.monotonic() - started < 25
