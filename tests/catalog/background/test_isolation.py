@@ -225,3 +225,30 @@ def test_a_job_may_ask_for_a_shorter_time_limit(isolated: Flask) -> None:
             timeout_seconds=3,
         )
     assert "3" in str(failure.value) and time.monotonic() - started < 25
+
+
+def test_evidence_is_cleared_in_a_child_and_a_hostile_photo_fails_its_own_task(
+    isolated: Flask,
+) -> None:
+    """Evidence was decoded in the web request, under the application's write lock."""
+    from catalog.uploads import quarantine_key
+    from tests.support.phone_media import TAKER, phone_photo
+
+    store = runtime().object_store
+    fine_key, bad_key = (
+        "evaluation/assessments/a1/evidence-01",
+        "evaluation/assessments/a1/evidence-02",
+    )
+    store.put(quarantine_key(fine_key), io.BytesIO(phone_photo()), content_type="image/png")
+    store.put(
+        quarantine_key(bad_key),
+        io.BytesIO(b"\x89PNG\r\n\x1a\n" + b"\x00" * 64),
+        content_type="image/png",
+    )
+    _, progress = _seen()
+    job = "catalog.evaluation.evidence:clear"
+    assert run_isolated(job, (fine_key,), progress, settings=runtime().settings)["cleared"]
+    with store.get(fine_key) as body:
+        assert TAKER.encode() not in body.read()
+    with pytest.raises(TaskFailure, match="照片无法读取"):
+        run_isolated(job, (bad_key,), progress, settings=runtime().settings)
