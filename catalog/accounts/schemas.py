@@ -10,14 +10,14 @@ from flask_smorest.fields import Upload
 from marshmallow import fields, validate
 
 from catalog.accounts.models import OrganisationKind, Role
-from catalog.fields import AwareDateTime
+from catalog.fields import AwareDateTime, Pattern
 
-USERNAME = validate.Regexp(
-    r"^[A-Za-z0-9_.@+\-]{3,64}\Z",
+USERNAME = Pattern(
+    r"^[A-Za-z0-9_.@+\-]{3,64}$",
     error="用户名为 3–64 位字母、数字或 _.@+- / 3–64 letters, digits or _.@+-",
 )
-ORG_CODE = validate.Regexp(
-    r"^[a-z0-9][a-z0-9\-]{1,63}\Z",
+ORG_CODE = Pattern(
+    r"^[a-z0-9][a-z0-9\-]{1,63}$",
     error="组织代码为 2–64 位小写字母、数字或连字符 / 2–64 lowercase letters, digits or hyphens",
 )
 

@@ -7,10 +7,10 @@ from flask import url_for
 from marshmallow import fields, validate
 
 from catalog.courses.models import CourseStatus
-from catalog.fields import AwareDateTime
+from catalog.fields import AwareDateTime, Pattern
 
-CODE = validate.Regexp(
-    r"^[A-Za-z0-9][A-Za-z0-9_.\-]{1,39}\Z",
+CODE = Pattern(
+    r"^[A-Za-z0-9][A-Za-z0-9_.\-]{1,39}$",
     error="2–40 位字母、数字或 _.- / 2–40 letters, digits, _.-",
 )
 

@@ -13,10 +13,10 @@ from catalog.evaluation.models import (
     ResultStatus,
 )
 from catalog.evaluation.plans import shown
-from catalog.fields import AwareDateTime
+from catalog.fields import AwareDateTime, Pattern
 from catalog.reference.services import occupation_code
 
-KEY = validate.Regexp(r"^[a-z][a-z0-9_-]{0,39}\Z", error="小写字母、数字、-、_ / a-z, 0-9, - and _")
+KEY = Pattern(r"^[a-z][a-z0-9_-]{0,39}$", error="小写字母、数字、-、_ / a-z, 0-9, - and _")
 
 
 def two_places(value: float) -> None:

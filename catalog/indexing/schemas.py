@@ -9,6 +9,7 @@ from marshmallow import fields, validate
 
 from catalog.banks.models import QuestionStatus, QuestionType
 from catalog.courses.schemas import CourseListItemSchema
+from catalog.fields import Pattern
 from catalog.lectures.schemas import MicrolectureListItemSchema
 
 
@@ -146,8 +147,8 @@ class SynonymsSchema(ma.Schema):
     )
 
 
-VOCABULARY_TERM = validate.Regexp(
-    r"^[\u3400-\u9fffA-Za-z0-9\uff10-\uff19\uff21-\uff3a\uff41-\uff5a]{2,20}\Z",
+VOCABULARY_TERM = Pattern(
+    r"^[\u3400-\u9fffA-Za-z0-9\uff10-\uff19\uff21-\uff3a\uff41-\uff5a]{2,20}$",
     error="2–20 个汉字、字母或数字，不含空格和标点 / 2–20 characters: Chinese, letters or digits",
 )
 

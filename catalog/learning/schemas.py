@@ -6,7 +6,7 @@ import marshmallow as ma
 from marshmallow import fields, validate
 
 from catalog.extensions import CheckedEach
-from catalog.fields import AwareDateTime
+from catalog.fields import AwareDateTime, Pattern
 from catalog.learning.statements import DEVICE_STATEMENT_ID
 
 CLIENT_VERBS = ("progressed",)  # completions, quiz results and credits are the server's to record
@@ -51,7 +51,7 @@ class StatementInSchema(ma.Schema):
 
     id = fields.String(
         required=True,
-        validate=validate.Regexp(
+        validate=Pattern(
             DEVICE_STATEMENT_ID,
             error="语句编号须为 8–64 个字母、数字或 . _ ~ - / a statement id is 8–64 of "
             "A–Z, a–z, 0–9, '.', '_', '~' and '-'",

@@ -16,7 +16,7 @@ ID_LENGTH = 64  # Statement.statement_id
 
 # A device's statement ids never hold ':' and the server's always do (verb:type:id[:key]): a
 # learner cannot take the id of a record the server will write (a failed exam, say) first.
-DEVICE_STATEMENT_ID = r"^[A-Za-z0-9._~-]{8,64}\Z"
+DEVICE_STATEMENT_ID = r"^[A-Za-z0-9._~-]{8,64}$"
 
 
 def digest(data: dict[str, Any]) -> str:

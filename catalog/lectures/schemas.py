@@ -8,7 +8,7 @@ import marshmallow as ma
 from flask import url_for
 from marshmallow import fields, validate
 
-from catalog.fields import AwareDateTime
+from catalog.fields import AwareDateTime, Pattern
 from catalog.lectures.models import AssetKind, LectureStatus, UploadStatus
 
 TITLE = validate.Length(min=1, max=200)
@@ -129,11 +129,11 @@ class UploadCreateSchema(ma.Schema):
     size = fields.Integer(required=True, validate=validate.Range(min=1))
     content_type = fields.String(
         required=True,
-        validate=validate.Regexp(r"^[\w.+-]+/[\w.+-]+\Z", error="不是 MIME 类型 / not a MIME type"),
+        validate=Pattern(r"^[\w.+-]+/[\w.+-]+$", error="不是 MIME 类型 / not a MIME type"),
     )
     sha256 = fields.String(
         load_default=None,
-        validate=validate.Regexp(r"^[0-9a-fA-F]{64}\Z", error="应为 64 位十六进制 / 64 hex digits"),
+        validate=Pattern(r"^[0-9a-fA-F]{64}$", error="应为 64 位十六进制 / 64 hex digits"),
     )
 
 

@@ -5,15 +5,15 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import fields, validate
 
+from catalog.fields import Pattern
+
 NAME = validate.Length(min=1, max=100)
 
 
 class IndustrySchema(ma.Schema):
     code = fields.String(
         required=True,
-        validate=validate.Regexp(
-            r"^[a-z0-9][a-z0-9\-]{0,39}\Z", error="小写字母、数字或 - / a-z 0-9 -"
-        ),
+        validate=Pattern(r"^[a-z0-9][a-z0-9\-]{0,39}$", error="小写字母、数字或 - / a-z 0-9 -"),
     )
     name = fields.String(required=True, validate=NAME)
     name_en = fields.String(load_default="", validate=validate.Length(max=100))
@@ -35,8 +35,8 @@ class OccupationSchema(ma.Schema):
 class OccupationCreateSchema(ma.Schema):
     code = fields.String(
         required=True,
-        validate=validate.Regexp(
-            r"^[0-9]-[0-9]{2}-[0-9]{2}-[0-9]{2}\Z",
+        validate=Pattern(
+            r"^[0-9]-[0-9]{2}-[0-9]{2}-[0-9]{2}$",
             error="国家职业分类代码，如 6-31-01-03 / like 6-31-01-03",
         ),
     )

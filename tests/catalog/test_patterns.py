@@ -1,5 +1,6 @@
-"""Every pattern a request is checked against ends at the end of the text: with `$`, a final
-newline slipped through (a statement id of 65 characters, a username with a line break)."""
+"""Every pattern a request is checked against matches the whole text: with `re.match` and
+`$`, a final newline slipped through (a statement id of 65 characters, a username with a
+line break)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import pytest
 from marshmallow import validate
 
 import catalog
+from catalog.fields import Pattern
 
 SCHEMA_MODULES = [
     name
@@ -42,4 +44,22 @@ def test_there_are_patterns_to_check() -> None:
 
 @pytest.mark.parametrize("where, pattern", patterns(), ids=lambda p: getattr(p, "__name__", None))
 def test_no_pattern_lets_a_final_newline_through(where: str, pattern: validate.Regexp) -> None:
-    assert not pattern.regex.pattern.endswith("$"), where
+    assert isinstance(pattern, Pattern), where
+    allowed = next(text for text in SAMPLES if pattern.regex.match(text))
+    pattern(allowed)
+    with pytest.raises(ma.ValidationError):
+        pattern(allowed + "\n")
+
+
+# one text each pattern lets through, to try again with a final newline
+SAMPLES = [
+    "abc-12",
+    "ABC-1234.x",
+    "6-31-01-03",
+    "image/png",
+    "a" * 64,
+    "0123456789abcdef" * 4,
+    "device-statement-0001",
+    "user.name@x",
+    "倒闸操作",
+]
