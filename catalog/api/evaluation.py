@@ -267,6 +267,7 @@ class ApplicationAssessments(MethodView):
             data["component"],
             data["assessor_ids"],
             replacing=data["replacing"],
+            client_id=data["client_id"],
         )
 
 

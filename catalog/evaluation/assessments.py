@@ -54,6 +54,7 @@ def assign(
     assessor_ids: list[int],
     *,
     replacing: list[int] | None = None,
+    client_id: str | None = None,
 ) -> ComponentResult:
     """Assessors for a practical attempt: as many as the plan asks for a new attempt, one
     more (a third) for a disputed one; each bound to the occupation and free of conflict.
@@ -70,8 +71,9 @@ def assign(
     last = results.latest(application, key)
     leaving: list[Assessment] = []
     if replacing is not None:
-        if last is not None and _replaced_before(last, replacing, assessor_ids):
-            return last  # the same replacement sent again (a lost reply), even once decided
+        done = _replacement(application, key, client_id, replacing, assessor_ids)
+        if done is not None:
+            return done  # the same replacement sent again (a lost reply), whatever since
         results.require_sitting(application)
         if last is None or last.status not in (ResultStatus.PENDING, ResultStatus.DISPUTED):
             raise Conflict(
@@ -127,6 +129,7 @@ def assign(
             "replaced": len(leaving),
             "replaced_ids": sorted(a.assessor_id for a in leaving),
             "by_ids": sorted(assessor_ids),
+            "client_id": client_id,
         }
     results.log(
         application,
@@ -139,23 +142,38 @@ def assign(
     return result
 
 
-def _replaced_before(result: ComponentResult, replacing: list[int], named: list[int]) -> bool:
-    """Whether exactly these assessors were replaced by exactly these on this attempt (the
-    latest: an earlier attempt's replacement says nothing of this one), and not put back."""
+def _replacement(
+    application: Application,
+    key: str,
+    client_id: str | None,
+    replacing: list[int],
+    named: list[int],
+) -> ComponentResult | None:
+    """The attempt on which the replacement with this client id was made, if it was; the
+    same id with another replacement is refused."""
     steps = db.session.scalars(
         select(ApplicationEvent).where(
-            ApplicationEvent.application_id == result.application_id,
+            ApplicationEvent.application_id == application.id,
             ApplicationEvent.kind == "assessors_replaced",
         )
     )
-    back = {a.assessor_id for a in _assessments_of(result) if a.submitted_at is None}
-    return not back & set(replacing) and any(
-        (step.detail or {}).get("component") == result.component_key
-        and (step.detail or {}).get("attempt") == result.attempt
-        and (step.detail or {}).get("replaced_ids") == sorted(replacing)
-        and (step.detail or {}).get("by_ids") == sorted(named)
-        for step in steps
-    )
+    for step in steps:
+        detail = step.detail or {}
+        if client_id is None or detail.get("client_id") != client_id:
+            continue
+        if (
+            detail.get("component") != key
+            or detail.get("replaced_ids") != sorted(replacing)
+            or detail.get("by_ids") != sorted(named)
+        ):
+            raise Conflict(
+                "这个 client_id 已用于另一次更换 / This client_id made another replacement",
+                code="client_id_reused",
+            )
+        return next(
+            r for r in results.results_of(application, key) if r.attempt == detail["attempt"]
+        )
+    return None
 
 
 def _leaving(result: ComponentResult, replacing: list[int]) -> list[Assessment]:
@@ -342,7 +360,7 @@ def submit(assessor: User, assessment_id: str, data: dict[str, Any]) -> Assessme
     assessment, result, application = _mine(assessor, assessment_id)
     application = results.hold(application)  # one submission of the attempt at a time
     if assessment.submitted_at is not None:
-        if assessment.client_id == data["client_id"] and _same(assessment, data):
+        if assessment.client_id == data["client_id"] and _same(assessment, result, data):
             return assessment
         raise Conflict(
             "该考核已提交 / This assessment has been submitted",
@@ -401,10 +419,20 @@ def submit(assessor: User, assessment_id: str, data: dict[str, Any]) -> Assessme
     return assessment
 
 
-def _same(assessment: Assessment, data: dict[str, Any]) -> bool:
-    sent = sorted((i["key"], i["points"], i.get("passed")) for i in data["items"])
-    kept = sorted((i["key"], i["points"], i.get("passed")) for i in assessment.scores or [])
-    return sent == kept and sorted(data["evidence_keys"]) == sorted(assessment.evidence_keys or [])
+def _same(assessment: Assessment, result: ComponentResult, data: dict[str, Any]) -> bool:
+    """Whether a submission sent again says what was kept, read as it was kept (a passed on
+    an item that is not critical is not kept; a key sent twice is kept once)."""
+    component = db.session.get_one(Application, result.application_id).plan.component(
+        result.component_key
+    )
+    assert component is not None
+    try:
+        sent, _, _ = _checked_scores(component["checklist"], data["items"])
+    except Invalid:
+        return False
+    return sent == (assessment.scores or []) and list(dict.fromkeys(data["evidence_keys"])) == (
+        assessment.evidence_keys or []
+    )
 
 
 def _checked_scores(

@@ -79,7 +79,7 @@ def step_number(application: Application) -> int:
 UNSIGNED_FOR_THE_CANDIDATE = frozenset({"assessed"})
 HIDDEN_FROM_THE_CANDIDATE = {
     "disputed": frozenset({"totals"}),
-    "assessors_replaced": frozenset({"replaced_ids", "by_ids"}),
+    "assessors_replaced": frozenset({"replaced_ids", "by_ids", "client_id"}),
     "evidence_refused": frozenset({"key", "reason"}),
 }
 

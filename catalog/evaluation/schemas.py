@@ -3,6 +3,8 @@ assessors and assessments, reports."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import marshmallow as ma
 from marshmallow import fields, validate
 
@@ -265,10 +267,26 @@ class AssignSchema(ma.Schema):
         metadata={
             "description": "the assessors of the attempt under way who have not submitted "
             "(gone, unbound, in conflict, or not scoring), whose places the named ones take "
-            "one for one; the scores submitted stay. Sent again once done, nothing changes; "
-            "a 409 assessors_changed when they are no longer the attempt's unsubmitted ones"
+            "one for one; the scores submitted stay; with a client_id. A 409 "
+            "assessors_changed when they are no longer the attempt's unsubmitted ones"
         },
     )
+    client_id = fields.String(
+        load_default=None,
+        validate=validate.Length(min=8, max=64),
+        metadata={
+            "description": "made by the admin's console once per replacement, required with "
+            "replacing: sent again (a lost reply) it answers as the first time and changes "
+            "nothing, whatever happened since"
+        },
+    )
+
+    @ma.validates_schema
+    def _replacing_has_a_client_id(self, data: dict[str, Any], **kwargs: Any) -> None:
+        if data.get("replacing") is not None and data.get("client_id") is None:
+            raise ma.ValidationError(
+                "更换考评员须带 client_id / A replacement carries a client_id", "client_id"
+            )
 
 
 class AssessorBindSchema(ma.Schema):

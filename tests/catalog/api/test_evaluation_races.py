@@ -258,7 +258,12 @@ def test_two_replacements_at_once_replace_once(app: Flask, world: World) -> None
         *[
             lambda new_id=new_id: app.test_client().post(
                 path,
-                json={"component": "practical", "assessor_ids": [new_id], "replacing": [leaving]},
+                json={
+                    "component": "practical",
+                    "assessor_ids": [new_id],
+                    "replacing": [leaving],
+                    "client_id": f"console-{new_id}-0001",
+                },
                 headers=world.admin,
             )
             for new_id in new_ids

@@ -38,7 +38,7 @@ from tests.support.evaluating import (
     build_world,
     complete_course,
 )
-from tests.support.phone_media import TAKER, WHERE, phone_clip
+from tests.support.phone_media import TAKER, WHERE, phone_clip, phone_photo
 from tests.support.quizzing import answer_all, template
 
 GRACE_HOURS = 72  # EVALUATION_SYNC_GRACE_HOURS's default
@@ -1072,13 +1072,19 @@ def test_an_assessor_who_cannot_go_on_is_replaced_and_the_scores_submitted_stay(
             "component": "practical",
             "assessor_ids": [third.id, one.id],
             "replacing": [two.id],
+            "client_id": "console-0001",
         },
         headers=world.admin,
     )
     assert both.status_code == 422
     replaced = client.post(
         path,
-        json={"component": "practical", "assessor_ids": [third.id], "replacing": [two.id]},
+        json={
+            "component": "practical",
+            "assessor_ids": [third.id],
+            "replacing": [two.id],
+            "client_id": "console-0002",
+        },
         headers=world.admin,
     )
     assert replaced.status_code == 201, replaced.get_json()
@@ -1095,7 +1101,12 @@ def test_an_assessor_who_cannot_go_on_is_replaced_and_the_scores_submitted_stay(
     # nothing left to replace once all have scored
     again = client.post(
         path,
-        json={"component": "practical", "assessor_ids": [two.id], "replacing": [third.id]},
+        json={
+            "component": "practical",
+            "assessor_ids": [two.id],
+            "replacing": [third.id],
+            "client_id": "console-0003",
+        },
         headers=world.admin,
     )
     assert again.status_code == 409 and error(again) == "nothing_to_replace"
@@ -1215,23 +1226,30 @@ def test_a_replacement_names_whom_it_replaces_and_is_safe_to_send_again(
     third, fourth = another_assessor(world), another_assessor(world)
     path = f"{EVALUATION}/applications/{application}/assessments"
 
-    def replace(named: User, replacing: list[int]) -> Any:
-        body = {"component": "practical", "assessor_ids": [named.id], "replacing": replacing}
+    def replace(named: User, replacing: list[int], client_id: str) -> Any:
+        body = {
+            "component": "practical",
+            "assessor_ids": [named.id],
+            "replacing": replacing,
+            "client_id": client_id,
+        }
         return client.post(path, json=body, headers=world.admin)
 
-    same_again = replace(two, [two.id])  # the outgoing one named again: not a replacement
+    same_again = replace(
+        two, [two.id], "console-0001"
+    )  # the outgoing one named again: not a replacement
     assert same_again.status_code == 422 and error(same_again) == "assessor_refused"
     assert world.task_of(world.assessor_headers[1])["id"] == second["id"]  # untouched
-    scored = replace(third, [one.id])  # one has submitted: theirs is not replaced
+    scored = replace(third, [one.id], "console-0002")  # one has submitted: theirs is not replaced
     assert scored.status_code == 409 and error(scored) == "assessors_changed"
     assert scored.get_json()["error"]["details"]["unsubmitted"] == [two.id]
-    assert replace(third, [two.id]).status_code == 201
+    assert replace(third, [two.id], "console-0003").status_code == 201
     third_h = world.login(third)
     task = world.task_of(third_h)
-    again = replace(third, [two.id])  # the reply was lost: sent again, nothing changes
+    again = replace(third, [two.id], "console-0003")  # the reply was lost: sent again
     assert again.status_code == 201 and again.get_json()["attempt"] == 1
     assert world.task_of(third_h)["id"] == task["id"]
-    stale = replace(fourth, [two.id])  # another admin read the attempt before the change
+    stale = replace(fourth, [two.id], "console-0004")  # read before the change
     assert stale.status_code == 409 and error(stale) == "assessors_changed"
     assert client.get("/api/v1/me/assessments", headers=world.login(fourth)).get_json() == []
     done = world.score(third_h, task["id"], {"ticket": 30, "sequence": 50, "report": 15})
@@ -1325,15 +1343,20 @@ def test_only_a_replacement_that_was_made_is_answered_as_made(
     third, stranger = another_assessor(world), another_assessor(world)
     path = f"{EVALUATION}/applications/{application}/assessments"
 
-    def replace(named: list[int], replacing: list[int]) -> Any:
-        body = {"component": "practical", "assessor_ids": named, "replacing": replacing}
+    def replace(named: list[int], replacing: list[int], client_id: str) -> Any:
+        body = {
+            "component": "practical",
+            "assessor_ids": named,
+            "replacing": replacing,
+            "client_id": client_id,
+        }
         return client.post(path, json=body, headers=world.admin)
 
-    never_on_it = replace([two.id], [stranger.id])
+    never_on_it = replace([two.id], [stranger.id], "console-0001")
     assert never_on_it.status_code == 409 and error(never_on_it) == "assessors_changed"
-    twice = replace([third.id, stranger.id], [two.id, two.id])
+    twice = replace([third.id, stranger.id], [two.id, two.id], "console-0002")
     assert twice.status_code == 422 and "replacing" in json.dumps(twice.get_json())
-    assert replace([third.id], [two.id]).status_code == 201
+    assert replace([third.id], [two.id], "console-0003").status_code == 201
     # the history says, for the admins, who took whose place; the candidate reads a count
     path_history = f"{EVALUATION}/applications/{application}/history"
     [whole] = [
@@ -1352,7 +1375,7 @@ def test_only_a_replacement_that_was_made_is_answered_as_made(
     task = world.task_of(third_h)
     assert world.score(third_h, task["id"], FULL).status_code == 200
     assert result_of(world, application, "practical")["status"] == "passed"
-    late = replace([third.id], [two.id])  # the reply was lost; the console sends it again
+    late = replace([third.id], [two.id], "console-0003")  # the reply was lost: sent again
     assert late.status_code == 201 and late.get_json()["status"] == "passed"
     events = client.get(path_history, headers=world.admin).get_json()
     assert [e["kind"] for e in events].count("assessors_replaced") == 1
@@ -1427,20 +1450,28 @@ def test_a_replacement_on_an_earlier_attempt_says_nothing_of_the_next(
     client: FlaskClient, world: World
 ) -> None:
     """X replaced by Y on attempt 1, failed; attempt 2 given to X: replacing X by Y again was
-    a 201 carrying attempt 1, and nothing changed."""
+    a 201 carrying attempt 1, and nothing changed. A new replacement has a new client id."""
     components = world.plan_body()["components"]
     components[1]["attempts_allowed"] = 2
     application = approved(world, components=components)
     x, y = world.assessors
     path = f"{EVALUATION}/applications/{application}/assessments"
-    body = {"component": "practical", "assessor_ids": [y.id], "replacing": [x.id]}
+    body = {
+        "component": "practical",
+        "assessor_ids": [y.id],
+        "replacing": [x.id],
+        "client_id": "console-0001",
+    }
     assert world.assign(application, x).status_code == 201
     assert client.post(path, json=body, headers=world.admin).status_code == 201
     y_task = world.task_of(world.assessor_headers[1])
     failing = {"ticket": 5, "sequence": 5, "report": 5}
     assert world.score(world.assessor_headers[1], y_task["id"], failing).status_code == 200
     assert world.assign(application, x).get_json()["attempt"] == 2
-    again = client.post(path, json=body, headers=world.admin)
+    late = client.post(path, json=body, headers=world.admin)  # attempt 1's, sent again
+    assert late.status_code == 201 and late.get_json()["attempt"] == 1
+    assert world.task_of(world.assessor_headers[0])["attempt"] == 2  # nothing changed
+    again = client.post(path, json={**body, "client_id": "console-0002"}, headers=world.admin)
     assert again.status_code == 201 and again.get_json()["attempt"] == 2
     assert client.get("/api/v1/me/assessments", headers=world.assessor_headers[0]).get_json() == []
     assert world.task_of(world.assessor_headers[1])["attempt"] == 2
@@ -1514,3 +1545,75 @@ def test_evidence_left_in_quarantine_is_refused_and_named(
     [refused] = [e for e in history.get_json() if e["kind"] == "evidence_refused"]
     assert refused["detail"]["key"] == key
     assert [i.key for i in store.list(quarantine_key(key))] == []
+
+
+def test_a_retry_is_read_as_the_first_submission_was(client: FlaskClient, world: World) -> None:
+    """A phone sent `passed` on an item that is not critical, or a photo key twice: the first
+    submission kept them normalised, and the identical retry was a 409 client_id_reused."""
+    _, task = one_assessor_task(world)
+    assessor = world.assessor_headers[0]
+    ticket = client.post(
+        f"/api/v1/assessments/{task['id']}/evidence-upload",
+        json={"content_type": "image/png", "size": len(phone_photo())},
+        headers=assessor,
+    ).get_json()
+    from tests.support.presigned import call_url
+
+    assert call_url(client.application, "PUT", ticket["url"], phone_photo()).status == 200
+    body = {
+        "client_id": "tablet-retry-0001",
+        "scored_at": utcnow().isoformat(),
+        "items": [
+            {"key": "ticket", "points": 30, "passed": True},
+            {"key": "sequence", "points": 50, "passed": True},
+            {"key": "report", "points": 20, "note": None},
+        ],
+        "evidence_keys": [ticket["key"], ticket["key"]],
+    }
+    path = f"/api/v1/assessments/{task['id']}/submit"
+    first = client.post(path, json=body, headers=assessor)
+    assert first.status_code == 200, first.get_json()
+    again = client.post(path, json=body, headers=assessor)
+    assert again.status_code == 200, again.get_json()
+    assert again.get_json()["id"] == first.get_json()["id"]
+    other = client.post(
+        path,
+        json={**body, "items": [*body["items"][:2], {"key": "report", "points": 19}]},
+        headers=assessor,
+    )
+    assert other.status_code == 409 and error(other) == "client_id_reused"
+
+
+def test_a_replacement_sent_again_after_another_admin_undid_it_changes_nothing(
+    client: FlaskClient, world: World
+) -> None:
+    """X replaced by Z; another admin put X back; the first request's lost reply made the
+    console send it again, and it replaced X a second time, undoing the other admin."""
+    application, _ = two_assessor_dispute(world)
+    two = world.assessors[1]
+    third = another_assessor(world)
+    path = f"{EVALUATION}/applications/{application}/assessments"
+
+    def replace(named: int, replacing: int, client_id: str) -> Any:
+        body = {
+            "component": "practical",
+            "assessor_ids": [named],
+            "replacing": [replacing],
+            "client_id": client_id,
+        }
+        return client.post(path, json=body, headers=world.admin)
+
+    assert replace(third.id, two.id, "console-a-0001").status_code == 201
+    assert replace(two.id, third.id, "console-b-0001").status_code == 201  # put back
+    late = replace(third.id, two.id, "console-a-0001")
+    assert late.status_code == 201
+    on_it = {a["assessor_id"] for a in client.get(path, headers=world.admin).get_json()}
+    assert two.id in on_it and third.id not in on_it
+    other = replace(third.id, world.assessors[0].id, "console-a-0001")
+    assert other.status_code == 409 and error(other) == "client_id_reused"
+    missing = client.post(
+        path,
+        json={"component": "practical", "assessor_ids": [third.id], "replacing": [two.id]},
+        headers=world.admin,
+    )
+    assert missing.status_code == 422 and "client_id" in json.dumps(missing.get_json())
