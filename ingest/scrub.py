@@ -16,6 +16,7 @@ from PIL import Image, ImageOps
 from ingest.media import MediaError
 
 MAX_PIXELS = 50_000_000  # a 48-megapixel phone camera fits; a decompression bomb does not
+MAX_SCANS = 100  # a progressive camera JPEG has about ten (and its thumbnail's)
 
 FORMATS = {"image/jpeg": "JPEG", "image/png": "PNG", "image/webp": "WEBP"}
 
@@ -26,6 +27,10 @@ CLIP_MAX_PACKETS = CLIP_MAX_SECONDS * 120  # 60 fps pictures, or AAC's ~47 packe
 
 def scrub_photo(data: bytes, content_type: str) -> bytes:
     """The photo again, with nothing but its pixels (and colour profile)."""
+    # A marker cannot hide in a JPEG's coded data (an 0xFF there is followed by 0x00): this
+    # counts its scans, each of which a decoder runs over the whole picture again.
+    if content_type == "image/jpeg" and data.count(b"\xff\xda") > MAX_SCANS:
+        raise MediaError("照片扫描段过多 / The photo has too many scans to be a camera's")
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)

@@ -413,8 +413,8 @@ def submit(assessor: User, assessment_id: str, data: dict[str, Any]) -> Assessme
         raise Conflict(
             "client_id 已被使用 / client_id already used", code="client_id_reused"
         ) from None
-    for key in waiting:  # cleared in the background, isolated: never in this request
-        tasks.clear_evidence.enqueue(assessment.id, key, created_by_id=assessor.id)
+    if waiting:  # cleared in the background, isolated: never in this request
+        tasks.clear_evidence.enqueue(assessment.id, waiting, created_by_id=assessor.id)
     db.session.refresh(assessment)
     return assessment
 

@@ -13,9 +13,11 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from catalog.background.queue import Progress, TaskFailure
+from catalog.background.queue import Progress
 from catalog.clock import utcnow
+from catalog.database import db
 from catalog.errors import PayloadTooLarge
+from catalog.evaluation.models import Assessment
 from catalog.runtime import runtime
 from catalog.uploads import accept_upload, quarantine_key, stored
 from ingest.interfaces import ObjectNotFound
@@ -26,7 +28,7 @@ IMAGE_TYPES = set(FORMATS)
 VIDEO_TYPES = {"video/mp4"}
 IMAGE_MAX_BYTES = 10 * 1024 * 1024
 VIDEO_MAX_BYTES = 200 * 1024 * 1024  # a short clip from a phone
-CLEAR_SECONDS = 120  # a phone's photo clears in about a second, a clip in less
+CLEAR_SECONDS = 120  # for a whole submission: a phone's photo clears in about a second
 REFUSAL = "证据须为照片或 MP4 视频 / Evidence is a photo or an MP4 clip"
 PREFIX = "evaluation/assessments/"  # <assessment id>/evidence-<token>
 
@@ -51,41 +53,59 @@ def receive(key: str) -> bool:
     return True
 
 
-def clear(key: str, progress: Progress) -> dict[str, Any]:
-    """The job: the quarantined file written again, cleared, where it is served."""
+def clear(keys: list[str], progress: Progress) -> dict[str, Any]:
+    """The job: a submission's quarantined files written again, cleared, where they are
+    served; those that cannot be, with why (the parent refuses them)."""
+    refused: dict[str, str] = {}
+    for done, key in enumerate(keys):
+        try:
+            _clear_one(key)
+        except MediaError as unreadable:
+            refused[key] = str(unreadable)
+        progress(100 * (done + 1) // len(keys))
+    return {"cleared": [k for k in keys if k not in refused], "refused": refused}
+
+
+def _clear_one(key: str) -> None:
     store, held = runtime().object_store, quarantine_key(key)
     try:
         content_type = store.head(held).content_type or ""
     except ObjectNotFound:
-        return {"key": key, "cleared": stored(key)}  # a retry of a task that finished
+        return  # a retry of a task that got this far
     with tempfile.TemporaryDirectory(prefix="evidence-") as folder:
         source, target = Path(folder) / "source", Path(folder) / "target"
         with store.get(held) as body, source.open("wb") as copy:
             for chunk in body.chunks():
                 copy.write(chunk)
-        try:
-            if content_type in IMAGE_TYPES:
-                target.write_bytes(scrub_photo(source.read_bytes(), content_type))
-            else:
-                scrub_clip(source, target)
-        except MediaError as unreadable:
-            raise TaskFailure(str(unreadable)) from None
+        if content_type in IMAGE_TYPES:
+            target.write_bytes(scrub_photo(source.read_bytes(), content_type))
+        else:
+            scrub_clip(source, target)
         with target.open("rb") as cleared:
             store.put(key, cleared, content_type=content_type)
     store.delete(held)
-    return {"key": key, "cleared": True}
 
 
 def stranded(*, older_than_seconds: int) -> list[tuple[str, str]]:
-    """(assessment id, key) of evidence in quarantine longer than clearing ever takes."""
+    """(assessment id, key) of evidence submitted longer ago than clearing ever takes and
+    still in quarantine (its worker lost, its task never queued). Quarantined files no
+    submission names (one refused after its evidence was taken in) are deleted."""
     cutoff = utcnow() - timedelta(seconds=older_than_seconds)
     found = []
     for info in runtime().object_store.list(quarantine_key(PREFIX)):
         key = info.key.removeprefix(quarantine_key(""))
-        assessment_id = key.removeprefix(PREFIX).split("/", 1)[0]
-        if info.last_modified < cutoff and assessment_id:
-            found.append((assessment_id, key))
+        assessment = db.session.get(Assessment, key.removeprefix(PREFIX).split("/", 1)[0])
+        named = assessment is not None and key in (assessment.evidence_keys or [])
+        if named and assessment is not None and assessment.submitted_at is not None:
+            if assessment.submitted_at < cutoff:
+                found.append((assessment.id, key))
+        elif info.last_modified < cutoff:
+            forget(key)
     return found
+
+
+def waiting(key: str) -> bool:
+    return stored(quarantine_key(key))
 
 
 def forget(key: str) -> None:

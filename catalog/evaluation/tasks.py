@@ -41,19 +41,26 @@ def refuse_stranded(*, older_than_seconds: int) -> int:
 
 
 @tracked_task()
-def clear_evidence(progress: Progress, assessment_id: str, key: str) -> dict[str, Any]:
-    """One photo or clip written again without its metadata (``evidence.clear``), in a child
-    process with a memory ceiling and EVIDENCE's time limit; refused when it cannot be."""
+def clear_evidence(progress: Progress, assessment_id: str, keys: list[str]) -> dict[str, Any]:
+    """A submission's photos and clips written again without their metadata
+    (``evidence.clear``) in one child process, with a memory ceiling and one time limit for
+    them all (a submission of hostile files holds one worker two minutes at most); what
+    cannot be cleared is refused and named."""
     try:
-        return run_job(
+        outcome = run_job(
             "catalog.evaluation.evidence:clear",
-            (key,),
+            (keys,),
             progress,
             timeout_seconds=evidence.CLEAR_SECONDS,
         )
     except TaskFailure as failure:
-        _refuse(assessment_id, key, str(failure))
+        for key in keys:
+            if evidence.waiting(key):  # what the child did not finish
+                _refuse(assessment_id, key, str(failure))
         raise
+    for key, reason in outcome["refused"].items():
+        _refuse(assessment_id, key, reason)
+    return outcome
 
 
 def _refuse(assessment_id: str, key: str, reason: str) -> None:

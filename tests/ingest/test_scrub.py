@@ -114,3 +114,16 @@ def test_a_clip_in_a_codec_phones_do_not_record_is_refused(tmp_path: Path) -> No
             output.mux(packet)
     with pytest.raises(MediaError, match="mjpeg"):
         scrub_clip(clip, tmp_path / "out.mp4")
+
+
+def test_a_jpeg_of_endless_scans_is_refused_before_it_is_decoded() -> None:
+    """A progressive JPEG whose last scan is repeated 10,000 times (942 KB) kept a decoder busy
+    for 50 s."""
+    out = io.BytesIO()
+    Image.new("L", (64, 64)).save(out, "JPEG", progressive=True)
+    data = out.getvalue()
+    last_scan = data[data.rindex(b"\xff\xda") : -2]
+    endless = data[:-2] + last_scan * 200 + b"\xff\xd9"
+    scrub_photo(data, "image/jpeg")  # a camera's progressive JPEG clears
+    with pytest.raises(MediaError, match="scans"):
+        scrub_photo(endless, "image/jpeg")

@@ -1535,12 +1535,19 @@ def test_evidence_left_in_quarantine_is_refused_and_named(
     key = f"evaluation/assessments/{task['id']}/evidence-0123456789abcdef"
     store = runtime().object_store
     store.put(quarantine_key(key), io.BytesIO(b"\x89PNG\r\n\x1a\n"), content_type="image/png")
-    db.session.execute(
-        update(Assessment).where(Assessment.id == task["id"]).values(evidence_keys=[key])
+    orphan = f"evaluation/assessments/{task['id']}/evidence-fedcba9876543210"
+    store.put(quarantine_key(orphan), io.BytesIO(b"\x89PNG\r\n\x1a\n"), content_type="image/png")
+    db.session.execute(  # submitted an hour and a half ago; its clearing never ran
+        update(Assessment)
+        .where(Assessment.id == task["id"])
+        .values(evidence_keys=[key], submitted_at=utcnow() - timedelta(minutes=90))
     )
     db.session.commit()
-    assert tasks.refuse_stranded(older_than_seconds=3600) == 0  # it may still clear
-    assert tasks.refuse_stranded(older_than_seconds=-60) == 1
+    assert tasks.refuse_stranded(older_than_seconds=7200) == 0  # it may still clear
+    assert [i.key for i in store.list(quarantine_key(orphan))]  # young: kept for now
+    assert tasks.refuse_stranded(older_than_seconds=3600) == 1  # by its submission, not upload
+    assert tasks.refuse_stranded(older_than_seconds=-60) == 0
+    assert [i.key for i in store.list(quarantine_key(orphan))] == []  # named by nothing: gone
     history = client.get(f"{EVALUATION}/applications/{application}/history", headers=world.admin)
     [refused] = [e for e in history.get_json() if e["kind"] == "evidence_refused"]
     assert refused["detail"]["key"] == key
