@@ -228,6 +228,13 @@ class Settings:
         str,
         "public certificate checks (GET /api/v1/verify/{code}) allowed per client address",
     )
+    evidence_upload_rate_limit: str = setting(
+        "100 per hour",
+        "EVIDENCE_UPLOAD_RATE_LIMIT",
+        str,
+        "evidence upload URLs (photos, clips) an assessor may ask for: what they PUT waits in "
+        "staging until a submission takes it or the sweep removes it",
+    )
     access_token_minutes: int = setting(
         15, "ACCESS_TOKEN_MINUTES", _parse_positive_int, "lifetime of an access token"
     )

@@ -40,18 +40,25 @@ class Holder:
     model: Any
     column: Any  # the column naming the user (or None, with ``where``)
     where: Callable[[int], Any] | None = None  # rows about a user reached through another table
+    hidden: frozenset[str] = frozenset()  # columns about others (who scored them), not exported
 
 
 HOLDERS: list[Holder] = []
 
 
 def register(
-    name: str, model: Any, column: Any = None, *, where: Callable[[int], Any] | None = None
+    name: str,
+    model: Any,
+    column: Any = None,
+    *,
+    where: Callable[[int], Any] | None = None,
+    hidden: frozenset[str] = frozenset(),
 ) -> None:
     """A table holding rows about a user: by a column naming them, or ``where(user_id)`` for
-    rows reached through another (a quiz's answers through its session)."""
+    rows reached through another (a quiz's answers through its session); ``hidden`` columns
+    are about others and stay out of the export."""
     if all(h.name != name for h in HOLDERS):
-        HOLDERS.append(Holder(name, model, column, where))
+        HOLDERS.append(Holder(name, model, column, where, hidden))
 
 
 # What a domain forgets of a deleted user, in the deletion's transaction; it names the stored
@@ -76,8 +83,8 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _row(model: Any, row: Any) -> dict[str, Any]:
-    hidden = {"password_hash", "address_hash", "content_hash"}
+def _row(model: Any, row: Any, hidden: frozenset[str] = frozenset()) -> dict[str, Any]:
+    hidden = hidden | {"password_hash", "address_hash", "content_hash"}
     return {
         column.key: _plain(getattr(row, column.key))
         for column in model.__table__.columns
@@ -93,7 +100,7 @@ def export(user: User) -> dict[str, Any]:
     for holder in HOLDERS:
         about = holder.where(user.id) if holder.where else holder.column == user.id
         rows = db.session.scalars(select(holder.model).where(about).limit(EXPORT_LIMIT))
-        sections[holder.name] = [_row(holder.model, row) for row in rows]
+        sections[holder.name] = [_row(holder.model, row, holder.hidden) for row in rows]
     return {"exported_at": utcnow().isoformat(), "user_id": user.id, "data": sections}
 
 

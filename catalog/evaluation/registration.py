@@ -2,13 +2,56 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Flask
+from sqlalchemy import select
 
 from catalog.accounts import personal
+from catalog.accounts.models import User
 from catalog.api import apprenticeships, evaluation
+from catalog.database import db
 from catalog.evaluation import tasks  # noqa: F401  (its tasks join the queue on import)
-from catalog.evaluation.models import Application, Apprenticeship
+from catalog.evaluation.models import (
+    Application,
+    Apprenticeship,
+    Assessment,
+    ComponentResult,
+    ResultStatus,
+)
 from catalog.extensions import api
+from catalog.uploads import quarantine_key
+
+UNDECIDED = (ResultStatus.PENDING, ResultStatus.DISPUTED, ResultStatus.VOID)
+
+
+def _results_of(user_id: int) -> Any:
+    return ComponentResult.application_id.in_(
+        select(Application.id).where(Application.user_id == user_id)
+    )
+
+
+def _scorings_of(user_id: int) -> Any:
+    """A decided attempt's scorings, as the candidate reads them: never who scored."""
+    return Assessment.submitted_at.is_not(None) & Assessment.result_id.in_(
+        select(ComponentResult.id).where(
+            _results_of(user_id), ComponentResult.status.not_in(UNDECIDED)
+        )
+    )
+
+
+def forget_evidence(user: User) -> list[str]:
+    """Photos and clips of the worker at work go with their account (the scores stay)."""
+    keys: list[str] = []
+    for assessment in db.session.scalars(
+        select(Assessment).where(
+            Assessment.result_id.in_(select(ComponentResult.id).where(_results_of(user.id)))
+        )
+    ):
+        for key in assessment.evidence_keys or []:
+            keys += [key, quarantine_key(key)]
+        assessment.evidence_keys = []
+    return keys
 
 
 def register(app: Flask) -> None:
@@ -16,3 +59,14 @@ def register(app: Flask) -> None:
     api.register_blueprint(apprenticeships.blp)
     personal.register("evaluation_applications", Application, Application.user_id)
     personal.register("apprenticeships", Apprenticeship, Apprenticeship.apprentice_id)
+    personal.register("evaluation_results", ComponentResult, where=_results_of)
+    personal.register(
+        "evaluation_scorings",
+        Assessment,
+        where=_scorings_of,
+        hidden=frozenset(
+            {"id", "assessor_id", "assigned_by_id", "client_id", "assigned_at"}
+            | {"scored_at", "submitted_at"}
+        ),
+    )
+    personal.on_anonymise(forget_evidence)

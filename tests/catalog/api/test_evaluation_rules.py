@@ -73,6 +73,19 @@ def one_assessor_task(world: World, **plan: Any) -> tuple[int, dict[str, Any]]:
     return application, world.task_of(world.assessor_headers[0])
 
 
+def uploaded(world: World, assessor: dict[str, str], task_id: str, photo: bytes) -> Any:
+    """A photo PUT where the assessor's ticket says; the ticket."""
+    from tests.support.presigned import call_url
+
+    ticket = world.client.post(
+        f"/api/v1/assessments/{task_id}/evidence-upload",
+        json={"content_type": "image/png", "size": len(photo)},
+        headers=assessor,
+    ).get_json()
+    assert call_url(world.client.application, "PUT", ticket["url"], photo).status == 200
+    return ticket
+
+
 def mentor_of(world: World, mentor: User, *, days_ago: int, ends_in: int) -> None:
     """An apprenticeship of the world's learner under this mentor, begun ``days_ago`` and
     ending ``ends_in`` days from today (negative: ended)."""
@@ -1482,7 +1495,6 @@ def test_evidence_that_cannot_be_cleared_is_refused_and_the_scores_stand(
 ) -> None:
     """A PNG whose EXIF was not TIFF crashed the submission (500); sent again, it was taken as
     cleared and the candidate downloaded it with the taker's name and GPS text in it."""
-    from tests.support.presigned import call_url
 
     out = io.BytesIO()
     text = PngImagePlugin.PngInfo()
@@ -1491,12 +1503,7 @@ def test_evidence_that_cannot_be_cleared_is_refused_and_the_scores_stand(
     hostile = out.getvalue()
     application, task = one_assessor_task(world)
     assessor = world.assessor_headers[0]
-    ticket = client.post(
-        f"/api/v1/assessments/{task['id']}/evidence-upload",
-        json={"content_type": "image/png", "size": len(hostile)},
-        headers=assessor,
-    ).get_json()
-    assert call_url(client.application, "PUT", ticket["url"], hostile).status == 200
+    ticket = uploaded(world, assessor, task["id"], hostile)
     scored = world.score(assessor, task["id"], FULL, evidence=[ticket["key"]])
     assert scored.status_code == 200, scored.get_json()
     assert scored.get_json()["evidence"] == [
@@ -1559,14 +1566,7 @@ def test_a_retry_is_read_as_the_first_submission_was(client: FlaskClient, world:
     submission kept them normalised, and the identical retry was a 409 client_id_reused."""
     _, task = one_assessor_task(world)
     assessor = world.assessor_headers[0]
-    ticket = client.post(
-        f"/api/v1/assessments/{task['id']}/evidence-upload",
-        json={"content_type": "image/png", "size": len(phone_photo())},
-        headers=assessor,
-    ).get_json()
-    from tests.support.presigned import call_url
-
-    assert call_url(client.application, "PUT", ticket["url"], phone_photo()).status == 200
+    ticket = uploaded(world, assessor, task["id"], phone_photo())
     body = {
         "client_id": "tablet-retry-0001",
         "scored_at": utcnow().isoformat(),
@@ -1624,3 +1624,47 @@ def test_a_replacement_sent_again_after_another_admin_undid_it_changes_nothing(
         headers=world.admin,
     )
     assert missing.status_code == 422 and "client_id" in json.dumps(missing.get_json())
+
+
+def test_a_workers_evaluation_is_in_their_data_and_their_photos_go_with_their_account(
+    client: FlaskClient, world: World
+) -> None:
+    """The personal-data export held the applications but no results, scorings or evidence;
+    after the account was deleted, photos of the worker at work were still served."""
+    from tests.support.presigned import call_url
+
+    _, task = one_assessor_task(world)
+    assessor = world.assessor_headers[0]
+    ticket = uploaded(world, assessor, task["id"], phone_photo())
+    scored = world.score(assessor, task["id"], FULL, evidence=[ticket["key"]])
+    [photo] = scored.get_json()["evidence"]
+    assert call_url(client.application, "GET", photo["url"]).status == 200
+    mine = client.get("/api/v1/me/personal-data", headers=world.learner).get_json()["data"]
+    assert {r["component_key"] for r in mine["evaluation_results"]} == {"practical"}
+    [scoring] = mine["evaluation_scorings"]
+    assert scoring["total"] == 100 and scoring["evidence_keys"] == [ticket["key"]]
+    assert not {"assessor_id", "assigned_by_id", "client_id", "submitted_at"} & scoring.keys()
+    gone = client.post(
+        f"/api/v1/users/{world.learner_user.id}/anonymise", json={}, headers=world.admin
+    )
+    assert gone.status_code == 200, gone.get_json()
+    assert call_url(client.application, "GET", photo["url"]).status == 404
+    path = f"{EVALUATION}/applications/{task['application_id']}/assessments"
+    [kept] = client.get(path, headers=world.admin).get_json()
+    assert kept["total"] == 100 and kept["evidence"] == []  # the scores stay
+
+
+def test_an_assessor_asks_for_so_many_upload_urls_and_no_more(
+    client: FlaskClient, world: World
+) -> None:
+    """Fifty 200 MiB clip URLs for one assessment were handed out, and 600 MB of zeros sat in
+    staging, unchecked, until the sweep."""
+    _, task = one_assessor_task(world)
+    client.application.config["EVIDENCE_UPLOAD_RATE_LIMIT"] = "3 per hour"
+    path = f"/api/v1/assessments/{task['id']}/evidence-upload"
+    clip = {"content_type": "video/mp4", "size": 200 * 1024 * 1024}
+    codes = [
+        client.post(path, json=clip, headers=world.assessor_headers[0]).status_code
+        for _ in range(4)
+    ]
+    assert codes == [201, 201, 201, 429]
