@@ -41,6 +41,7 @@ class Holder:
     column: Any  # the column naming the user (or None, with ``where``)
     where: Callable[[int], Any] | None = None  # rows about a user reached through another table
     hidden: frozenset[str] = frozenset()  # columns about others (who scored them), not exported
+    order: tuple[Any, ...] = ()  # an order that tells nothing (scorings by total)
 
 
 HOLDERS: list[Holder] = []
@@ -53,12 +54,13 @@ def register(
     *,
     where: Callable[[int], Any] | None = None,
     hidden: frozenset[str] = frozenset(),
+    order: tuple[Any, ...] = (),
 ) -> None:
     """A table holding rows about a user: by a column naming them, or ``where(user_id)`` for
     rows reached through another (a quiz's answers through its session); ``hidden`` columns
     are about others and stay out of the export."""
     if all(h.name != name for h in HOLDERS):
-        HOLDERS.append(Holder(name, model, column, where, hidden))
+        HOLDERS.append(Holder(name, model, column, where, hidden, order))
 
 
 # What a domain forgets of a deleted user, in the deletion's transaction; it names the stored
@@ -99,7 +101,8 @@ def export(user: User) -> dict[str, Any]:
     sections: dict[str, Any] = {"profile": profile}
     for holder in HOLDERS:
         about = holder.where(user.id) if holder.where else holder.column == user.id
-        rows = db.session.scalars(select(holder.model).where(about).limit(EXPORT_LIMIT))
+        query = select(holder.model).where(about).order_by(*holder.order)
+        rows = db.session.scalars(query.limit(EXPORT_LIMIT))
         sections[holder.name] = [_row(holder.model, row, holder.hidden) for row in rows]
     return {"exported_at": utcnow().isoformat(), "user_id": user.id, "data": sections}
 

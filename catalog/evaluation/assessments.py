@@ -152,17 +152,15 @@ def _replacement(
     """The attempt on which the replacement with this client id was made, if it was; the
     same id with another replacement is refused."""
     steps = db.session.scalars(
-        select(ApplicationEvent).where(
-            ApplicationEvent.application_id == application.id,
-            ApplicationEvent.kind == "assessors_replaced",
-        )
-    )
+        select(ApplicationEvent).where(ApplicationEvent.kind == "assessors_replaced")
+    )  # a client id names one replacement, whatever the application
     for step in steps:
         detail = step.detail or {}
         if client_id is None or detail.get("client_id") != client_id:
             continue
         if (
-            detail.get("component") != key
+            step.application_id != application.id
+            or detail.get("component") != key
             or detail.get("replaced_ids") != sorted(replacing)
             or detail.get("by_ids") != sorted(named)
         ):
@@ -528,7 +526,8 @@ def reconcile(application: Application, result: ComponentResult) -> None:
         result,
         results.percent(total, max_points),
         passed=False if critical else None,  # else by the pass mark, on the score kept
-        detail={"totals": totals, "critical_failed": sorted(critical)},
+        # by size, not by who scored first: the candidate reads them
+        detail={"totals": sorted(totals, reverse=True), "critical_failed": sorted(critical)},
     )
 
 

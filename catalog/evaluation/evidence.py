@@ -108,8 +108,11 @@ def waiting(key: str) -> bool:
     return stored(quarantine_key(key))
 
 
-def forget(key: str) -> None:
-    runtime().object_store.delete(quarantine_key(key))
+def forget(key: str, *, cleared_too: bool = False) -> None:
+    store = runtime().object_store
+    store.delete(quarantine_key(key))
+    if cleared_too:
+        store.delete(key)
 
 
 def shown(keys: list[str], *, cleared_only: bool) -> list[dict[str, Any]]:

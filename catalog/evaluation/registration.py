@@ -10,10 +10,16 @@ from sqlalchemy import select
 from catalog.accounts import personal
 from catalog.accounts.models import User
 from catalog.api import apprenticeships, evaluation
+from catalog.clock import utcnow
 from catalog.database import db
-from catalog.evaluation import tasks  # noqa: F401  (its tasks join the queue on import)
+from catalog.evaluation import (
+    results,
+    tasks,  # noqa: F401  (its tasks join the queue on import)
+)
 from catalog.evaluation.models import (
+    OPEN_APPLICATIONS,
     Application,
+    ApplicationStatus,
     Apprenticeship,
     Assessment,
     ComponentResult,
@@ -41,7 +47,19 @@ def _scorings_of(user_id: int) -> Any:
 
 
 def forget_evidence(user: User) -> list[str]:
-    """Photos and clips of the worker at work go with their account (the scores stay)."""
+    """Photos and clips of the worker at work go with their account (the scores stay), and
+    an evaluation under way ends there: nobody assesses or photographs a deleted person."""
+    for application in db.session.scalars(
+        select(Application).where(
+            Application.user_id == user.id, Application.status.in_(OPEN_APPLICATIONS)
+        )
+    ):
+        application = results.hold(application)
+        application.status, application.closed_at = ApplicationStatus.WITHDRAWN, utcnow()
+        for result in application.results:
+            if result.status in (ResultStatus.PENDING, ResultStatus.DISPUTED):
+                result.status, result.decided_at = ResultStatus.VOID, utcnow()
+        results.log(application, "withdrawn", detail={"reason": "account_deleted"})
     keys: list[str] = []
     for assessment in db.session.scalars(
         select(Assessment).where(
@@ -68,5 +86,6 @@ def register(app: Flask) -> None:
             {"id", "assessor_id", "assigned_by_id", "client_id", "assigned_at"}
             | {"scored_at", "submitted_at"}
         ),
+        order=(Assessment.result_id, Assessment.total.desc()),
     )
     personal.on_anonymise(forget_evidence)

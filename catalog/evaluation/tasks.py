@@ -60,6 +60,11 @@ def clear_evidence(progress: Progress, assessment_id: str, keys: list[str]) -> d
         raise
     for key, reason in outcome["refused"].items():
         _refuse(assessment_id, key, reason)
+    assessment = db.session.get(Assessment, assessment_id)
+    kept = set(assessment.evidence_keys or []) if assessment is not None else set()
+    for key in outcome["cleared"]:
+        if key not in kept:  # its worker's account was deleted while it was being cleared
+            evidence.forget(key, cleared_too=True)
     return outcome
 
 

@@ -893,6 +893,19 @@ def two_assessor_dispute(world: World) -> tuple[int, dict[str, Any]]:
     return application, second
 
 
+def settled_by_a_third(world: World) -> int:
+    """A practical scored 100 and 70 (disputed), then 85 by a third assessor: decided."""
+    application, second = two_assessor_dispute(world)
+    world.score(
+        world.assessor_headers[1], second["id"], {"ticket": 10, "sequence": 40, "report": 20}
+    )
+    third = another_assessor(world)
+    assert world.assign(application, third).status_code == 201
+    third_h = world.login(third)
+    world.score(third_h, world.task_of(third_h)["id"], {"ticket": 30, "sequence": 50, "report": 5})
+    return application
+
+
 def test_a_scored_attempt_is_never_voided_away(client: FlaskClient, world: World) -> None:
     """An admin voided a disputed attempt (and one half-scored) to wipe a score they disliked;
     a third assessor settles a dispute instead."""
@@ -1415,14 +1428,7 @@ def test_the_candidates_scorings_come_in_the_order_of_their_scores(
 ) -> None:
     """Scorings came in the order assessors were assigned, with their times: a candidate
     who knew who stepped in as the replacement knew which total was theirs."""
-    application, second = two_assessor_dispute(world)
-    world.score(
-        world.assessor_headers[1], second["id"], {"ticket": 10, "sequence": 40, "report": 20}
-    )
-    third = another_assessor(world)
-    assert world.assign(application, third).status_code == 201
-    third_h = world.login(third)
-    world.score(third_h, world.task_of(third_h)["id"], {"ticket": 30, "sequence": 50, "report": 5})
+    application = settled_by_a_third(world)
     path = f"{EVALUATION}/applications/{application}/assessments"
     assert [s["total"] for s in client.get(path, headers=world.admin).get_json()] == [100, 70, 85]
     assert [s["total"] for s in client.get(path, headers=world.learner).get_json()] == [100, 85, 70]
@@ -1668,3 +1674,84 @@ def test_an_assessor_asks_for_so_many_upload_urls_and_no_more(
         for _ in range(4)
     ]
     assert codes == [201, 201, 201, 429]
+
+
+def test_the_data_export_orders_scorings_by_total_not_by_who_came_first(
+    client: FlaskClient, world: World
+) -> None:
+    """The export listed a disputed attempt's totals and scorings in the order assessors were
+    assigned: with the history's steps, the third assessor's score was plain to see."""
+    settled_by_a_third(world)
+    mine = client.get("/api/v1/me/personal-data", headers=world.learner).get_json()["data"]
+    [practical] = [r for r in mine["evaluation_results"] if r["component_key"] == "practical"]
+    assert practical["detail"]["totals"] == [100, 85, 70]
+    assert [s["total"] for s in mine["evaluation_scorings"]] == [100, 85, 70]
+
+
+def test_deleting_a_workers_account_ends_their_evaluation_under_way(
+    client: FlaskClient, world: World
+) -> None:
+    """After the account was deleted the assessor still listed the candidate, photographed
+    them, and the application went on to a certificate for a person who no longer exists."""
+    application, task = one_assessor_task(world)
+    gone = client.post(
+        f"/api/v1/users/{world.learner_user.id}/anonymise", json={}, headers=world.admin
+    )
+    assert gone.status_code == 200, gone.get_json()
+    assert client.get("/api/v1/me/assessments", headers=world.assessor_headers[0]).get_json() == []
+    upload = client.post(
+        f"/api/v1/assessments/{task['id']}/evidence-upload",
+        json={"content_type": "image/png", "size": 100},
+        headers=world.assessor_headers[0],
+    )
+    assert upload.status_code == 409
+    assert world.score(world.assessor_headers[0], task["id"], FULL).status_code == 409
+    ended = world.application(application)
+    assert ended["status"] == "withdrawn" and ended["certificate_id"] is None
+    assert result_of(world, application, "practical")["status"] == "void"
+
+
+def test_a_photo_cleared_after_its_workers_account_was_deleted_is_not_kept(
+    client: FlaskClient, world: World
+) -> None:
+    """The clearing child had read the photo before the deletion and wrote it afterwards:
+    the deleted person's photo stayed in storage, named by nothing."""
+    from catalog.evaluation import tasks
+    from catalog.runtime import runtime
+    from catalog.uploads import quarantine_key
+
+    _, task = one_assessor_task(world)
+    key = f"evaluation/assessments/{task['id']}/evidence-00112233445566ff"
+    store = runtime().object_store
+    store.put(quarantine_key(key), io.BytesIO(phone_photo()), content_type="image/png")
+    # the submission named it, then the account's deletion emptied its evidence: named by none
+    tasks.clear_evidence.enqueue(task["id"], [key])
+    assert [i.key for i in store.list(key)] == []
+    assert [i.key for i in store.list(quarantine_key(key))] == []
+
+
+def test_a_replacements_client_id_names_one_replacement_anywhere(
+    client: FlaskClient, world: World
+) -> None:
+    """The same client id replaced assessors on two applications, both 201."""
+    first, _ = two_assessor_dispute(world)
+    body = {
+        "component": "practical",
+        "assessor_ids": [another_assessor(world).id],
+        "replacing": [world.assessors[1].id],
+        "client_id": "console-shared-01",
+    }
+    path = f"{EVALUATION}/applications/{{}}/assessments"
+    assert client.post(path.format(first), json=body, headers=world.admin).status_code == 201
+    second = approved(world, code="bpd-3", skill_level=3)
+    assert world.assign(second, world.assessors[0]).status_code == 201
+    again = client.post(
+        path.format(second),
+        json={
+            **body,
+            "assessor_ids": [another_assessor(world).id],
+            "replacing": [world.assessors[0].id],
+        },
+        headers=world.admin,
+    )
+    assert again.status_code == 409 and error(again) == "client_id_reused"
