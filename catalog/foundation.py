@@ -141,7 +141,7 @@ def _flask_config(settings: Settings) -> dict[str, Any]:
         "LOGIN_RATE_LIMIT": settings.login_rate_limit,
         "LOGIN_USER_RATE_LIMIT": settings.login_user_rate_limit,
         "VERIFY_RATE_LIMIT": settings.verify_rate_limit,
-        "EVIDENCE_UPLOAD_RATE_LIMIT": settings.evidence_upload_rate_limit,
+        "UPLOAD_URL_RATE_LIMIT": settings.upload_url_rate_limit,
         "API_TITLE": "匠云 Jiangyun API",
         "API_VERSION": "v1",
         "OPENAPI_VERSION": "3.0.3",

@@ -228,12 +228,12 @@ class Settings:
         str,
         "public certificate checks (GET /api/v1/verify/{code}) allowed per client address",
     )
-    evidence_upload_rate_limit: str = setting(
+    upload_url_rate_limit: str = setting(
         "100 per hour",
-        "EVIDENCE_UPLOAD_RATE_LIMIT",
+        "UPLOAD_URL_RATE_LIMIT",
         str,
-        "evidence upload URLs (photos, clips) an assessor may ask for: what they PUT waits in "
-        "staging until a submission takes it or the sweep removes it",
+        "upload URLs a user may ask for, evidence photos and clips and certificate scans "
+        "together: what they PUT waits in staging until something takes it or the sweep does",
     )
     access_token_minutes: int = setting(
         15, "ACCESS_TOKEN_MINUTES", _parse_positive_int, "lifetime of an access token"

@@ -21,6 +21,7 @@ from catalog.api import (
     page_schema,
 )
 from catalog.api.paging import SortKey, keyset_page, paginate
+from catalog.api.upload_limits import upload_urls_counted
 from catalog.credits import audit, certificates, ledger, rules
 from catalog.credits.models import Certificate, CreditAudit, CreditRule, CreditTransaction
 from catalog.credits.schemas import (
@@ -95,6 +96,8 @@ class MyCertificates(MethodView):
 
 @blp.route("/me/certificates/scan-upload")
 class MyCertificateScanUpload(MethodView):
+    decorators = [upload_urls_counted()]
+
     @blp.auth()
     @blp.arguments(ImageUploadRequestSchema)
     @blp.response(201, UploadTicketSchema)

@@ -6,12 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app
 from flask.views import MethodView
-from flask_jwt_extended import current_user, get_jwt_identity, verify_jwt_in_request
-from flask_jwt_extended.exceptions import JWTExtendedException
-from flask_limiter.util import get_remote_address
-from jwt import PyJWTError
+from flask_jwt_extended import current_user
 
 from catalog.accounts.models import Role
 from catalog.api import (
@@ -22,6 +18,7 @@ from catalog.api import (
     page_schema,
 )
 from catalog.api.paging import paginate
+from catalog.api.upload_limits import upload_urls_counted
 from catalog.evaluation import (
     access,
     applications,
@@ -58,7 +55,6 @@ from catalog.evaluation.schemas import (
     TheoryStartSchema,
     VoidSchema,
 )
-from catalog.extensions import limiter
 from catalog.quiz import view_models
 from catalog.quiz.schemas import SessionSchema
 from catalog.uploads import UploadTicket
@@ -316,21 +312,9 @@ class MyAssessments(MethodView):
         return assessments.assignments(current_user)
 
 
-def _evidence_limit() -> str:
-    return str(current_app.config["EVIDENCE_UPLOAD_RATE_LIMIT"])
-
-
-def _assessor_key() -> str:
-    try:
-        verify_jwt_in_request()
-        return f"evidence-upload:{get_jwt_identity()}"
-    except (JWTExtendedException, PyJWTError):  # answered 401 by the view
-        return f"evidence-upload:{get_remote_address()}"
-
-
 @blp.route("/assessments/<string:assessment_id>/evidence-upload")
 class EvidenceUpload(MethodView):
-    decorators = [limiter.limit(_evidence_limit, key_func=_assessor_key)]  # per assessor
+    decorators = [upload_urls_counted()]
 
     @blp.auth()
     @blp.arguments(ImageUploadRequestSchema)

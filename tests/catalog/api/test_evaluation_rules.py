@@ -1664,9 +1664,9 @@ def test_an_assessor_asks_for_so_many_upload_urls_and_no_more(
     client: FlaskClient, world: World
 ) -> None:
     """Fifty 200 MiB clip URLs for one assessment were handed out, and 600 MB of zeros sat in
-    staging, unchecked, until the sweep."""
+    staging, unchecked, until the sweep; certificate scan URLs were not counted at all."""
     _, task = one_assessor_task(world)
-    client.application.config["EVIDENCE_UPLOAD_RATE_LIMIT"] = "3 per hour"
+    client.application.config["UPLOAD_URL_RATE_LIMIT"] = "3 per hour"
     path = f"/api/v1/assessments/{task['id']}/evidence-upload"
     clip = {"content_type": "video/mp4", "size": 200 * 1024 * 1024}
     codes = [
@@ -1674,6 +1674,18 @@ def test_an_assessor_asks_for_so_many_upload_urls_and_no_more(
         for _ in range(4)
     ]
     assert codes == [201, 201, 201, 429]
+    scan = client.post(  # another way into staging draws on the same count
+        "/api/v1/me/certificates/scan-upload",
+        json={"content_type": "image/jpeg", "size": 10 * 1024 * 1024},
+        headers=world.assessor_headers[0],
+    )
+    assert scan.status_code == 429
+    other = client.post(  # another user's count is their own
+        "/api/v1/me/certificates/scan-upload",
+        json={"content_type": "image/jpeg", "size": 1024},
+        headers=world.learner,
+    )
+    assert other.status_code == 201
 
 
 def test_the_data_export_orders_scorings_by_total_not_by_who_came_first(
