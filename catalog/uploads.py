@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
 import puremagic
 
@@ -44,6 +45,13 @@ def stored(key: str) -> bool:
     except ObjectNotFound:
         return False
     return True
+
+
+def save_to(key: str, path: Path) -> None:
+    """The stored object's bytes into a local file, chunk by chunk (raises ObjectNotFound)."""
+    with runtime().object_store.get(key) as body, path.open("wb") as out:
+        for chunk in body.chunks():
+            out.write(chunk)
 
 
 def sniff(key: str, *, head_bytes: int = 8192) -> str:

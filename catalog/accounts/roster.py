@@ -36,6 +36,7 @@ from catalog.clock import utcnow
 from catalog.database import db
 from catalog.errors import NotFound
 from catalog.runtime import runtime
+from catalog.uploads import save_to
 from ingest import roster
 from ingest.interfaces import StorageError
 from ingest.questions.common import FileRefused
@@ -57,9 +58,7 @@ def run(import_id: str, progress: Progress) -> dict[str, Any]:
     problems: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory(prefix="jiangyun-roster-") as folder:
         path = Path(folder) / "upload"
-        with runtime().object_store.get(record.file_key) as body, path.open("wb") as out:
-            for chunk in body.chunks():
-                out.write(chunk)
+        save_to(record.file_key, path)
         try:
             rows, columns = _read(record, path)
         except FileRefused as exc:

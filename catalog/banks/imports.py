@@ -32,7 +32,7 @@ from catalog.database import db
 from catalog.errors import NotFound
 from catalog.indexing import outbox
 from catalog.runtime import runtime
-from catalog.uploads import sniff_bytes
+from catalog.uploads import save_to, sniff_bytes
 from ingest.questions import aiken, gift, moodle_xml, tabular
 from ingest.questions.common import Candidate, FileRefused, Location, Problem
 from search.text import squeeze
@@ -45,11 +45,8 @@ Progress = Callable[[int, str | None], None]
 
 
 def _read(record: QuestionImport, folder: Path) -> Iterator[Candidate]:
-    store = runtime().object_store
     path = folder / "upload"
-    with store.get(record.file_key) as body, path.open("wb") as out:
-        for chunk in body.chunks():
-            out.write(chunk)
+    save_to(record.file_key, path)
     settings = runtime().settings
     if record.format == "xlsx":
         return tabular.read_xlsx(path, settings.import_max_unzipped_bytes, settings.import_max_rows)

@@ -32,6 +32,8 @@ from catalog.evaluation import evidence, results, tasks
 from catalog.evaluation.access import get_application, managed_application
 from catalog.evaluation.assessors import CONFLICT_MESSAGES, refusal
 from catalog.evaluation.models import (
+    UNDECIDED,
+    UNDER_WAY,
     Application,
     ApplicationEvent,
     ApplicationStatus,
@@ -75,7 +77,7 @@ def assign(
         if done is not None:
             return done  # the same replacement sent again (a lost reply), whatever since
         results.require_sitting(application)
-        if last is None or last.status not in (ResultStatus.PENDING, ResultStatus.DISPUTED):
+        if last is None or last.status not in UNDER_WAY:
             raise Conflict(
                 "没有进行中的实操考核 / No practical attempt under way",
                 code="nothing_to_replace",
@@ -150,28 +152,30 @@ def _replacement(
     named: list[int],
 ) -> ComponentResult | None:
     """The attempt on which the replacement with this client id was made, if it was; the
-    same id with another replacement is refused."""
-    steps = db.session.scalars(
-        select(ApplicationEvent).where(ApplicationEvent.kind == "assessors_replaced")
-    )  # a client id names one replacement, whatever the application
-    for step in steps:
-        detail = step.detail or {}
-        if client_id is None or detail.get("client_id") != client_id:
-            continue
-        if (
-            step.application_id != application.id
-            or detail.get("component") != key
-            or detail.get("replaced_ids") != sorted(replacing)
-            or detail.get("by_ids") != sorted(named)
-        ):
-            raise Conflict(
-                "这个 client_id 已用于另一次更换 / This client_id made another replacement",
-                code="client_id_reused",
-            )
-        return next(
-            r for r in results.results_of(application, key) if r.attempt == detail["attempt"]
+    same id with another replacement is refused. A client id names one replacement, whatever
+    the application."""
+    if client_id is None:
+        return None
+    step = db.session.scalar(
+        select(ApplicationEvent).where(
+            ApplicationEvent.kind == "assessors_replaced",
+            ApplicationEvent.detail["client_id"].as_string() == client_id,
         )
-    return None
+    )
+    if step is None:
+        return None
+    detail = step.detail or {}
+    if (
+        step.application_id != application.id
+        or detail.get("component") != key
+        or detail.get("replaced_ids") != sorted(replacing)
+        or detail.get("by_ids") != sorted(named)
+    ):
+        raise Conflict(
+            "这个 client_id 已用于另一次更换 / This client_id made another replacement",
+            code="client_id_reused",
+        )
+    return next(r for r in results.results_of(application, key) if r.attempt == detail["attempt"])
 
 
 def _leaving(result: ComponentResult, replacing: list[int]) -> list[Assessment]:
@@ -254,7 +258,7 @@ def assigned_to(assessor: User) -> list[tuple[Assessment, ComponentResult, Appli
         .where(
             Assessment.assessor_id == assessor.id,
             Assessment.submitted_at.is_(None),
-            ComponentResult.status.in_([ResultStatus.PENDING, ResultStatus.DISPUTED]),
+            ComponentResult.status.in_(UNDER_WAY),
             Application.status == ApplicationStatus.APPROVED,
         )
         .order_by(Assessment.assigned_at)
@@ -322,7 +326,7 @@ def plan_evidence_upload(
     results.lapse_if_due(application)
     if (
         assessment.submitted_at is not None
-        or result.status not in (ResultStatus.PENDING, ResultStatus.DISPUTED)
+        or result.status not in UNDER_WAY
         or application.status is not ApplicationStatus.APPROVED
     ):
         raise Conflict("该考核已结束 / This assessment is closed", code="decided")
@@ -358,7 +362,8 @@ def submit(assessor: User, assessment_id: str, data: dict[str, Any]) -> Assessme
     assessment, result, application = _mine(assessor, assessment_id)
     application = results.hold(application)  # one submission of the attempt at a time
     if assessment.submitted_at is not None:
-        if assessment.client_id == data["client_id"] and _same(assessment, result, data):
+        component = application.plan.component(result.component_key)
+        if assessment.client_id == data["client_id"] and _same(assessment, component, data):
             return assessment
         raise Conflict(
             "该考核已提交 / This assessment has been submitted",
@@ -369,7 +374,7 @@ def submit(assessor: User, assessment_id: str, data: dict[str, Any]) -> Assessme
     now = utcnow()
     scored_at = min(max(data["scored_at"], assessment.assigned_at), now)  # bounded by ours
     results.require_sitting(application, at=scored_at)  # scored offline in time: accepted
-    if result.status not in (ResultStatus.PENDING, ResultStatus.DISPUTED):
+    if result.status not in UNDER_WAY:
         raise Conflict("该次考核已结束 / This attempt is decided", code="decided")
     require_allowed(assessor, application)
     component = application.plan.component(result.component_key)
@@ -413,16 +418,12 @@ def submit(assessor: User, assessment_id: str, data: dict[str, Any]) -> Assessme
         ) from None
     if waiting:  # cleared in the background, isolated: never in this request
         tasks.clear_evidence.enqueue(assessment.id, waiting, created_by_id=assessor.id)
-    db.session.refresh(assessment)
     return assessment
 
 
-def _same(assessment: Assessment, result: ComponentResult, data: dict[str, Any]) -> bool:
+def _same(assessment: Assessment, component: dict[str, Any] | None, data: dict[str, Any]) -> bool:
     """Whether a submission sent again says what was kept, read as it was kept (a passed on
     an item that is not critical is not kept; a key sent twice is kept once)."""
-    component = db.session.get_one(Application, result.application_id).plan.component(
-        result.component_key
-    )
     assert component is not None
     try:
         sent, _, _ = _checked_scores(component["checklist"], data["items"])
@@ -544,11 +545,10 @@ def assessments_for(user: User, application_id: int) -> list[dict[str, Any]]:
     ).all()
     if user.id != application.user_id:
         return [described(assessment) for assessment, _ in rows]
-    undecided = (ResultStatus.PENDING, ResultStatus.DISPUTED, ResultStatus.VOID)
     shown = [
         described(assessment, cleared_only=True) | UNSIGNED
         for assessment, status in rows
-        if status not in undecided and assessment.submitted_at is not None
+        if status not in UNDECIDED and assessment.submitted_at is not None
     ]
     # nothing that ties a scoring to its assessor: no id, no time, no order but the scores'
     return sorted(shown, key=lambda s: (s["component_key"], s["attempt"], -(s["total"] or 0)))

@@ -19,7 +19,7 @@ from catalog.database import db
 from catalog.errors import PayloadTooLarge
 from catalog.evaluation.models import Assessment
 from catalog.runtime import runtime
-from catalog.uploads import accept_upload, quarantine_key, stored
+from catalog.uploads import accept_upload, quarantine_key, save_to, stored
 from ingest.interfaces import ObjectNotFound
 from ingest.media import MediaError
 from ingest.scrub import FORMATS, scrub_clip, scrub_photo
@@ -74,9 +74,7 @@ def _clear_one(key: str) -> None:
         return  # a retry of a task that got this far
     with tempfile.TemporaryDirectory(prefix="evidence-") as folder:
         source, target = Path(folder) / "source", Path(folder) / "target"
-        with store.get(held) as body, source.open("wb") as copy:
-            for chunk in body.chunks():
-                copy.write(chunk)
+        save_to(held, source)
         if content_type in IMAGE_TYPES:
             target.write_bytes(scrub_photo(source.read_bytes(), content_type))
         else:

@@ -146,6 +146,10 @@ class ResultStatus(enum.StrEnum):
     VOID = "void"  # the application closed before it was scored
 
 
+UNDER_WAY = (ResultStatus.PENDING, ResultStatus.DISPUTED)  # an attempt still to be decided
+UNDECIDED = (*UNDER_WAY, ResultStatus.VOID)  # no score the candidate may read
+
+
 class ComponentResult(db.Model):  # type: ignore[name-defined,misc]
     """One attempt at one component of an application (a re-sit is the next attempt)."""
 

@@ -18,17 +18,15 @@ from catalog.evaluation import (
 )
 from catalog.evaluation.models import (
     OPEN_APPLICATIONS,
+    UNDECIDED,
     Application,
     ApplicationStatus,
     Apprenticeship,
     Assessment,
     ComponentResult,
-    ResultStatus,
 )
 from catalog.extensions import api
 from catalog.uploads import quarantine_key
-
-UNDECIDED = (ResultStatus.PENDING, ResultStatus.DISPUTED, ResultStatus.VOID)
 
 
 def _results_of(user_id: int) -> Any:
@@ -56,9 +54,7 @@ def forget_evidence(user: User) -> list[str]:
     ):
         application = results.hold(application)
         application.status, application.closed_at = ApplicationStatus.WITHDRAWN, utcnow()
-        for result in application.results:
-            if result.status in (ResultStatus.PENDING, ResultStatus.DISPUTED):
-                result.status, result.decided_at = ResultStatus.VOID, utcnow()
+        results.void_under_way(application)
         results.log(application, "withdrawn", detail={"reason": "account_deleted"})
     keys: list[str] = []
     for assessment in db.session.scalars(

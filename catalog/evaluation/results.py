@@ -21,6 +21,7 @@ from catalog.credits.rules import credit_certificate
 from catalog.database import db, lock_row
 from catalog.errors import Conflict
 from catalog.evaluation.models import (
+    UNDER_WAY,
     Application,
     ApplicationEvent,
     ApplicationStatus,
@@ -141,7 +142,7 @@ def next_attempt(application: Application, key: str) -> ComponentResult:
     found = results_of(application, key)
     if found and found[-1].status in DONE:
         raise Conflict("该部分已通过 / This component has passed", code="already_passed")
-    if found and found[-1].status in (ResultStatus.PENDING, ResultStatus.DISPUTED):
+    if found and found[-1].status in UNDER_WAY:
         raise Conflict(
             "该部分正在考核 / This component is being assessed",
             code="in_progress",
@@ -211,20 +212,29 @@ def lapse_if_due(application: Application) -> None:
         and utcnow() > lapses_at
         and close(application, ApplicationStatus.LAPSED)
     ):
-        voided = []
-        for result in application.results:
-            if result.status in (ResultStatus.PENDING, ResultStatus.DISPUTED):
-                result.status, result.decided_at = ResultStatus.VOID, utcnow()
-                scored = db.session.scalar(
+        voided = [
+            {
+                "component": result.component_key,
+                "attempt": result.attempt,
+                "scored": db.session.scalar(
                     select(func.count(Assessment.id)).where(
                         Assessment.result_id == result.id, Assessment.submitted_at.is_not(None)
                     )
-                )
-                voided.append(
-                    {"component": result.component_key, "attempt": result.attempt, "scored": scored}
-                )
+                ),
+            }
+            for result in void_under_way(application)
+        ]
         log(application, "lapsed", detail={"voided": voided} if voided else None)
         db.session.commit()
+
+
+def void_under_way(application: Application) -> list[ComponentResult]:
+    """The application's attempts still to be decided, voided (it closed before they were):
+    they count as no attempt."""
+    voided = [r for r in application.results if r.status in UNDER_WAY]
+    for result in voided:
+        result.status, result.decided_at = ResultStatus.VOID, utcnow()
+    return voided
 
 
 def lapse_overdue() -> int:

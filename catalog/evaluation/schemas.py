@@ -28,6 +28,15 @@ def two_places(value: float) -> None:
         raise ma.ValidationError("最多两位小数 / At most two decimal places")
 
 
+def console_id(description: str) -> fields.String:
+    """An optional id an admin's console makes once per request, so that a retry is known."""
+    return fields.String(
+        load_default=None,
+        validate=validate.Length(min=8, max=64),
+        metadata={"description": description},
+    )
+
+
 def distinct(values: list[int]) -> None:
     if len(set(values)) != len(values):
         raise ma.ValidationError("不能重复 / Named twice")
@@ -236,13 +245,9 @@ class PerformanceSchema(ma.Schema):
         validate=validate.Length(min=1, max=5000),
         metadata={"description": "what the score rests on (业绩材料)"},
     )
-    client_id = fields.String(
-        load_default=None,
-        validate=validate.Length(min=8, max=64),
-        metadata={
-            "description": "made by the admin's console once per review: a retry (a double "
-            "tap, a lost reply) sends it again and records nothing twice"
-        },
+    client_id = console_id(
+        "made by the admin's console once per review: a retry (a double tap, a lost reply) "
+        "sends it again and records nothing twice"
     )
 
 
@@ -271,14 +276,10 @@ class AssignSchema(ma.Schema):
             "assessors_changed when they are no longer the attempt's unsubmitted ones"
         },
     )
-    client_id = fields.String(
-        load_default=None,
-        validate=validate.Length(min=8, max=64),
-        metadata={
-            "description": "made by the admin's console once per replacement, required with "
-            "replacing: sent again (a lost reply) it answers as the first time and changes "
-            "nothing, whatever happened since"
-        },
+    client_id = console_id(
+        "made by the admin's console once per replacement, required with replacing: sent "
+        "again (a lost reply) it answers as the first time and changes nothing, whatever "
+        "happened since"
     )
 
     @ma.validates_schema

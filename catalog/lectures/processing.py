@@ -23,7 +23,7 @@ from catalog.lectures.models import (
     UploadStatus,
 )
 from catalog.runtime import runtime
-from catalog.uploads import STAGING, staging_key
+from catalog.uploads import STAGING, save_to, staging_key
 from ingest import media
 from ingest.interfaces import ObjectStore
 
@@ -48,9 +48,7 @@ def process_upload(upload_id: str, progress: Progress) -> dict[str, Any]:
         with tempfile.TemporaryDirectory(prefix="jiangyun-media-") as folder:
             work = Path(folder)
             original = work / ("original" + Path(upload.key).suffix)
-            with store.get(upload.key) as body, original.open("wb") as out:
-                for chunk in body.chunks():
-                    out.write(chunk)
+            save_to(upload.key, original)
             progress(10, "已下载原始文件 / original fetched")
             info = media.probe(original)
             progress(20, "已识别媒体信息 / probed")
